@@ -1,0 +1,145 @@
+package registry
+
+import "fmt"
+
+// The public catalogue: only revisions in force, as CatalogEntry records
+// written at publication. Drafts and pending changes never reach it.
+
+// CatalogView is a catalogue entry with its department's display name.
+type CatalogView struct {
+	Entry          CatalogEntry
+	DepartmentName string
+}
+
+// deptNames resolves department display names, once per department per
+// read.
+type deptNames struct {
+	tx    Tx
+	names map[string]string
+}
+
+func (d *deptNames) get(id string) (string, error) {
+	if n, ok := d.names[id]; ok {
+		return n, nil
+	}
+	dep, err := loadDepartment(d.tx, id)
+	if err != nil {
+		return "", err
+	}
+	d.names[id] = dep.DisplayName
+	return dep.DisplayName, nil
+}
+
+// ListCatalog lists items in force in code order; cat 0 and dept "" mean
+// all.
+func (s *Service) ListCatalog(cat Category, dept string, size int, token string) ([]*CatalogView, string, error) {
+	var v violations
+	if cat != 0 && !cat.Valid() {
+		v.add("category", "未知的职权类型", "unknown category")
+	}
+	if dept != "" && !departmentIDPattern.MatchString(dept) {
+		v.add("department", "部门应写作 departments/{department}", "give the department as departments/{department}")
+	}
+	if err := v.err(); err != nil {
+		return nil, "", err
+	}
+	size, err := pageSize("page_size", size, DefaultCatalogPageSize, MaxCatalogPageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	filter := fmt.Sprintf("catalog/%d/%s", cat, dept)
+	after, err := decodeToken(token, filter)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []*CatalogView
+	next := ""
+	err = s.store.View(func(tx Tx) error {
+		names := &deptNames{tx: tx, names: map[string]string{}}
+		return tx.ScanCatalog(cat, dept, after, func(e *CatalogEntry) (bool, error) {
+			if len(out) == size {
+				next = encodeToken(filter, out[len(out)-1].Entry.Code)
+				return false, nil
+			}
+			n, err := names.get(e.Department)
+			out = append(out, &CatalogView{Entry: *e, DepartmentName: n})
+			return err == nil, err
+		})
+	})
+	return out, next, err
+}
+
+// GetCatalogItem returns the item in force with a code.
+func (s *Service) GetCatalogItem(code string) (*CatalogView, error) {
+	var out *CatalogView
+	err := s.store.View(func(tx Tx) error {
+		e, err := tx.GetCatalogEntry(code)
+		if err != nil {
+			return err
+		}
+		if e == nil {
+			return notFound(ReasonCatalogItemNotFound, code, "清单中编码为", "no item in force with code")
+		}
+		n, err := (&deptNames{tx: tx, names: map[string]string{}}).get(e.Department)
+		out = &CatalogView{Entry: *e, DepartmentName: n}
+		return err
+	})
+	return out, err
+}
+
+// Count counts main items and sub-items.
+type Count struct{ Items, SubItems int }
+
+// Total is items and sub-items together.
+func (c Count) Total() int { return c.Items + c.SubItems }
+
+func (c *Count) add(e *CatalogEntry) {
+	if e.SubItem() {
+		c.SubItems++
+	} else {
+		c.Items++
+	}
+}
+
+// DepartmentCount is one row of the per-department table.
+type DepartmentCount struct {
+	Department     string
+	DepartmentName string
+	Count          Count
+}
+
+// Stats is the catalogue's counts, in the shape of the report's table.
+type Stats struct {
+	Categories  [10]Count // index = category - 1
+	Departments []DepartmentCount
+	Total       Count
+}
+
+// CatalogStats counts the items in force per category and department.
+func (s *Service) CatalogStats() (*Stats, error) {
+	st := &Stats{}
+	err := s.store.View(func(tx Tx) error {
+		byDept := map[string]*Count{}
+		err := tx.ScanCatalog(0, "", "", func(e *CatalogEntry) (bool, error) {
+			if e.Content.Category.Valid() {
+				st.Categories[e.Content.Category-1].add(e)
+			}
+			if byDept[e.Department] == nil {
+				byDept[e.Department] = &Count{}
+			}
+			byDept[e.Department].add(e)
+			st.Total.add(e)
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.ScanDepartments("", func(d *Department) (bool, error) {
+			if c := byDept[d.ID]; c != nil {
+				st.Departments = append(st.Departments, DepartmentCount{d.ID, d.DisplayName, *c})
+			}
+			return true, nil
+		})
+	})
+	return st, err
+}

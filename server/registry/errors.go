@@ -1,0 +1,141 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Class is the kind of a domain error; server.toStatus maps each class to
+// one gRPC code.
+type Class int
+
+// The error classes.
+const (
+	ClassInternal Class = iota
+	ClassNotFound
+	ClassAlreadyExists
+	ClassFailedPrecondition
+	ClassAborted
+	ClassInvalidArgument
+)
+
+// Sentinels for errors.Is: errors.Is(err, ErrNotFound) holds for every error
+// of class NotFound.
+var (
+	ErrNotFound           = &Error{Class: ClassNotFound}
+	ErrAlreadyExists      = &Error{Class: ClassAlreadyExists}
+	ErrFailedPrecondition = &Error{Class: ClassFailedPrecondition}
+	ErrAborted            = &Error{Class: ClassAborted}
+	ErrInvalidArgument    = &Error{Class: ClassInvalidArgument}
+)
+
+// Stable reasons carried in every error's ErrorInfo. Clients may switch on
+// them; never rename one.
+const (
+	ReasonDepartmentNotFound  = "DEPARTMENT_NOT_FOUND"
+	ReasonItemNotFound        = "ITEM_NOT_FOUND"
+	ReasonRevisionNotFound    = "REVISION_NOT_FOUND"
+	ReasonSubmissionNotFound  = "SUBMISSION_NOT_FOUND"
+	ReasonPublicationNotFound = "PUBLICATION_NOT_FOUND"
+	ReasonCatalogItemNotFound = "CATALOG_ITEM_NOT_FOUND"
+	ReasonDepartmentExists    = "DEPARTMENT_EXISTS"
+	ReasonCodeInUse           = "CODE_IN_USE"
+	ReasonInvalidFields       = "INVALID_FIELDS"
+	ReasonEtagMismatch        = "ETAG_MISMATCH"
+	ReasonItemNotEditable     = "ITEM_NOT_EDITABLE"
+	ReasonItemNotDeletable    = "ITEM_NOT_DELETABLE"
+	ReasonItemNotPublished    = "ITEM_NOT_PUBLISHED"
+	ReasonChangePending       = "CHANGE_PENDING"
+	ReasonItemNotSubmittable  = "ITEM_NOT_SUBMITTABLE"
+	ReasonLegalBasisMissing   = "LEGAL_BASIS_MISSING"
+	ReasonSubmissionNotDraft  = "SUBMISSION_NOT_DRAFT"
+	ReasonSubmissionNotSubmit = "SUBMISSION_NOT_SUBMITTED"
+	ReasonSubmissionNotApprov = "SUBMISSION_NOT_APPROVED"
+	ReasonParentNotInForce    = "PARENT_NOT_IN_FORCE"
+	ReasonSubItemsInForce     = "SUB_ITEMS_IN_FORCE"
+)
+
+// Violation names one bad field of a request, as a proto field path such as
+// `item.legal_bases[0].text`.
+type Violation struct {
+	Field       string
+	Description string
+}
+
+// Subject names one resource that blocks a step, for FAILED_PRECONDITION.
+type Subject struct {
+	Name        string
+	Description string
+}
+
+// Error is the registry's error: a class, a stable reason, a message in
+// Chinese and English, and the details that say where the problem is.
+type Error struct {
+	Class      Class
+	Reason     string
+	Message    string
+	Violations []Violation
+	Subjects   []Subject
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Is makes errors.Is(err, ErrNotFound) and friends match by class.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Reason == "" && t.Class == e.Class
+}
+
+// bi joins a Chinese and an English text: users are Chinese civil servants,
+// and the API is also read by engineers who do not read Chinese.
+func bi(zh, en string) string { return zh + " / " + en }
+
+func newErr(c Class, reason, zh, en string) *Error {
+	return &Error{Class: c, Reason: reason, Message: bi(zh, en)}
+}
+
+func notFound(reason, name, kindZh, kindEn string) *Error {
+	return newErr(ClassNotFound, reason,
+		fmt.Sprintf("%s %s 不存在，请检查名称", kindZh, name),
+		fmt.Sprintf("%s %s not found; check the name", kindEn, name))
+}
+
+func etagMismatch(name string) *Error {
+	return newErr(ClassAborted, ReasonEtagMismatch,
+		fmt.Sprintf("%s 已被他人修改，请重新读取后再试", name),
+		fmt.Sprintf("%s was changed by someone else (stale etag); read it again and retry", name))
+}
+
+// violations collects field problems and turns them into one
+// INVALID_ARGUMENT error.
+type violations []Violation
+
+func (v *violations) add(field, zh, en string) {
+	*v = append(*v, Violation{Field: field, Description: bi(zh, en)})
+}
+
+func (v violations) err() error {
+	if len(v) == 0 {
+		return nil
+	}
+	fields := make([]string, len(v))
+	for i, x := range v {
+		fields[i] = x.Field
+	}
+	list := strings.Join(fields, ", ")
+	e := newErr(ClassInvalidArgument, ReasonInvalidFields,
+		"请求中以下字段有误："+list,
+		"invalid fields in the request: "+list+"; see the field violations")
+	e.Violations = v
+	return e
+}
+
+// ClassOf returns the class of err, ClassInternal when it is not an *Error.
+func ClassOf(err error) Class {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Class
+	}
+	return ClassInternal
+}

@@ -1,0 +1,536 @@
+package registry
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// ItemInput is what a department writes on an item: its content, and the
+// code and main item, which are fixed once the item is published.
+type ItemInput struct {
+	Content Content
+	Code    string
+	Parent  string // item name of the main item, "" for a main item
+}
+
+// ItemView is an item as the API shows it: bookkeeping, the working copy's
+// content, and names resolved for display.
+type ItemView struct {
+	Item           Item
+	Content        Content
+	DepartmentName string
+	ParentName     string
+}
+
+func view(tx Tx, it *Item) (*ItemView, error) {
+	rev, err := loadRevision(tx, it, it.Head)
+	if err != nil {
+		return nil, err
+	}
+	d, err := loadDepartment(tx, it.Department)
+	if err != nil {
+		return nil, err
+	}
+	v := &ItemView{Item: *it, Content: rev.Content, DepartmentName: d.DisplayName}
+	if it.Parent != 0 {
+		v.ParentName = ItemName(it.Department, it.Parent)
+	}
+	return v, nil
+}
+
+// normalize fills the defaults of content written by a department.
+func normalize(c *Content) {
+	if c.CategoryLabel == "" {
+		c.CategoryLabel = c.Category.Label()
+	}
+}
+
+// resolveParent checks the main item named parent for an item of dept.
+func resolveParent(tx Tx, dept string, self uint64, parent string) (uint64, error) {
+	if parent == "" {
+		return 0, nil
+	}
+	var v violations
+	pd, pid, err := ParseItemName("item.parent", parent)
+	if err != nil {
+		return 0, err
+	}
+	p, err := tx.GetItem(pid)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case pd != dept:
+		v.add("item.parent", "大项须属于同一部门", "the main item must be of the same department")
+	case p == nil || p.Department != dept:
+		v.add("item.parent", fmt.Sprintf("大项 %s 不存在", parent), fmt.Sprintf("main item %s not found", parent))
+	case pid == self:
+		v.add("item.parent", "事项不能是自己的子项", "an item cannot be its own sub-item")
+	case p.Parent != 0:
+		v.add("item.parent", "子项不能再有子项；请指向大项", "a sub-item cannot have sub-items; name the main item")
+	case p.State == ItemAbolished:
+		v.add("item.parent", "大项已废止", "the main item is abolished")
+	}
+	return pid, v.err()
+}
+
+// claimCode reserves a code given by the department for item id.
+func claimCode(tx Tx, code string, id uint64) error {
+	holder, err := tx.ItemByCode(code)
+	if err != nil || holder == id {
+		return err
+	}
+	if holder != 0 {
+		return newErr(ClassAlreadyExists, ReasonCodeInUse,
+			fmt.Sprintf("编码 %s 已被事项 %d 使用；编码须唯一，请改用其他编码或留空由系统在发布时赋码", code, holder),
+			fmt.Sprintf("code %s is already used by item %d; codes are unique: use another or leave it empty to get one at publication", code, holder))
+	}
+	return tx.PutCode(code, id)
+}
+
+// CreateItem creates a draft item in a department.
+func (s *Service) CreateItem(actor, dept string, in ItemInput, requestID string) (*ItemView, error) {
+	var v violations
+	checkContent(&v, "item", &in.Content)
+	checkCode(&v, "item.code", in.Code)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	normalize(&in.Content)
+	var out *ItemView
+	err := s.mutate(actor, func(m *mut) error {
+		if prev, err := idempotent(m, "CreateItem", requestID); err != nil || prev != "" {
+			if err == nil {
+				_, id, _ := ParseItemName("", prev)
+				it, _ := m.GetItem(id)
+				out, err = view(m, it)
+			}
+			return err
+		}
+		if _, err := loadDepartment(m, dept); err != nil {
+			return err
+		}
+		id, err := m.NextSeq("items")
+		if err != nil {
+			return err
+		}
+		parent, err := resolveParent(m, dept, id, in.Parent)
+		if err != nil {
+			return err
+		}
+		if in.Code != "" {
+			if err := claimCode(m, in.Code, id); err != nil {
+				return err
+			}
+		}
+		it := &Item{ID: id, Department: dept, Code: in.Code, Parent: parent, State: ItemDraft, Pending: ChangeCreate,
+			Head: 1, CreateTime: m.now, UpdateTime: m.now, Version: m.rev}
+		rev := &Revision{Item: id, Number: 1, Change: ChangeCreate, Content: in.Content, Actor: actor, CreateTime: m.now}
+		if err := m.PutRevision(rev); err != nil {
+			return err
+		}
+		if err := m.PutItem(it); err != nil {
+			return err
+		}
+		name := ItemName(dept, id)
+		if err := remember(m, "CreateItem", requestID, name); err != nil {
+			return err
+		}
+		if err := m.event(name, ActionCreated, "", ""); err != nil {
+			return err
+		}
+		out, err = view(m, it)
+		return err
+	})
+	return out, err
+}
+
+// GetItem returns an item's working copy.
+func (s *Service) GetItem(dept string, id uint64) (*ItemView, error) {
+	var out *ItemView
+	err := s.store.View(func(tx Tx) error {
+		it, err := loadItem(tx, dept, id)
+		if err != nil {
+			return err
+		}
+		out, err = view(tx, it)
+		return err
+	})
+	return out, err
+}
+
+// ListItems lists the items of a department (or of all, with "-") in id
+// order; state 0 means every state.
+func (s *Service) ListItems(dept string, state ItemState, size int, token string) ([]*ItemView, string, error) {
+	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	filter := fmt.Sprintf("items/%s/%d", dept, state)
+	cursor, err := decodeToken(token, filter)
+	if err != nil {
+		return nil, "", err
+	}
+	after, _ := strconv.ParseUint(cursor, 10, 64)
+	scan := dept
+	if dept == AllDepartments {
+		scan = ""
+	}
+	var out []*ItemView
+	next := ""
+	err = s.store.View(func(tx Tx) error {
+		if scan != "" {
+			if _, err := loadDepartment(tx, scan); err != nil {
+				return err
+			}
+		}
+		return tx.ScanItems(scan, after, func(it *Item) (bool, error) {
+			if state != 0 && it.State != state {
+				return true, nil
+			}
+			if len(out) == size {
+				next = encodeToken(filter, strconv.FormatUint(out[len(out)-1].Item.ID, 10))
+				return false, nil
+			}
+			v, err := view(tx, it)
+			out = append(out, v)
+			return err == nil, err
+		})
+	})
+	return out, next, err
+}
+
+// updatable lists the item fields UpdateItem writes, by their API paths.
+var updatable = map[string]func(dst *ItemInput, src *ItemInput){
+	"display_name":        func(d, s *ItemInput) { d.Content.DisplayName = s.Content.DisplayName },
+	"category":            func(d, s *ItemInput) { d.Content.Category = s.Content.Category },
+	"category_label":      func(d, s *ItemInput) { d.Content.CategoryLabel = s.Content.CategoryLabel },
+	"code":                func(d, s *ItemInput) { d.Code = s.Code },
+	"parent":              func(d, s *ItemInput) { d.Parent = s.Parent },
+	"legal_bases":         func(d, s *ItemInput) { d.Content.LegalBases = s.Content.LegalBases },
+	"source":              func(d, s *ItemInput) { d.Content.Source = s.Content.Source },
+	"entrusting_body":     func(d, s *ItemInput) { d.Content.EntrustingBody = s.Content.EntrustingBody },
+	"handling_unit":       func(d, s *ItemInput) { d.Content.HandlingUnit = s.Content.HandlingUnit },
+	"levels":              func(d, s *ItemInput) { d.Content.Levels = s.Content.Levels },
+	"responsibilities":    func(d, s *ItemInput) { d.Content.Responsibilities = s.Content.Responsibilities },
+	"accountability":      func(d, s *ItemInput) { d.Content.Accountability = s.Content.Accountability },
+	"legal_time_limit":    func(d, s *ItemInput) { d.Content.LegalTimeLimit = s.Content.LegalTimeLimit },
+	"promised_time_limit": func(d, s *ItemInput) { d.Content.PromisedTimeLimit = s.Content.PromisedTimeLimit },
+	"fee":                 func(d, s *ItemInput) { d.Content.Fee = s.Content.Fee },
+	"review_and_forward":  func(d, s *ItemInput) { d.Content.ReviewAndForward = s.Content.ReviewAndForward },
+	"remark":              func(d, s *ItemInput) { d.Content.Remark = s.Content.Remark },
+	// Sub-fields, as the REST gateway derives them from a partial body.
+	"legal_time_limit.value":    func(d, s *ItemInput) { d.Content.LegalTimeLimit.Value = s.Content.LegalTimeLimit.Value },
+	"legal_time_limit.unit":     func(d, s *ItemInput) { d.Content.LegalTimeLimit.Unit = s.Content.LegalTimeLimit.Unit },
+	"promised_time_limit.value": func(d, s *ItemInput) { d.Content.PromisedTimeLimit.Value = s.Content.PromisedTimeLimit.Value },
+	"promised_time_limit.unit":  func(d, s *ItemInput) { d.Content.PromisedTimeLimit.Unit = s.Content.PromisedTimeLimit.Unit },
+	"fee.charged":               func(d, s *ItemInput) { d.Content.Fee.Charged = s.Content.Fee.Charged },
+	"fee.basis":                 func(d, s *ItemInput) { d.Content.Fee.Basis = s.Content.Fee.Basis },
+	"fee.standard":              func(d, s *ItemInput) { d.Content.Fee.Standard = s.Content.Fee.Standard },
+}
+
+// outputOnly lists item paths a client may send back but never writes
+// (AIP-134: they are ignored).
+var outputOnly = map[string]bool{
+	"name": true, "state": true, "pending_change": true, "revision_id": true, "published_revision_id": true,
+	"submission": true, "review_comment": true, "department_display_name": true, "create_time": true,
+	"update_time": true, "publish_time": true, "parent_code": true, "etag": true,
+}
+
+// UpdateItem changes the fields of mask (every writable field when empty)
+// in a new revision of the working copy.
+func (s *Service) UpdateItem(actor, dept string, id uint64, in ItemInput, mask []string, etag string) (*ItemView, error) {
+	var v violations
+	var apply []func(d, s *ItemInput)
+	if len(mask) == 0 {
+		for _, p := range []string{"display_name", "category", "category_label", "code", "parent", "legal_bases", "source",
+			"entrusting_body", "handling_unit", "levels", "responsibilities", "accountability", "legal_time_limit",
+			"promised_time_limit", "fee", "review_and_forward", "remark"} {
+			apply = append(apply, updatable[p])
+		}
+	}
+	for _, p := range mask {
+		if f, ok := updatable[p]; ok {
+			apply = append(apply, f)
+		} else if !outputOnly[p] {
+			v.add("update_mask", fmt.Sprintf("无法修改字段 %q", p), fmt.Sprintf("field %q cannot be updated", p))
+		}
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var out *ItemView
+	err := s.mutate(actor, func(m *mut) error {
+		it, err := loadItem(m, dept, id)
+		if err != nil {
+			return err
+		}
+		name := ItemName(dept, id)
+		if err := checkEtag(name, etag, it.Version); err != nil {
+			return err
+		}
+		if err := checkEditable(it); err != nil {
+			return err
+		}
+		head, err := loadRevision(m, it, it.Head)
+		if err != nil {
+			return err
+		}
+		cur := ItemInput{Content: head.Content, Code: it.Code}
+		if it.Parent != 0 {
+			cur.Parent = ItemName(dept, it.Parent)
+		}
+		next := cur
+		next.Content.LegalBases = append([]LegalBasis(nil), cur.Content.LegalBases...)
+		for _, f := range apply {
+			f(&next, &in)
+		}
+		checkContent(&v, "item", &next.Content)
+		checkCode(&v, "item.code", next.Code)
+		published := len(it.Published) > 0
+		if published && next.Code != cur.Code {
+			v.add("item.code", "已发布事项的编码不能修改", "the code of a published item never changes")
+		}
+		if published && next.Parent != cur.Parent {
+			v.add("item.parent", "已发布事项的大项不能修改", "the main item of a published item cannot change")
+		}
+		if err := v.err(); err != nil {
+			return err
+		}
+		normalize(&next.Content)
+		if it.Parent, err = resolveParent(m, dept, id, next.Parent); err != nil {
+			return err
+		}
+		if next.Code != cur.Code {
+			if cur.Code != "" {
+				if err := m.DeleteCode(cur.Code); err != nil {
+					return err
+				}
+			}
+			if next.Code != "" {
+				if err := claimCode(m, next.Code, id); err != nil {
+					return err
+				}
+			}
+			it.Code = next.Code
+		}
+		startChange(it, ChangeModify)
+		it.Head++
+		rev := &Revision{Item: id, Number: it.Head, Change: it.Pending, Content: next.Content, Actor: actor, CreateTime: m.now}
+		if err := m.PutRevision(rev); err != nil {
+			return err
+		}
+		it.UpdateTime, it.Version = m.now, m.rev
+		if err := m.PutItem(it); err != nil {
+			return err
+		}
+		if err := m.event(name, ActionUpdated, "", ""); err != nil {
+			return err
+		}
+		out, err = view(m, it)
+		return err
+	})
+	return out, err
+}
+
+// DeleteItem erases a draft that was never published, or discards the
+// pending change of a published item, which stays in force.
+func (s *Service) DeleteItem(actor, dept string, id uint64, etag string) error {
+	return s.mutate(actor, func(m *mut) error {
+		it, err := loadItem(m, dept, id)
+		if err != nil {
+			return err
+		}
+		name := ItemName(dept, id)
+		if err := checkEtag(name, etag, it.Version); err != nil {
+			return err
+		}
+		how, err := checkDeletable(it)
+		if err != nil {
+			return err
+		}
+		if how == discardDraft {
+			rec := it.Published[len(it.Published)-1]
+			it.State, it.Pending, it.Head, it.ReviewComment = ItemPublished, ChangeNone, rec.Revision, ""
+			it.UpdateTime, it.Version = m.now, m.rev
+			if err := m.PutItem(it); err != nil {
+				return err
+			}
+			return m.event(name, ActionDeleted, "撤回未发布的修改 / pending change discarded", "")
+		}
+		var children []uint64
+		err = m.ScanItems(dept, 0, func(c *Item) (bool, error) {
+			if c.Parent == id {
+				children = append(children, c.ID)
+			}
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(children) > 0 {
+			return wrongState(ReasonItemNotDeletable,
+				fmt.Sprintf("事项 %s 还有 %d 个子项，请先删除子项", name, len(children)),
+				fmt.Sprintf("item %s still has %d sub-items; delete them first", name, len(children)))
+		}
+		if it.Code != "" {
+			if err := m.DeleteCode(it.Code); err != nil {
+				return err
+			}
+		}
+		if err := m.DeleteRevisions(id); err != nil {
+			return err
+		}
+		if err := m.DeleteItem(it); err != nil {
+			return err
+		}
+		return m.event(name, ActionDeleted, "", "")
+	})
+}
+
+// AbolishItem starts the abolition of a published item: a draft change
+// that goes through review and publication.
+func (s *Service) AbolishItem(actor, dept string, id uint64, comment, etag string) (*ItemView, error) {
+	var v violations
+	if comment == "" {
+		v.add("comment", "请写明废止理由，如废止依据的文件", "say why the power is abolished, e.g. the repealing document")
+	}
+	checkText(&v, "comment", comment, maxTextRunes, false)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var out *ItemView
+	err := s.mutate(actor, func(m *mut) error {
+		it, err := loadItem(m, dept, id)
+		if err != nil {
+			return err
+		}
+		name := ItemName(dept, id)
+		if err := checkEtag(name, etag, it.Version); err != nil {
+			return err
+		}
+		if err := checkAbolishable(it); err != nil {
+			return err
+		}
+		head, err := loadRevision(m, it, it.Head)
+		if err != nil {
+			return err
+		}
+		startChange(it, ChangeAbolish)
+		it.Head++
+		rev := &Revision{Item: id, Number: it.Head, Change: ChangeAbolish, Content: head.Content, Actor: actor,
+			Comment: comment, CreateTime: m.now}
+		if err := m.PutRevision(rev); err != nil {
+			return err
+		}
+		it.UpdateTime, it.Version = m.now, m.rev
+		if err := m.PutItem(it); err != nil {
+			return err
+		}
+		if err := m.event(name, ActionAbolitionRequested, comment, ""); err != nil {
+			return err
+		}
+		out, err = view(m, it)
+		return err
+	})
+	return out, err
+}
+
+// RevisionView is a revision with what became of it.
+type RevisionView struct {
+	Revision       Revision
+	Department     string
+	Code           string
+	ParentName     string
+	DepartmentName string
+	Publication    uint64
+	PublishTime    time.Time
+	SupersedeTime  time.Time
+}
+
+func revisionView(it *Item, r *Revision, deptName string) *RevisionView {
+	v := &RevisionView{Revision: *r, Department: it.Department, Code: it.Code, DepartmentName: deptName}
+	if it.Parent != 0 {
+		v.ParentName = ItemName(it.Department, it.Parent)
+	}
+	for i, rec := range it.Published {
+		if rec.Revision == r.Number {
+			v.Publication, v.PublishTime = rec.Publication, rec.Time
+			if i+1 < len(it.Published) {
+				v.SupersedeTime = it.Published[i+1].Time
+			}
+		}
+	}
+	return v
+}
+
+// ListRevisions lists an item's revisions, newest first.
+func (s *Service) ListRevisions(dept string, id uint64, size int, token string) ([]*RevisionView, string, error) {
+	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	filter := ItemName(dept, id) + "/revisions"
+	cursor, err := decodeToken(token, filter)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []*RevisionView
+	next := ""
+	err = s.store.View(func(tx Tx) error {
+		it, err := loadItem(tx, dept, id)
+		if err != nil {
+			return err
+		}
+		d, err := loadDepartment(tx, dept)
+		if err != nil {
+			return err
+		}
+		n := it.Head
+		if cursor != "" {
+			if n, err = strconv.Atoi(cursor); err != nil {
+				return err
+			}
+			n--
+		}
+		for ; n >= 1; n-- {
+			if len(out) == size {
+				next = encodeToken(filter, strconv.Itoa(n+1))
+				break
+			}
+			r, err := loadRevision(tx, it, n)
+			if err != nil {
+				return err
+			}
+			out = append(out, revisionView(it, r, d.DisplayName))
+		}
+		return nil
+	})
+	return out, next, err
+}
+
+// GetRevision returns one revision of an item.
+func (s *Service) GetRevision(dept string, id uint64, n int) (*RevisionView, error) {
+	var out *RevisionView
+	err := s.store.View(func(tx Tx) error {
+		it, err := loadItem(tx, dept, id)
+		if err != nil {
+			return err
+		}
+		r, err := tx.GetRevision(id, n)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			return notFound(ReasonRevisionNotFound, RevisionName(dept, id, n), "修订版本", "revision")
+		}
+		d, err := loadDepartment(tx, dept)
+		if err != nil {
+			return err
+		}
+		out = revisionView(it, r, d.DisplayName)
+		return nil
+	})
+	return out, err
+}

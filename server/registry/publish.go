@@ -1,0 +1,294 @@
+package registry
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/powerreg/powerreg/server/coding"
+)
+
+// CreatePublication publishes approved submissions together (集中发布): in
+// one transaction every approved revision goes in force, items without a
+// code get one, abolished items leave the catalogue, and the batches are
+// marked published. Any problem refuses the whole publication.
+func (s *Service) CreatePublication(actor string, submissions []string, comment, requestID string) (*Publication, error) {
+	refs, err := parsePublicationSubmissions(submissions)
+	if err != nil {
+		return nil, err
+	}
+	var v violations
+	checkText(&v, "publication.comment", comment, maxTextRunes, false)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var out *Publication
+	err = s.mutate(actor, func(m *mut) error {
+		if prev, err := idempotent(m, "CreatePublication", requestID); err != nil || prev != "" {
+			id, _ := ParsePublicationName("", prev)
+			out, _ = m.GetPublication(id)
+			return err
+		}
+		id, err := m.NextSeq("publications")
+		if err != nil {
+			return err
+		}
+		p := &publishing{mut: m, s: s, pub: &Publication{ID: id, Submissions: refs, Comment: comment,
+			Publisher: m.actor, PublishTime: m.now}, items: map[uint64]*Item{}}
+		if err := p.run(); err != nil {
+			return err
+		}
+		out = p.pub
+		if err := remember(m, "CreatePublication", requestID, PublicationName(id)); err != nil {
+			return err
+		}
+		return nil
+	})
+	return out, err
+}
+
+func parsePublicationSubmissions(names []string) ([]SubmissionRef, error) {
+	var v violations
+	if len(names) == 0 {
+		v.add("publication.submissions", "至少需要一个已审核的报送批次", "give at least one approved submission")
+	}
+	seen := map[uint64]bool{}
+	var refs []SubmissionRef
+	for i, name := range names {
+		field := fmt.Sprintf("publication.submissions[%d]", i)
+		dept, id, err := ParseSubmissionName(field, name)
+		switch {
+		case err != nil:
+			v.add(field, fmt.Sprintf("名称 %q 格式不对，应为 departments/{department}/submissions/{submission}", name),
+				fmt.Sprintf("malformed submission name %q; expected departments/{department}/submissions/{submission}", name))
+		case seen[id]:
+			v.add(field, fmt.Sprintf("报送批次 %s 重复", name), fmt.Sprintf("submission %s is listed twice", name))
+		default:
+			seen[id] = true
+			refs = append(refs, SubmissionRef{Department: dept, ID: id})
+		}
+	}
+	return refs, v.err()
+}
+
+// publishing is one publication in progress.
+type publishing struct {
+	*mut
+	s     *Service
+	pub   *Publication
+	subs  []*Submission
+	items map[uint64]*Item // the items being published, by id
+	order []*Item
+	revs  map[uint64]*Revision
+}
+
+func (p *publishing) run() error {
+	if err := p.load(); err != nil {
+		return err
+	}
+	if err := p.checkStructure(); err != nil {
+		return err
+	}
+	pubName := PublicationName(p.pub.ID)
+	// Main items first, so that sub-items can derive their codes from them.
+	for _, pass := range []bool{false, true} {
+		for _, it := range p.order {
+			if (it.Parent != 0) != pass {
+				continue
+			}
+			if err := p.publishItem(it, pubName); err != nil {
+				return err
+			}
+		}
+	}
+	for _, sub := range p.subs {
+		sub.State, sub.Publication, sub.UpdateTime, sub.Version = SubmissionPublished, p.pub.ID, p.now, p.rev
+		if err := p.PutSubmission(sub); err != nil {
+			return err
+		}
+		if err := p.event(SubmissionName(sub.Department, sub.ID), ActionPublished, p.pub.Comment, pubName); err != nil {
+			return err
+		}
+	}
+	if err := p.PutPublication(p.pub); err != nil {
+		return err
+	}
+	return p.event(pubName, ActionCreated, p.pub.Comment, "")
+}
+
+// load reads the submissions, which must all be approved, and their items.
+func (p *publishing) load() error {
+	var blocked []Subject
+	p.revs = map[uint64]*Revision{}
+	for _, ref := range p.pub.Submissions {
+		sub, err := loadSubmission(p, ref.Department, ref.ID)
+		if err != nil {
+			return err
+		}
+		name := SubmissionName(ref.Department, ref.ID)
+		if sub.State != SubmissionApproved {
+			blocked = append(blocked, Subject{name, bi("处于"+submissionStateZh[sub.State]+"状态", "is "+submissionStateEn[sub.State])})
+			continue
+		}
+		p.subs = append(p.subs, sub)
+		for i, id := range sub.Items {
+			it, err := loadItem(p, sub.Department, id)
+			if err != nil {
+				return err
+			}
+			rev, err := loadRevision(p, it, sub.ItemRevisions[i])
+			if err != nil {
+				return err
+			}
+			p.items[id], p.revs[id] = it, rev
+			p.order = append(p.order, it)
+		}
+	}
+	if len(blocked) > 0 {
+		return wrongState(ReasonSubmissionNotApprov,
+			"只能发布已审核的报送批次："+subjectNames(blocked),
+			"only approved submissions can be published: "+subjectNames(blocked), blocked...)
+	}
+	return nil
+}
+
+// checkStructure refuses a publication that would leave a sub-item in force
+// without its main item.
+func (p *publishing) checkStructure() error {
+	var blocked []Subject
+	for _, it := range p.order {
+		rev := p.revs[it.ID]
+		if it.Parent != 0 && rev.Change != ChangeAbolish {
+			parent := p.items[it.Parent]
+			if parent == nil {
+				var err error
+				if parent, err = p.GetItem(it.Parent); err != nil {
+					return err
+				}
+				if parent == nil || parent.InForce() == nil {
+					blocked = append(blocked, Subject{ItemName(it.Department, it.ID),
+						bi("其大项未发布，请把大项一并发布", "its main item is not in force; publish it in the same publication")})
+				}
+			} else if p.revs[parent.ID].Change == ChangeAbolish {
+				blocked = append(blocked, Subject{ItemName(it.Department, it.ID),
+					bi("其大项在本次发布中被废止", "its main item is abolished in this publication")})
+			}
+		}
+		if rev.Change == ChangeAbolish {
+			if err := p.checkSubItemsGo(it, &blocked); err != nil {
+				return err
+			}
+		}
+	}
+	if len(blocked) > 0 {
+		return wrongState(ReasonParentNotInForce,
+			"大项与子项不一致，不能发布："+subjectNames(blocked),
+			"main items and sub-items would not match; cannot publish: "+subjectNames(blocked), blocked...)
+	}
+	return nil
+}
+
+// checkSubItemsGo requires that the sub-items in force of an abolished main
+// item are abolished in the same publication.
+func (p *publishing) checkSubItemsGo(main *Item, blocked *[]Subject) error {
+	return p.ScanItems(main.Department, 0, func(it *Item) (bool, error) {
+		if it.Parent == main.ID && it.InForce() != nil {
+			if x := p.items[it.ID]; x == nil || p.revs[it.ID].Change != ChangeAbolish {
+				*blocked = append(*blocked, Subject{ItemName(it.Department, it.ID),
+					bi("是被废止大项的子项，须一并废止", "is a sub-item of an abolished main item and must be abolished with it")})
+			}
+		}
+		return true, nil
+	})
+}
+
+func (p *publishing) publishItem(it *Item, pubName string) error {
+	rev := p.revs[it.ID]
+	name := ItemName(it.Department, it.ID)
+	if it.Code == "" {
+		code, err := p.assignCode(it, rev)
+		if err != nil {
+			return err
+		}
+		it.Code = code
+	}
+	old := it.InForce()
+	it.Published = append(it.Published, PublishRecord{Revision: rev.Number, Change: rev.Change, Publication: p.pub.ID, Time: p.now})
+	if rev.Change == ChangeAbolish {
+		it.State = ItemAbolished
+		if old != nil {
+			if err := p.DeleteCatalogEntry(&CatalogEntry{Code: it.Code, Item: it.ID, Department: it.Department, Content: rev.Content}); err != nil {
+				return err
+			}
+		}
+	} else {
+		it.State = ItemPublished
+		entry := &CatalogEntry{Code: it.Code, Item: it.ID, Department: it.Department, Revision: rev.Number,
+			Content: rev.Content, Publication: p.pub.ID, PublishTime: p.now}
+		if it.Parent != 0 {
+			parent := p.items[it.Parent]
+			if parent == nil {
+				var err error
+				if parent, err = p.GetItem(it.Parent); err != nil {
+					return err
+				}
+			}
+			entry.ParentCode = parent.Code
+		}
+		if err := p.PutCatalogEntry(entry); err != nil {
+			return err
+		}
+	}
+	// A working copy edited since approval cannot exist (approved items are
+	// not editable), so the working copy is now the revision in force.
+	it.Pending, it.Submission, it.Head = ChangeNone, 0, rev.Number
+	it.UpdateTime, it.Version = p.now, p.rev
+	if p.items[it.ID] != nil {
+		p.items[it.ID] = it
+	}
+	if err := p.PutItem(it); err != nil {
+		return err
+	}
+	p.pub.Items = append(p.pub.Items, PublishedItem{Department: it.Department, Item: it.ID, Revision: rev.Number,
+		Code: it.Code, Change: rev.Change})
+	return p.event(name, ActionPublished, p.pub.Comment, pubName)
+}
+
+// assignCode gives an item its code from the scheme, skipping codes that
+// are taken (by codes a department gave, for example).
+func (p *publishing) assignCode(it *Item, rev *Revision) (string, error) {
+	dept, err := loadDepartment(p, it.Department)
+	if err != nil {
+		return "", err
+	}
+	info, _ := rev.Content.Category.Info()
+	r := coding.Request{Region: dept.RegionCode, Letters: info.Letters, Department: dept.Number}
+	if r.Region == "" {
+		r.Region = p.s.region
+	}
+	counter := "code/" + it.Department
+	if it.Parent != 0 {
+		parent := p.items[it.Parent]
+		if parent == nil {
+			if parent, err = p.GetItem(it.Parent); err != nil {
+				return "", err
+			}
+		}
+		r.ParentCode = parent.Code
+		counter = "code/item/" + strconv.FormatUint(parent.ID, 10)
+	}
+	for {
+		n, err := p.NextSeq(counter)
+		if err != nil {
+			return "", err
+		}
+		r.Sequence, r.SubSeq = n, n
+		code := p.s.scheme.Code(r)
+		holder, err := p.ItemByCode(code)
+		if err != nil {
+			return "", err
+		}
+		if holder == 0 {
+			return code, p.PutCode(code, it.ID)
+		}
+	}
+}

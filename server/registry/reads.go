@@ -1,0 +1,148 @@
+package registry
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// GetSubmission returns a submission.
+func (s *Service) GetSubmission(dept string, id uint64) (*Submission, error) {
+	var out *Submission
+	err := s.store.View(func(tx Tx) (err error) {
+		out, err = loadSubmission(tx, dept, id)
+		return err
+	})
+	return out, err
+}
+
+// ListSubmissions lists submissions newest first, of one department or of
+// all ("-": the review queue); state 0 means every state.
+func (s *Service) ListSubmissions(dept string, state SubmissionState, size int, token string) ([]*Submission, string, error) {
+	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	filter := fmt.Sprintf("submissions/%s/%d", dept, state)
+	cursor, err := decodeToken(token, filter)
+	if err != nil {
+		return nil, "", err
+	}
+	before, _ := strconv.ParseUint(cursor, 10, 64)
+	scan := dept
+	if dept == AllDepartments {
+		scan = ""
+	}
+	var out []*Submission
+	next := ""
+	err = s.store.View(func(tx Tx) error {
+		if scan != "" {
+			if _, err := loadDepartment(tx, scan); err != nil {
+				return err
+			}
+		}
+		return tx.ScanSubmissions(scan, before, func(sub *Submission) (bool, error) {
+			if state != 0 && sub.State != state {
+				return true, nil
+			}
+			if len(out) == size {
+				next = encodeToken(filter, strconv.FormatUint(out[len(out)-1].ID, 10))
+				return false, nil
+			}
+			out = append(out, sub)
+			return true, nil
+		})
+	})
+	return out, next, err
+}
+
+// GetPublication returns a publication.
+func (s *Service) GetPublication(id uint64) (*Publication, error) {
+	var out *Publication
+	err := s.store.View(func(tx Tx) (err error) {
+		out, err = tx.GetPublication(id)
+		if err == nil && out == nil {
+			err = notFound(ReasonPublicationNotFound, PublicationName(id), "发布", "publication")
+		}
+		return err
+	})
+	return out, err
+}
+
+// ListPublications lists publications newest first.
+func (s *Service) ListPublications(size int, token string) ([]*Publication, string, error) {
+	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	cursor, err := decodeToken(token, "publications")
+	if err != nil {
+		return nil, "", err
+	}
+	before, _ := strconv.ParseUint(cursor, 10, 64)
+	var out []*Publication
+	next := ""
+	err = s.store.View(func(tx Tx) error {
+		return tx.ScanPublications(before, func(p *Publication) (bool, error) {
+			if len(out) == size {
+				next = encodeToken("publications", strconv.FormatUint(out[len(out)-1].ID, 10))
+				return false, nil
+			}
+			out = append(out, p)
+			return true, nil
+		})
+	})
+	return out, next, err
+}
+
+// ListEvents lists the recorded steps of an item, submission or publication
+// (given by name), oldest first.
+func (s *Service) ListEvents(resource string, size int, token string) ([]*Event, string, error) {
+	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	filter := "events/" + resource
+	cursor, err := decodeToken(token, filter)
+	if err != nil {
+		return nil, "", err
+	}
+	after, _ := strconv.ParseInt(cursor, 10, 64)
+	var out []*Event
+	next := ""
+	err = s.store.View(func(tx Tx) error {
+		if err := checkExists(tx, resource); err != nil {
+			return err
+		}
+		return tx.ScanEvents(resource, after, func(e *Event) (bool, error) {
+			if len(out) == size {
+				next = encodeToken(filter, strconv.FormatInt(out[len(out)-1].Revision, 10))
+				return false, nil
+			}
+			out = append(out, e)
+			return true, nil
+		})
+	})
+	return out, next, err
+}
+
+// checkExists returns NOT_FOUND unless the named item, submission or
+// publication exists (deleted drafts keep their events but are not found).
+func checkExists(tx Tx, name string) error {
+	if dept, id, err := ParseItemName("parent", name); err == nil {
+		_, err = loadItem(tx, dept, id)
+		return err
+	}
+	if dept, id, err := ParseSubmissionName("parent", name); err == nil {
+		_, err = loadSubmission(tx, dept, id)
+		return err
+	}
+	id, err := ParsePublicationName("parent", name)
+	if err != nil {
+		return badName("parent", name, "an item, submission or publication name")
+	}
+	p, err := tx.GetPublication(id)
+	if err == nil && p == nil {
+		err = notFound(ReasonPublicationNotFound, name, "发布", "publication")
+	}
+	return err
+}

@@ -1,0 +1,163 @@
+// Package registry holds the registry's domain: power items, their
+// revisions, submissions and publications, and the workflow rules
+// (workflow.go) that move them from draft to the published catalogue. It
+// knows neither protobuf nor bbolt: storage comes through the Store
+// interface, and the server package translates to and from the API.
+package registry
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/powerreg/powerreg/server/coding"
+)
+
+// Config configures a Service.
+type Config struct {
+	Store Store
+	// Scheme assigns codes at publication; coding.Default when nil.
+	Scheme coding.Scheme
+	// DefaultRegion is the region code of departments that have none.
+	DefaultRegion string
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Service is the registry's domain API. Every method that changes anything
+// runs in one store transaction.
+type Service struct {
+	store  Store
+	scheme coding.Scheme
+	region string
+	now    func() time.Time
+}
+
+// New returns a Service over cfg.Store.
+func New(cfg Config) *Service {
+	s := &Service{store: cfg.Store, scheme: cfg.Scheme, region: cfg.DefaultRegion, now: cfg.Now}
+	if s.scheme == nil {
+		s.scheme = coding.Default{}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.region == "" {
+		s.region = "000000"
+	}
+	return s
+}
+
+// mut is the context of one mutation: its transaction, the registry-wide
+// revision it stamps on everything it changes, its time and its actor.
+type mut struct {
+	Tx
+	rev   int64
+	now   time.Time
+	actor string
+}
+
+// mutate runs fn as one write transaction.
+func (s *Service) mutate(actor string, fn func(m *mut) error) error {
+	return s.store.Update(func(tx Tx) error {
+		rev, err := tx.NextRevision()
+		if err != nil {
+			return err
+		}
+		return fn(&mut{Tx: tx, rev: rev, now: s.now().UTC(), actor: actor})
+	})
+}
+
+func (m *mut) event(resource string, a Action, comment, related string) error {
+	return m.PutEvent(&Event{Resource: resource, Action: a, Actor: m.actor, Comment: comment,
+		Time: m.now, Revision: m.rev, Related: related})
+}
+
+// idempotent returns the resource name an earlier request with the same id
+// produced, or "" when there was none.
+func idempotent(tx Tx, method, requestID string) (string, error) {
+	if requestID == "" {
+		return "", nil
+	}
+	return tx.GetRequest(method + "/" + requestID)
+}
+
+func remember(tx Tx, method, requestID, name string) error {
+	if requestID == "" {
+		return nil
+	}
+	return tx.PutRequest(method+"/"+requestID, name)
+}
+
+// Etag formats a record version as an etag.
+func Etag(version int64) string { return strconv.FormatInt(version, 10) }
+
+func checkEtag(name, etag string, version int64) error {
+	if etag != "" && etag != Etag(version) {
+		return etagMismatch(name)
+	}
+	return nil
+}
+
+func loadDepartment(tx Tx, id string) (*Department, error) {
+	d, err := tx.GetDepartment(id)
+	if err == nil && d == nil {
+		err = notFound(ReasonDepartmentNotFound, DepartmentName(id), "部门", "department")
+	}
+	return d, err
+}
+
+// loadItem loads the item with an id that must belong to dept.
+func loadItem(tx Tx, dept string, id uint64) (*Item, error) {
+	it, err := tx.GetItem(id)
+	if err != nil {
+		return nil, err
+	}
+	if it == nil || it.Department != dept {
+		return nil, notFound(ReasonItemNotFound, ItemName(dept, id), "事项", "item")
+	}
+	return it, nil
+}
+
+func loadRevision(tx Tx, it *Item, n int) (*Revision, error) {
+	r, err := tx.GetRevision(it.ID, n)
+	if err == nil && r == nil {
+		err = fmt.Errorf("item %d: revision %d missing", it.ID, n) // a broken store, not a user error
+	}
+	return r, err
+}
+
+func loadSubmission(tx Tx, dept string, id uint64) (*Submission, error) {
+	sub, err := tx.GetSubmission(id)
+	if err != nil {
+		return nil, err
+	}
+	if sub == nil || sub.Department != dept && dept != AllDepartments {
+		return nil, notFound(ReasonSubmissionNotFound, SubmissionName(dept, id), "报送批次", "submission")
+	}
+	return sub, nil
+}
+
+// pageSize applies a list method's default and maximum (AIP-158: larger
+// sizes are lowered to the maximum).
+func pageSize(field string, size, def, max int) (int, error) {
+	switch {
+	case size < 0:
+		var v violations
+		v.add(field, "不能为负数", "must not be negative")
+		return 0, v.err()
+	case size == 0:
+		return def, nil
+	case size > max:
+		return max, nil
+	}
+	return size, nil
+}
+
+// Page sizes of the list methods.
+const (
+	DefaultPageSize        = 100
+	MaxPageSize            = 1000
+	DefaultCatalogPageSize = 50
+	MaxCatalogPageSize     = 500
+)

@@ -1,0 +1,72 @@
+package registry
+
+// Store is the narrow storage interface the registry needs: typed records
+// read and written inside transactions. server/store implements it on bbolt;
+// another backend (a distributed SQL engine, say) must fit behind it without
+// touching the workflow.
+type Store interface {
+	// View runs fn in a read-only transaction.
+	View(fn func(Tx) error) error
+	// Update runs fn in a read-write transaction, committed only when fn
+	// returns nil: a mutation is all or nothing.
+	Update(fn func(Tx) error) error
+}
+
+// Tx is one transaction. Getters return nil and no error when the record
+// does not exist. Scans call fn in key order until fn returns false or an
+// error; records handed to fn are the caller's to keep.
+type Tx interface {
+	// NextRevision increments and returns the registry-wide revision counter.
+	NextRevision() (int64, error)
+	// NextSeq increments and returns the named counter (ids, code sequences).
+	NextSeq(name string) (uint64, error)
+
+	GetDepartment(id string) (*Department, error)
+	PutDepartment(d *Department) error
+	// ScanDepartments visits departments in id order, starting after `after`.
+	ScanDepartments(after string, fn func(*Department) (bool, error)) error
+
+	GetItem(id uint64) (*Item, error)
+	PutItem(it *Item) error
+	DeleteItem(it *Item) error
+	// ScanItems visits items in id order after `after`, of one department
+	// or of all when dept is empty.
+	ScanItems(dept string, after uint64, fn func(*Item) (bool, error)) error
+
+	GetRevision(item uint64, number int) (*Revision, error)
+	PutRevision(r *Revision) error
+	DeleteRevisions(item uint64) error
+
+	// ItemByCode returns the item holding a code, or 0.
+	ItemByCode(code string) (uint64, error)
+	PutCode(code string, item uint64) error
+	DeleteCode(code string) error
+
+	GetSubmission(id uint64) (*Submission, error)
+	PutSubmission(s *Submission) error
+	DeleteSubmission(s *Submission) error
+	// ScanSubmissions visits submissions newest first, with ids below
+	// `before` (0: from the newest), of one department or of all.
+	ScanSubmissions(dept string, before uint64, fn func(*Submission) (bool, error)) error
+
+	GetPublication(id uint64) (*Publication, error)
+	PutPublication(p *Publication) error
+	// ScanPublications visits publications newest first, ids below `before`.
+	ScanPublications(before uint64, fn func(*Publication) (bool, error)) error
+
+	PutEvent(e *Event) error
+	// ScanEvents visits a resource's events oldest first, with revisions
+	// above `after`.
+	ScanEvents(resource string, after int64, fn func(*Event) (bool, error)) error
+
+	GetCatalogEntry(code string) (*CatalogEntry, error)
+	PutCatalogEntry(e *CatalogEntry) error
+	DeleteCatalogEntry(e *CatalogEntry) error
+	// ScanCatalog visits entries in code order after `after`, only those of
+	// category cat and department dept when these are set.
+	ScanCatalog(cat Category, dept string, after string, fn func(*CatalogEntry) (bool, error)) error
+
+	// GetRequest returns the resource name a request id produced, or "".
+	GetRequest(key string) (string, error)
+	PutRequest(key, name string) error
+}

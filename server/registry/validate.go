@@ -1,0 +1,110 @@
+package registry
+
+import (
+	"fmt"
+	"regexp"
+	"unicode/utf8"
+)
+
+// Field limits. They are generous for real lists (the longest names in the
+// Guang'an data are under 100 characters) and stop abuse.
+const (
+	maxNameRunes   = 500
+	maxTextRunes   = 10000
+	maxListEntries = 200
+)
+
+// codePattern admits the codes real lists use, such as
+// 430400-CF-012-0045-00 and 511Z07001006-511602000000-000-115113010-1-00.
+var codePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+
+var regionPattern = regexp.MustCompile(`^[0-9]{6}$`)
+
+func checkText(v *violations, field, s string, max int, required bool) {
+	switch {
+	case required && s == "":
+		v.add(field, "必填", "required")
+	case !utf8.ValidString(s):
+		v.add(field, "不是有效的 UTF-8 文本", "not valid UTF-8 text")
+	case utf8.RuneCountInString(s) > max:
+		v.add(field, fmt.Sprintf("过长，最多 %d 字", max), fmt.Sprintf("too long; at most %d characters", max))
+	}
+}
+
+func checkList(v *violations, field string, list []string) {
+	if len(list) > maxListEntries {
+		v.add(field, fmt.Sprintf("条目过多，最多 %d 条", maxListEntries),
+			fmt.Sprintf("too many entries; at most %d", maxListEntries))
+		return
+	}
+	for i, s := range list {
+		checkText(v, fmt.Sprintf("%s[%d]", field, i), s, maxTextRunes, true)
+	}
+}
+
+func checkTimeLimit(v *violations, field string, t TimeLimit) {
+	if t.Value < 0 {
+		v.add(field+".value", "不能为负数", "must not be negative")
+	}
+	if t.Unit < 0 || t.Unit > 3 {
+		v.add(field+".unit", "单位无效", "unknown unit")
+	}
+	if t.Value > 0 && t.Unit == 0 {
+		v.add(field+".unit", "请注明单位（天、工作日、月）", "give the unit (day, working day, month)")
+	}
+}
+
+// checkContent adds a violation for each bad field of c, under prefix
+// (such as "item").
+func checkContent(v *violations, prefix string, c *Content) {
+	f := func(name string) string { return prefix + "." + name }
+	checkText(v, f("display_name"), c.DisplayName, maxNameRunes, true)
+	if c.Category == 0 {
+		v.add(f("category"), "必填：十类之一，如 CATEGORY_PENALTY", "required: one of the ten, e.g. CATEGORY_PENALTY")
+	} else if !c.Category.Valid() {
+		v.add(f("category"), "未知的职权类型", "unknown category")
+	}
+	checkText(v, f("category_label"), c.CategoryLabel, 50, false)
+	if len(c.LegalBases) > maxListEntries {
+		v.add(f("legal_bases"), "设定依据过多", "too many legal bases")
+	}
+	for i, b := range c.LegalBases {
+		bf := fmt.Sprintf("%s[%d]", f("legal_bases"), i)
+		checkText(v, bf+".text", b.Text, maxTextRunes, true)
+		checkText(v, bf+".title", b.Title, maxNameRunes, false)
+		checkText(v, bf+".article", b.Article, maxNameRunes, false)
+		if b.Level < 0 || b.Level > 5 {
+			v.add(bf+".level", "未知的法律层级", "unknown level")
+		}
+	}
+	if c.Source < 0 || c.Source > 3 {
+		v.add(f("source"), "未知的权力来源", "unknown source")
+	}
+	if c.Source == 3 && c.EntrustingBody == "" {
+		v.add(f("entrusting_body"), "受委托的职权须写明委托机关", "give the entrusting body of an entrusted power")
+	}
+	checkText(v, f("entrusting_body"), c.EntrustingBody, maxNameRunes, false)
+	checkText(v, f("handling_unit"), c.HandlingUnit, maxNameRunes, false)
+	checkList(v, f("levels"), c.Levels)
+	checkList(v, f("responsibilities"), c.Responsibilities)
+	checkList(v, f("accountability"), c.Accountability)
+	checkTimeLimit(v, f("legal_time_limit"), c.LegalTimeLimit)
+	checkTimeLimit(v, f("promised_time_limit"), c.PromisedTimeLimit)
+	checkText(v, f("fee.basis"), c.Fee.Basis, maxTextRunes, false)
+	checkText(v, f("fee.standard"), c.Fee.Standard, maxTextRunes, false)
+	checkText(v, f("remark"), c.Remark, maxTextRunes, false)
+}
+
+func checkCode(v *violations, field, code string) {
+	if code != "" && !codePattern.MatchString(code) {
+		v.add(field, "编码只能含字母、数字、点、下划线和连字符，最长 100 位",
+			"a code has only letters, digits, '.', '_' and '-', at most 100 characters")
+	}
+}
+
+func checkRegion(v *violations, field, region string) {
+	if region != "" && !regionPattern.MatchString(region) {
+		v.add(field, "区划代码应为 6 位数字（GB/T 2260），如 430400",
+			"a region code is six digits (GB/T 2260), e.g. 430400")
+	}
+}

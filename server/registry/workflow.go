@@ -1,0 +1,448 @@
+package registry
+
+// The workflow rules, in one place:
+//
+//	department: draft ──submit──> submitted ──approve──> approved ──publish──> published
+//	                 ^                 │
+//	                 └────return───────┘
+//
+// An item's working copy is editable while draft or returned; editing a
+// published item starts a draft (a modification) while the published
+// revision stays in force; abolition is a draft change too. Items travel in
+// submissions (batches) of one department; a reviewer approves a batch,
+// possibly returning single items, or returns it whole; a publisher
+// publishes any set of approved batches at once. Nothing published is ever
+// erased.
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// wrongState is the FAILED_PRECONDITION error of a step tried in the wrong
+// state.
+func wrongState(reason, zh, en string, subjects ...Subject) *Error {
+	e := newErr(ClassFailedPrecondition, reason, zh, en)
+	e.Subjects = subjects
+	return e
+}
+
+var itemStateZh = map[ItemState]string{
+	ItemDraft: "草稿", ItemSubmitted: "已报送", ItemApproved: "已审核",
+	ItemReturned: "退回修改", ItemPublished: "已发布", ItemAbolished: "已废止",
+}
+
+var itemStateEn = map[ItemState]string{
+	ItemDraft: "draft", ItemSubmitted: "submitted", ItemApproved: "approved",
+	ItemReturned: "returned", ItemPublished: "published", ItemAbolished: "abolished",
+}
+
+var submissionStateZh = map[SubmissionState]string{
+	SubmissionDraft: "草稿", SubmissionSubmitted: "已报送", SubmissionApproved: "已审核",
+	SubmissionReturned: "已退回", SubmissionPublished: "已发布",
+}
+
+var submissionStateEn = map[SubmissionState]string{
+	SubmissionDraft: "draft", SubmissionSubmitted: "submitted", SubmissionApproved: "approved",
+	SubmissionReturned: "returned", SubmissionPublished: "published",
+}
+
+// checkEditable says whether an item's working copy may be changed.
+func checkEditable(it *Item) error {
+	switch {
+	case it.Pending == ChangeAbolish && it.State != ItemPublished && it.State != ItemAbolished:
+		return wrongState(ReasonChangePending,
+			fmt.Sprintf("事项 %s 正在申请废止，不能修改；如要撤回废止，请删除该草稿", ItemName(it.Department, it.ID)),
+			fmt.Sprintf("item %s has an abolition pending and cannot be edited; delete the draft to withdraw it", ItemName(it.Department, it.ID)))
+	case it.State == ItemDraft, it.State == ItemReturned, it.State == ItemPublished:
+		return nil
+	}
+	return wrongState(ReasonItemNotEditable,
+		fmt.Sprintf("事项 %s 处于%s状态，不能修改；只有草稿、退回修改或已发布的事项可以修改", ItemName(it.Department, it.ID), itemStateZh[it.State]),
+		fmt.Sprintf("item %s is %s and cannot be edited; only draft, returned or published items can", ItemName(it.Department, it.ID), itemStateEn[it.State]))
+}
+
+// startChange turns a published item into a draft change of the given kind.
+// The revision in force stays in force until the change is published.
+func startChange(it *Item, kind ChangeKind) {
+	if it.State == ItemPublished {
+		it.State, it.Pending = ItemDraft, kind
+	}
+}
+
+// deletion is what DeleteItem does to an item.
+type deletion int
+
+const (
+	eraseItem    deletion = iota // never published: the item goes
+	discardDraft                 // published: the pending change goes, the item stays in force
+)
+
+// checkDeletable says whether and how an item may be deleted.
+func checkDeletable(it *Item) (deletion, error) {
+	name := ItemName(it.Department, it.ID)
+	if it.State != ItemDraft && it.State != ItemReturned || it.Submission != 0 {
+		if it.State == ItemPublished || it.State == ItemAbolished {
+			return 0, wrongState(ReasonItemNotDeletable,
+				fmt.Sprintf("事项 %s 已发布，发布过的事项永不删除；如要废止，请用 :abolish 提交废止", name),
+				fmt.Sprintf("item %s was published and published items are never erased; use :abolish to submit its abolition", name))
+		}
+		return 0, wrongState(ReasonItemNotDeletable,
+			fmt.Sprintf("事项 %s 处于%s状态或在报送批次中，不能删除", name, itemStateZh[it.State]),
+			fmt.Sprintf("item %s is %s or in a submission and cannot be deleted", name, itemStateEn[it.State]))
+	}
+	if len(it.Published) > 0 {
+		return discardDraft, nil
+	}
+	return eraseItem, nil
+}
+
+// checkAbolishable says whether an item's abolition may be started.
+func checkAbolishable(it *Item) error {
+	name := ItemName(it.Department, it.ID)
+	if it.State == ItemPublished {
+		return nil
+	}
+	if it.InForce() != nil {
+		return wrongState(ReasonChangePending,
+			fmt.Sprintf("事项 %s 已有未发布的修改，请先删除该修改草稿或等其发布后再申请废止", name),
+			fmt.Sprintf("item %s has a change pending; delete that draft or wait for its publication before abolishing", name))
+	}
+	return wrongState(ReasonItemNotPublished,
+		fmt.Sprintf("事项 %s 未在清单中生效，不能废止；未发布的草稿可以直接删除", name),
+		fmt.Sprintf("item %s is not in force and cannot be abolished; an unpublished draft can simply be deleted", name))
+}
+
+// checkBatchable says whether an item may join a new submission.
+func checkBatchable(it *Item) *Subject {
+	name := ItemName(it.Department, it.ID)
+	switch {
+	case it.Submission != 0:
+		return &Subject{name, bi("已在另一个报送批次中", "already in another submission")}
+	case it.State != ItemDraft && it.State != ItemReturned:
+		return &Subject{name, bi("处于"+itemStateZh[it.State]+"状态，只有草稿或退回修改的事项可以报送",
+			"is "+itemStateEn[it.State]+"; only draft or returned items can be submitted")}
+	}
+	return nil
+}
+
+func subjectNames(subjects []Subject) string {
+	names := make([]string, len(subjects))
+	for i, s := range subjects {
+		names[i] = s.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// CreateSubmission groups draft or returned items of one department into a
+// draft submission, reserving them for it.
+func (s *Service) CreateSubmission(actor, dept string, items []string, comment, requestID string) (*Submission, error) {
+	ids, err := parseBatchItems(dept, items)
+	if err != nil {
+		return nil, err
+	}
+	var v violations
+	checkText(&v, "submission.comment", comment, maxTextRunes, false)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var out *Submission
+	err = s.mutate(actor, func(m *mut) error {
+		if prev, err := idempotent(m, "CreateSubmission", requestID); err != nil || prev != "" {
+			_, id, _ := ParseSubmissionName("", prev)
+			out, _ = m.GetSubmission(id)
+			return err
+		}
+		if _, err := loadDepartment(m, dept); err != nil {
+			return err
+		}
+		id, err := m.NextSeq("submissions")
+		if err != nil {
+			return err
+		}
+		name := SubmissionName(dept, id)
+		var blocked []Subject
+		var loaded []*Item
+		for _, itemID := range ids {
+			it, err := loadItem(m, dept, itemID)
+			if err != nil {
+				return err
+			}
+			if b := checkBatchable(it); b != nil {
+				blocked = append(blocked, *b)
+			}
+			loaded = append(loaded, it)
+		}
+		if len(blocked) > 0 {
+			return wrongState(ReasonItemNotSubmittable,
+				"以下事项不能加入报送批次："+subjectNames(blocked),
+				"these items cannot join a submission: "+subjectNames(blocked)+"; see the details", blocked...)
+		}
+		for _, it := range loaded {
+			it.Submission, it.Version = id, m.rev
+			if err := m.PutItem(it); err != nil {
+				return err
+			}
+		}
+		out = &Submission{ID: id, Department: dept, State: SubmissionDraft, Items: ids, Comment: comment,
+			CreateTime: m.now, UpdateTime: m.now, Version: m.rev}
+		if err := m.PutSubmission(out); err != nil {
+			return err
+		}
+		if err := remember(m, "CreateSubmission", requestID, name); err != nil {
+			return err
+		}
+		return m.event(name, ActionCreated, comment, "")
+	})
+	return out, err
+}
+
+// parseBatchItems checks the item names of a new submission.
+func parseBatchItems(dept string, items []string) ([]uint64, error) {
+	var v violations
+	if len(items) == 0 {
+		v.add("submission.items", "至少需要一个事项", "give at least one item")
+	}
+	seen := map[uint64]bool{}
+	var ids []uint64
+	for i, name := range items {
+		field := fmt.Sprintf("submission.items[%d]", i)
+		d, id, err := ParseItemName(field, name)
+		switch {
+		case err != nil:
+			v.add(field, fmt.Sprintf("名称 %q 格式不对，应为 departments/{department}/items/{item}", name),
+				fmt.Sprintf("malformed item name %q; expected departments/{department}/items/{item}", name))
+		case d != dept:
+			v.add(field, fmt.Sprintf("事项 %s 不属于部门 %s；一个批次只含本部门的事项", name, dept),
+				fmt.Sprintf("item %s is not of department %s; a submission holds one department's items", name, dept))
+		case seen[id]:
+			v.add(field, fmt.Sprintf("事项 %s 重复", name), fmt.Sprintf("item %s is listed twice", name))
+		default:
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, v.err()
+}
+
+// transition loads a submission, checks its etag and that it is in state
+// want, and hands it to fn.
+func (s *Service) transition(actor, dept string, id uint64, etag string, want SubmissionState,
+	reason string, fn func(m *mut, sub *Submission) error) (*Submission, error) {
+	var out *Submission
+	err := s.mutate(actor, func(m *mut) error {
+		sub, err := loadSubmission(m, dept, id)
+		if err != nil {
+			return err
+		}
+		name := SubmissionName(sub.Department, id)
+		if err := checkEtag(name, etag, sub.Version); err != nil {
+			return err
+		}
+		if sub.State != want {
+			return wrongState(reason,
+				fmt.Sprintf("报送批次 %s 处于%s状态，此操作只适用于%s状态的批次", name, submissionStateZh[sub.State], submissionStateZh[want]),
+				fmt.Sprintf("submission %s is %s; this step needs a %s one", name, submissionStateEn[sub.State], submissionStateEn[want]))
+		}
+		if err := fn(m, sub); err != nil {
+			return err
+		}
+		sub.UpdateTime, sub.Version = m.now, m.rev
+		out = sub
+		return m.PutSubmission(sub)
+	})
+	return out, err
+}
+
+// forItems loads every item of a submission and applies fn.
+func forItems(m *mut, sub *Submission, ids []uint64, fn func(it *Item) error) error {
+	for _, id := range ids {
+		it, err := loadItem(m, sub.Department, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+		it.UpdateTime, it.Version = m.now, m.rev
+		if err := m.PutItem(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteSubmission deletes a draft submission and releases its items.
+func (s *Service) DeleteSubmission(actor, dept string, id uint64, etag string) error {
+	err := s.mutate(actor, func(m *mut) error {
+		sub, err := loadSubmission(m, dept, id)
+		if err != nil {
+			return err
+		}
+		name := SubmissionName(dept, id)
+		if err := checkEtag(name, etag, sub.Version); err != nil {
+			return err
+		}
+		if sub.State != SubmissionDraft {
+			return wrongState(ReasonSubmissionNotDraft,
+				fmt.Sprintf("报送批次 %s 已报送，不能删除", name),
+				fmt.Sprintf("submission %s was submitted and cannot be deleted", name))
+		}
+		if err := forItems(m, sub, sub.Items, func(it *Item) error { it.Submission = 0; return nil }); err != nil {
+			return err
+		}
+		if err := m.DeleteSubmission(sub); err != nil {
+			return err
+		}
+		return m.event(name, ActionDeleted, "", "")
+	})
+	return err
+}
+
+// SubmitSubmission submits a draft batch for review, fixing the revision of
+// each item. It is refused, naming the items, when any lacks a legal basis
+// (职权法定: no power without one).
+func (s *Service) SubmitSubmission(actor, dept string, id uint64, comment, etag string) (*Submission, error) {
+	return s.transition(actor, dept, id, etag, SubmissionDraft, ReasonSubmissionNotDraft, func(m *mut, sub *Submission) error {
+		var missing []Subject
+		var revs []int
+		for _, itemID := range sub.Items {
+			it, err := loadItem(m, dept, itemID)
+			if err != nil {
+				return err
+			}
+			rev, err := loadRevision(m, it, it.Head)
+			if err != nil {
+				return err
+			}
+			if len(rev.Content.LegalBases) == 0 {
+				missing = append(missing, Subject{ItemName(dept, itemID),
+					bi("《"+rev.Content.DisplayName+"》缺少设定依据", rev.Content.DisplayName+" lacks a legal basis")})
+			}
+			revs = append(revs, it.Head)
+		}
+		if len(missing) > 0 {
+			return wrongState(ReasonLegalBasisMissing,
+				fmt.Sprintf("%d 个事项缺少设定依据（职权法定），请补充后再报送：%s", len(missing), subjectNames(missing)),
+				fmt.Sprintf("%d items lack a legal basis; add one to each and submit again: %s", len(missing), subjectNames(missing)),
+				missing...)
+		}
+		if comment != "" {
+			sub.Comment = comment
+		}
+		sub.State, sub.ItemRevisions, sub.Submitter = SubmissionSubmitted, revs, m.actor
+		name := SubmissionName(dept, id)
+		if err := forItems(m, sub, sub.Items, func(it *Item) error {
+			it.State = ItemSubmitted
+			return m.event(ItemName(dept, it.ID), ActionSubmitted, comment, name)
+		}); err != nil {
+			return err
+		}
+		return m.event(name, ActionSubmitted, sub.Comment, "")
+	})
+}
+
+// ReviewInput is a reviewer's decision on a batch.
+type ReviewInput struct {
+	Comment      string
+	Returned     []ItemComment // items returned to the department (approval only)
+	ItemComments []ItemComment // comments on single items
+}
+
+// parseReviewItems checks that commented items belong to the batch.
+func checkReviewItems(v *violations, field string, sub *Submission, list []ItemComment) {
+	for i, c := range list {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if !slices.Contains(sub.Items, c.Item) {
+			v.add(f+".item", fmt.Sprintf("事项 %s 不在此批次中", ItemName(sub.Department, c.Item)),
+				fmt.Sprintf("item %s is not in this submission", ItemName(sub.Department, c.Item)))
+		}
+		checkText(v, f+".comment", c.Comment, maxTextRunes, false)
+	}
+}
+
+func commentFor(list []ItemComment, id uint64) (string, bool) {
+	for _, c := range list {
+		if c.Item == id {
+			return c.Comment, true
+		}
+	}
+	return "", false
+}
+
+// ApproveSubmission approves a submitted batch; items in in.Returned go
+// back to the department, the rest wait for publication.
+func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInput, etag string) (*Submission, error) {
+	return s.transition(actor, dept, id, etag, SubmissionSubmitted, ReasonSubmissionNotSubmit, func(m *mut, sub *Submission) error {
+		var v violations
+		checkText(&v, "comment", in.Comment, maxTextRunes, false)
+		checkReviewItems(&v, "returned_items", sub, in.Returned)
+		checkReviewItems(&v, "item_comments", sub, in.ItemComments)
+		if len(in.Returned) > 0 && len(in.Returned) >= len(sub.Items) {
+			v.add("returned_items", "不能退回全部事项；要退回整个批次请用 :reject",
+				"cannot return every item; to return the whole batch use :reject")
+		}
+		if err := v.err(); err != nil {
+			return err
+		}
+		name := SubmissionName(dept, id)
+		var kept []uint64
+		var keptRevs []int
+		for i, itemID := range sub.Items {
+			if _, ret := commentFor(in.Returned, itemID); !ret {
+				kept = append(kept, itemID)
+				keptRevs = append(keptRevs, sub.ItemRevisions[i])
+			}
+		}
+		err := forItems(m, sub, sub.Items, func(it *Item) error {
+			if c, ret := commentFor(in.Returned, it.ID); ret {
+				it.State, it.Submission, it.ReviewComment = ItemReturned, 0, c
+				return m.event(ItemName(dept, it.ID), ActionReturned, c, name)
+			}
+			c, _ := commentFor(in.ItemComments, it.ID)
+			it.State, it.ReviewComment = ItemApproved, c
+			return m.event(ItemName(dept, it.ID), ActionApproved, c, name)
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range in.Returned {
+			sub.Returned = append(sub.Returned, r.Item)
+		}
+		sub.ItemComments = append(append([]ItemComment{}, in.Returned...), in.ItemComments...)
+		sub.State, sub.Items, sub.ItemRevisions = SubmissionApproved, kept, keptRevs
+		sub.ReviewComment, sub.Reviewer = in.Comment, m.actor
+		return m.event(name, ActionApproved, in.Comment, "")
+	})
+}
+
+// RejectSubmission returns a submitted batch to the department (退回修改).
+func (s *Service) RejectSubmission(actor, dept string, id uint64, in ReviewInput, etag string) (*Submission, error) {
+	return s.transition(actor, dept, id, etag, SubmissionSubmitted, ReasonSubmissionNotSubmit, func(m *mut, sub *Submission) error {
+		var v violations
+		if in.Comment == "" {
+			v.add("comment", "退回时请写明原因和修改要求", "say why the batch is returned and what to fix")
+		}
+		checkText(&v, "comment", in.Comment, maxTextRunes, false)
+		checkReviewItems(&v, "item_comments", sub, in.ItemComments)
+		if err := v.err(); err != nil {
+			return err
+		}
+		name := SubmissionName(dept, id)
+		err := forItems(m, sub, sub.Items, func(it *Item) error {
+			c, ok := commentFor(in.ItemComments, it.ID)
+			if !ok {
+				c = in.Comment
+			}
+			it.State, it.Submission, it.ReviewComment = ItemReturned, 0, c
+			return m.event(ItemName(dept, it.ID), ActionReturned, c, name)
+		})
+		if err != nil {
+			return err
+		}
+		sub.State, sub.Returned, sub.ItemComments = SubmissionReturned, sub.Items, in.ItemComments
+		sub.ReviewComment, sub.Reviewer = in.Comment, m.actor
+		return m.event(name, ActionReturned, in.Comment, "")
+	})
+}

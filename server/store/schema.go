@@ -1,0 +1,57 @@
+package store
+
+// The storage layout: every bucket and key of the bbolt file.
+//
+// Integers in keys are 8-byte big-endian (u64) or 4-byte (u32), so that byte
+// order is numeric order. Department ids and codes never contain 0x00, which
+// separates the parts of composite keys. Values are JSON of the registry
+// types (server/registry/types.go).
+//
+//	meta                 "schema"   → u64 schema version
+//	                     "revision" → u64 registry-wide revision, +1 per mutation
+//	counters             name → u64: "departments", "items", "submissions",
+//	                     "publications" (ids); "code/{dept}" and
+//	                     "code/item/{id}" (code sequences)
+//	departments          {dept id} → Department
+//	items                u64 item id → Item
+//	items_by_dept        {dept id} 0x00 u64 item id → empty
+//	revisions            u64 item id, u32 revision number → Revision
+//	codes                {code} → u64 item id; every code given or assigned,
+//	                     kept after abolition so that no code is ever reused
+//	submissions          u64 submission id → Submission
+//	submissions_by_dept  {dept id} 0x00 u64 submission id → empty
+//	publications         u64 publication id → Publication
+//	events               {resource name} 0x00 u64 revision, u64 sequence → Event
+//	catalog              {code} → CatalogEntry: the items in force
+//	catalog_by_category  u8 category, {code} → empty
+//	catalog_by_dept      {dept id} 0x00 {code} → empty
+//	requests             {method}/{request id} → resource name (retries)
+
+// schemaVersion is the layout version this binary writes. Migrations from
+// older versions are listed in migrations (migrate.go).
+const schemaVersion = 1
+
+var (
+	bMeta              = []byte("meta")
+	bCounters          = []byte("counters")
+	bDepartments       = []byte("departments")
+	bItems             = []byte("items")
+	bItemsByDept       = []byte("items_by_dept")
+	bRevisions         = []byte("revisions")
+	bCodes             = []byte("codes")
+	bSubmissions       = []byte("submissions")
+	bSubmissionsByDept = []byte("submissions_by_dept")
+	bPublications      = []byte("publications")
+	bEvents            = []byte("events")
+	bCatalog           = []byte("catalog")
+	bCatalogByCategory = []byte("catalog_by_category")
+	bCatalogByDept     = []byte("catalog_by_dept")
+	bRequests          = []byte("requests")
+
+	allBuckets = [][]byte{bMeta, bCounters, bDepartments, bItems, bItemsByDept, bRevisions, bCodes,
+		bSubmissions, bSubmissionsByDept, bPublications, bEvents, bCatalog, bCatalogByCategory,
+		bCatalogByDept, bRequests}
+
+	kSchema   = []byte("schema")
+	kRevision = []byte("revision")
+)

@@ -1,0 +1,416 @@
+// Package store keeps the registry in one bbolt file (layout in schema.go)
+// and implements registry.Store.
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/powerreg/powerreg/server/registry"
+)
+
+// FileName is the name of the bbolt file in a data dir.
+const FileName = "powerreg.db"
+
+// ErrLocked means another process has the data dir open.
+var ErrLocked = errors.New("data dir is in use by another powerregd process / 数据目录正被另一个 powerregd 进程使用")
+
+// DB is the bbolt-backed registry store.
+type DB struct{ bolt *bolt.DB }
+
+// Open opens (creating if needed) the store in dir. A second process on the
+// same dir fails within a second with ErrLocked instead of waiting.
+func Open(dir string) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db := &DB{bolt: b}
+	if err := db.init(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the file.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// init creates the buckets of a new file and runs the migrations of an old
+// one.
+func (db *DB) init() error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bMeta)
+		if err != nil {
+			return err
+		}
+		version := uint64(schemaVersion)
+		if v := meta.Get(kSchema); v != nil {
+			version = binary.BigEndian.Uint64(v)
+		}
+		if version > schemaVersion {
+			return fmt.Errorf("the data file has schema version %d but this powerregd knows only up to %d; run a newer powerregd / 数据文件版本 %d 高于本程序支持的 %d，请使用更新的 powerregd",
+				version, schemaVersion, version, schemaVersion)
+		}
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		if err := migrate(tx, version); err != nil {
+			return err
+		}
+		return meta.Put(kSchema, u64(schemaVersion))
+	})
+}
+
+// View implements registry.Store.
+func (db *DB) View(fn func(registry.Tx) error) error {
+	return db.bolt.View(func(tx *bolt.Tx) error { return fn(&txn{tx}) })
+}
+
+// Update implements registry.Store.
+func (db *DB) Update(fn func(registry.Tx) error) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&txn{tx}) })
+}
+
+type txn struct{ tx *bolt.Tx }
+
+func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+func join(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+func deptKey(dept string, rest []byte) []byte { return join([]byte(dept), []byte{0}, rest) }
+
+func (t *txn) b(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+
+func (t *txn) get(bucket, key []byte, v any) (bool, error) {
+	data := t.b(bucket).Get(key)
+	if data == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, fmt.Errorf("%s/%x: %w", bucket, key, err)
+	}
+	return true, nil
+}
+
+func (t *txn) put(bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return t.b(bucket).Put(key, data)
+}
+
+// getT reads one record, nil when absent.
+func getT[T any](t *txn, bucket, key []byte) (*T, error) {
+	v := new(T)
+	ok, err := t.get(bucket, key, v)
+	if !ok {
+		return nil, err
+	}
+	return v, nil
+}
+
+// scan visits the records of bucket from start in the given direction
+// while their keys have prefix; load turns a key and value into a record.
+func scan[T any](c *bolt.Cursor, start, prefix []byte, reverse bool, load func(k, v []byte) (*T, error),
+	fn func(*T) (bool, error)) error {
+	var k, v []byte
+	if reverse {
+		k, v = c.Seek(start)
+		if k == nil {
+			k, v = c.Last()
+		}
+		if k != nil && bytes.Compare(k, start) >= 0 {
+			k, v = c.Prev()
+		}
+	} else {
+		k, v = c.Seek(start)
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = step(c, reverse) {
+		rec, err := load(k, v)
+		if err != nil {
+			return err
+		}
+		if rec == nil {
+			continue
+		}
+		more, err := fn(rec)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+func step(c *bolt.Cursor, reverse bool) ([]byte, []byte) {
+	if reverse {
+		return c.Prev()
+	}
+	return c.Next()
+}
+
+func decode[T any](v []byte) (*T, error) {
+	rec := new(T)
+	if err := json.Unmarshal(v, rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+func (t *txn) counter(bucket, key []byte) (uint64, error) {
+	b := t.b(bucket)
+	var n uint64
+	if v := b.Get(key); v != nil {
+		n = binary.BigEndian.Uint64(v)
+	}
+	n++
+	return n, b.Put(key, u64(n))
+}
+
+func (t *txn) NextRevision() (int64, error) {
+	n, err := t.counter(bMeta, kRevision)
+	return int64(n), err
+}
+
+func (t *txn) NextSeq(name string) (uint64, error) { return t.counter(bCounters, []byte(name)) }
+
+func (t *txn) GetDepartment(id string) (*registry.Department, error) {
+	return getT[registry.Department](t, bDepartments, []byte(id))
+}
+
+func (t *txn) PutDepartment(d *registry.Department) error { return t.put(bDepartments, []byte(d.ID), d) }
+
+func (t *txn) ScanDepartments(after string, fn func(*registry.Department) (bool, error)) error {
+	start := []byte(after)
+	if after != "" {
+		start = append(start, 0) // the first id after `after`
+	}
+	return scan(t.b(bDepartments).Cursor(), start, nil, false, func(_, v []byte) (*registry.Department, error) {
+		return decode[registry.Department](v)
+	}, fn)
+}
+
+func (t *txn) GetItem(id uint64) (*registry.Item, error) { return getT[registry.Item](t, bItems, u64(id)) }
+
+func (t *txn) PutItem(it *registry.Item) error {
+	if err := t.b(bItemsByDept).Put(deptKey(it.Department, u64(it.ID)), nil); err != nil {
+		return err
+	}
+	return t.put(bItems, u64(it.ID), it)
+}
+
+func (t *txn) DeleteItem(it *registry.Item) error {
+	if err := t.b(bItemsByDept).Delete(deptKey(it.Department, u64(it.ID))); err != nil {
+		return err
+	}
+	return t.b(bItems).Delete(u64(it.ID))
+}
+
+func (t *txn) ScanItems(dept string, after uint64, fn func(*registry.Item) (bool, error)) error {
+	if dept == "" {
+		return scan(t.b(bItems).Cursor(), u64(after+1), nil, false, func(_, v []byte) (*registry.Item, error) {
+			return decode[registry.Item](v)
+		}, fn)
+	}
+	prefix := deptKey(dept, nil)
+	return scan(t.b(bItemsByDept).Cursor(), deptKey(dept, u64(after+1)), prefix, false, func(k, _ []byte) (*registry.Item, error) {
+		return t.GetItem(binary.BigEndian.Uint64(k[len(prefix):]))
+	}, fn)
+}
+
+func revKey(item uint64, n int) []byte { return binary.BigEndian.AppendUint32(u64(item), uint32(n)) }
+
+func (t *txn) GetRevision(item uint64, n int) (*registry.Revision, error) {
+	return getT[registry.Revision](t, bRevisions, revKey(item, n))
+}
+
+func (t *txn) PutRevision(r *registry.Revision) error {
+	return t.put(bRevisions, revKey(r.Item, r.Number), r)
+}
+
+func (t *txn) DeleteRevisions(item uint64) error {
+	c := t.b(bRevisions).Cursor()
+	prefix := u64(item)
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *txn) ItemByCode(code string) (uint64, error) {
+	v := t.b(bCodes).Get([]byte(code))
+	if v == nil {
+		return 0, nil
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+func (t *txn) PutCode(code string, item uint64) error { return t.b(bCodes).Put([]byte(code), u64(item)) }
+
+func (t *txn) DeleteCode(code string) error { return t.b(bCodes).Delete([]byte(code)) }
+
+func (t *txn) GetSubmission(id uint64) (*registry.Submission, error) {
+	return getT[registry.Submission](t, bSubmissions, u64(id))
+}
+
+func (t *txn) PutSubmission(s *registry.Submission) error {
+	if err := t.b(bSubmissionsByDept).Put(deptKey(s.Department, u64(s.ID)), nil); err != nil {
+		return err
+	}
+	return t.put(bSubmissions, u64(s.ID), s)
+}
+
+func (t *txn) DeleteSubmission(s *registry.Submission) error {
+	if err := t.b(bSubmissionsByDept).Delete(deptKey(s.Department, u64(s.ID))); err != nil {
+		return err
+	}
+	return t.b(bSubmissions).Delete(u64(s.ID))
+}
+
+// newestFirst turns a "below this id" cursor (0: from the newest) into a
+// reverse-scan start key.
+func newestFirst(before uint64) []byte {
+	if before == 0 {
+		return u64(^uint64(0))
+	}
+	return u64(before)
+}
+
+func (t *txn) ScanSubmissions(dept string, before uint64, fn func(*registry.Submission) (bool, error)) error {
+	if dept == "" {
+		return scan(t.b(bSubmissions).Cursor(), newestFirst(before), nil, true, func(_, v []byte) (*registry.Submission, error) {
+			return decode[registry.Submission](v)
+		}, fn)
+	}
+	prefix := deptKey(dept, nil)
+	return scan(t.b(bSubmissionsByDept).Cursor(), deptKey(dept, newestFirst(before)), prefix, true,
+		func(k, _ []byte) (*registry.Submission, error) {
+			return t.GetSubmission(binary.BigEndian.Uint64(k[len(prefix):]))
+		}, fn)
+}
+
+func (t *txn) GetPublication(id uint64) (*registry.Publication, error) {
+	return getT[registry.Publication](t, bPublications, u64(id))
+}
+
+func (t *txn) PutPublication(p *registry.Publication) error { return t.put(bPublications, u64(p.ID), p) }
+
+func (t *txn) ScanPublications(before uint64, fn func(*registry.Publication) (bool, error)) error {
+	return scan(t.b(bPublications).Cursor(), newestFirst(before), nil, true, func(_, v []byte) (*registry.Publication, error) {
+		return decode[registry.Publication](v)
+	}, fn)
+}
+
+func (t *txn) PutEvent(e *registry.Event) error {
+	b := t.b(bEvents)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	return t.put(bEvents, join([]byte(e.Resource), []byte{0}, u64(uint64(e.Revision)), u64(seq)), e)
+}
+
+func (t *txn) ScanEvents(resource string, after int64, fn func(*registry.Event) (bool, error)) error {
+	prefix := join([]byte(resource), []byte{0})
+	return scan(t.b(bEvents).Cursor(), join(prefix, u64(uint64(after+1))), prefix, false, func(_, v []byte) (*registry.Event, error) {
+		return decode[registry.Event](v)
+	}, fn)
+}
+
+func (t *txn) GetCatalogEntry(code string) (*registry.CatalogEntry, error) {
+	return getT[registry.CatalogEntry](t, bCatalog, []byte(code))
+}
+
+func catKey(c registry.Category, code string) []byte { return append([]byte{byte(c)}, code...) }
+
+// PutCatalogEntry writes an entry and its indexes, moving them when the
+// entry's category changed.
+func (t *txn) PutCatalogEntry(e *registry.CatalogEntry) error {
+	old, err := t.GetCatalogEntry(e.Code)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		if err := t.DeleteCatalogEntry(old); err != nil {
+			return err
+		}
+	}
+	if err := t.b(bCatalogByCategory).Put(catKey(e.Content.Category, e.Code), nil); err != nil {
+		return err
+	}
+	if err := t.b(bCatalogByDept).Put(deptKey(e.Department, []byte(e.Code)), nil); err != nil {
+		return err
+	}
+	return t.put(bCatalog, []byte(e.Code), e)
+}
+
+func (t *txn) DeleteCatalogEntry(e *registry.CatalogEntry) error {
+	old, err := t.GetCatalogEntry(e.Code)
+	if err != nil || old == nil {
+		return err
+	}
+	if err := t.b(bCatalogByCategory).Delete(catKey(old.Content.Category, old.Code)); err != nil {
+		return err
+	}
+	if err := t.b(bCatalogByDept).Delete(deptKey(old.Department, []byte(old.Code))); err != nil {
+		return err
+	}
+	return t.b(bCatalog).Delete([]byte(old.Code))
+}
+
+// ScanCatalog uses the department index when a department is given (and
+// filters by category), else the category index, else the catalogue.
+func (t *txn) ScanCatalog(cat registry.Category, dept string, after string, fn func(*registry.CatalogEntry) (bool, error)) error {
+	from := func(prefix []byte) []byte {
+		if after == "" {
+			return prefix
+		}
+		return join(prefix, []byte(after), []byte{0})
+	}
+	byCode := func(prefix []byte) func(k, _ []byte) (*registry.CatalogEntry, error) {
+		return func(k, _ []byte) (*registry.CatalogEntry, error) {
+			e, err := t.GetCatalogEntry(string(k[len(prefix):]))
+			if e == nil || err != nil || cat != 0 && e.Content.Category != cat {
+				return nil, err
+			}
+			return e, nil
+		}
+	}
+	switch {
+	case dept != "":
+		prefix := deptKey(dept, nil)
+		return scan(t.b(bCatalogByDept).Cursor(), from(prefix), prefix, false, byCode(prefix), fn)
+	case cat != 0:
+		prefix := []byte{byte(cat)}
+		return scan(t.b(bCatalogByCategory).Cursor(), from(prefix), prefix, false, byCode(prefix), fn)
+	}
+	return scan(t.b(bCatalog).Cursor(), from(nil), nil, false, func(_, v []byte) (*registry.CatalogEntry, error) {
+		return decode[registry.CatalogEntry](v)
+	}, fn)
+}
+
+func (t *txn) GetRequest(key string) (string, error) {
+	return string(t.b(bRequests).Get([]byte(key))), nil
+}
+
+func (t *txn) PutRequest(key, name string) error { return t.b(bRequests).Put([]byte(key), []byte(name)) }
