@@ -196,7 +196,9 @@ func (t *txn) GetDepartment(id string) (*registry.Department, error) {
 	return getT[registry.Department](t, bDepartments, []byte(id))
 }
 
-func (t *txn) PutDepartment(d *registry.Department) error { return t.put(bDepartments, []byte(d.ID), d) }
+func (t *txn) PutDepartment(d *registry.Department) error {
+	return t.put(bDepartments, []byte(d.ID), d)
+}
 
 func (t *txn) ScanDepartments(after string, fn func(*registry.Department) (bool, error)) error {
 	start := []byte(after)
@@ -208,7 +210,9 @@ func (t *txn) ScanDepartments(after string, fn func(*registry.Department) (bool,
 	}, fn)
 }
 
-func (t *txn) GetItem(id uint64) (*registry.Item, error) { return getT[registry.Item](t, bItems, u64(id)) }
+func (t *txn) GetItem(id uint64) (*registry.Item, error) {
+	return getT[registry.Item](t, bItems, u64(id))
+}
 
 func (t *txn) PutItem(it *registry.Item) error {
 	if err := t.b(bItemsByDept).Put(deptKey(it.Department, u64(it.ID)), nil); err != nil {
@@ -265,7 +269,9 @@ func (t *txn) ItemByCode(code string) (uint64, error) {
 	return binary.BigEndian.Uint64(v), nil
 }
 
-func (t *txn) PutCode(code string, item uint64) error { return t.b(bCodes).Put([]byte(code), u64(item)) }
+func (t *txn) PutCode(code string, item uint64) error {
+	return t.b(bCodes).Put([]byte(code), u64(item))
+}
 
 func (t *txn) DeleteCode(code string) error { return t.b(bCodes).Delete([]byte(code)) }
 
@@ -313,7 +319,9 @@ func (t *txn) GetPublication(id uint64) (*registry.Publication, error) {
 	return getT[registry.Publication](t, bPublications, u64(id))
 }
 
-func (t *txn) PutPublication(p *registry.Publication) error { return t.put(bPublications, u64(p.ID), p) }
+func (t *txn) PutPublication(p *registry.Publication) error {
+	return t.put(bPublications, u64(p.ID), p)
+}
 
 func (t *txn) ScanPublications(before uint64, fn func(*registry.Publication) (bool, error)) error {
 	return scan(t.b(bPublications).Cursor(), newestFirst(before), nil, true, func(_, v []byte) (*registry.Publication, error) {
@@ -413,4 +421,6 @@ func (t *txn) GetRequest(key string) (string, error) {
 	return string(t.b(bRequests).Get([]byte(key))), nil
 }
 
-func (t *txn) PutRequest(key, name string) error { return t.b(bRequests).Put([]byte(key), []byte(name)) }
+func (t *txn) PutRequest(key, name string) error {
+	return t.b(bRequests).Put([]byte(key), []byte(name))
+}
