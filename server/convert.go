@@ -1,0 +1,185 @@
+package server
+
+import (
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/registry"
+)
+
+// Conversions between the API's messages and the domain's types. Enum
+// numbers are the same on both sides, so enums convert by number.
+
+func ts(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+func departmentToProto(d *registry.Department) *pb.Department {
+	return &pb.Department{
+		Name: registry.DepartmentName(d.ID), DisplayName: d.DisplayName, RegionCode: d.RegionCode,
+		Number: int32(d.Number), CreateTime: ts(d.CreateTime), UpdateTime: ts(d.UpdateTime),
+		Etag: registry.Etag(d.Version),
+	}
+}
+
+func timeLimitToProto(t registry.TimeLimit) *pb.TimeLimit {
+	if t == (registry.TimeLimit{}) {
+		return nil
+	}
+	return &pb.TimeLimit{Value: int32(t.Value), Unit: pb.TimeLimit_Unit(t.Unit)}
+}
+
+func timeLimitFromProto(t *pb.TimeLimit) registry.TimeLimit {
+	return registry.TimeLimit{Value: int(t.GetValue()), Unit: int(t.GetUnit())}
+}
+
+// contentToProto fills the content fields of an Item message.
+func contentToProto(c *registry.Content, out *pb.Item) {
+	out.DisplayName = c.DisplayName
+	out.Category = pb.Category(c.Category)
+	out.CategoryLabel = c.CategoryLabel
+	for _, b := range c.LegalBases {
+		out.LegalBases = append(out.LegalBases, &pb.LegalBasis{Level: pb.LegalBasis_Level(b.Level),
+			Title: b.Title, Article: b.Article, Text: b.Text})
+	}
+	out.Source = pb.PowerSource(c.Source)
+	out.EntrustingBody = c.EntrustingBody
+	out.HandlingUnit = c.HandlingUnit
+	out.Levels = c.Levels
+	out.Responsibilities = c.Responsibilities
+	out.Accountability = c.Accountability
+	out.LegalTimeLimit = timeLimitToProto(c.LegalTimeLimit)
+	out.PromisedTimeLimit = timeLimitToProto(c.PromisedTimeLimit)
+	if c.Fee != (registry.Fee{}) {
+		out.Fee = &pb.Fee{Charged: c.Fee.Charged, Basis: c.Fee.Basis, Standard: c.Fee.Standard}
+	}
+	out.ReviewAndForward = c.ReviewAndForward
+	out.Remark = c.Remark
+}
+
+// itemInput reads what a department writes on an item.
+func itemInput(in *pb.Item) registry.ItemInput {
+	c := registry.Content{
+		DisplayName: in.GetDisplayName(), Category: registry.Category(in.GetCategory()),
+		CategoryLabel: in.GetCategoryLabel(), Source: int(in.GetSource()), EntrustingBody: in.GetEntrustingBody(),
+		HandlingUnit: in.GetHandlingUnit(), Levels: in.GetLevels(), Responsibilities: in.GetResponsibilities(),
+		Accountability: in.GetAccountability(), LegalTimeLimit: timeLimitFromProto(in.GetLegalTimeLimit()),
+		PromisedTimeLimit: timeLimitFromProto(in.GetPromisedTimeLimit()),
+		Fee:               registry.Fee{Charged: in.GetFee().GetCharged(), Basis: in.GetFee().GetBasis(), Standard: in.GetFee().GetStandard()},
+		ReviewAndForward:  in.GetReviewAndForward(), Remark: in.GetRemark(),
+	}
+	for _, b := range in.GetLegalBases() {
+		c.LegalBases = append(c.LegalBases, registry.LegalBasis{Level: int(b.GetLevel()), Title: b.GetTitle(),
+			Article: b.GetArticle(), Text: b.GetText()})
+	}
+	return registry.ItemInput{Content: c, Code: in.GetCode(), Parent: in.GetParent()}
+}
+
+func revID(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func itemToProto(v *registry.ItemView) *pb.Item {
+	it := &v.Item
+	out := &pb.Item{
+		Name: registry.ItemName(it.Department, it.ID), Code: it.Code, Parent: v.ParentName,
+		State: pb.Item_State(it.State), PendingChange: pb.ChangeKind(it.Pending), RevisionId: revID(it.Head),
+		ReviewComment: it.ReviewComment, DepartmentDisplayName: v.DepartmentName,
+		CreateTime: ts(it.CreateTime), UpdateTime: ts(it.UpdateTime), Etag: registry.Etag(it.Version),
+	}
+	contentToProto(&v.Content, out)
+	if rec := it.InForce(); rec != nil {
+		out.PublishedRevisionId, out.PublishTime = revID(rec.Revision), ts(rec.Time)
+	}
+	if it.Submission != 0 {
+		out.Submission = registry.SubmissionName(it.Department, it.Submission)
+	}
+	return out
+}
+
+// catalogToProto shows a catalogue entry: the revision in force, without
+// any working-copy bookkeeping.
+func catalogToProto(v *registry.CatalogView) *pb.Item {
+	e := &v.Entry
+	out := &pb.Item{
+		Name: registry.ItemName(e.Department, e.Item), Code: e.Code, ParentCode: e.ParentCode,
+		State: pb.Item_STATE_PUBLISHED, RevisionId: revID(e.Revision), PublishedRevisionId: revID(e.Revision),
+		DepartmentDisplayName: v.DepartmentName, PublishTime: ts(e.PublishTime),
+	}
+	contentToProto(&e.Content, out)
+	return out
+}
+
+func revisionToProto(v *registry.RevisionView) *pb.Revision {
+	r := &v.Revision
+	item := &pb.Item{
+		Name: registry.ItemName(v.Department, r.Item), Code: v.Code, Parent: v.ParentName,
+		RevisionId: revID(r.Number), DepartmentDisplayName: v.DepartmentName, PublishTime: ts(v.PublishTime),
+	}
+	contentToProto(&r.Content, item)
+	out := &pb.Revision{
+		Name: registry.RevisionName(v.Department, r.Item, r.Number), Item: item, Change: pb.ChangeKind(r.Change),
+		Actor: r.Actor, CreateTime: ts(r.CreateTime), PublishTime: ts(v.PublishTime), SupersedeTime: ts(v.SupersedeTime),
+	}
+	if v.Publication != 0 {
+		out.Publication = registry.PublicationName(v.Publication)
+	}
+	return out
+}
+
+func itemComments(dept string, list []registry.ItemComment) []*pb.ItemComment {
+	var out []*pb.ItemComment
+	for _, c := range list {
+		out = append(out, &pb.ItemComment{Item: registry.ItemName(dept, c.Item), Comment: c.Comment})
+	}
+	return out
+}
+
+func submissionToProto(s *registry.Submission) *pb.Submission {
+	out := &pb.Submission{
+		Name: registry.SubmissionName(s.Department, s.ID), State: pb.Submission_State(s.State), Comment: s.Comment,
+		ReviewComment: s.ReviewComment, ItemComments: itemComments(s.Department, s.ItemComments),
+		CreateTime: ts(s.CreateTime), UpdateTime: ts(s.UpdateTime), Submitter: s.Submitter, Reviewer: s.Reviewer,
+		Etag: registry.Etag(s.Version),
+	}
+	for _, id := range s.Items {
+		out.Items = append(out.Items, registry.ItemName(s.Department, id))
+	}
+	for i, n := range s.ItemRevisions {
+		out.ItemRevisions = append(out.ItemRevisions, registry.RevisionName(s.Department, s.Items[i], n))
+	}
+	for _, id := range s.Returned {
+		out.ReturnedItems = append(out.ReturnedItems, registry.ItemName(s.Department, id))
+	}
+	if s.Publication != 0 {
+		out.Publication = registry.PublicationName(s.Publication)
+	}
+	return out
+}
+
+func publicationToProto(p *registry.Publication) *pb.Publication {
+	out := &pb.Publication{Name: registry.PublicationName(p.ID), Comment: p.Comment, Publisher: p.Publisher,
+		PublishTime: ts(p.PublishTime)}
+	for _, s := range p.Submissions {
+		out.Submissions = append(out.Submissions, registry.SubmissionName(s.Department, s.ID))
+	}
+	for _, it := range p.Items {
+		out.Items = append(out.Items, &pb.PublishedItem{Item: registry.ItemName(it.Department, it.Item),
+			Revision: registry.RevisionName(it.Department, it.Item, it.Revision), Code: it.Code, Change: pb.ChangeKind(it.Change)})
+	}
+	return out
+}
+
+func eventToProto(e *registry.Event) *pb.Event {
+	return &pb.Event{Resource: e.Resource, Action: pb.Event_Action(e.Action), Actor: e.Actor, Comment: e.Comment,
+		CreateTime: ts(e.Time), Revision: e.Revision, Related: e.Related}
+}

@@ -1,0 +1,338 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/registry"
+)
+
+// registryServer implements RegistryService. Every handler has the same
+// steps: parse names, one domain call, convert; errors are translated once,
+// by the error interceptor (toStatus).
+type registryServer struct {
+	pb.UnimplementedRegistryServiceServer
+	svc *registry.Service
+}
+
+func (s *registryServer) ListCategories(context.Context, *pb.ListCategoriesRequest) (*pb.ListCategoriesResponse, error) {
+	out := &pb.ListCategoriesResponse{}
+	for _, c := range registry.Categories {
+		out.Categories = append(out.Categories, &pb.CategoryInfo{Category: pb.Category(c.Category), Label: c.Label,
+			EnglishLabel: c.EnglishLabel, Letters: c.Letters, Aliases: c.Aliases})
+	}
+	return out, nil
+}
+
+func (s *registryServer) CreateDepartment(ctx context.Context, req *pb.CreateDepartmentRequest) (*pb.CreateDepartmentResponse, error) {
+	d, err := s.svc.CreateDepartment(actor(ctx), registry.Department{ID: req.GetDepartmentId(),
+		DisplayName: req.GetDepartment().GetDisplayName(), RegionCode: req.GetDepartment().GetRegionCode()}, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CreateDepartmentResponse{Department: departmentToProto(d)}, nil
+}
+
+func (s *registryServer) GetDepartment(ctx context.Context, req *pb.GetDepartmentRequest) (*pb.GetDepartmentResponse, error) {
+	id, err := registry.ParseDepartmentName("name", req.GetName(), false)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.svc.GetDepartment(id)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetDepartmentResponse{Department: departmentToProto(d)}, nil
+}
+
+func (s *registryServer) ListDepartments(ctx context.Context, req *pb.ListDepartmentsRequest) (*pb.ListDepartmentsResponse, error) {
+	list, next, err := s.svc.ListDepartments(int(req.GetPageSize()), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListDepartmentsResponse{NextPageToken: next}
+	for _, d := range list {
+		out.Departments = append(out.Departments, departmentToProto(d))
+	}
+	return out, nil
+}
+
+func (s *registryServer) UpdateDepartment(ctx context.Context, req *pb.UpdateDepartmentRequest) (*pb.UpdateDepartmentResponse, error) {
+	id, err := registry.ParseDepartmentName("department.name", req.GetDepartment().GetName(), false)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.svc.UpdateDepartment(actor(ctx), registry.Department{ID: id,
+		DisplayName: req.GetDepartment().GetDisplayName(), RegionCode: req.GetDepartment().GetRegionCode()},
+		req.GetUpdateMask().GetPaths(), req.GetDepartment().GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.UpdateDepartmentResponse{Department: departmentToProto(d)}, nil
+}
+
+func (s *registryServer) CreateItem(ctx context.Context, req *pb.CreateItemRequest) (*pb.CreateItemResponse, error) {
+	dept, err := registry.ParseDepartmentName("parent", req.GetParent(), false)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.svc.CreateItem(actor(ctx), dept, itemInput(req.GetItem()), req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CreateItemResponse{Item: itemToProto(v)}, nil
+}
+
+func (s *registryServer) GetItem(ctx context.Context, req *pb.GetItemRequest) (*pb.GetItemResponse, error) {
+	dept, id, err := registry.ParseItemName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.svc.GetItem(dept, id)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetItemResponse{Item: itemToProto(v)}, nil
+}
+
+func (s *registryServer) ListItems(ctx context.Context, req *pb.ListItemsRequest) (*pb.ListItemsResponse, error) {
+	dept, err := registry.ParseDepartmentName("parent", req.GetParent(), true)
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.svc.ListItems(dept, registry.ItemState(req.GetState()), int(req.GetPageSize()), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListItemsResponse{NextPageToken: next}
+	for _, v := range list {
+		out.Items = append(out.Items, itemToProto(v))
+	}
+	return out, nil
+}
+
+func (s *registryServer) UpdateItem(ctx context.Context, req *pb.UpdateItemRequest) (*pb.UpdateItemResponse, error) {
+	dept, id, err := registry.ParseItemName("item.name", req.GetItem().GetName())
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.svc.UpdateItem(actor(ctx), dept, id, itemInput(req.GetItem()), req.GetUpdateMask().GetPaths(), req.GetItem().GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.UpdateItemResponse{Item: itemToProto(v)}, nil
+}
+
+func (s *registryServer) DeleteItem(ctx context.Context, req *pb.DeleteItemRequest) (*pb.DeleteItemResponse, error) {
+	dept, id, err := registry.ParseItemName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.DeleteItem(actor(ctx), dept, id, req.GetEtag()); err != nil {
+		return nil, err
+	}
+	return &pb.DeleteItemResponse{}, nil
+}
+
+func (s *registryServer) AbolishItem(ctx context.Context, req *pb.AbolishItemRequest) (*pb.AbolishItemResponse, error) {
+	dept, id, err := registry.ParseItemName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.svc.AbolishItem(actor(ctx), dept, id, req.GetComment(), req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.AbolishItemResponse{Item: itemToProto(v)}, nil
+}
+
+func (s *registryServer) ListRevisions(ctx context.Context, req *pb.ListRevisionsRequest) (*pb.ListRevisionsResponse, error) {
+	dept, id, err := registry.ParseItemName("parent", req.GetParent())
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.svc.ListRevisions(dept, id, int(req.GetPageSize()), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListRevisionsResponse{NextPageToken: next}
+	for _, v := range list {
+		out.Revisions = append(out.Revisions, revisionToProto(v))
+	}
+	return out, nil
+}
+
+func (s *registryServer) GetRevision(ctx context.Context, req *pb.GetRevisionRequest) (*pb.GetRevisionResponse, error) {
+	dept, id, n, err := registry.ParseRevisionName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.svc.GetRevision(dept, id, n)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetRevisionResponse{Revision: revisionToProto(v)}, nil
+}
+
+func (s *registryServer) CreateSubmission(ctx context.Context, req *pb.CreateSubmissionRequest) (*pb.CreateSubmissionResponse, error) {
+	dept, err := registry.ParseDepartmentName("parent", req.GetParent(), false)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := s.svc.CreateSubmission(actor(ctx), dept, req.GetSubmission().GetItems(),
+		req.GetSubmission().GetComment(), req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CreateSubmissionResponse{Submission: submissionToProto(sub)}, nil
+}
+
+func (s *registryServer) GetSubmission(ctx context.Context, req *pb.GetSubmissionRequest) (*pb.GetSubmissionResponse, error) {
+	dept, id, err := registry.ParseSubmissionName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	sub, err := s.svc.GetSubmission(dept, id)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetSubmissionResponse{Submission: submissionToProto(sub)}, nil
+}
+
+func (s *registryServer) ListSubmissions(ctx context.Context, req *pb.ListSubmissionsRequest) (*pb.ListSubmissionsResponse, error) {
+	dept, err := registry.ParseDepartmentName("parent", req.GetParent(), true)
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.svc.ListSubmissions(dept, registry.SubmissionState(req.GetState()), int(req.GetPageSize()), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListSubmissionsResponse{NextPageToken: next}
+	for _, sub := range list {
+		out.Submissions = append(out.Submissions, submissionToProto(sub))
+	}
+	return out, nil
+}
+
+func (s *registryServer) DeleteSubmission(ctx context.Context, req *pb.DeleteSubmissionRequest) (*pb.DeleteSubmissionResponse, error) {
+	dept, id, err := registry.ParseSubmissionName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.DeleteSubmission(actor(ctx), dept, id, req.GetEtag()); err != nil {
+		return nil, err
+	}
+	return &pb.DeleteSubmissionResponse{}, nil
+}
+
+func (s *registryServer) SubmitSubmission(ctx context.Context, req *pb.SubmitSubmissionRequest) (*pb.SubmitSubmissionResponse, error) {
+	dept, id, err := registry.ParseSubmissionName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	sub, err := s.svc.SubmitSubmission(actor(ctx), dept, id, req.GetComment(), req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.SubmitSubmissionResponse{Submission: submissionToProto(sub)}, nil
+}
+
+// reviewComments parses the item names of a reviewer's comments. Item ids
+// are unique across departments, so the domain's check that an item is in
+// the batch also rejects items of other departments.
+func reviewComments(field string, list []*pb.ItemComment) ([]registry.ItemComment, error) {
+	var out []registry.ItemComment
+	for i, c := range list {
+		_, id, err := registry.ParseItemName(fmt.Sprintf("%s[%d].item", field, i), c.GetItem())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, registry.ItemComment{Item: id, Comment: c.GetComment()})
+	}
+	return out, nil
+}
+
+func (s *registryServer) ApproveSubmission(ctx context.Context, req *pb.ApproveSubmissionRequest) (*pb.ApproveSubmissionResponse, error) {
+	dept, id, err := registry.ParseSubmissionName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	returned, err := reviewComments("returned_items", req.GetReturnedItems())
+	if err != nil {
+		return nil, err
+	}
+	comments, err := reviewComments("item_comments", req.GetItemComments())
+	if err != nil {
+		return nil, err
+	}
+	sub, err := s.svc.ApproveSubmission(actor(ctx), dept, id,
+		registry.ReviewInput{Comment: req.GetComment(), Returned: returned, ItemComments: comments}, req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ApproveSubmissionResponse{Submission: submissionToProto(sub)}, nil
+}
+
+func (s *registryServer) RejectSubmission(ctx context.Context, req *pb.RejectSubmissionRequest) (*pb.RejectSubmissionResponse, error) {
+	dept, id, err := registry.ParseSubmissionName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	comments, err := reviewComments("item_comments", req.GetItemComments())
+	if err != nil {
+		return nil, err
+	}
+	sub, err := s.svc.RejectSubmission(actor(ctx), dept, id,
+		registry.ReviewInput{Comment: req.GetComment(), ItemComments: comments}, req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.RejectSubmissionResponse{Submission: submissionToProto(sub)}, nil
+}
+
+func (s *registryServer) CreatePublication(ctx context.Context, req *pb.CreatePublicationRequest) (*pb.CreatePublicationResponse, error) {
+	p, err := s.svc.CreatePublication(actor(ctx), req.GetPublication().GetSubmissions(),
+		req.GetPublication().GetComment(), req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CreatePublicationResponse{Publication: publicationToProto(p)}, nil
+}
+
+func (s *registryServer) GetPublication(ctx context.Context, req *pb.GetPublicationRequest) (*pb.GetPublicationResponse, error) {
+	id, err := registry.ParsePublicationName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.svc.GetPublication(id)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetPublicationResponse{Publication: publicationToProto(p)}, nil
+}
+
+func (s *registryServer) ListPublications(ctx context.Context, req *pb.ListPublicationsRequest) (*pb.ListPublicationsResponse, error) {
+	list, next, err := s.svc.ListPublications(int(req.GetPageSize()), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListPublicationsResponse{NextPageToken: next}
+	for _, p := range list {
+		out.Publications = append(out.Publications, publicationToProto(p))
+	}
+	return out, nil
+}
+
+func (s *registryServer) ListEvents(ctx context.Context, req *pb.ListEventsRequest) (*pb.ListEventsResponse, error) {
+	list, next, err := s.svc.ListEvents(req.GetParent(), int(req.GetPageSize()), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListEventsResponse{NextPageToken: next}
+	for _, e := range list {
+		out.Events = append(out.Events, eventToProto(e))
+	}
+	return out, nil
+}

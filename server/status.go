@@ -1,0 +1,79 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+
+	"github.com/powerreg/powerreg/server/registry"
+)
+
+// errorDomain is the ErrorInfo domain of every error the registry returns.
+const errorDomain = "powerreg.gov.cn"
+
+// classCodes maps each domain error class to its gRPC code.
+var classCodes = map[registry.Class]codes.Code{
+	registry.ClassNotFound:           codes.NotFound,
+	registry.ClassAlreadyExists:      codes.AlreadyExists,
+	registry.ClassFailedPrecondition: codes.FailedPrecondition,
+	registry.ClassAborted:            codes.Aborted,
+	registry.ClassInvalidArgument:    codes.InvalidArgument,
+}
+
+// toStatus is the one place where errors become gRPC statuses. Domain errors
+// keep their class, reason and details; anything else is an internal error
+// whose detail goes to the log, not to the caller.
+func toStatus(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	var e *registry.Error
+	if !errors.As(err, &e) {
+		switch {
+		case errors.Is(err, context.Canceled):
+			return withInfo(status.New(codes.Canceled, "request canceled / 请求已取消"), "CANCELED")
+		case errors.Is(err, context.DeadlineExceeded):
+			return withInfo(status.New(codes.DeadlineExceeded, "deadline exceeded / 请求超时"), "DEADLINE_EXCEEDED")
+		}
+		slog.ErrorContext(ctx, "internal error", "err", err)
+		return withInfo(status.New(codes.Internal,
+			"服务器内部错误，请稍后重试或联系管理员 / internal error; retry later or contact the administrator"), "INTERNAL")
+	}
+	st := status.New(classCodes[e.Class], e.Message)
+	var details []protoadapt.MessageV1
+	if len(e.Violations) > 0 {
+		br := &errdetails.BadRequest{}
+		for _, v := range e.Violations {
+			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
+				Field: v.Field, Description: v.Description, Reason: e.Reason})
+		}
+		details = append(details, br)
+	}
+	if len(e.Subjects) > 0 {
+		pf := &errdetails.PreconditionFailure{}
+		for _, s := range e.Subjects {
+			pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{
+				Type: e.Reason, Subject: s.Name, Description: s.Description})
+		}
+		details = append(details, pf)
+	}
+	return withInfo(st, e.Reason, details...)
+}
+
+// withInfo adds an ErrorInfo with reason, then the other details.
+func withInfo(st *status.Status, reason string, details ...protoadapt.MessageV1) error {
+	all := append([]protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: reason, Domain: errorDomain}}, details...)
+	out, err := st.WithDetails(all...)
+	if err != nil {
+		return st.Err()
+	}
+	return out.Err()
+}
