@@ -94,8 +94,8 @@ func (s *Service) ListPublications(size int, token string) ([]*Publication, stri
 	return out, next, err
 }
 
-// ListEvents lists the recorded steps of an item, submission or publication
-// (given by name), oldest first.
+// ListEvents lists the recorded steps of a department, item, submission or
+// publication (given by name), oldest first.
 func (s *Service) ListEvents(resource string, size int, token string) ([]*Event, string, error) {
 	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
 	if err != nil {
@@ -125,9 +125,14 @@ func (s *Service) ListEvents(resource string, size int, token string) ([]*Event,
 	return out, next, err
 }
 
-// checkExists returns NOT_FOUND unless the named item, submission or
-// publication exists (deleted drafts keep their events but are not found).
+// checkExists returns NOT_FOUND unless the named department, item,
+// submission or publication exists (deleted drafts keep their events but
+// are not found).
 func checkExists(tx Tx, name string) error {
+	if dept, err := ParseDepartmentName("parent", name, false); err == nil {
+		_, err = loadDepartment(tx, dept)
+		return err
+	}
 	if dept, id, err := ParseItemName("parent", name); err == nil {
 		_, err = loadItem(tx, dept, id)
 		return err
@@ -138,7 +143,7 @@ func checkExists(tx Tx, name string) error {
 	}
 	id, err := ParsePublicationName("parent", name)
 	if err != nil {
-		return badName("parent", name, "an item, submission or publication name")
+		return badName("parent", name, "a department, item, submission or publication name")
 	}
 	p, err := tx.GetPublication(id)
 	if err == nil && p == nil {

@@ -2456,7 +2456,7 @@ func (x *ListPublicationsResponse) GetNextPageToken() string {
 // Request of ListEvents.
 type ListEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// An item, submission or publication name.
+	// A department, item, submission or publication name.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// Maximum number of events to return: default 100, maximum 1000.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -2761,7 +2761,7 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"h\n" +
 	"\x12ListEventsResponse\x12*\n" +
 	"\x06events\x18\x01 \x03(\v2\x12.powerreg.v1.EventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xac\x1d\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd1\x1d\n" +
 	"\x0fRegistryService\x12q\n" +
 	"\x0eListCategories\x12\".powerreg.v1.ListCategoriesRequest\x1a#.powerreg.v1.ListCategoriesResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/categories\x12\xab\x01\n" +
 	"\x10CreateDepartment\x12$.powerreg.v1.CreateDepartmentRequest\x1a%.powerreg.v1.CreateDepartmentResponse\"J\xdaA\x18department,department_id\x82\xd3\xe4\x93\x02):\n" +
@@ -2799,9 +2799,9 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"submission\"-/v1/{name=departments/*/submissions/*}:reject\x12\xa4\x01\n" +
 	"\x11CreatePublication\x12%.powerreg.v1.CreatePublicationRequest\x1a&.powerreg.v1.CreatePublicationResponse\"@\xdaA\vpublication\x82\xd3\xe4\x93\x02,:\vpublicationb\vpublication\"\x10/v1/publications\x12\x90\x01\n" +
 	"\x0eGetPublication\x12\".powerreg.v1.GetPublicationRequest\x1a#.powerreg.v1.GetPublicationResponse\"5\xdaA\x04name\x82\xd3\xe4\x93\x02(b\vpublication\x12\x19/v1/{name=publications/*}\x12y\n" +
-	"\x10ListPublications\x12$.powerreg.v1.ListPublicationsRequest\x1a%.powerreg.v1.ListPublicationsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/publications\x12\xe4\x01\n" +
+	"\x10ListPublications\x12$.powerreg.v1.ListPublicationsRequest\x1a%.powerreg.v1.ListPublicationsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/publications\x12\x89\x02\n" +
 	"\n" +
-	"ListEvents\x12\x1e.powerreg.v1.ListEventsRequest\x1a\x1f.powerreg.v1.ListEventsResponse\"\x94\x01\xdaA\x06parent\x82\xd3\xe4\x93\x02\x84\x01Z1\x12//v1/{parent=departments/*/submissions/*}/eventsZ$\x12\"/v1/{parent=publications/*}/events\x12)/v1/{parent=departments/*/items/*}/eventsB9Z7github.com/powerreg/powerreg/gen/powerreg/v1;powerregv1b\x06proto3"
+	"ListEvents\x12\x1e.powerreg.v1.ListEventsRequest\x1a\x1f.powerreg.v1.ListEventsResponse\"\xb9\x01\xdaA\x06parent\x82\xd3\xe4\x93\x02\xa9\x01Z1\x12//v1/{parent=departments/*/submissions/*}/eventsZ$\x12\"/v1/{parent=publications/*}/eventsZ#\x12!/v1/{parent=departments/*}/events\x12)/v1/{parent=departments/*/items/*}/eventsB9Z7github.com/powerreg/powerreg/gen/powerreg/v1;powerregv1b\x06proto3"
 
 var (
 	file_powerreg_v1_registry_service_proto_rawDescOnce sync.Once

@@ -115,8 +115,8 @@ type RegistryServiceClient interface {
 	GetPublication(ctx context.Context, in *GetPublicationRequest, opts ...grpc.CallOption) (*GetPublicationResponse, error)
 	// Lists publications, newest first.
 	ListPublications(ctx context.Context, in *ListPublicationsRequest, opts ...grpc.CallOption) (*ListPublicationsResponse, error)
-	// Lists the workflow steps recorded for an item, a submission or a
-	// publication, oldest first.
+	// Lists the workflow steps recorded for a department, an item, a
+	// submission or a publication, oldest first.
 	ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error)
 }
 
@@ -438,8 +438,8 @@ type RegistryServiceServer interface {
 	GetPublication(context.Context, *GetPublicationRequest) (*GetPublicationResponse, error)
 	// Lists publications, newest first.
 	ListPublications(context.Context, *ListPublicationsRequest) (*ListPublicationsResponse, error)
-	// Lists the workflow steps recorded for an item, a submission or a
-	// publication, oldest first.
+	// Lists the workflow steps recorded for a department, an item, a
+	// submission or a publication, oldest first.
 	ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error)
 	mustEmbedUnimplementedRegistryServiceServer()
 }
