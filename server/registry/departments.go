@@ -20,7 +20,9 @@ func (s *Service) CreateDepartment(actor string, d Department, requestID string)
 	var out *Department
 	err := s.mutate(actor, func(m *mut) error {
 		if prev, err := idempotent(m, "CreateDepartment", requestID); err != nil || prev != "" {
-			out, _ = m.GetDepartment(d.ID)
+			if err == nil {
+				out, err = loadDepartment(m, d.ID)
+			}
 			return err
 		}
 		old, err := m.GetDepartment(d.ID)

@@ -101,9 +101,12 @@ func (s *Service) CreateItem(actor, dept string, in ItemInput, requestID string)
 	var out *ItemView
 	err := s.mutate(actor, func(m *mut) error {
 		if prev, err := idempotent(m, "CreateItem", requestID); err != nil || prev != "" {
+			if err != nil {
+				return err
+			}
+			d, id, _ := ParseItemName("", prev)
+			it, err := loadItem(m, d, id) // deleted since: NOT_FOUND
 			if err == nil {
-				_, id, _ := ParseItemName("", prev)
-				it, _ := m.GetItem(id)
 				out, err = view(m, it)
 			}
 			return err

@@ -24,8 +24,10 @@ func (s *Service) CreatePublication(actor string, submissions []string, comment,
 	var out *Publication
 	err = s.mutate(actor, func(m *mut) error {
 		if prev, err := idempotent(m, "CreatePublication", requestID); err != nil || prev != "" {
-			id, _ := ParsePublicationName("", prev)
-			out, _ = m.GetPublication(id)
+			if err == nil {
+				id, _ := ParsePublicationName("", prev)
+				out, err = m.GetPublication(id) // publications are never deleted
+			}
 			return err
 		}
 		id, err := m.NextSeq("publications")
@@ -242,9 +244,6 @@ func (p *publishing) publishItem(it *Item, pubName string) error {
 	// not editable), so the working copy is now the revision in force.
 	it.Pending, it.Submission, it.Head = ChangeNone, 0, rev.Number
 	it.UpdateTime, it.Version = p.now, p.rev
-	if p.items[it.ID] != nil {
-		p.items[it.ID] = it
-	}
 	if err := p.PutItem(it); err != nil {
 		return err
 	}

@@ -150,8 +150,10 @@ func (s *Service) CreateSubmission(actor, dept string, items []string, comment, 
 	var out *Submission
 	err = s.mutate(actor, func(m *mut) error {
 		if prev, err := idempotent(m, "CreateSubmission", requestID); err != nil || prev != "" {
-			_, id, _ := ParseSubmissionName("", prev)
-			out, _ = m.GetSubmission(id)
+			if err == nil {
+				d, id, _ := ParseSubmissionName("", prev)
+				out, err = loadSubmission(m, d, id) // deleted since: NOT_FOUND
+			}
 			return err
 		}
 		if _, err := loadDepartment(m, dept); err != nil {
