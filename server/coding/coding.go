@@ -13,7 +13,7 @@ type Request struct {
 	Region     string // GB/T 2260 region code, e.g. 430400
 	Letters    string // category letters, e.g. CF
 	Department int    // department number
-	Sequence   uint64 // item sequence within the department (main items)
+	Sequence   uint64 // item sequence within the department and category (main items)
 	ParentCode string // code of the main item (sub-items only)
 	SubSeq     uint64 // sub-item sequence within the main item (sub-items only)
 }

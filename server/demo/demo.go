@@ -22,18 +22,18 @@ const (
 // region is Hengyang's GB/T 2260 code.
 const region = "430400"
 
-// Numbers of the powerreg.v1 enums that registry.Content stores as ints.
+// Short names for the registry's enum numbers, to keep the table readable.
 const (
-	law        = 1 // LegalBasis.LEVEL_LAW 法律
-	regulation = 2 // LEVEL_ADMINISTRATIVE_REGULATION 行政法规
-	rule       = 4 // LEVEL_RULE 规章
+	law        = registry.LevelLaw
+	regulation = registry.LevelAdministrativeRegulation
+	rule       = registry.LevelRule
 
-	day        = 1 // TimeLimit.UNIT_DAY 天
-	workingDay = 2 // UNIT_WORKING_DAY 工作日
-	month      = 3 // UNIT_MONTH 月
+	day        = registry.UnitDay
+	workingDay = registry.UnitWorkingDay
+	month      = registry.UnitMonth
 
-	statutory = 1 // POWER_SOURCE_STATUTORY 法定
-	entrusted = 3 // POWER_SOURCE_ENTRUSTED 受委托
+	statutory = registry.SourceStatutory
+	entrusted = registry.SourceEntrusted
 )
 
 // stage is where Load leaves an item.

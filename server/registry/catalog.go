@@ -78,7 +78,9 @@ func (s *Service) GetCatalogItem(code string) (*CatalogView, error) {
 			return err
 		}
 		if e == nil {
-			return notFound(ReasonCatalogItemNotFound, code, "清单中编码为", "no item in force with code")
+			return newErr(ClassNotFound, ReasonCatalogItemNotFound,
+				fmt.Sprintf("清单中没有编码为 %s 的有效事项，请检查编码", code),
+				fmt.Sprintf("no item in force has code %s; check the code", code))
 		}
 		n, err := (&deptNames{tx: tx, names: map[string]string{}}).get(e.Department)
 		out = &CatalogView{Entry: *e, DepartmentName: n}

@@ -175,16 +175,23 @@ func (p *publishing) checkStructure() error {
 					bi("其大项在本次发布中被废止", "its main item is abolished in this publication")})
 			}
 		}
-		if rev.Change == ChangeAbolish {
+	}
+	if len(blocked) > 0 {
+		return wrongState(ReasonParentNotInForce,
+			"子项的大项不在清单中，不能发布："+subjectNames(blocked),
+			"sub-items whose main item would not be in force; cannot publish: "+subjectNames(blocked), blocked...)
+	}
+	for _, it := range p.order {
+		if p.revs[it.ID].Change == ChangeAbolish {
 			if err := p.checkSubItemsGo(it, &blocked); err != nil {
 				return err
 			}
 		}
 	}
 	if len(blocked) > 0 {
-		return wrongState(ReasonParentNotInForce,
-			"大项与子项不一致，不能发布："+subjectNames(blocked),
-			"main items and sub-items would not match; cannot publish: "+subjectNames(blocked), blocked...)
+		return wrongState(ReasonSubItemsInForce,
+			"废止大项须一并废止其子项："+subjectNames(blocked),
+			"abolish the sub-items of an abolished main item in the same publication: "+subjectNames(blocked), blocked...)
 	}
 	return nil
 }
@@ -264,7 +271,7 @@ func (p *publishing) assignCode(it *Item, rev *Revision) (string, error) {
 	if r.Region == "" {
 		r.Region = p.s.region
 	}
-	counter := "code/" + it.Department
+	counter := "code/" + it.Department + "/" + info.Letters
 	if it.Parent != 0 {
 		parent := p.items[it.Parent]
 		if parent == nil {

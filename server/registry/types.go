@@ -56,6 +56,29 @@ const (
 	ActionPublished          Action = 8
 )
 
+// Levels of legal bases (LegalBasis.Level), as in powerreg.v1.LegalBasis.Level.
+const (
+	LevelLaw                      = 1 // 法律
+	LevelAdministrativeRegulation = 2 // 行政法规
+	LevelLocalRegulation          = 3 // 地方性法规
+	LevelRule                     = 4 // 规章
+	LevelNormativeDocument        = 5 // 规范性文件
+)
+
+// Units of time limits (TimeLimit.Unit), as in powerreg.v1.TimeLimit.Unit.
+const (
+	UnitDay        = 1 // 天
+	UnitWorkingDay = 2 // 工作日
+	UnitMonth      = 3 // 月
+)
+
+// Sources of powers (Content.Source), as in powerreg.v1.PowerSource.
+const (
+	SourceStatutory  = 1 // 法定
+	SourceAuthorized = 2 // 授权
+	SourceEntrusted  = 3 // 受委托
+)
+
 // LegalBasis is one provision granting a power; Text keeps the source's raw
 // wording. Level numbers match powerreg.v1.LegalBasis.Level.
 type LegalBasis struct {

@@ -46,7 +46,7 @@ func checkTimeLimit(v *violations, field string, t TimeLimit) {
 	if t.Value < 0 {
 		v.add(field+".value", "不能为负数", "must not be negative")
 	}
-	if t.Unit < 0 || t.Unit > 3 {
+	if t.Unit < 0 || t.Unit > UnitMonth {
 		v.add(field+".unit", "单位无效", "unknown unit")
 	}
 	if t.Value > 0 && t.Unit == 0 {
@@ -73,14 +73,14 @@ func checkContent(v *violations, prefix string, c *Content) {
 		checkText(v, bf+".text", b.Text, maxTextRunes, true)
 		checkText(v, bf+".title", b.Title, maxNameRunes, false)
 		checkText(v, bf+".article", b.Article, maxNameRunes, false)
-		if b.Level < 0 || b.Level > 5 {
+		if b.Level < 0 || b.Level > LevelNormativeDocument {
 			v.add(bf+".level", "未知的法律层级", "unknown level")
 		}
 	}
-	if c.Source < 0 || c.Source > 3 {
+	if c.Source < 0 || c.Source > SourceEntrusted {
 		v.add(f("source"), "未知的权力来源", "unknown source")
 	}
-	if c.Source == 3 && c.EntrustingBody == "" {
+	if c.Source == SourceEntrusted && c.EntrustingBody == "" {
 		v.add(f("entrusting_body"), "受委托的职权须写明委托机关", "give the entrusting body of an entrusted power")
 	}
 	checkText(v, f("entrusting_body"), c.EntrustingBody, maxNameRunes, false)

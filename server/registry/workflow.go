@@ -337,7 +337,7 @@ func (s *Service) SubmitSubmission(actor, dept string, id uint64, comment, etag 
 		name := SubmissionName(dept, id)
 		if err := forItems(m, sub, sub.Items, func(it *Item) error {
 			it.State = ItemSubmitted
-			return m.event(ItemName(dept, it.ID), ActionSubmitted, comment, name)
+			return m.event(ItemName(dept, it.ID), ActionSubmitted, sub.Comment, name)
 		}); err != nil {
 			return err
 		}

@@ -10,8 +10,8 @@ package store
 //	meta                 "schema"   → u64 schema version
 //	                     "revision" → u64 registry-wide revision, +1 per mutation
 //	counters             name → u64: "departments", "items", "submissions",
-//	                     "publications" (ids); "code/{dept}" and
-//	                     "code/item/{id}" (code sequences)
+//	                     "publications" (ids); "code/{dept}/{letters}"
+//	                     and "code/item/{id}" (code sequences)
 //	departments          {dept id} → Department
 //	items                u64 item id → Item
 //	items_by_dept        {dept id} 0x00 u64 item id → empty
