@@ -88,6 +88,8 @@ func (s *Server) listen(cfg Config) error {
 		runtime.WithIncomingHeaderMatcher(headerMatcher),
 		runtime.WithErrorHandler(gatewayError),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			// Canonical proto3 JSON: zero values and empty lists are
+			// omitted (a missing count is 0).
 			MarshalOptions:   protojson.MarshalOptions{},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}),
