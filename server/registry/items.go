@@ -492,9 +492,13 @@ func (s *Service) ListRevisions(dept string, id uint64, size int, token string) 
 		}
 		n := it.Head
 		if cursor != "" {
-			if n, err = strconv.Atoi(cursor); err != nil {
-				return err
+			// A forged or corrupted cursor is the client's error, not a
+			// broken store; one above the head (a discarded draft) resumes
+			// at the head.
+			if n, err = strconv.Atoi(cursor); err != nil || n < 1 {
+				return badToken()
 			}
+			n = min(n, it.Head+1)
 			n--
 		}
 		for ; n >= 1; n-- {

@@ -41,3 +41,12 @@ func decodeToken(token, filter string) (string, error) {
 	}
 	return "", v.err()
 }
+
+// badToken is the error of a well-formed token whose cursor does not fit
+// the list (a forged or corrupted token).
+func badToken() error {
+	var v violations
+	v.add("page_token", "无效的分页标记，请去掉 page_token 从第一页开始",
+		"invalid page token; start again from the first page without page_token")
+	return v.err()
+}
