@@ -72,7 +72,43 @@ func resolveParent(tx Tx, dept string, self uint64, parent string) (uint64, erro
 	case p.State == ItemAbolished:
 		v.add("item.parent", "大项已废止", "the main item is abolished")
 	}
+	if len(v) == 0 {
+		err = checkNoSubItems(tx, &v, dept, self)
+	}
+	if err != nil {
+		return 0, err
+	}
 	return pid, v.err()
+}
+
+// checkNoSubItems refuses to turn an existing main item that has sub-items
+// into a sub-item: sub-items have no sub-items.
+func checkNoSubItems(tx Tx, v *violations, dept string, self uint64) error {
+	cur, err := tx.GetItem(self)
+	if err != nil || cur == nil || cur.Parent != 0 {
+		return err // a new item, or already a sub-item: no sub-items
+	}
+	return tx.ScanItems(dept, 0, func(c *Item) (bool, error) {
+		if c.Parent == self {
+			v.add("item.parent", "该事项已有子项，不能再成为子项", "this item has sub-items and cannot become a sub-item")
+			return false, nil
+		}
+		return true, nil
+	})
+}
+
+// nextRevision returns the number of an item's next revision: above every
+// stored one, so that a draft that DeleteItem discarded (moving Head back
+// to the revision in force) is never overwritten.
+func nextRevision(tx Tx, it *Item) (int, error) {
+	n := it.Head + 1
+	for {
+		r, err := tx.GetRevision(it.ID, n)
+		if err != nil || r == nil {
+			return n, err
+		}
+		n++
+	}
 }
 
 // claimCode reserves a code given by the department for item id.
@@ -319,7 +355,9 @@ func (s *Service) UpdateItem(actor, dept string, id uint64, in ItemInput, mask [
 			it.Code = next.Code
 		}
 		startChange(it, ChangeModify)
-		it.Head++
+		if it.Head, err = nextRevision(m, it); err != nil {
+			return err
+		}
 		rev := &Revision{Item: id, Number: it.Head, Change: it.Pending, Content: next.Content, Actor: actor, CreateTime: m.now}
 		if err := m.PutRevision(rev); err != nil {
 			return err
@@ -421,7 +459,9 @@ func (s *Service) AbolishItem(actor, dept string, id uint64, comment, etag strin
 			return err
 		}
 		startChange(it, ChangeAbolish)
-		it.Head++
+		if it.Head, err = nextRevision(m, it); err != nil {
+			return err
+		}
 		rev := &Revision{Item: id, Number: it.Head, Change: ChangeAbolish, Content: head.Content, Actor: actor,
 			Comment: comment, CreateTime: m.now}
 		if err := m.PutRevision(rev); err != nil {

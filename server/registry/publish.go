@@ -12,17 +12,14 @@ import (
 // code get one, abolished items leave the catalogue, and the batches are
 // marked published. Any problem refuses the whole publication.
 func (s *Service) CreatePublication(actor string, submissions []string, comment, requestID string) (*Publication, error) {
-	refs, err := parsePublicationSubmissions(submissions)
-	if err != nil {
-		return nil, err
-	}
 	var v violations
+	refs := parsePublicationSubmissions(&v, submissions)
 	checkText(&v, "publication.comment", comment, maxTextRunes, false)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
 	var out *Publication
-	err = s.mutate(actor, func(m *mut) error {
+	err := s.mutate(actor, func(m *mut) error {
 		if prev, err := idempotent(m, "CreatePublication", requestID); err != nil || prev != "" {
 			if err == nil {
 				id, _ := ParsePublicationName("", prev)
@@ -48,8 +45,9 @@ func (s *Service) CreatePublication(actor string, submissions []string, comment,
 	return out, err
 }
 
-func parsePublicationSubmissions(names []string) ([]SubmissionRef, error) {
-	var v violations
+// parsePublicationSubmissions checks the submission names of a
+// publication, adding a violation to v for each bad one.
+func parsePublicationSubmissions(v *violations, names []string) []SubmissionRef {
 	if len(names) == 0 {
 		v.add("publication.submissions", "至少需要一个已审核的报送批次", "give at least one approved submission")
 	}
@@ -69,7 +67,7 @@ func parsePublicationSubmissions(names []string) ([]SubmissionRef, error) {
 			refs = append(refs, SubmissionRef{Department: dept, ID: id})
 		}
 	}
-	return refs, v.err()
+	return refs
 }
 
 // publishing is one publication in progress.

@@ -138,17 +138,14 @@ func subjectNames(subjects []Subject) string {
 // CreateSubmission groups draft or returned items of one department into a
 // draft submission, reserving them for it.
 func (s *Service) CreateSubmission(actor, dept string, items []string, comment, requestID string) (*Submission, error) {
-	ids, err := parseBatchItems(dept, items)
-	if err != nil {
-		return nil, err
-	}
 	var v violations
+	ids := parseBatchItems(&v, dept, items)
 	checkText(&v, "submission.comment", comment, maxTextRunes, false)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
 	var out *Submission
-	err = s.mutate(actor, func(m *mut) error {
+	err := s.mutate(actor, func(m *mut) error {
 		if prev, err := idempotent(m, "CreateSubmission", requestID); err != nil || prev != "" {
 			if err == nil {
 				d, id, _ := ParseSubmissionName("", prev)
@@ -200,9 +197,9 @@ func (s *Service) CreateSubmission(actor, dept string, items []string, comment, 
 	return out, err
 }
 
-// parseBatchItems checks the item names of a new submission.
-func parseBatchItems(dept string, items []string) ([]uint64, error) {
-	var v violations
+// parseBatchItems checks the item names of a new submission, adding a
+// violation to v for each bad one.
+func parseBatchItems(v *violations, dept string, items []string) []uint64 {
 	if len(items) == 0 {
 		v.add("submission.items", "至少需要一个事项", "give at least one item")
 	}
@@ -225,7 +222,7 @@ func parseBatchItems(dept string, items []string) ([]uint64, error) {
 			ids = append(ids, id)
 		}
 	}
-	return ids, v.err()
+	return ids
 }
 
 // transition loads a submission, checks its etag and that it is in state

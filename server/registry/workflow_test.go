@@ -772,3 +772,83 @@ func TestIdempotencyAfterDelete(t *testing.T) {
 		wantErr(t, err, registry.ClassNotFound, registry.ReasonSubmissionNotFound)
 	}
 }
+
+// TestMainItemWithSubItemsStaysMain: a main item that has sub-items
+// cannot be made a sub-item (which would give sub-items sub-items).
+func TestMainItemWithSubItemsStaysMain(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	m := e.item("gtzyj", "大项", registry.CategoryPenalty)
+	s := e.subItem(m, "子项")
+	x := e.item("gtzyj", "另一大项", registry.CategoryPenalty)
+	_, err := e.svc.UpdateItem(clerk, "gtzyj", m.Item.ID, registry.ItemInput{Parent: itemName(x)}, []string{"parent"}, "")
+	wantFields(t, err, "item.parent")
+
+	// Without sub-items it may move under another main item, and a
+	// sub-item may move to another main item.
+	lone := e.item("gtzyj", "单项", registry.CategoryPenalty)
+	v, err := e.svc.UpdateItem(clerk, "gtzyj", lone.Item.ID, registry.ItemInput{Parent: itemName(x)}, []string{"parent"}, "")
+	e.must(err, "UpdateItem lone → sub-item")
+	if v.ParentName != itemName(x) {
+		t.Errorf("parent %q", v.ParentName)
+	}
+	v, err = e.svc.UpdateItem(clerk, "gtzyj", s.Item.ID, registry.ItemInput{Parent: itemName(x)}, []string{"parent"}, "")
+	e.must(err, "UpdateItem move sub-item")
+	if v.ParentName != itemName(x) {
+		t.Errorf("parent %q", v.ParentName)
+	}
+	// Now m has no sub-items left and may become one.
+	_, err = e.svc.UpdateItem(clerk, "gtzyj", m.Item.ID, registry.ItemInput{Parent: itemName(x)}, []string{"parent"}, "")
+	e.must(err, "UpdateItem former main → sub-item")
+	// And a sub-item may become a main item again.
+	v, err = e.svc.UpdateItem(clerk, "gtzyj", m.Item.ID, registry.ItemInput{}, []string{"parent"}, "")
+	e.must(err, "UpdateItem sub-item → main")
+	if v.Item.Parent != 0 {
+		t.Errorf("parent %d after clearing it", v.Item.Parent)
+	}
+}
+
+// TestDiscardedDraftRevisionKept: discarding a pending change does not
+// free its revision number; the next change gets a new one, so that a
+// revision name always means the same content.
+func TestDiscardedDraftRevisionKept(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	p := e.item("gtzyj", "甲", registry.CategoryPenalty)
+	e.publishItems("gtzyj", p)
+	_, err := e.svc.UpdateItem(clerk, "gtzyj", p.Item.ID, registry.ItemInput{Content: registry.Content{Remark: "一稿"}}, []string{"remark"}, "")
+	e.must(err, "UpdateItem")
+	s := e.submit(e.batch("gtzyj", p))
+	_, err = e.svc.RejectSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{Comment: "不同意"}, "")
+	e.must(err, "RejectSubmission")
+	e.must(e.svc.DeleteItem(clerk, "gtzyj", p.Item.ID, ""), "DeleteItem")
+
+	v, err := e.svc.UpdateItem(clerk, "gtzyj", p.Item.ID, registry.ItemInput{Content: registry.Content{Remark: "二稿"}}, []string{"remark"}, "")
+	e.must(err, "UpdateItem after discard")
+	if v.Item.Head != 3 || v.Content.Remark != "二稿" {
+		t.Errorf("new change: head %d remark %q, want 3 and 二稿", v.Item.Head, v.Content.Remark)
+	}
+	// The returned submission still points at what was reviewed.
+	sub := e.getSub(s)
+	r, err := e.svc.GetRevision("gtzyj", p.Item.ID, sub.ItemRevisions[0])
+	e.must(err, "GetRevision")
+	if r.Revision.Content.Remark != "一稿" {
+		t.Errorf("reviewed revision %d now has remark %q, want 一稿", sub.ItemRevisions[0], r.Revision.Content.Remark)
+	}
+	revs, _, err := e.svc.ListRevisions("gtzyj", p.Item.ID, 0, "")
+	e.must(err, "ListRevisions")
+	var nums []int
+	for _, r := range revs {
+		nums = append(nums, r.Revision.Number)
+	}
+	if !slices.Equal(nums, []int{3, 2, 1}) {
+		t.Errorf("revisions %v, want [3 2 1]", nums)
+	}
+	// Abolition after a discarded change also takes a fresh number.
+	e.must(e.svc.DeleteItem(clerk, "gtzyj", p.Item.ID, ""), "DeleteItem")
+	ab, err := e.svc.AbolishItem(clerk, "gtzyj", p.Item.ID, "废止", "")
+	e.must(err, "AbolishItem")
+	if ab.Item.Head != 4 {
+		t.Errorf("abolition revision %d, want 4", ab.Item.Head)
+	}
+}
