@@ -3,6 +3,7 @@ package registry
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // CreateDepartment creates a department with the id the caller chose.
@@ -21,7 +22,9 @@ func (s *Service) CreateDepartment(actor string, d Department, requestID string)
 	err := s.mutate(actor, func(m *mut) error {
 		if prev, err := idempotent(m, "CreateDepartment", requestID); err != nil || prev != "" {
 			if err == nil {
-				out, err = loadDepartment(m, d.ID)
+				// The department the first request created, whatever this
+				// retry names.
+				out, err = loadDepartment(m, strings.TrimPrefix(prev, "departments/"))
 			}
 			return err
 		}

@@ -351,12 +351,18 @@ type ReviewInput struct {
 
 // parseReviewItems checks that commented items belong to the batch.
 func checkReviewItems(v *violations, field string, sub *Submission, list []ItemComment) {
+	seen := map[uint64]bool{}
 	for i, c := range list {
 		f := fmt.Sprintf("%s[%d]", field, i)
-		if !slices.Contains(sub.Items, c.Item) {
+		switch {
+		case !slices.Contains(sub.Items, c.Item):
 			v.add(f+".item", fmt.Sprintf("事项 %s 不在此批次中", ItemName(sub.Department, c.Item)),
 				fmt.Sprintf("item %s is not in this submission", ItemName(sub.Department, c.Item)))
+		case seen[c.Item]:
+			v.add(f+".item", fmt.Sprintf("事项 %s 重复", ItemName(sub.Department, c.Item)),
+				fmt.Sprintf("item %s is listed twice", ItemName(sub.Department, c.Item)))
 		}
+		seen[c.Item] = true
 		checkText(v, f+".comment", c.Comment, maxTextRunes, false)
 	}
 }
@@ -378,7 +384,13 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 		checkText(&v, "comment", in.Comment, maxTextRunes, false)
 		checkReviewItems(&v, "returned_items", sub, in.Returned)
 		checkReviewItems(&v, "item_comments", sub, in.ItemComments)
-		if len(in.Returned) > 0 && len(in.Returned) >= len(sub.Items) {
+		returned := map[uint64]bool{}
+		for _, r := range in.Returned {
+			if slices.Contains(sub.Items, r.Item) {
+				returned[r.Item] = true
+			}
+		}
+		if len(returned) > 0 && len(returned) == len(sub.Items) {
 			v.add("returned_items", "不能退回全部事项；要退回整个批次请用 :reject",
 				"cannot return every item; to return the whole batch use :reject")
 		}

@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -95,8 +96,17 @@ func TestApproveReviewFields(t *testing.T) {
 	}, "")
 	wantFields(t, err, "returned_items[0].item", "item_comments[1].item")
 
+	// Returning one item twice is not returning them all.
+	_, err = e.svc.ApproveSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{
+		Returned: []registry.ItemComment{{Item: a.Item.ID, Comment: "x"}, {Item: a.Item.ID, Comment: "y"}},
+	}, "")
+	wantFields(t, err, "returned_items[1].item")
+
 	_, err = e.svc.RejectSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{}, "")
 	wantFields(t, err, "comment")
+	_, err = e.svc.RejectSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{Comment: "退回",
+		ItemComments: []registry.ItemComment{{Item: b.Item.ID, Comment: "x"}, {Item: b.Item.ID, Comment: "y"}}}, "")
+	wantFields(t, err, "item_comments[1].item")
 
 	if got := e.getSub(s); got.State != registry.SubmissionSubmitted || got.Version != s.Version {
 		t.Errorf("submission changed by refused reviews: %+v", got)
@@ -416,6 +426,9 @@ func TestSubItemStructure(t *testing.T) {
 	if n := len(e.catalog()); n != 0 {
 		t.Errorf("catalogue has %d entries after abolishing everything", n)
 	}
+	// An abolished main item takes no new sub-items.
+	_, err = e.svc.CreateItem(clerk, "gtzyj", registry.ItemInput{Content: content("新子项", registry.CategoryPenalty), Parent: itemName(main)}, "")
+	wantFields(t, err, "item.parent")
 }
 
 // TestDeleteItem: a never-published draft is erased; a pending change of a
@@ -701,6 +714,15 @@ func TestIdempotency(t *testing.T) {
 	if d1.Number != d2.Number || d1.Version != d2.Version {
 		t.Errorf("retried department %+v, want %+v", d2, d1)
 	}
+	// A retry that changed its body still gets what the first request made.
+	d3, err := e.svc.CreateDepartment("admin", registry.Department{ID: "hbj", DisplayName: "市环境保护局"}, "req-d")
+	e.must(err, "CreateDepartment retried with another id")
+	if d3.ID != "gtzyj" {
+		t.Errorf("retried department %+v, want gtzyj", d3)
+	}
+	if _, err := e.svc.GetDepartment("hbj"); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("a retry created another department: %v", err)
+	}
 
 	in := registry.ItemInput{Content: content("甲", registry.CategoryPenalty)}
 	i1, err := e.svc.CreateItem(clerk, "gtzyj", in, "req-1")
@@ -850,5 +872,29 @@ func TestDiscardedDraftRevisionKept(t *testing.T) {
 	e.must(err, "AbolishItem")
 	if ab.Item.Head != 4 {
 		t.Errorf("abolition revision %d, want 4", ab.Item.Head)
+	}
+}
+
+// TestAbolishMainWhileSubModified: a sub-item cannot be put in force by
+// the publication that abolishes its main item.
+func TestAbolishMainWhileSubModified(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	m := e.item("gtzyj", "大项", registry.CategoryPenalty)
+	s := e.subItem(m, "子项")
+	e.publishItems("gtzyj", m, s)
+	before := catalogCodes(e.catalog())
+	_, err := e.svc.AbolishItem(clerk, "gtzyj", m.Item.ID, "废止", "")
+	e.must(err, "AbolishItem")
+	_, err = e.svc.UpdateItem(clerk, "gtzyj", s.Item.ID, registry.ItemInput{Content: registry.Content{Remark: "改"}}, []string{"remark"}, "")
+	e.must(err, "UpdateItem sub")
+	sub := e.approved("gtzyj", m, s)
+	_, err = e.svc.CreatePublication(publisher, []string{subName(sub)}, "", "")
+	re := wantErr(t, err, registry.ClassFailedPrecondition, registry.ReasonParentNotInForce)
+	if !slices.Equal(subjects(re), names(s)) {
+		t.Errorf("subjects %v, want %v", subjects(re), names(s))
+	}
+	if got := catalogCodes(e.catalog()); !slices.Equal(got, before) {
+		t.Errorf("catalogue changed: %v", got)
 	}
 }
