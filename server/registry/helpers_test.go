@@ -2,7 +2,6 @@ package registry_test
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -231,5 +230,3 @@ func sameSet(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
-
-func describe(v any) string { return fmt.Sprintf("%+v", v) }
