@@ -283,9 +283,19 @@ func (s *Service) UpdateItem(actor, dept string, id uint64, in ItemInput, mask [
 	var v violations
 	var apply []func(d, s *ItemInput)
 	if len(mask) == 0 {
-		for _, p := range []string{"display_name", "category", "category_label", "code", "parent", "legal_bases", "source",
+		// A full update replaces the content; code and parent only when
+		// given, so that sending back an item without them (or a published
+		// item, whose code is fixed) keeps them.
+		full := []string{"display_name", "category", "category_label", "legal_bases", "source",
 			"entrusting_body", "handling_unit", "levels", "responsibilities", "accountability", "legal_time_limit",
-			"promised_time_limit", "fee", "review_and_forward", "remark"} {
+			"promised_time_limit", "fee", "review_and_forward", "remark"}
+		if in.Code != "" {
+			full = append(full, "code")
+		}
+		if in.Parent != "" {
+			full = append(full, "parent")
+		}
+		for _, p := range full {
 			apply = append(apply, updatable[p])
 		}
 	}

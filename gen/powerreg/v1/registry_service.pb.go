@@ -858,7 +858,9 @@ type UpdateItemRequest struct {
 	// The item with its new fields; name selects it. When etag is set it must
 	// match the item's current etag.
 	Item *Item `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
-	// Fields to change. Empty means every writable field.
+	// Fields to change. Empty means every writable field, except that an
+	// empty code or parent keeps the current one (clear them with a mask).
+	// Over REST, the fields present in the body make the mask.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
