@@ -46,7 +46,7 @@ func unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, 
 	defer func() {
 		if p := recover(); p != nil {
 			slog.ErrorContext(ctx, "panic", "method", info.FullMethod, "panic", p, "stack", string(debug.Stack()))
-			err = status.Error(codes.Internal, "服务器内部错误 / internal error")
+			err = withInfo(status.New(codes.Internal, "服务器内部错误 / internal error"), "INTERNAL")
 		}
 		code := status.Code(err)
 		level := slog.LevelInfo

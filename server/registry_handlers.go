@@ -239,15 +239,23 @@ func (s *registryServer) SubmitSubmission(ctx context.Context, req *pb.SubmitSub
 	return &pb.SubmitSubmissionResponse{Submission: submissionToProto(sub)}, nil
 }
 
-// reviewComments parses the item names of a reviewer's comments. Item ids
-// are unique across departments, so the domain's check that an item is in
-// the batch also rejects items of other departments.
-func reviewComments(field string, list []*pb.ItemComment) ([]registry.ItemComment, error) {
+// reviewComments parses the item names of a reviewer's comments on a batch
+// of department dept. The domain checks that each item id is in the batch;
+// the department part of a name is checked here, so that
+// `departments/other/items/7` does not stand for item 7 of dept.
+func reviewComments(dept, field string, list []*pb.ItemComment) ([]registry.ItemComment, error) {
 	var out []registry.ItemComment
 	for i, c := range list {
-		_, id, err := registry.ParseItemName(fmt.Sprintf("%s[%d].item", field, i), c.GetItem())
+		f := fmt.Sprintf("%s[%d].item", field, i)
+		d, id, err := registry.ParseItemName(f, c.GetItem())
 		if err != nil {
 			return nil, err
+		}
+		if d != dept {
+			return nil, &registry.Error{Class: registry.ClassInvalidArgument, Reason: registry.ReasonInvalidFields,
+				Message: fmt.Sprintf("请求中以下字段有误：%s / invalid fields in the request: %s; see the field violations", f, f),
+				Violations: []registry.Violation{{Field: f, Description: fmt.Sprintf(
+					"事项 %s 不在此批次中 / item %s is not in this submission", c.GetItem(), c.GetItem())}}}
 		}
 		out = append(out, registry.ItemComment{Item: id, Comment: c.GetComment()})
 	}
@@ -259,11 +267,11 @@ func (s *registryServer) ApproveSubmission(ctx context.Context, req *pb.ApproveS
 	if err != nil {
 		return nil, err
 	}
-	returned, err := reviewComments("returned_items", req.GetReturnedItems())
+	returned, err := reviewComments(dept, "returned_items", req.GetReturnedItems())
 	if err != nil {
 		return nil, err
 	}
-	comments, err := reviewComments("item_comments", req.GetItemComments())
+	comments, err := reviewComments(dept, "item_comments", req.GetItemComments())
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +288,7 @@ func (s *registryServer) RejectSubmission(ctx context.Context, req *pb.RejectSub
 	if err != nil {
 		return nil, err
 	}
-	comments, err := reviewComments("item_comments", req.GetItemComments())
+	comments, err := reviewComments(dept, "item_comments", req.GetItemComments())
 	if err != nil {
 		return nil, err
 	}
