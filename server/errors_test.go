@@ -635,11 +635,11 @@ func (w *world) cases() []errCase {
 				return ok(e.reg.RejectSubmission(ctx, &pb.RejectSubmissionRequest{Name: w.sDraft.Name, Comment: "退回"}))
 			},
 			actor: "reform-office", method: "POST", path: "/v1/" + w.sDraft.Name + ":reject", body: `{"comment": "退回"}`},
-		{name: "reject an approved submission", code: fp, reason: "SUBMISSION_NOT_SUBMITTED",
+		{name: "reject a published submission", code: fp, reason: "SUBMISSION_NOT_SUBMITTED",
 			call: func(ctx context.Context) error {
-				return ok(e.reg.RejectSubmission(ctx, &pb.RejectSubmissionRequest{Name: w.sApproved.Name, Comment: "退回"}))
+				return ok(e.reg.RejectSubmission(ctx, &pb.RejectSubmissionRequest{Name: w.sPublished.Name, Comment: "退回"}))
 			},
-			actor: "reform-office", method: "POST", path: "/v1/" + w.sApproved.Name + ":reject", body: `{"comment": "退回"}`},
+			actor: "reform-office", method: "POST", path: "/v1/" + w.sPublished.Name + ":reject", body: `{"comment": "退回"}`},
 		{name: "publish a submitted submission", code: fp, reason: "SUBMISSION_NOT_APPROVED",
 			call: func(ctx context.Context) error {
 				return ok(e.reg.CreatePublication(ctx, &pb.CreatePublicationRequest{

@@ -195,4 +195,3 @@ func (e *env) restOK(actor, method, path, body string) restResult {
 	}
 	return r
 }
-

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -128,9 +129,14 @@ func headerMatcher(key string) (string, bool) {
 // registry's: a bilingual message and an ErrorInfo.
 func gatewayError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	if st, ok := status.FromError(err); ok && len(st.Details()) == 0 {
-		reason, zh := "MALFORMED_REQUEST", "请求格式有误，请对照 /openapi.json 检查"
-		if st.Code() == codes.NotFound || st.Code() == codes.Unimplemented {
+		var reason, zh string
+		switch st.Code() {
+		case codes.InvalidArgument:
+			reason, zh = "MALFORMED_REQUEST", "请求格式有误，请对照 /openapi.json 检查"
+		case codes.NotFound, codes.Unimplemented:
 			reason, zh = "NO_SUCH_ROUTE", "没有这个接口，请对照 /openapi.json 检查路径和方法"
+		default: // e.g. the loopback connection failing
+			reason, zh = strings.ToUpper(st.Code().String()), "服务暂时无法处理请求，请稍后重试"
 		}
 		err = withInfo(status.New(st.Code(), zh+" / "+st.Message()), reason)
 	}

@@ -330,8 +330,8 @@ func TestWrongState(t *testing.T) {
 			_, err := f.e.svc.RejectSubmission(reviewer, "gtzyj", f.draftSub.ID, rv, "")
 			return err
 		}, registry.ReasonSubmissionNotSubmit},
-		{"reject approved", func(f *fixture) error {
-			_, err := f.e.svc.RejectSubmission(reviewer, "gtzyj", f.approved.ID, rv, "")
+		{"reject published", func(f *fixture) error {
+			_, err := f.e.svc.RejectSubmission(reviewer, "gtzyj", f.published.ID, rv, "")
 			return err
 		}, registry.ReasonSubmissionNotSubmit},
 		{"publish draft", func(f *fixture) error {

@@ -51,7 +51,7 @@ var submissionStateEn = map[SubmissionState]string{
 // checkEditable says whether an item's working copy may be changed.
 func checkEditable(it *Item) error {
 	switch {
-	case it.Pending == ChangeAbolish && it.State != ItemPublished && it.State != ItemAbolished:
+	case it.Pending == ChangeAbolish && (it.State == ItemDraft || it.State == ItemReturned):
 		return wrongState(ReasonChangePending,
 			fmt.Sprintf("事项 %s 正在申请废止，不能修改；如要撤回废止，请删除该草稿", ItemName(it.Department, it.ID)),
 			fmt.Sprintf("item %s has an abolition pending and cannot be edited; delete the draft to withdraw it", ItemName(it.Department, it.ID)))
@@ -227,7 +227,7 @@ func parseBatchItems(v *violations, dept string, items []string) []uint64 {
 
 // transition loads a submission, checks its etag and that it is in state
 // want, and hands it to fn.
-func (s *Service) transition(actor, dept string, id uint64, etag string, want SubmissionState,
+func (s *Service) transition(actor, dept string, id uint64, etag string, want []SubmissionState,
 	reason string, fn func(m *mut, sub *Submission) error) (*Submission, error) {
 	var out *Submission
 	err := s.mutate(actor, func(m *mut) error {
@@ -239,10 +239,14 @@ func (s *Service) transition(actor, dept string, id uint64, etag string, want Su
 		if err := checkEtag(name, etag, sub.Version); err != nil {
 			return err
 		}
-		if sub.State != want {
+		if !slices.Contains(want, sub.State) {
+			var zh, en []string
+			for _, w := range want {
+				zh, en = append(zh, submissionStateZh[w]), append(en, submissionStateEn[w])
+			}
 			return wrongState(reason,
-				fmt.Sprintf("报送批次 %s 处于%s状态，此操作只适用于%s状态的批次", name, submissionStateZh[sub.State], submissionStateZh[want]),
-				fmt.Sprintf("submission %s is %s; this step needs a %s one", name, submissionStateEn[sub.State], submissionStateEn[want]))
+				fmt.Sprintf("报送批次 %s 处于%s状态，此操作只适用于%s状态的批次", name, submissionStateZh[sub.State], strings.Join(zh, "或")),
+				fmt.Sprintf("submission %s is %s; this step needs a %s one", name, submissionStateEn[sub.State], strings.Join(en, " or ")))
 		}
 		if err := fn(m, sub); err != nil {
 			return err
@@ -303,7 +307,7 @@ func (s *Service) DeleteSubmission(actor, dept string, id uint64, etag string) e
 // each item. It is refused, naming the items, when any lacks a legal basis
 // (职权法定: no power without one).
 func (s *Service) SubmitSubmission(actor, dept string, id uint64, comment, etag string) (*Submission, error) {
-	return s.transition(actor, dept, id, etag, SubmissionDraft, ReasonSubmissionNotDraft, func(m *mut, sub *Submission) error {
+	return s.transition(actor, dept, id, etag, []SubmissionState{SubmissionDraft}, ReasonSubmissionNotDraft, func(m *mut, sub *Submission) error {
 		var missing []Subject
 		var revs []int
 		for _, itemID := range sub.Items {
@@ -379,7 +383,7 @@ func commentFor(list []ItemComment, id uint64) (string, bool) {
 // ApproveSubmission approves a submitted batch; items in in.Returned go
 // back to the department, the rest wait for publication.
 func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInput, etag string) (*Submission, error) {
-	return s.transition(actor, dept, id, etag, SubmissionSubmitted, ReasonSubmissionNotSubmit, func(m *mut, sub *Submission) error {
+	return s.transition(actor, dept, id, etag, []SubmissionState{SubmissionSubmitted}, ReasonSubmissionNotSubmit, func(m *mut, sub *Submission) error {
 		var v violations
 		checkText(&v, "comment", in.Comment, maxTextRunes, false)
 		checkReviewItems(&v, "returned_items", sub, in.Returned)
@@ -429,8 +433,10 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 }
 
 // RejectSubmission returns a submitted batch to the department (退回修改).
+// An approved batch that is not yet published can be returned too: the way
+// out for a batch that cannot be published as it stands.
 func (s *Service) RejectSubmission(actor, dept string, id uint64, in ReviewInput, etag string) (*Submission, error) {
-	return s.transition(actor, dept, id, etag, SubmissionSubmitted, ReasonSubmissionNotSubmit, func(m *mut, sub *Submission) error {
+	return s.transition(actor, dept, id, etag, []SubmissionState{SubmissionSubmitted, SubmissionApproved}, ReasonSubmissionNotSubmit, func(m *mut, sub *Submission) error {
 		var v violations
 		if in.Comment == "" {
 			v.add("comment", "退回时请写明原因和修改要求", "say why the batch is returned and what to fix")

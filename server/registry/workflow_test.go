@@ -154,6 +154,39 @@ func TestReject(t *testing.T) {
 	}
 }
 
+// TestRejectApproved: an approved batch that cannot be published as it
+// stands (abolishing a main item while keeping its sub-item) is returned to
+// the department instead of staying stuck.
+func TestRejectApproved(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	main := e.item("gtzyj", "建设用地审批", registry.CategoryLicensing)
+	sub := e.subItem(main, "农用地转用审批")
+	e.publishItems("gtzyj", main, sub)
+	_, err := e.svc.AbolishItem(clerk, "gtzyj", main.Item.ID, "已取消", "")
+	e.must(err, "AbolishItem")
+	s := e.approved("gtzyj", main)
+	_, err = e.svc.CreatePublication(publisher, []string{subName(s)}, "", "")
+	wantErr(t, err, registry.ClassFailedPrecondition, registry.ReasonSubItemsInForce)
+
+	s, err = e.svc.RejectSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{Comment: "请一并废止子项"}, "")
+	e.must(err, "RejectSubmission of an approved batch")
+	if s.State != registry.SubmissionReturned {
+		t.Fatalf("state %d, want returned", s.State)
+	}
+	got := e.getItem(main)
+	if got.Item.State != registry.ItemReturned || got.Item.Submission != 0 || got.Item.Pending != registry.ChangeAbolish {
+		t.Fatalf("item after return: %+v", got.Item)
+	}
+	// The department completes the change and it goes through.
+	_, err = e.svc.AbolishItem(clerk, "gtzyj", sub.Item.ID, "随大项取消", "")
+	e.must(err, "AbolishItem sub-item")
+	e.publishItems("gtzyj", main, sub)
+	if n := len(e.catalog()); n != 0 {
+		t.Errorf("catalogue has %d items, want 0", n)
+	}
+}
+
 // TestModifyPublished: a change to a published item is a draft; the
 // catalogue serves the old revision until the change is published.
 func TestModifyPublished(t *testing.T) {

@@ -106,7 +106,8 @@ type RegistryServiceClient interface {
 	// department while approving the rest.
 	ApproveSubmission(ctx context.Context, in *ApproveSubmissionRequest, opts ...grpc.CallOption) (*ApproveSubmissionResponse, error)
 	// Returns a submitted batch to the department (退回修改) with a comment for
-	// the batch and optional comments per item.
+	// the batch and optional comments per item. An approved batch not yet
+	// published can be returned too.
 	RejectSubmission(ctx context.Context, in *RejectSubmissionRequest, opts ...grpc.CallOption) (*RejectSubmissionResponse, error)
 	// Publishes approved submissions in one atomic publication (集中发布).
 	// Items without a code get one.
@@ -429,7 +430,8 @@ type RegistryServiceServer interface {
 	// department while approving the rest.
 	ApproveSubmission(context.Context, *ApproveSubmissionRequest) (*ApproveSubmissionResponse, error)
 	// Returns a submitted batch to the department (退回修改) with a comment for
-	// the batch and optional comments per item.
+	// the batch and optional comments per item. An approved batch not yet
+	// published can be returned too.
 	RejectSubmission(context.Context, *RejectSubmissionRequest) (*RejectSubmissionResponse, error)
 	// Publishes approved submissions in one atomic publication (集中发布).
 	// Items without a code get one.
