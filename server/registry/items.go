@@ -311,18 +311,7 @@ func (s *Service) UpdateItem(actor, dept string, id uint64, in ItemInput, mask [
 	}
 	var out *ItemView
 	err := s.mutate(actor, func(m *mut) error {
-		it, err := loadItem(m, dept, id)
-		if err != nil {
-			return err
-		}
-		name := ItemName(dept, id)
-		if err := checkEtag(name, etag, it.Version); err != nil {
-			return err
-		}
-		if err := checkEditable(it); err != nil {
-			return err
-		}
-		head, err := loadRevision(m, it, it.Head)
+		it, head, err := loadForChange(m, dept, id, etag, checkEditable)
 		if err != nil {
 			return err
 		}
@@ -364,25 +353,50 @@ func (s *Service) UpdateItem(actor, dept string, id uint64, in ItemInput, mask [
 			}
 			it.Code = next.Code
 		}
-		startChange(it, ChangeModify)
-		if it.Head, err = nextRevision(m, it); err != nil {
-			return err
-		}
-		rev := &Revision{Item: id, Number: it.Head, Change: it.Pending, Content: next.Content, Actor: actor, CreateTime: m.now}
-		if err := m.PutRevision(rev); err != nil {
-			return err
-		}
-		it.UpdateTime, it.Version = m.now, m.rev
-		if err := m.PutItem(it); err != nil {
-			return err
-		}
-		if err := m.event(name, ActionUpdated, "", ""); err != nil {
-			return err
-		}
-		out, err = view(m, it)
+		out, err = m.revise(it, ChangeModify, next.Content, "", ActionUpdated)
 		return err
 	})
 	return out, err
+}
+
+// loadForChange loads an item and its working revision for a change that
+// must pass the etag and the workflow rule check.
+func loadForChange(m *mut, dept string, id uint64, etag string, check func(*Item) error) (*Item, *Revision, error) {
+	it, err := loadItem(m, dept, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkEtag(ItemName(dept, id), etag, it.Version); err != nil {
+		return nil, nil, err
+	}
+	if err := check(it); err != nil {
+		return nil, nil, err
+	}
+	head, err := loadRevision(m, it, it.Head)
+	return it, head, err
+}
+
+// revise gives an item's working copy a new revision with content c; a
+// published item becomes a draft change of the given kind.
+func (m *mut) revise(it *Item, kind ChangeKind, c Content, comment string, action Action) (*ItemView, error) {
+	startChange(it, kind)
+	var err error
+	if it.Head, err = nextRevision(m, it); err != nil {
+		return nil, err
+	}
+	rev := &Revision{Item: it.ID, Number: it.Head, Change: it.Pending, Content: c, Actor: m.actor,
+		Comment: comment, CreateTime: m.now}
+	if err := m.PutRevision(rev); err != nil {
+		return nil, err
+	}
+	it.UpdateTime, it.Version = m.now, m.rev
+	if err := m.PutItem(it); err != nil {
+		return nil, err
+	}
+	if err := m.event(ItemName(it.Department, it.ID), action, comment, ""); err != nil {
+		return nil, err
+	}
+	return view(m, it)
 }
 
 // DeleteItem erases a draft that was never published, or discards the
@@ -453,38 +467,11 @@ func (s *Service) AbolishItem(actor, dept string, id uint64, comment, etag strin
 	}
 	var out *ItemView
 	err := s.mutate(actor, func(m *mut) error {
-		it, err := loadItem(m, dept, id)
+		it, head, err := loadForChange(m, dept, id, etag, checkAbolishable)
 		if err != nil {
 			return err
 		}
-		name := ItemName(dept, id)
-		if err := checkEtag(name, etag, it.Version); err != nil {
-			return err
-		}
-		if err := checkAbolishable(it); err != nil {
-			return err
-		}
-		head, err := loadRevision(m, it, it.Head)
-		if err != nil {
-			return err
-		}
-		startChange(it, ChangeAbolish)
-		if it.Head, err = nextRevision(m, it); err != nil {
-			return err
-		}
-		rev := &Revision{Item: id, Number: it.Head, Change: ChangeAbolish, Content: head.Content, Actor: actor,
-			Comment: comment, CreateTime: m.now}
-		if err := m.PutRevision(rev); err != nil {
-			return err
-		}
-		it.UpdateTime, it.Version = m.now, m.rev
-		if err := m.PutItem(it); err != nil {
-			return err
-		}
-		if err := m.event(name, ActionAbolitionRequested, comment, ""); err != nil {
-			return err
-		}
-		out, err = view(m, it)
+		out, err = m.revise(it, ChangeAbolish, head.Content, comment, ActionAbolitionRequested)
 		return err
 	})
 	return out, err
