@@ -353,7 +353,7 @@ type ReviewInput struct {
 	ItemComments []ItemComment // comments on single items
 }
 
-// parseReviewItems checks that commented items belong to the batch.
+// checkReviewItems checks that commented items belong to the batch, once each.
 func checkReviewItems(v *violations, field string, sub *Submission, list []ItemComment) {
 	seen := map[uint64]bool{}
 	for i, c := range list {
