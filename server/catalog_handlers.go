@@ -38,11 +38,6 @@ func (s *catalogServer) ListCatalogItems(ctx context.Context, req *pb.ListCatalo
 }
 
 func (s *catalogServer) GetCatalogItem(ctx context.Context, req *pb.GetCatalogItemRequest) (*pb.GetCatalogItemResponse, error) {
-	if req.GetCode() == "" {
-		return nil, &registry.Error{Class: registry.ClassInvalidArgument, Reason: registry.ReasonInvalidFields,
-			Message:    "请求中以下字段有误：code / invalid fields in the request: code; see the field violations",
-			Violations: []registry.Violation{{Field: "code", Description: "必填 / required"}}}
-	}
 	v, err := s.svc.GetCatalogItem(req.GetCode())
 	if err != nil {
 		return nil, err

@@ -240,22 +240,13 @@ func (s *registryServer) SubmitSubmission(ctx context.Context, req *pb.SubmitSub
 }
 
 // reviewComments parses the item names of a reviewer's comments on a batch
-// of department dept. The domain checks that each item id is in the batch;
-// the department part of a name is checked here, so that
-// `departments/other/items/7` does not stand for item 7 of dept.
+// of department dept.
 func reviewComments(dept, field string, list []*pb.ItemComment) ([]registry.ItemComment, error) {
 	var out []registry.ItemComment
 	for i, c := range list {
-		f := fmt.Sprintf("%s[%d].item", field, i)
-		d, id, err := registry.ParseItemName(f, c.GetItem())
+		id, err := registry.ParseBatchItemName(fmt.Sprintf("%s[%d].item", field, i), dept, c.GetItem())
 		if err != nil {
 			return nil, err
-		}
-		if d != dept {
-			return nil, &registry.Error{Class: registry.ClassInvalidArgument, Reason: registry.ReasonInvalidFields,
-				Message: fmt.Sprintf("请求中以下字段有误：%s / invalid fields in the request: %s; see the field violations", f, f),
-				Violations: []registry.Violation{{Field: f, Description: fmt.Sprintf(
-					"事项 %s 不在此批次中 / item %s is not in this submission", c.GetItem(), c.GetItem())}}}
 		}
 		out = append(out, registry.ItemComment{Item: id, Comment: c.GetComment()})
 	}

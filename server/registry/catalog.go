@@ -71,6 +71,11 @@ func (s *Service) ListCatalog(cat Category, dept string, size int, token string)
 
 // GetCatalogItem returns the item in force with a code.
 func (s *Service) GetCatalogItem(code string) (*CatalogView, error) {
+	var v violations
+	checkText(&v, "code", code, 100, true)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
 	var out *CatalogView
 	err := s.store.View(func(tx Tx) error {
 		e, err := tx.GetCatalogEntry(code)

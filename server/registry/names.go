@@ -129,3 +129,18 @@ func ParsePublicationName(field, name string) (uint64, error) {
 	}
 	return nums[0], nil
 }
+
+// ParseBatchItemName parses the name of an item in a batch of department
+// dept: an item of another department cannot be in it.
+func ParseBatchItemName(field, dept, name string) (uint64, error) {
+	d, id, err := ParseItemName(field, name)
+	if err != nil {
+		return 0, err
+	}
+	if d != dept {
+		var v violations
+		v.add(field, fmt.Sprintf("事项 %s 不在此批次中", name), fmt.Sprintf("item %s is not in this submission", name))
+		return 0, v.err()
+	}
+	return id, nil
+}
