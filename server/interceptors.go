@@ -31,10 +31,11 @@ func actor(ctx context.Context) string {
 	return anonymous
 }
 
-// unaryInterceptor runs around every call, over gRPC and (through the
-// gateway's loopback connection) REST alike: it sets the actor, recovers
-// panics, translates errors with toStatus and logs the call.
-func unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+// around runs a call the same way for unary and streaming methods, over
+// gRPC and (through the gateway's loopback connection) REST alike: it sets
+// the actor, recovers panics, translates errors with toStatus and logs the
+// call.
+func around(ctx context.Context, method string, call func(ctx context.Context) error) (err error) {
 	start := time.Now()
 	who := anonymous
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
@@ -45,7 +46,7 @@ func unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, 
 	ctx = context.WithValue(ctx, actorKey{}, who)
 	defer func() {
 		if p := recover(); p != nil {
-			slog.ErrorContext(ctx, "panic", "method", info.FullMethod, "panic", p, "stack", string(debug.Stack()))
+			slog.ErrorContext(ctx, "panic", "method", method, "panic", p, "stack", string(debug.Stack()))
 			err = withInfo(status.New(codes.Internal, "服务器内部错误 / internal error"), "INTERNAL")
 		}
 		code := status.Code(err)
@@ -53,9 +54,31 @@ func unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, 
 		if code == codes.Internal || code == codes.Unknown {
 			level = slog.LevelError
 		}
-		slog.Log(ctx, level, "rpc", "method", info.FullMethod, "code", code.String(), "actor", who,
+		slog.Log(ctx, level, "rpc", "method", method, "code", code.String(), "actor", who,
 			"duration", time.Since(start))
 	}()
-	resp, err = handler(ctx, req)
-	return resp, toStatus(ctx, err)
+	return toStatus(ctx, call(ctx))
 }
+
+func unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	var resp any
+	err := around(ctx, info.FullMethod, func(ctx context.Context) (err error) {
+		resp, err = handler(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+func streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return around(ss.Context(), info.FullMethod, func(ctx context.Context) error {
+		return handler(srv, &ctxStream{ServerStream: ss, ctx: ctx})
+	})
+}
+
+// ctxStream is a server stream with the context around gave it.
+type ctxStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *ctxStream) Context() context.Context { return s.ctx }

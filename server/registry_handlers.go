@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
@@ -82,6 +84,43 @@ func (s *registryServer) CreateItem(ctx context.Context, req *pb.CreateItemReque
 		return nil, err
 	}
 	return &pb.CreateItemResponse{Item: itemToProto(v)}, nil
+}
+
+func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer) error {
+	var in registry.ImportInput
+	for first := true; ; first = false {
+		req, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if first {
+			if req.GetParent() != "" {
+				if in.Department, err = registry.ParseDepartmentName("parent", req.GetParent(), false); err != nil {
+					return err
+				}
+			}
+			in.CreateDepartments, in.ValidateOnly = req.GetCreateDepartments(), req.GetValidateOnly()
+		}
+		for _, r := range req.GetRows() {
+			if len(in.Rows) > registry.MaxImportRows {
+				break // the domain refuses the import; stop holding more rows
+			}
+			in.Rows = append(in.Rows, registry.ImportRow{DepartmentName: r.GetDepartmentDisplayName(),
+				MainItem: r.GetMainItem(), Item: itemInput(r.GetItem())})
+		}
+	}
+	res, err := s.svc.ImportItems(actor(stream.Context()), in)
+	if err != nil {
+		return err
+	}
+	out := &pb.ImportItemsResponse{Items: res.Items, RowCount: int32(len(in.Rows)), CreatedMainItems: res.MainItems}
+	for _, d := range res.Departments {
+		out.CreatedDepartments = append(out.CreatedDepartments, departmentToProto(d))
+	}
+	return stream.SendAndClose(out)
 }
 
 func (s *registryServer) GetItem(ctx context.Context, req *pb.GetItemRequest) (*pb.GetItemResponse, error) {

@@ -37,6 +37,10 @@ type Config struct {
 	Region   string // default region code of assigned item codes
 }
 
+// maxMessage bounds one request message; imports stream their rows in
+// chunks well under it.
+const maxMessage = 16 << 20
+
 // Server is a running registry: the store, the gRPC server and the HTTP
 // gateway in front of it.
 type Server struct {
@@ -72,7 +76,8 @@ func (s *Server) listen(cfg Config) error {
 	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("HTTP address %s: %w", cfg.HTTPAddr, err)
 	}
-	s.grpc = grpc.NewServer(grpc.ChainUnaryInterceptor(unaryInterceptor))
+	s.grpc = grpc.NewServer(grpc.ChainUnaryInterceptor(unaryInterceptor), grpc.ChainStreamInterceptor(streamInterceptor),
+		grpc.MaxRecvMsgSize(maxMessage))
 	pb.RegisterRegistryServiceServer(s.grpc, &registryServer{svc: s.svc})
 	pb.RegisterCatalogServiceServer(s.grpc, &catalogServer{svc: s.svc})
 	s.health = health.NewServer()

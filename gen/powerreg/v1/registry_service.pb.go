@@ -632,6 +632,223 @@ func (x *CreateItemResponse) GetItem() *Item {
 	return nil
 }
 
+// Request of ImportItems: one chunk of rows.
+type ImportItemsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Department to import every row into, `departments/{department}`; empty
+	// when each row names its department. First message only.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Create the departments that rows name and that match no department's
+	// display name, with ids `d` + their number. First message only.
+	CreateDepartments bool `protobuf:"varint,2,opt,name=create_departments,json=createDepartments,proto3" json:"create_departments,omitempty"`
+	// Check everything, write nothing. First message only.
+	ValidateOnly bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	// The rows of this chunk, in file order.
+	Rows          []*ImportRow `protobuf:"bytes,4,rep,name=rows,proto3" json:"rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportItemsRequest) Reset() {
+	*x = ImportItemsRequest{}
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportItemsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportItemsRequest) ProtoMessage() {}
+
+func (x *ImportItemsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportItemsRequest.ProtoReflect.Descriptor instead.
+func (*ImportItemsRequest) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ImportItemsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ImportItemsRequest) GetCreateDepartments() bool {
+	if x != nil {
+		return x.CreateDepartments
+	}
+	return false
+}
+
+func (x *ImportItemsRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+func (x *ImportItemsRequest) GetRows() []*ImportRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+// One row of an imported list.
+type ImportRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Display name of the row's department, when the request has no parent,
+	// e.g. 区教科体局.
+	DepartmentDisplayName string `protobuf:"bytes,1,opt,name=department_display_name,json=departmentDisplayName,proto3" json:"department_display_name,omitempty"`
+	// Display name of the main item (大项) of which this row is a sub-item;
+	// empty for a main item.
+	MainItem string `protobuf:"bytes,2,opt,name=main_item,json=mainItem,proto3" json:"main_item,omitempty"`
+	// The item: its content and code; name, parent and output-only fields are
+	// ignored.
+	Item          *Item `protobuf:"bytes,3,opt,name=item,proto3" json:"item,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportRow) Reset() {
+	*x = ImportRow{}
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportRow) ProtoMessage() {}
+
+func (x *ImportRow) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportRow.ProtoReflect.Descriptor instead.
+func (*ImportRow) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ImportRow) GetDepartmentDisplayName() string {
+	if x != nil {
+		return x.DepartmentDisplayName
+	}
+	return ""
+}
+
+func (x *ImportRow) GetMainItem() string {
+	if x != nil {
+		return x.MainItem
+	}
+	return ""
+}
+
+func (x *ImportRow) GetItem() *Item {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+// Response of ImportItems.
+type ImportItemsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Names of the items created for the rows, in row order (none with
+	// validate_only).
+	Items []string `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	// Number of rows imported, or that would be with validate_only.
+	RowCount int32 `protobuf:"varint,2,opt,name=row_count,json=rowCount,proto3" json:"row_count,omitempty"`
+	// Names of the main items created because no main item of that name
+	// existed.
+	CreatedMainItems []string `protobuf:"bytes,3,rep,name=created_main_items,json=createdMainItems,proto3" json:"created_main_items,omitempty"`
+	// Departments created because no department of that name existed.
+	CreatedDepartments []*Department `protobuf:"bytes,4,rep,name=created_departments,json=createdDepartments,proto3" json:"created_departments,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ImportItemsResponse) Reset() {
+	*x = ImportItemsResponse{}
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportItemsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportItemsResponse) ProtoMessage() {}
+
+func (x *ImportItemsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportItemsResponse.ProtoReflect.Descriptor instead.
+func (*ImportItemsResponse) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ImportItemsResponse) GetItems() []string {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *ImportItemsResponse) GetRowCount() int32 {
+	if x != nil {
+		return x.RowCount
+	}
+	return 0
+}
+
+func (x *ImportItemsResponse) GetCreatedMainItems() []string {
+	if x != nil {
+		return x.CreatedMainItems
+	}
+	return nil
+}
+
+func (x *ImportItemsResponse) GetCreatedDepartments() []*Department {
+	if x != nil {
+		return x.CreatedDepartments
+	}
+	return nil
+}
+
 // Request of GetItem.
 type GetItemRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -643,7 +860,7 @@ type GetItemRequest struct {
 
 func (x *GetItemRequest) Reset() {
 	*x = GetItemRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[12]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -655,7 +872,7 @@ func (x *GetItemRequest) String() string {
 func (*GetItemRequest) ProtoMessage() {}
 
 func (x *GetItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[12]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -668,7 +885,7 @@ func (x *GetItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetItemRequest.ProtoReflect.Descriptor instead.
 func (*GetItemRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{12}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetItemRequest) GetName() string {
@@ -689,7 +906,7 @@ type GetItemResponse struct {
 
 func (x *GetItemResponse) Reset() {
 	*x = GetItemResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[13]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -701,7 +918,7 @@ func (x *GetItemResponse) String() string {
 func (*GetItemResponse) ProtoMessage() {}
 
 func (x *GetItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[13]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -714,7 +931,7 @@ func (x *GetItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetItemResponse.ProtoReflect.Descriptor instead.
 func (*GetItemResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{13}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetItemResponse) GetItem() *Item {
@@ -741,7 +958,7 @@ type ListItemsRequest struct {
 
 func (x *ListItemsRequest) Reset() {
 	*x = ListItemsRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[14]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -753,7 +970,7 @@ func (x *ListItemsRequest) String() string {
 func (*ListItemsRequest) ProtoMessage() {}
 
 func (x *ListItemsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[14]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -766,7 +983,7 @@ func (x *ListItemsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListItemsRequest.ProtoReflect.Descriptor instead.
 func (*ListItemsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{14}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListItemsRequest) GetParent() string {
@@ -810,7 +1027,7 @@ type ListItemsResponse struct {
 
 func (x *ListItemsResponse) Reset() {
 	*x = ListItemsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[15]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -822,7 +1039,7 @@ func (x *ListItemsResponse) String() string {
 func (*ListItemsResponse) ProtoMessage() {}
 
 func (x *ListItemsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[15]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -835,7 +1052,7 @@ func (x *ListItemsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListItemsResponse.ProtoReflect.Descriptor instead.
 func (*ListItemsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{15}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListItemsResponse) GetItems() []*Item {
@@ -868,7 +1085,7 @@ type UpdateItemRequest struct {
 
 func (x *UpdateItemRequest) Reset() {
 	*x = UpdateItemRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[16]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -880,7 +1097,7 @@ func (x *UpdateItemRequest) String() string {
 func (*UpdateItemRequest) ProtoMessage() {}
 
 func (x *UpdateItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[16]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -893,7 +1110,7 @@ func (x *UpdateItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateItemRequest.ProtoReflect.Descriptor instead.
 func (*UpdateItemRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{16}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UpdateItemRequest) GetItem() *Item {
@@ -921,7 +1138,7 @@ type UpdateItemResponse struct {
 
 func (x *UpdateItemResponse) Reset() {
 	*x = UpdateItemResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[17]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -933,7 +1150,7 @@ func (x *UpdateItemResponse) String() string {
 func (*UpdateItemResponse) ProtoMessage() {}
 
 func (x *UpdateItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[17]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -946,7 +1163,7 @@ func (x *UpdateItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateItemResponse.ProtoReflect.Descriptor instead.
 func (*UpdateItemResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{17}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateItemResponse) GetItem() *Item {
@@ -969,7 +1186,7 @@ type DeleteItemRequest struct {
 
 func (x *DeleteItemRequest) Reset() {
 	*x = DeleteItemRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[18]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -981,7 +1198,7 @@ func (x *DeleteItemRequest) String() string {
 func (*DeleteItemRequest) ProtoMessage() {}
 
 func (x *DeleteItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[18]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -994,7 +1211,7 @@ func (x *DeleteItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteItemRequest.ProtoReflect.Descriptor instead.
 func (*DeleteItemRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{18}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteItemRequest) GetName() string {
@@ -1020,7 +1237,7 @@ type DeleteItemResponse struct {
 
 func (x *DeleteItemResponse) Reset() {
 	*x = DeleteItemResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[19]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1032,7 +1249,7 @@ func (x *DeleteItemResponse) String() string {
 func (*DeleteItemResponse) ProtoMessage() {}
 
 func (x *DeleteItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[19]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1045,7 +1262,7 @@ func (x *DeleteItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteItemResponse.ProtoReflect.Descriptor instead.
 func (*DeleteItemResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{19}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{22}
 }
 
 // Request of AbolishItem.
@@ -1063,7 +1280,7 @@ type AbolishItemRequest struct {
 
 func (x *AbolishItemRequest) Reset() {
 	*x = AbolishItemRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[20]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1075,7 +1292,7 @@ func (x *AbolishItemRequest) String() string {
 func (*AbolishItemRequest) ProtoMessage() {}
 
 func (x *AbolishItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[20]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1088,7 +1305,7 @@ func (x *AbolishItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbolishItemRequest.ProtoReflect.Descriptor instead.
 func (*AbolishItemRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{20}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AbolishItemRequest) GetName() string {
@@ -1123,7 +1340,7 @@ type AbolishItemResponse struct {
 
 func (x *AbolishItemResponse) Reset() {
 	*x = AbolishItemResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[21]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1135,7 +1352,7 @@ func (x *AbolishItemResponse) String() string {
 func (*AbolishItemResponse) ProtoMessage() {}
 
 func (x *AbolishItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[21]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1148,7 +1365,7 @@ func (x *AbolishItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbolishItemResponse.ProtoReflect.Descriptor instead.
 func (*AbolishItemResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{21}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AbolishItemResponse) GetItem() *Item {
@@ -1173,7 +1390,7 @@ type ListRevisionsRequest struct {
 
 func (x *ListRevisionsRequest) Reset() {
 	*x = ListRevisionsRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[22]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1185,7 +1402,7 @@ func (x *ListRevisionsRequest) String() string {
 func (*ListRevisionsRequest) ProtoMessage() {}
 
 func (x *ListRevisionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[22]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1198,7 +1415,7 @@ func (x *ListRevisionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRevisionsRequest.ProtoReflect.Descriptor instead.
 func (*ListRevisionsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{22}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListRevisionsRequest) GetParent() string {
@@ -1235,7 +1452,7 @@ type ListRevisionsResponse struct {
 
 func (x *ListRevisionsResponse) Reset() {
 	*x = ListRevisionsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[23]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1247,7 +1464,7 @@ func (x *ListRevisionsResponse) String() string {
 func (*ListRevisionsResponse) ProtoMessage() {}
 
 func (x *ListRevisionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[23]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1260,7 +1477,7 @@ func (x *ListRevisionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRevisionsResponse.ProtoReflect.Descriptor instead.
 func (*ListRevisionsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{23}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListRevisionsResponse) GetRevisions() []*Revision {
@@ -1288,7 +1505,7 @@ type GetRevisionRequest struct {
 
 func (x *GetRevisionRequest) Reset() {
 	*x = GetRevisionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[24]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1300,7 +1517,7 @@ func (x *GetRevisionRequest) String() string {
 func (*GetRevisionRequest) ProtoMessage() {}
 
 func (x *GetRevisionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[24]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1313,7 +1530,7 @@ func (x *GetRevisionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRevisionRequest.ProtoReflect.Descriptor instead.
 func (*GetRevisionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{24}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetRevisionRequest) GetName() string {
@@ -1334,7 +1551,7 @@ type GetRevisionResponse struct {
 
 func (x *GetRevisionResponse) Reset() {
 	*x = GetRevisionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[25]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1346,7 +1563,7 @@ func (x *GetRevisionResponse) String() string {
 func (*GetRevisionResponse) ProtoMessage() {}
 
 func (x *GetRevisionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[25]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1359,7 +1576,7 @@ func (x *GetRevisionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRevisionResponse.ProtoReflect.Descriptor instead.
 func (*GetRevisionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{25}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetRevisionResponse) GetRevision() *Revision {
@@ -1385,7 +1602,7 @@ type CreateSubmissionRequest struct {
 
 func (x *CreateSubmissionRequest) Reset() {
 	*x = CreateSubmissionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[26]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1397,7 +1614,7 @@ func (x *CreateSubmissionRequest) String() string {
 func (*CreateSubmissionRequest) ProtoMessage() {}
 
 func (x *CreateSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[26]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1410,7 +1627,7 @@ func (x *CreateSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*CreateSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{26}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateSubmissionRequest) GetParent() string {
@@ -1445,7 +1662,7 @@ type CreateSubmissionResponse struct {
 
 func (x *CreateSubmissionResponse) Reset() {
 	*x = CreateSubmissionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[27]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1457,7 +1674,7 @@ func (x *CreateSubmissionResponse) String() string {
 func (*CreateSubmissionResponse) ProtoMessage() {}
 
 func (x *CreateSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[27]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1470,7 +1687,7 @@ func (x *CreateSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*CreateSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{27}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateSubmissionResponse) GetSubmission() *Submission {
@@ -1491,7 +1708,7 @@ type GetSubmissionRequest struct {
 
 func (x *GetSubmissionRequest) Reset() {
 	*x = GetSubmissionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[28]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1503,7 +1720,7 @@ func (x *GetSubmissionRequest) String() string {
 func (*GetSubmissionRequest) ProtoMessage() {}
 
 func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[28]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1516,7 +1733,7 @@ func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*GetSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{28}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetSubmissionRequest) GetName() string {
@@ -1537,7 +1754,7 @@ type GetSubmissionResponse struct {
 
 func (x *GetSubmissionResponse) Reset() {
 	*x = GetSubmissionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[29]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1549,7 +1766,7 @@ func (x *GetSubmissionResponse) String() string {
 func (*GetSubmissionResponse) ProtoMessage() {}
 
 func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[29]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1562,7 +1779,7 @@ func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*GetSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{29}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetSubmissionResponse) GetSubmission() *Submission {
@@ -1590,7 +1807,7 @@ type ListSubmissionsRequest struct {
 
 func (x *ListSubmissionsRequest) Reset() {
 	*x = ListSubmissionsRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[30]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1602,7 +1819,7 @@ func (x *ListSubmissionsRequest) String() string {
 func (*ListSubmissionsRequest) ProtoMessage() {}
 
 func (x *ListSubmissionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[30]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1615,7 +1832,7 @@ func (x *ListSubmissionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubmissionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSubmissionsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{30}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListSubmissionsRequest) GetParent() string {
@@ -1659,7 +1876,7 @@ type ListSubmissionsResponse struct {
 
 func (x *ListSubmissionsResponse) Reset() {
 	*x = ListSubmissionsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[31]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1671,7 +1888,7 @@ func (x *ListSubmissionsResponse) String() string {
 func (*ListSubmissionsResponse) ProtoMessage() {}
 
 func (x *ListSubmissionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[31]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1684,7 +1901,7 @@ func (x *ListSubmissionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubmissionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSubmissionsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{31}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListSubmissionsResponse) GetSubmissions() []*Submission {
@@ -1714,7 +1931,7 @@ type DeleteSubmissionRequest struct {
 
 func (x *DeleteSubmissionRequest) Reset() {
 	*x = DeleteSubmissionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[32]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1726,7 +1943,7 @@ func (x *DeleteSubmissionRequest) String() string {
 func (*DeleteSubmissionRequest) ProtoMessage() {}
 
 func (x *DeleteSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[32]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1739,7 +1956,7 @@ func (x *DeleteSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{32}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *DeleteSubmissionRequest) GetName() string {
@@ -1765,7 +1982,7 @@ type DeleteSubmissionResponse struct {
 
 func (x *DeleteSubmissionResponse) Reset() {
 	*x = DeleteSubmissionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[33]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1777,7 +1994,7 @@ func (x *DeleteSubmissionResponse) String() string {
 func (*DeleteSubmissionResponse) ProtoMessage() {}
 
 func (x *DeleteSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[33]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1790,7 +2007,7 @@ func (x *DeleteSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*DeleteSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{33}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{36}
 }
 
 // Request of SubmitSubmission.
@@ -1808,7 +2025,7 @@ type SubmitSubmissionRequest struct {
 
 func (x *SubmitSubmissionRequest) Reset() {
 	*x = SubmitSubmissionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[34]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1820,7 +2037,7 @@ func (x *SubmitSubmissionRequest) String() string {
 func (*SubmitSubmissionRequest) ProtoMessage() {}
 
 func (x *SubmitSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[34]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1833,7 +2050,7 @@ func (x *SubmitSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*SubmitSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{34}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *SubmitSubmissionRequest) GetName() string {
@@ -1868,7 +2085,7 @@ type SubmitSubmissionResponse struct {
 
 func (x *SubmitSubmissionResponse) Reset() {
 	*x = SubmitSubmissionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[35]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1880,7 +2097,7 @@ func (x *SubmitSubmissionResponse) String() string {
 func (*SubmitSubmissionResponse) ProtoMessage() {}
 
 func (x *SubmitSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[35]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1893,7 +2110,7 @@ func (x *SubmitSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*SubmitSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{35}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *SubmitSubmissionResponse) GetSubmission() *Submission {
@@ -1923,7 +2140,7 @@ type ApproveSubmissionRequest struct {
 
 func (x *ApproveSubmissionRequest) Reset() {
 	*x = ApproveSubmissionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[36]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1935,7 +2152,7 @@ func (x *ApproveSubmissionRequest) String() string {
 func (*ApproveSubmissionRequest) ProtoMessage() {}
 
 func (x *ApproveSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[36]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1948,7 +2165,7 @@ func (x *ApproveSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*ApproveSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{36}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ApproveSubmissionRequest) GetName() string {
@@ -1997,7 +2214,7 @@ type ApproveSubmissionResponse struct {
 
 func (x *ApproveSubmissionResponse) Reset() {
 	*x = ApproveSubmissionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[37]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2009,7 +2226,7 @@ func (x *ApproveSubmissionResponse) String() string {
 func (*ApproveSubmissionResponse) ProtoMessage() {}
 
 func (x *ApproveSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[37]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2022,7 +2239,7 @@ func (x *ApproveSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*ApproveSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{37}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ApproveSubmissionResponse) GetSubmission() *Submission {
@@ -2049,7 +2266,7 @@ type RejectSubmissionRequest struct {
 
 func (x *RejectSubmissionRequest) Reset() {
 	*x = RejectSubmissionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[38]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2061,7 +2278,7 @@ func (x *RejectSubmissionRequest) String() string {
 func (*RejectSubmissionRequest) ProtoMessage() {}
 
 func (x *RejectSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[38]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2074,7 +2291,7 @@ func (x *RejectSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*RejectSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{38}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RejectSubmissionRequest) GetName() string {
@@ -2116,7 +2333,7 @@ type RejectSubmissionResponse struct {
 
 func (x *RejectSubmissionResponse) Reset() {
 	*x = RejectSubmissionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[39]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2128,7 +2345,7 @@ func (x *RejectSubmissionResponse) String() string {
 func (*RejectSubmissionResponse) ProtoMessage() {}
 
 func (x *RejectSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[39]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2141,7 +2358,7 @@ func (x *RejectSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*RejectSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{39}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RejectSubmissionResponse) GetSubmission() *Submission {
@@ -2165,7 +2382,7 @@ type CreatePublicationRequest struct {
 
 func (x *CreatePublicationRequest) Reset() {
 	*x = CreatePublicationRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[40]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2177,7 +2394,7 @@ func (x *CreatePublicationRequest) String() string {
 func (*CreatePublicationRequest) ProtoMessage() {}
 
 func (x *CreatePublicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[40]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2190,7 +2407,7 @@ func (x *CreatePublicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePublicationRequest.ProtoReflect.Descriptor instead.
 func (*CreatePublicationRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{40}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CreatePublicationRequest) GetPublication() *Publication {
@@ -2218,7 +2435,7 @@ type CreatePublicationResponse struct {
 
 func (x *CreatePublicationResponse) Reset() {
 	*x = CreatePublicationResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[41]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2230,7 +2447,7 @@ func (x *CreatePublicationResponse) String() string {
 func (*CreatePublicationResponse) ProtoMessage() {}
 
 func (x *CreatePublicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[41]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2243,7 +2460,7 @@ func (x *CreatePublicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePublicationResponse.ProtoReflect.Descriptor instead.
 func (*CreatePublicationResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{41}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *CreatePublicationResponse) GetPublication() *Publication {
@@ -2264,7 +2481,7 @@ type GetPublicationRequest struct {
 
 func (x *GetPublicationRequest) Reset() {
 	*x = GetPublicationRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[42]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2276,7 +2493,7 @@ func (x *GetPublicationRequest) String() string {
 func (*GetPublicationRequest) ProtoMessage() {}
 
 func (x *GetPublicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[42]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2289,7 +2506,7 @@ func (x *GetPublicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublicationRequest.ProtoReflect.Descriptor instead.
 func (*GetPublicationRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{42}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetPublicationRequest) GetName() string {
@@ -2310,7 +2527,7 @@ type GetPublicationResponse struct {
 
 func (x *GetPublicationResponse) Reset() {
 	*x = GetPublicationResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[43]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2322,7 +2539,7 @@ func (x *GetPublicationResponse) String() string {
 func (*GetPublicationResponse) ProtoMessage() {}
 
 func (x *GetPublicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[43]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2335,7 +2552,7 @@ func (x *GetPublicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublicationResponse.ProtoReflect.Descriptor instead.
 func (*GetPublicationResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{43}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetPublicationResponse) GetPublication() *Publication {
@@ -2358,7 +2575,7 @@ type ListPublicationsRequest struct {
 
 func (x *ListPublicationsRequest) Reset() {
 	*x = ListPublicationsRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[44]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2370,7 +2587,7 @@ func (x *ListPublicationsRequest) String() string {
 func (*ListPublicationsRequest) ProtoMessage() {}
 
 func (x *ListPublicationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[44]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2383,7 +2600,7 @@ func (x *ListPublicationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPublicationsRequest.ProtoReflect.Descriptor instead.
 func (*ListPublicationsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{44}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListPublicationsRequest) GetPageSize() int32 {
@@ -2413,7 +2630,7 @@ type ListPublicationsResponse struct {
 
 func (x *ListPublicationsResponse) Reset() {
 	*x = ListPublicationsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[45]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2425,7 +2642,7 @@ func (x *ListPublicationsResponse) String() string {
 func (*ListPublicationsResponse) ProtoMessage() {}
 
 func (x *ListPublicationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[45]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2438,7 +2655,7 @@ func (x *ListPublicationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPublicationsResponse.ProtoReflect.Descriptor instead.
 func (*ListPublicationsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{45}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListPublicationsResponse) GetPublications() []*Publication {
@@ -2470,7 +2687,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[46]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2482,7 +2699,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[46]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2495,7 +2712,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{46}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListEventsRequest) GetParent() string {
@@ -2532,7 +2749,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[47]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2544,7 +2761,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[47]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2557,7 +2774,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{47}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -2626,7 +2843,21 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tR\trequestId\";\n" +
 	"\x12CreateItemResponse\x12%\n" +
-	"\x04item\x18\x01 \x01(\v2\x11.powerreg.v1.ItemR\x04item\"B\n" +
+	"\x04item\x18\x01 \x01(\v2\x11.powerreg.v1.ItemR\x04item\"\xac\x01\n" +
+	"\x12ImportItemsRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12-\n" +
+	"\x12create_departments\x18\x02 \x01(\bR\x11createDepartments\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\x12*\n" +
+	"\x04rows\x18\x04 \x03(\v2\x16.powerreg.v1.ImportRowR\x04rows\"\x87\x01\n" +
+	"\tImportRow\x126\n" +
+	"\x17department_display_name\x18\x01 \x01(\tR\x15departmentDisplayName\x12\x1b\n" +
+	"\tmain_item\x18\x02 \x01(\tR\bmainItem\x12%\n" +
+	"\x04item\x18\x03 \x01(\v2\x11.powerreg.v1.ItemR\x04item\"\xc0\x01\n" +
+	"\x13ImportItemsResponse\x12\x14\n" +
+	"\x05items\x18\x01 \x03(\tR\x05items\x12\x1b\n" +
+	"\trow_count\x18\x02 \x01(\x05R\browCount\x12,\n" +
+	"\x12created_main_items\x18\x03 \x03(\tR\x10createdMainItems\x12H\n" +
+	"\x13created_departments\x18\x04 \x03(\v2\x17.powerreg.v1.DepartmentR\x12createdDepartments\"B\n" +
 	"\x0eGetItemRequest\x120\n" +
 	"\x04name\x18\x01 \x01(\tB\x1c\xe0A\x02\xfaA\x16\n" +
 	"\x14powerreg.gov.cn/ItemR\x04name\"8\n" +
@@ -2763,7 +2994,7 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"h\n" +
 	"\x12ListEventsResponse\x12*\n" +
 	"\x06events\x18\x01 \x03(\v2\x12.powerreg.v1.EventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd1\x1d\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xc2\x1e\n" +
 	"\x0fRegistryService\x12q\n" +
 	"\x0eListCategories\x12\".powerreg.v1.ListCategoriesRequest\x1a#.powerreg.v1.ListCategoriesResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/categories\x12\xab\x01\n" +
 	"\x10CreateDepartment\x12$.powerreg.v1.CreateDepartmentRequest\x1a%.powerreg.v1.CreateDepartmentResponse\"J\xdaA\x18department,department_id\x82\xd3\xe4\x93\x02):\n" +
@@ -2776,7 +3007,8 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"departmentb\n" +
 	"department2#/v1/{department.name=departments/*}\x12\x91\x01\n" +
 	"\n" +
-	"CreateItem\x12\x1e.powerreg.v1.CreateItemRequest\x1a\x1f.powerreg.v1.CreateItemResponse\"B\xdaA\vparent,item\x82\xd3\xe4\x93\x02.:\x04itemb\x04item\" /v1/{parent=departments/*}/items\x12{\n" +
+	"CreateItem\x12\x1e.powerreg.v1.CreateItemRequest\x1a\x1f.powerreg.v1.CreateItemResponse\"B\xdaA\vparent,item\x82\xd3\xe4\x93\x02.:\x04itemb\x04item\" /v1/{parent=departments/*}/items\x12o\n" +
+	"\vImportItems\x12\x1f.powerreg.v1.ImportItemsRequest\x1a .powerreg.v1.ImportItemsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/items:import(\x01\x12{\n" +
 	"\aGetItem\x12\x1b.powerreg.v1.GetItemRequest\x1a\x1c.powerreg.v1.GetItemResponse\"5\xdaA\x04name\x82\xd3\xe4\x93\x02(b\x04item\x12 /v1/{name=departments/*/items/*}\x12}\n" +
 	"\tListItems\x12\x1d.powerreg.v1.ListItemsRequest\x1a\x1e.powerreg.v1.ListItemsResponse\"1\xdaA\x06parent\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=departments/*}/items\x12\x9b\x01\n" +
 	"\n" +
@@ -2817,7 +3049,7 @@ func file_powerreg_v1_registry_service_proto_rawDescGZIP() []byte {
 	return file_powerreg_v1_registry_service_proto_rawDescData
 }
 
-var file_powerreg_v1_registry_service_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_powerreg_v1_registry_service_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_powerreg_v1_registry_service_proto_goTypes = []any{
 	(*ListCategoriesRequest)(nil),     // 0: powerreg.v1.ListCategoriesRequest
 	(*ListCategoriesResponse)(nil),    // 1: powerreg.v1.ListCategoriesResponse
@@ -2831,143 +3063,151 @@ var file_powerreg_v1_registry_service_proto_goTypes = []any{
 	(*UpdateDepartmentResponse)(nil),  // 9: powerreg.v1.UpdateDepartmentResponse
 	(*CreateItemRequest)(nil),         // 10: powerreg.v1.CreateItemRequest
 	(*CreateItemResponse)(nil),        // 11: powerreg.v1.CreateItemResponse
-	(*GetItemRequest)(nil),            // 12: powerreg.v1.GetItemRequest
-	(*GetItemResponse)(nil),           // 13: powerreg.v1.GetItemResponse
-	(*ListItemsRequest)(nil),          // 14: powerreg.v1.ListItemsRequest
-	(*ListItemsResponse)(nil),         // 15: powerreg.v1.ListItemsResponse
-	(*UpdateItemRequest)(nil),         // 16: powerreg.v1.UpdateItemRequest
-	(*UpdateItemResponse)(nil),        // 17: powerreg.v1.UpdateItemResponse
-	(*DeleteItemRequest)(nil),         // 18: powerreg.v1.DeleteItemRequest
-	(*DeleteItemResponse)(nil),        // 19: powerreg.v1.DeleteItemResponse
-	(*AbolishItemRequest)(nil),        // 20: powerreg.v1.AbolishItemRequest
-	(*AbolishItemResponse)(nil),       // 21: powerreg.v1.AbolishItemResponse
-	(*ListRevisionsRequest)(nil),      // 22: powerreg.v1.ListRevisionsRequest
-	(*ListRevisionsResponse)(nil),     // 23: powerreg.v1.ListRevisionsResponse
-	(*GetRevisionRequest)(nil),        // 24: powerreg.v1.GetRevisionRequest
-	(*GetRevisionResponse)(nil),       // 25: powerreg.v1.GetRevisionResponse
-	(*CreateSubmissionRequest)(nil),   // 26: powerreg.v1.CreateSubmissionRequest
-	(*CreateSubmissionResponse)(nil),  // 27: powerreg.v1.CreateSubmissionResponse
-	(*GetSubmissionRequest)(nil),      // 28: powerreg.v1.GetSubmissionRequest
-	(*GetSubmissionResponse)(nil),     // 29: powerreg.v1.GetSubmissionResponse
-	(*ListSubmissionsRequest)(nil),    // 30: powerreg.v1.ListSubmissionsRequest
-	(*ListSubmissionsResponse)(nil),   // 31: powerreg.v1.ListSubmissionsResponse
-	(*DeleteSubmissionRequest)(nil),   // 32: powerreg.v1.DeleteSubmissionRequest
-	(*DeleteSubmissionResponse)(nil),  // 33: powerreg.v1.DeleteSubmissionResponse
-	(*SubmitSubmissionRequest)(nil),   // 34: powerreg.v1.SubmitSubmissionRequest
-	(*SubmitSubmissionResponse)(nil),  // 35: powerreg.v1.SubmitSubmissionResponse
-	(*ApproveSubmissionRequest)(nil),  // 36: powerreg.v1.ApproveSubmissionRequest
-	(*ApproveSubmissionResponse)(nil), // 37: powerreg.v1.ApproveSubmissionResponse
-	(*RejectSubmissionRequest)(nil),   // 38: powerreg.v1.RejectSubmissionRequest
-	(*RejectSubmissionResponse)(nil),  // 39: powerreg.v1.RejectSubmissionResponse
-	(*CreatePublicationRequest)(nil),  // 40: powerreg.v1.CreatePublicationRequest
-	(*CreatePublicationResponse)(nil), // 41: powerreg.v1.CreatePublicationResponse
-	(*GetPublicationRequest)(nil),     // 42: powerreg.v1.GetPublicationRequest
-	(*GetPublicationResponse)(nil),    // 43: powerreg.v1.GetPublicationResponse
-	(*ListPublicationsRequest)(nil),   // 44: powerreg.v1.ListPublicationsRequest
-	(*ListPublicationsResponse)(nil),  // 45: powerreg.v1.ListPublicationsResponse
-	(*ListEventsRequest)(nil),         // 46: powerreg.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),        // 47: powerreg.v1.ListEventsResponse
-	(*CategoryInfo)(nil),              // 48: powerreg.v1.CategoryInfo
-	(*Department)(nil),                // 49: powerreg.v1.Department
-	(*fieldmaskpb.FieldMask)(nil),     // 50: google.protobuf.FieldMask
-	(*Item)(nil),                      // 51: powerreg.v1.Item
-	(Item_State)(0),                   // 52: powerreg.v1.Item.State
-	(*Revision)(nil),                  // 53: powerreg.v1.Revision
-	(*Submission)(nil),                // 54: powerreg.v1.Submission
-	(Submission_State)(0),             // 55: powerreg.v1.Submission.State
-	(*ItemComment)(nil),               // 56: powerreg.v1.ItemComment
-	(*Publication)(nil),               // 57: powerreg.v1.Publication
-	(*Event)(nil),                     // 58: powerreg.v1.Event
+	(*ImportItemsRequest)(nil),        // 12: powerreg.v1.ImportItemsRequest
+	(*ImportRow)(nil),                 // 13: powerreg.v1.ImportRow
+	(*ImportItemsResponse)(nil),       // 14: powerreg.v1.ImportItemsResponse
+	(*GetItemRequest)(nil),            // 15: powerreg.v1.GetItemRequest
+	(*GetItemResponse)(nil),           // 16: powerreg.v1.GetItemResponse
+	(*ListItemsRequest)(nil),          // 17: powerreg.v1.ListItemsRequest
+	(*ListItemsResponse)(nil),         // 18: powerreg.v1.ListItemsResponse
+	(*UpdateItemRequest)(nil),         // 19: powerreg.v1.UpdateItemRequest
+	(*UpdateItemResponse)(nil),        // 20: powerreg.v1.UpdateItemResponse
+	(*DeleteItemRequest)(nil),         // 21: powerreg.v1.DeleteItemRequest
+	(*DeleteItemResponse)(nil),        // 22: powerreg.v1.DeleteItemResponse
+	(*AbolishItemRequest)(nil),        // 23: powerreg.v1.AbolishItemRequest
+	(*AbolishItemResponse)(nil),       // 24: powerreg.v1.AbolishItemResponse
+	(*ListRevisionsRequest)(nil),      // 25: powerreg.v1.ListRevisionsRequest
+	(*ListRevisionsResponse)(nil),     // 26: powerreg.v1.ListRevisionsResponse
+	(*GetRevisionRequest)(nil),        // 27: powerreg.v1.GetRevisionRequest
+	(*GetRevisionResponse)(nil),       // 28: powerreg.v1.GetRevisionResponse
+	(*CreateSubmissionRequest)(nil),   // 29: powerreg.v1.CreateSubmissionRequest
+	(*CreateSubmissionResponse)(nil),  // 30: powerreg.v1.CreateSubmissionResponse
+	(*GetSubmissionRequest)(nil),      // 31: powerreg.v1.GetSubmissionRequest
+	(*GetSubmissionResponse)(nil),     // 32: powerreg.v1.GetSubmissionResponse
+	(*ListSubmissionsRequest)(nil),    // 33: powerreg.v1.ListSubmissionsRequest
+	(*ListSubmissionsResponse)(nil),   // 34: powerreg.v1.ListSubmissionsResponse
+	(*DeleteSubmissionRequest)(nil),   // 35: powerreg.v1.DeleteSubmissionRequest
+	(*DeleteSubmissionResponse)(nil),  // 36: powerreg.v1.DeleteSubmissionResponse
+	(*SubmitSubmissionRequest)(nil),   // 37: powerreg.v1.SubmitSubmissionRequest
+	(*SubmitSubmissionResponse)(nil),  // 38: powerreg.v1.SubmitSubmissionResponse
+	(*ApproveSubmissionRequest)(nil),  // 39: powerreg.v1.ApproveSubmissionRequest
+	(*ApproveSubmissionResponse)(nil), // 40: powerreg.v1.ApproveSubmissionResponse
+	(*RejectSubmissionRequest)(nil),   // 41: powerreg.v1.RejectSubmissionRequest
+	(*RejectSubmissionResponse)(nil),  // 42: powerreg.v1.RejectSubmissionResponse
+	(*CreatePublicationRequest)(nil),  // 43: powerreg.v1.CreatePublicationRequest
+	(*CreatePublicationResponse)(nil), // 44: powerreg.v1.CreatePublicationResponse
+	(*GetPublicationRequest)(nil),     // 45: powerreg.v1.GetPublicationRequest
+	(*GetPublicationResponse)(nil),    // 46: powerreg.v1.GetPublicationResponse
+	(*ListPublicationsRequest)(nil),   // 47: powerreg.v1.ListPublicationsRequest
+	(*ListPublicationsResponse)(nil),  // 48: powerreg.v1.ListPublicationsResponse
+	(*ListEventsRequest)(nil),         // 49: powerreg.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),        // 50: powerreg.v1.ListEventsResponse
+	(*CategoryInfo)(nil),              // 51: powerreg.v1.CategoryInfo
+	(*Department)(nil),                // 52: powerreg.v1.Department
+	(*fieldmaskpb.FieldMask)(nil),     // 53: google.protobuf.FieldMask
+	(*Item)(nil),                      // 54: powerreg.v1.Item
+	(Item_State)(0),                   // 55: powerreg.v1.Item.State
+	(*Revision)(nil),                  // 56: powerreg.v1.Revision
+	(*Submission)(nil),                // 57: powerreg.v1.Submission
+	(Submission_State)(0),             // 58: powerreg.v1.Submission.State
+	(*ItemComment)(nil),               // 59: powerreg.v1.ItemComment
+	(*Publication)(nil),               // 60: powerreg.v1.Publication
+	(*Event)(nil),                     // 61: powerreg.v1.Event
 }
 var file_powerreg_v1_registry_service_proto_depIdxs = []int32{
-	48, // 0: powerreg.v1.ListCategoriesResponse.categories:type_name -> powerreg.v1.CategoryInfo
-	49, // 1: powerreg.v1.CreateDepartmentRequest.department:type_name -> powerreg.v1.Department
-	49, // 2: powerreg.v1.CreateDepartmentResponse.department:type_name -> powerreg.v1.Department
-	49, // 3: powerreg.v1.GetDepartmentResponse.department:type_name -> powerreg.v1.Department
-	49, // 4: powerreg.v1.ListDepartmentsResponse.departments:type_name -> powerreg.v1.Department
-	49, // 5: powerreg.v1.UpdateDepartmentRequest.department:type_name -> powerreg.v1.Department
-	50, // 6: powerreg.v1.UpdateDepartmentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	49, // 7: powerreg.v1.UpdateDepartmentResponse.department:type_name -> powerreg.v1.Department
-	51, // 8: powerreg.v1.CreateItemRequest.item:type_name -> powerreg.v1.Item
-	51, // 9: powerreg.v1.CreateItemResponse.item:type_name -> powerreg.v1.Item
-	51, // 10: powerreg.v1.GetItemResponse.item:type_name -> powerreg.v1.Item
-	52, // 11: powerreg.v1.ListItemsRequest.state:type_name -> powerreg.v1.Item.State
-	51, // 12: powerreg.v1.ListItemsResponse.items:type_name -> powerreg.v1.Item
-	51, // 13: powerreg.v1.UpdateItemRequest.item:type_name -> powerreg.v1.Item
-	50, // 14: powerreg.v1.UpdateItemRequest.update_mask:type_name -> google.protobuf.FieldMask
-	51, // 15: powerreg.v1.UpdateItemResponse.item:type_name -> powerreg.v1.Item
-	51, // 16: powerreg.v1.AbolishItemResponse.item:type_name -> powerreg.v1.Item
-	53, // 17: powerreg.v1.ListRevisionsResponse.revisions:type_name -> powerreg.v1.Revision
-	53, // 18: powerreg.v1.GetRevisionResponse.revision:type_name -> powerreg.v1.Revision
-	54, // 19: powerreg.v1.CreateSubmissionRequest.submission:type_name -> powerreg.v1.Submission
-	54, // 20: powerreg.v1.CreateSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	54, // 21: powerreg.v1.GetSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	55, // 22: powerreg.v1.ListSubmissionsRequest.state:type_name -> powerreg.v1.Submission.State
-	54, // 23: powerreg.v1.ListSubmissionsResponse.submissions:type_name -> powerreg.v1.Submission
-	54, // 24: powerreg.v1.SubmitSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	56, // 25: powerreg.v1.ApproveSubmissionRequest.returned_items:type_name -> powerreg.v1.ItemComment
-	56, // 26: powerreg.v1.ApproveSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
-	54, // 27: powerreg.v1.ApproveSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	56, // 28: powerreg.v1.RejectSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
-	54, // 29: powerreg.v1.RejectSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	57, // 30: powerreg.v1.CreatePublicationRequest.publication:type_name -> powerreg.v1.Publication
-	57, // 31: powerreg.v1.CreatePublicationResponse.publication:type_name -> powerreg.v1.Publication
-	57, // 32: powerreg.v1.GetPublicationResponse.publication:type_name -> powerreg.v1.Publication
-	57, // 33: powerreg.v1.ListPublicationsResponse.publications:type_name -> powerreg.v1.Publication
-	58, // 34: powerreg.v1.ListEventsResponse.events:type_name -> powerreg.v1.Event
-	0,  // 35: powerreg.v1.RegistryService.ListCategories:input_type -> powerreg.v1.ListCategoriesRequest
-	2,  // 36: powerreg.v1.RegistryService.CreateDepartment:input_type -> powerreg.v1.CreateDepartmentRequest
-	4,  // 37: powerreg.v1.RegistryService.GetDepartment:input_type -> powerreg.v1.GetDepartmentRequest
-	6,  // 38: powerreg.v1.RegistryService.ListDepartments:input_type -> powerreg.v1.ListDepartmentsRequest
-	8,  // 39: powerreg.v1.RegistryService.UpdateDepartment:input_type -> powerreg.v1.UpdateDepartmentRequest
-	10, // 40: powerreg.v1.RegistryService.CreateItem:input_type -> powerreg.v1.CreateItemRequest
-	12, // 41: powerreg.v1.RegistryService.GetItem:input_type -> powerreg.v1.GetItemRequest
-	14, // 42: powerreg.v1.RegistryService.ListItems:input_type -> powerreg.v1.ListItemsRequest
-	16, // 43: powerreg.v1.RegistryService.UpdateItem:input_type -> powerreg.v1.UpdateItemRequest
-	18, // 44: powerreg.v1.RegistryService.DeleteItem:input_type -> powerreg.v1.DeleteItemRequest
-	20, // 45: powerreg.v1.RegistryService.AbolishItem:input_type -> powerreg.v1.AbolishItemRequest
-	22, // 46: powerreg.v1.RegistryService.ListRevisions:input_type -> powerreg.v1.ListRevisionsRequest
-	24, // 47: powerreg.v1.RegistryService.GetRevision:input_type -> powerreg.v1.GetRevisionRequest
-	26, // 48: powerreg.v1.RegistryService.CreateSubmission:input_type -> powerreg.v1.CreateSubmissionRequest
-	28, // 49: powerreg.v1.RegistryService.GetSubmission:input_type -> powerreg.v1.GetSubmissionRequest
-	30, // 50: powerreg.v1.RegistryService.ListSubmissions:input_type -> powerreg.v1.ListSubmissionsRequest
-	32, // 51: powerreg.v1.RegistryService.DeleteSubmission:input_type -> powerreg.v1.DeleteSubmissionRequest
-	34, // 52: powerreg.v1.RegistryService.SubmitSubmission:input_type -> powerreg.v1.SubmitSubmissionRequest
-	36, // 53: powerreg.v1.RegistryService.ApproveSubmission:input_type -> powerreg.v1.ApproveSubmissionRequest
-	38, // 54: powerreg.v1.RegistryService.RejectSubmission:input_type -> powerreg.v1.RejectSubmissionRequest
-	40, // 55: powerreg.v1.RegistryService.CreatePublication:input_type -> powerreg.v1.CreatePublicationRequest
-	42, // 56: powerreg.v1.RegistryService.GetPublication:input_type -> powerreg.v1.GetPublicationRequest
-	44, // 57: powerreg.v1.RegistryService.ListPublications:input_type -> powerreg.v1.ListPublicationsRequest
-	46, // 58: powerreg.v1.RegistryService.ListEvents:input_type -> powerreg.v1.ListEventsRequest
-	1,  // 59: powerreg.v1.RegistryService.ListCategories:output_type -> powerreg.v1.ListCategoriesResponse
-	3,  // 60: powerreg.v1.RegistryService.CreateDepartment:output_type -> powerreg.v1.CreateDepartmentResponse
-	5,  // 61: powerreg.v1.RegistryService.GetDepartment:output_type -> powerreg.v1.GetDepartmentResponse
-	7,  // 62: powerreg.v1.RegistryService.ListDepartments:output_type -> powerreg.v1.ListDepartmentsResponse
-	9,  // 63: powerreg.v1.RegistryService.UpdateDepartment:output_type -> powerreg.v1.UpdateDepartmentResponse
-	11, // 64: powerreg.v1.RegistryService.CreateItem:output_type -> powerreg.v1.CreateItemResponse
-	13, // 65: powerreg.v1.RegistryService.GetItem:output_type -> powerreg.v1.GetItemResponse
-	15, // 66: powerreg.v1.RegistryService.ListItems:output_type -> powerreg.v1.ListItemsResponse
-	17, // 67: powerreg.v1.RegistryService.UpdateItem:output_type -> powerreg.v1.UpdateItemResponse
-	19, // 68: powerreg.v1.RegistryService.DeleteItem:output_type -> powerreg.v1.DeleteItemResponse
-	21, // 69: powerreg.v1.RegistryService.AbolishItem:output_type -> powerreg.v1.AbolishItemResponse
-	23, // 70: powerreg.v1.RegistryService.ListRevisions:output_type -> powerreg.v1.ListRevisionsResponse
-	25, // 71: powerreg.v1.RegistryService.GetRevision:output_type -> powerreg.v1.GetRevisionResponse
-	27, // 72: powerreg.v1.RegistryService.CreateSubmission:output_type -> powerreg.v1.CreateSubmissionResponse
-	29, // 73: powerreg.v1.RegistryService.GetSubmission:output_type -> powerreg.v1.GetSubmissionResponse
-	31, // 74: powerreg.v1.RegistryService.ListSubmissions:output_type -> powerreg.v1.ListSubmissionsResponse
-	33, // 75: powerreg.v1.RegistryService.DeleteSubmission:output_type -> powerreg.v1.DeleteSubmissionResponse
-	35, // 76: powerreg.v1.RegistryService.SubmitSubmission:output_type -> powerreg.v1.SubmitSubmissionResponse
-	37, // 77: powerreg.v1.RegistryService.ApproveSubmission:output_type -> powerreg.v1.ApproveSubmissionResponse
-	39, // 78: powerreg.v1.RegistryService.RejectSubmission:output_type -> powerreg.v1.RejectSubmissionResponse
-	41, // 79: powerreg.v1.RegistryService.CreatePublication:output_type -> powerreg.v1.CreatePublicationResponse
-	43, // 80: powerreg.v1.RegistryService.GetPublication:output_type -> powerreg.v1.GetPublicationResponse
-	45, // 81: powerreg.v1.RegistryService.ListPublications:output_type -> powerreg.v1.ListPublicationsResponse
-	47, // 82: powerreg.v1.RegistryService.ListEvents:output_type -> powerreg.v1.ListEventsResponse
-	59, // [59:83] is the sub-list for method output_type
-	35, // [35:59] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	51, // 0: powerreg.v1.ListCategoriesResponse.categories:type_name -> powerreg.v1.CategoryInfo
+	52, // 1: powerreg.v1.CreateDepartmentRequest.department:type_name -> powerreg.v1.Department
+	52, // 2: powerreg.v1.CreateDepartmentResponse.department:type_name -> powerreg.v1.Department
+	52, // 3: powerreg.v1.GetDepartmentResponse.department:type_name -> powerreg.v1.Department
+	52, // 4: powerreg.v1.ListDepartmentsResponse.departments:type_name -> powerreg.v1.Department
+	52, // 5: powerreg.v1.UpdateDepartmentRequest.department:type_name -> powerreg.v1.Department
+	53, // 6: powerreg.v1.UpdateDepartmentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	52, // 7: powerreg.v1.UpdateDepartmentResponse.department:type_name -> powerreg.v1.Department
+	54, // 8: powerreg.v1.CreateItemRequest.item:type_name -> powerreg.v1.Item
+	54, // 9: powerreg.v1.CreateItemResponse.item:type_name -> powerreg.v1.Item
+	13, // 10: powerreg.v1.ImportItemsRequest.rows:type_name -> powerreg.v1.ImportRow
+	54, // 11: powerreg.v1.ImportRow.item:type_name -> powerreg.v1.Item
+	52, // 12: powerreg.v1.ImportItemsResponse.created_departments:type_name -> powerreg.v1.Department
+	54, // 13: powerreg.v1.GetItemResponse.item:type_name -> powerreg.v1.Item
+	55, // 14: powerreg.v1.ListItemsRequest.state:type_name -> powerreg.v1.Item.State
+	54, // 15: powerreg.v1.ListItemsResponse.items:type_name -> powerreg.v1.Item
+	54, // 16: powerreg.v1.UpdateItemRequest.item:type_name -> powerreg.v1.Item
+	53, // 17: powerreg.v1.UpdateItemRequest.update_mask:type_name -> google.protobuf.FieldMask
+	54, // 18: powerreg.v1.UpdateItemResponse.item:type_name -> powerreg.v1.Item
+	54, // 19: powerreg.v1.AbolishItemResponse.item:type_name -> powerreg.v1.Item
+	56, // 20: powerreg.v1.ListRevisionsResponse.revisions:type_name -> powerreg.v1.Revision
+	56, // 21: powerreg.v1.GetRevisionResponse.revision:type_name -> powerreg.v1.Revision
+	57, // 22: powerreg.v1.CreateSubmissionRequest.submission:type_name -> powerreg.v1.Submission
+	57, // 23: powerreg.v1.CreateSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	57, // 24: powerreg.v1.GetSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	58, // 25: powerreg.v1.ListSubmissionsRequest.state:type_name -> powerreg.v1.Submission.State
+	57, // 26: powerreg.v1.ListSubmissionsResponse.submissions:type_name -> powerreg.v1.Submission
+	57, // 27: powerreg.v1.SubmitSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	59, // 28: powerreg.v1.ApproveSubmissionRequest.returned_items:type_name -> powerreg.v1.ItemComment
+	59, // 29: powerreg.v1.ApproveSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
+	57, // 30: powerreg.v1.ApproveSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	59, // 31: powerreg.v1.RejectSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
+	57, // 32: powerreg.v1.RejectSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	60, // 33: powerreg.v1.CreatePublicationRequest.publication:type_name -> powerreg.v1.Publication
+	60, // 34: powerreg.v1.CreatePublicationResponse.publication:type_name -> powerreg.v1.Publication
+	60, // 35: powerreg.v1.GetPublicationResponse.publication:type_name -> powerreg.v1.Publication
+	60, // 36: powerreg.v1.ListPublicationsResponse.publications:type_name -> powerreg.v1.Publication
+	61, // 37: powerreg.v1.ListEventsResponse.events:type_name -> powerreg.v1.Event
+	0,  // 38: powerreg.v1.RegistryService.ListCategories:input_type -> powerreg.v1.ListCategoriesRequest
+	2,  // 39: powerreg.v1.RegistryService.CreateDepartment:input_type -> powerreg.v1.CreateDepartmentRequest
+	4,  // 40: powerreg.v1.RegistryService.GetDepartment:input_type -> powerreg.v1.GetDepartmentRequest
+	6,  // 41: powerreg.v1.RegistryService.ListDepartments:input_type -> powerreg.v1.ListDepartmentsRequest
+	8,  // 42: powerreg.v1.RegistryService.UpdateDepartment:input_type -> powerreg.v1.UpdateDepartmentRequest
+	10, // 43: powerreg.v1.RegistryService.CreateItem:input_type -> powerreg.v1.CreateItemRequest
+	12, // 44: powerreg.v1.RegistryService.ImportItems:input_type -> powerreg.v1.ImportItemsRequest
+	15, // 45: powerreg.v1.RegistryService.GetItem:input_type -> powerreg.v1.GetItemRequest
+	17, // 46: powerreg.v1.RegistryService.ListItems:input_type -> powerreg.v1.ListItemsRequest
+	19, // 47: powerreg.v1.RegistryService.UpdateItem:input_type -> powerreg.v1.UpdateItemRequest
+	21, // 48: powerreg.v1.RegistryService.DeleteItem:input_type -> powerreg.v1.DeleteItemRequest
+	23, // 49: powerreg.v1.RegistryService.AbolishItem:input_type -> powerreg.v1.AbolishItemRequest
+	25, // 50: powerreg.v1.RegistryService.ListRevisions:input_type -> powerreg.v1.ListRevisionsRequest
+	27, // 51: powerreg.v1.RegistryService.GetRevision:input_type -> powerreg.v1.GetRevisionRequest
+	29, // 52: powerreg.v1.RegistryService.CreateSubmission:input_type -> powerreg.v1.CreateSubmissionRequest
+	31, // 53: powerreg.v1.RegistryService.GetSubmission:input_type -> powerreg.v1.GetSubmissionRequest
+	33, // 54: powerreg.v1.RegistryService.ListSubmissions:input_type -> powerreg.v1.ListSubmissionsRequest
+	35, // 55: powerreg.v1.RegistryService.DeleteSubmission:input_type -> powerreg.v1.DeleteSubmissionRequest
+	37, // 56: powerreg.v1.RegistryService.SubmitSubmission:input_type -> powerreg.v1.SubmitSubmissionRequest
+	39, // 57: powerreg.v1.RegistryService.ApproveSubmission:input_type -> powerreg.v1.ApproveSubmissionRequest
+	41, // 58: powerreg.v1.RegistryService.RejectSubmission:input_type -> powerreg.v1.RejectSubmissionRequest
+	43, // 59: powerreg.v1.RegistryService.CreatePublication:input_type -> powerreg.v1.CreatePublicationRequest
+	45, // 60: powerreg.v1.RegistryService.GetPublication:input_type -> powerreg.v1.GetPublicationRequest
+	47, // 61: powerreg.v1.RegistryService.ListPublications:input_type -> powerreg.v1.ListPublicationsRequest
+	49, // 62: powerreg.v1.RegistryService.ListEvents:input_type -> powerreg.v1.ListEventsRequest
+	1,  // 63: powerreg.v1.RegistryService.ListCategories:output_type -> powerreg.v1.ListCategoriesResponse
+	3,  // 64: powerreg.v1.RegistryService.CreateDepartment:output_type -> powerreg.v1.CreateDepartmentResponse
+	5,  // 65: powerreg.v1.RegistryService.GetDepartment:output_type -> powerreg.v1.GetDepartmentResponse
+	7,  // 66: powerreg.v1.RegistryService.ListDepartments:output_type -> powerreg.v1.ListDepartmentsResponse
+	9,  // 67: powerreg.v1.RegistryService.UpdateDepartment:output_type -> powerreg.v1.UpdateDepartmentResponse
+	11, // 68: powerreg.v1.RegistryService.CreateItem:output_type -> powerreg.v1.CreateItemResponse
+	14, // 69: powerreg.v1.RegistryService.ImportItems:output_type -> powerreg.v1.ImportItemsResponse
+	16, // 70: powerreg.v1.RegistryService.GetItem:output_type -> powerreg.v1.GetItemResponse
+	18, // 71: powerreg.v1.RegistryService.ListItems:output_type -> powerreg.v1.ListItemsResponse
+	20, // 72: powerreg.v1.RegistryService.UpdateItem:output_type -> powerreg.v1.UpdateItemResponse
+	22, // 73: powerreg.v1.RegistryService.DeleteItem:output_type -> powerreg.v1.DeleteItemResponse
+	24, // 74: powerreg.v1.RegistryService.AbolishItem:output_type -> powerreg.v1.AbolishItemResponse
+	26, // 75: powerreg.v1.RegistryService.ListRevisions:output_type -> powerreg.v1.ListRevisionsResponse
+	28, // 76: powerreg.v1.RegistryService.GetRevision:output_type -> powerreg.v1.GetRevisionResponse
+	30, // 77: powerreg.v1.RegistryService.CreateSubmission:output_type -> powerreg.v1.CreateSubmissionResponse
+	32, // 78: powerreg.v1.RegistryService.GetSubmission:output_type -> powerreg.v1.GetSubmissionResponse
+	34, // 79: powerreg.v1.RegistryService.ListSubmissions:output_type -> powerreg.v1.ListSubmissionsResponse
+	36, // 80: powerreg.v1.RegistryService.DeleteSubmission:output_type -> powerreg.v1.DeleteSubmissionResponse
+	38, // 81: powerreg.v1.RegistryService.SubmitSubmission:output_type -> powerreg.v1.SubmitSubmissionResponse
+	40, // 82: powerreg.v1.RegistryService.ApproveSubmission:output_type -> powerreg.v1.ApproveSubmissionResponse
+	42, // 83: powerreg.v1.RegistryService.RejectSubmission:output_type -> powerreg.v1.RejectSubmissionResponse
+	44, // 84: powerreg.v1.RegistryService.CreatePublication:output_type -> powerreg.v1.CreatePublicationResponse
+	46, // 85: powerreg.v1.RegistryService.GetPublication:output_type -> powerreg.v1.GetPublicationResponse
+	48, // 86: powerreg.v1.RegistryService.ListPublications:output_type -> powerreg.v1.ListPublicationsResponse
+	50, // 87: powerreg.v1.RegistryService.ListEvents:output_type -> powerreg.v1.ListEventsResponse
+	63, // [63:88] is the sub-list for method output_type
+	38, // [38:63] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_powerreg_v1_registry_service_proto_init() }
@@ -2982,7 +3222,7 @@ func file_powerreg_v1_registry_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_powerreg_v1_registry_service_proto_rawDesc), len(file_powerreg_v1_registry_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   48,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

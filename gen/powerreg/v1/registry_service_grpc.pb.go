@@ -25,6 +25,7 @@ const (
 	RegistryService_ListDepartments_FullMethodName   = "/powerreg.v1.RegistryService/ListDepartments"
 	RegistryService_UpdateDepartment_FullMethodName  = "/powerreg.v1.RegistryService/UpdateDepartment"
 	RegistryService_CreateItem_FullMethodName        = "/powerreg.v1.RegistryService/CreateItem"
+	RegistryService_ImportItems_FullMethodName       = "/powerreg.v1.RegistryService/ImportItems"
 	RegistryService_GetItem_FullMethodName           = "/powerreg.v1.RegistryService/GetItem"
 	RegistryService_ListItems_FullMethodName         = "/powerreg.v1.RegistryService/ListItems"
 	RegistryService_UpdateItem_FullMethodName        = "/powerreg.v1.RegistryService/UpdateItem"
@@ -70,6 +71,14 @@ type RegistryServiceClient interface {
 	UpdateDepartment(ctx context.Context, in *UpdateDepartmentRequest, opts ...grpc.CallOption) (*UpdateDepartmentResponse, error)
 	// Creates a draft item in a department.
 	CreateItem(ctx context.Context, in *CreateItemRequest, opts ...grpc.CallOption) (*CreateItemResponse, error)
+	// Imports a department list (梳理表) as draft items, all or nothing: when
+	// any row is refused, nothing is created and the error has a field
+	// violation per problem, as `rows[i]…` with i counted across the stream.
+	// Send the rows in chunks; the options are read from the first message.
+	// A row's main item (大项) is matched by display name among the main items
+	// of its department and created (as a draft without legal basis) when
+	// absent.
+	ImportItems(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportItemsRequest, ImportItemsResponse], error)
 	// Gets an item's working copy.
 	GetItem(ctx context.Context, in *GetItemRequest, opts ...grpc.CallOption) (*GetItemResponse, error)
 	// Lists a department's items (working copies); `departments/-` lists
@@ -188,6 +197,19 @@ func (c *registryServiceClient) CreateItem(ctx context.Context, in *CreateItemRe
 	}
 	return out, nil
 }
+
+func (c *registryServiceClient) ImportItems(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportItemsRequest, ImportItemsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &RegistryService_ServiceDesc.Streams[0], RegistryService_ImportItems_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ImportItemsRequest, ImportItemsResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RegistryService_ImportItemsClient = grpc.ClientStreamingClient[ImportItemsRequest, ImportItemsResponse]
 
 func (c *registryServiceClient) GetItem(ctx context.Context, in *GetItemRequest, opts ...grpc.CallOption) (*GetItemResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -394,6 +416,14 @@ type RegistryServiceServer interface {
 	UpdateDepartment(context.Context, *UpdateDepartmentRequest) (*UpdateDepartmentResponse, error)
 	// Creates a draft item in a department.
 	CreateItem(context.Context, *CreateItemRequest) (*CreateItemResponse, error)
+	// Imports a department list (梳理表) as draft items, all or nothing: when
+	// any row is refused, nothing is created and the error has a field
+	// violation per problem, as `rows[i]…` with i counted across the stream.
+	// Send the rows in chunks; the options are read from the first message.
+	// A row's main item (大项) is matched by display name among the main items
+	// of its department and created (as a draft without legal basis) when
+	// absent.
+	ImportItems(grpc.ClientStreamingServer[ImportItemsRequest, ImportItemsResponse]) error
 	// Gets an item's working copy.
 	GetItem(context.Context, *GetItemRequest) (*GetItemResponse, error)
 	// Lists a department's items (working copies); `departments/-` lists
@@ -470,6 +500,9 @@ func (UnimplementedRegistryServiceServer) UpdateDepartment(context.Context, *Upd
 }
 func (UnimplementedRegistryServiceServer) CreateItem(context.Context, *CreateItemRequest) (*CreateItemResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateItem not implemented")
+}
+func (UnimplementedRegistryServiceServer) ImportItems(grpc.ClientStreamingServer[ImportItemsRequest, ImportItemsResponse]) error {
+	return status.Error(codes.Unimplemented, "method ImportItems not implemented")
 }
 func (UnimplementedRegistryServiceServer) GetItem(context.Context, *GetItemRequest) (*GetItemResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetItem not implemented")
@@ -653,6 +686,13 @@ func _RegistryService_CreateItem_Handler(srv interface{}, ctx context.Context, d
 	}
 	return interceptor(ctx, in, info, handler)
 }
+
+func _RegistryService_ImportItems_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(RegistryServiceServer).ImportItems(&grpc.GenericServerStream[ImportItemsRequest, ImportItemsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type RegistryService_ImportItemsServer = grpc.ClientStreamingServer[ImportItemsRequest, ImportItemsResponse]
 
 func _RegistryService_GetItem_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetItemRequest)
@@ -1082,6 +1122,12 @@ var RegistryService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _RegistryService_ListEvents_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "ImportItems",
+			Handler:       _RegistryService_ImportItems_Handler,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "powerreg/v1/registry_service.proto",
 }
