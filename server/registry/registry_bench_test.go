@@ -78,3 +78,28 @@ func BenchmarkCatalogStats(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkImport10000 imports a 10,000-row list of 34 departments with
+// main items, in one transaction.
+func BenchmarkImport10000(b *testing.B) {
+	var rows []registry.ImportRow
+	for i := range 10000 {
+		main := ""
+		if i%4 != 0 {
+			main = fmt.Sprintf("大项%d", i/4)
+		}
+		rows = append(rows, registry.ImportRow{DepartmentName: fmt.Sprintf("部门%d", i%34), MainItem: main,
+			Item: registry.ItemInput{Content: content(fmt.Sprintf("事项%d", i), registry.Category(i%10+1)),
+				Code: fmt.Sprintf("511602-%06d", i)}})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		e := newEnv(b)
+		b.StartTimer()
+		res, err := e.svc.ImportItems(clerk, registry.ImportInput{CreateDepartments: true, Rows: rows})
+		if err != nil || len(res.Items) != 10000 {
+			b.Fatalf("import: %v", err)
+		}
+	}
+}
