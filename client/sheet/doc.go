@@ -1,0 +1,54 @@
+// Package sheet reads and writes the department spreadsheet (梳理表) that
+// `powerctl import`, `powerctl export` and `powerctl template` use: CSV or
+// XLSX files with one power item per row, in the columns of Columns.
+//
+// Reading (Read, ReadCSV, ReadXLSX) accepts the headers real lists use
+// (Column.Synonyms, Column.English), ignores unknown columns, and returns the
+// good rows and one Problem per bad cell or row, located as the user sees it
+// (file, Excel row number, header as written) with a bilingual message
+// saying what to do. A row with a problem is left out of the rows.
+//
+// Rules the readers follow:
+//
+//   - The header row is the first of the first ten non-empty rows that has
+//     at least two known headers (so a title row above it is skipped), or
+//     else the first non-empty row. Headers match ignoring white space
+//     anywhere, "*" markers, a trailing remark in brackets (职权名称（必填）)
+//     and the case of English aliases; unknown columns are ignored. A
+//     missing name or category column, or two columns for one field, is a
+//     problem on the header's line and no rows are read.
+//   - Empty rows and the notes row (the first non-empty row after the
+//     header, when its first non-empty cell starts with 说明：) are skipped;
+//     Line still counts them, as Excel does.
+//   - A row with 子项名称 is a sub-item named 子项名称 of the main item named
+//     大项, or 职权名称 when 大项 is empty. A row with 大项 and without 子项名称
+//     is the item 职权名称, a sub-item of 大项. A row whose 大项 (or
+//     子项名称) equals its own name is the main item itself: MainItem is "".
+//     大项, 职权名称 and 子项名称 all filled in and different is a problem
+//     (only two levels exist).
+//   - Time limits: 20个工作日, 20 工作日, 30日, 30天, 30自然日, 3个月, 3月
+//     (full-width digits too); empty or 无 is no limit; a bare number is
+//     accepted when the header names the unit, as in 法定期限（工作日）.
+//   - Legal bases: one per line when the cell has line breaks, else split at
+//     semicolons; Title is the first 《…》, Article the first 第…条 (with
+//     第…款, 第…项) after it; Level is left unset.
+//   - Categories: Options.Categories (label or alias as written, kept in
+//     CategoryLabel) or an enum name such as CATEGORY_PENALTY (label left
+//     empty).
+//   - Yes/no cells: 是/否, 收费/不收费/免费, Y/N, yes/no, true/false, 1/0,
+//     无; empty is no.
+//   - XLSX: cell values as Excel shows them (formatted); a cell merged over
+//     several rows counts in each of them.
+//   - CSV: UTF-8 with or without BOM, UTF-16 with BOM, else GB18030;
+//     comma- or tab-separated (guessed from the first line).
+//
+// Writing (WriteCSV, WriteXLSX, WriteTemplate) uses the template's columns
+// and Chinese headers (see Cells for how values are written); what the
+// writers write, Read reads back to the same rows when they came from Read.
+// Two things do not survive: a legal basis's Level (only texts are written)
+// and a single legal basis whose text holds a semicolon (it is read back as
+// two). WriteRejects and RejectLines hand bad rows back to the department
+// with their reasons, in a file it can fix and import again.
+//
+// The package does not talk to the network.
+package sheet

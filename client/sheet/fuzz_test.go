@@ -1,0 +1,156 @@
+package sheet
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+)
+
+// checkResult checks what every read promises, whatever the input.
+func checkResult(t *testing.T, rows []Row, problems []Problem) {
+	t.Helper()
+	for _, p := range problems {
+		checkProblem(t, p)
+	}
+	last := 0
+	for _, r := range rows {
+		if r.Line <= last || r.Line < 2 {
+			t.Errorf("row line %d after %d", r.Line, last)
+		}
+		last = r.Line
+		if r.Item == nil || r.Item.DisplayName == "" || r.Item.Category == pb.Category_CATEGORY_UNSPECIFIED {
+			t.Errorf("line %d: item %v without name or category", r.Line, r.Item)
+		}
+		if _, err := proto.Marshal(r.Item); err != nil || !utf8.ValidString(r.Department+r.MainItem) {
+			t.Errorf("line %d: invalid item or UTF-8: %v", r.Line, err)
+		}
+		if r.MainItem == r.Item.GetDisplayName() {
+			t.Errorf("line %d: item %q is its own main item", r.Line, r.MainItem)
+		}
+	}
+}
+
+func FuzzReadCSV(f *testing.F) {
+	f.Add([]byte(strings.Join(badLines, "\n")))
+	f.Add([]byte("职权名称,职权类型\n甲,行政许可\n"))
+	f.Add([]byte("\ufeff实施主体,大项,职权名称,子项名称,职权类型,设定依据,法定期限,是否收费\r\n局,,甲,乙,行政处罚,\"《法》第一条\n《条例》第二条第三款\",20个工作日,是\r\n"))
+	f.Add([]byte("职权名称\t职权类型\t行使层级\n甲\tCATEGORY_LEVY\t市级、县级\n"))
+	f.Add([]byte("标题\n\n职权名称,职权名称\n"))
+	f.Add([]byte("职权名称,职权类型\n\"未闭合,行政许可\n"))
+	f.Add([]byte{0xD6, 0xB0, 0xC8, 0xA8, 0xC3, 0xFB, 0xB3, 0xC6, ',', 0xD6, 0xB0, 0xC8, 0xA8, 0xC0, 0xE0, 0xD0, 0xCD, '\n', 'a', ',', 'b'}) // GB18030
+	f.Add([]byte{0xFF, 0xFE, 'a', 0, '\t', 0, 'b', 0})
+	f.Add([]byte(""))
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, richRows()); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rows, problems, err := ReadCSV(bytes.NewReader(data), "f.csv", Options{})
+		if err != nil {
+			return
+		}
+		checkResult(t, rows, problems)
+		// What was read, written and read again is the same, but for the
+		// label of a category given as an enum name.
+		for i := range rows {
+			if rows[i].Item.CategoryLabel == "" {
+				rows[i].Item.CategoryLabel = CategoryLabel(rows[i].Item.Category)
+			}
+		}
+		var out bytes.Buffer
+		if err := WriteCSV(&out, rows); err != nil {
+			t.Fatal(err)
+		}
+		again, problems, err := ReadCSV(&out, "again.csv", Options{})
+		if err != nil || len(problems) != 0 {
+			t.Fatalf("rewritten: problems %v, err %v", problems, err)
+		}
+		sameRows(t, again, rows, false)
+		if len(rows) == 0 || len(data) > 2000 {
+			return
+		}
+		out.Reset()
+		if err := WriteXLSX(&out, rows); err != nil {
+			t.Fatal(err)
+		}
+		again, problems, err = ReadXLSX(&out, "again.xlsx", Options{})
+		if err != nil || len(problems) != 0 {
+			t.Fatalf("rewritten as XLSX: problems %v, err %v", problems, err)
+		}
+		sameRows(t, again, rows, false)
+	})
+}
+
+func FuzzReadXLSX(f *testing.F) {
+	var buf bytes.Buffer
+	if err := WriteXLSX(&buf, richRows()); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	buf.Reset()
+	if err := WriteTemplate(&buf); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	x := excelize.NewFile()
+	for i, row := range [][]string{{"职权名称", "职权类型", "法定期限"}, {"甲", "处分", "两周"}, {}, {"乙", "行政许可", "3月"}} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := x.SetSheetRow("Sheet1", cell, &row); err != nil {
+			f.Fatal(err)
+		}
+	}
+	if err := x.MergeCell("Sheet1", "A2", "A4"); err != nil {
+		f.Fatal(err)
+	}
+	buf.Reset()
+	if err := x.Write(&buf); err != nil {
+		f.Fatal(err)
+	}
+	x.Close()
+	f.Add(buf.Bytes())
+	f.Add(buf.Bytes()[:buf.Len()/2]) // truncated
+	f.Add([]byte("PK\x03\x04"))
+	f.Add([]byte("职权名称,职权类型\n"))
+	f.Add([]byte("职权名称,职权类型,大项\n甲,行政许可,\n\n乙,行政许可,甲\n说明：x,,\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// The bytes as a workbook: mostly broken zips.
+		rows, problems, err := ReadXLSX(bytes.NewReader(data), "f.xlsx", Options{})
+		if err == nil {
+			checkResult(t, rows, problems)
+		}
+		// The bytes as the text of cells, one row a line, cells split at
+		// commas, in a workbook made by excelize, with the first cell
+		// merged down two rows: arbitrary cells through the XLSX path.
+		if bytes.HasPrefix(data, []byte("PK")) || len(data) > 4096 {
+			return
+		}
+		x := excelize.NewFile()
+		defer x.Close()
+		for i, line := range strings.Split(string(data), "\n") {
+			cells := strings.Split(line, ",")
+			cell, _ := excelize.CoordinatesToCellName(1, i+1)
+			if err := x.SetSheetRow("Sheet1", cell, &cells); err != nil {
+				return
+			}
+		}
+		if err := x.MergeCell("Sheet1", "A2", "A3"); err != nil {
+			return
+		}
+		var buf bytes.Buffer
+		if err := x.Write(&buf); err != nil {
+			return
+		}
+		rows, problems, err = ReadXLSX(&buf, "g.xlsx", Options{})
+		if err != nil {
+			t.Fatalf("a workbook made by excelize: %v", err)
+		}
+		checkResult(t, rows, problems)
+	})
+}

@@ -1,0 +1,553 @@
+package sheet
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
+
+	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+)
+
+// Row is one spreadsheet row turned into an item.
+type Row struct {
+	File       string   // file name as shown to the user
+	Line       int      // row number as Excel shows it (header = 1)
+	Department string   // 实施主体/部门 cell (display name), "" when the file has no such column
+	MainItem   string   // display name of the main item (大项) this row is a sub-item of, "" for a main item
+	Item       *pb.Item // content fields only; Parent, Name and output fields are empty
+
+	// Header and Cells are the file's header row and this row's cells as
+	// read, so that a row the server refuses can be handed back with its
+	// reason (see WriteRejects).
+	Header []string
+	Cells  []string
+}
+
+// Options tune Read.
+type Options struct {
+	// Sheet is the XLSX sheet to read; "" means the first sheet.
+	Sheet string
+	// Categories maps a category label or alias, as written in the sheet, to
+	// its category; the caller fills it from the server's ListCategories
+	// (labels and aliases). Nil means DefaultCategories (the ten Chinese
+	// labels). Enum names such as CATEGORY_PENALTY are always accepted.
+	Categories map[string]pb.Category
+}
+
+// Read reads a CSV or XLSX file, chosen by extension: .csv, .tsv and .txt are
+// CSV (comma- or tab-separated), .xlsx and .xlsm are XLSX. It returns the good
+// rows and one problem per bad cell or row; a row with a problem is not among
+// the rows. err is only for files that cannot be opened or read at all.
+// Problem.File and Row.File are the file's base name.
+func Read(path string, opts Options) (rows []Row, problems []Problem, err error) {
+	name := filepath.Base(path)
+	var read func(io.Reader, string, Options) ([]Row, []Problem, error)
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".csv", ".tsv", ".txt":
+		read = ReadCSV
+	case ".xlsx", ".xlsm":
+		read = ReadXLSX
+	case ".xls", ".et":
+		return nil, nil, fmt.Errorf("%s: 不支持旧版 Excel 文件（%s），请在 Excel 或 WPS 中另存为 .xlsx / old Excel files (%s) are not supported: save the file as .xlsx", name, ext, ext)
+	default:
+		return nil, nil, fmt.Errorf("%s: 不支持的文件类型“%s”，请使用 .xlsx 或 .csv 文件 / unsupported file type %q: use an .xlsx or .csv file", name, ext, ext)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	return read(f, name, opts)
+}
+
+// rawRow is one row of cells with its Excel row number.
+type rawRow struct {
+	line  int
+	cells []string
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// decodeText turns the bytes of a text file into a string: UTF-8 with or
+// without a byte-order mark, UTF-16 with a byte-order mark (Excel's “Unicode
+// text”), and otherwise GB18030 (what Excel in China writes as “CSV”).
+func decodeText(data []byte) (string, error) {
+	switch {
+	case bytes.HasPrefix(data, utf8BOM):
+		// Said to be UTF-8: bad bytes become U+FFFD, as strings in
+		// protocol buffers must be valid UTF-8.
+		if data = data[len(utf8BOM):]; utf8.Valid(data) {
+			return string(data), nil
+		}
+		return strings.ToValidUTF8(string(data), "\uFFFD"), nil
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		b, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
+		return string(b), err
+	case utf8.Valid(data):
+		return string(data), nil
+	}
+	b, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+	return string(b), err
+}
+
+// ReadCSV reads a CSV file (UTF-8 with or without BOM, GB18030, or UTF-16
+// with BOM; comma- or tab-separated, guessed from the first line). name is
+// the file name used in problems.
+func ReadCSV(r io.Reader, name string, opts Options) ([]Row, []Problem, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	text, err := decodeText(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: 无法识别文件编码，请另存为 UTF-8 CSV / cannot decode the file: save it as UTF-8 CSV: %w", name, err)
+	}
+	// Old Mac files end lines with a lone CR; csv.Reader only knows LF.
+	if strings.Contains(text, "\r") {
+		text = strings.ReplaceAll(text, "\r\n", "\n")
+		text = strings.ReplaceAll(text, "\r", "\n")
+	}
+	cr := csv.NewReader(strings.NewReader(text))
+	cr.Comma = guessComma(text)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	var raw []rawRow
+	// csv.Reader skips blank lines, which Excel shows as empty rows, and a
+	// quoted cell may span lines: the Excel row of a record is its first
+	// physical line less the line breaks inside earlier records.
+	inside := 0
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, nil, fmt.Errorf("%s: 第%d行无法按 CSV 读取，请检查引号 / line %d cannot be read as CSV, check the quotes: %w", name, pe.StartLine, pe.StartLine, err)
+			}
+			return nil, nil, err
+		}
+		start, _ := cr.FieldPos(0)
+		raw = append(raw, rawRow{line: start - inside, cells: rec})
+		for _, f := range rec {
+			inside += strings.Count(f, "\n")
+		}
+	}
+	rows, problems := process(name, raw, opts)
+	return rows, problems, nil
+}
+
+// guessComma returns a tab when the first line has more tabs than commas.
+func guessComma(text string) rune {
+	first := text
+	if i := strings.IndexByte(text, '\n'); i >= 0 {
+		first = text[:i]
+	}
+	if strings.Count(first, "\t") > strings.Count(first, ",") {
+		return '\t'
+	}
+	return ','
+}
+
+// ReadXLSX reads the first sheet of an XLSX workbook, or Options.Sheet. name
+// is the file name used in problems. A cell merged over several rows (as
+// main items often are) counts as its value in each of those rows.
+func ReadXLSX(r io.Reader, name string, opts Options) (rows []Row, problems []Problem, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			rows, problems = nil, nil
+			err = fmt.Errorf("%s: 无法读取 XLSX 文件，请用 Excel 或 WPS 打开后重新保存 / cannot read the XLSX file, open it in Excel or WPS and save it again: %v", name, v)
+		}
+	}()
+	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 1 << 30})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: 无法读取 XLSX 文件，请用 Excel 或 WPS 打开后重新保存 / cannot read the XLSX file, open it in Excel or WPS and save it again: %w", name, err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, nil, fmt.Errorf("%s: 工作簿中没有工作表 / the workbook has no sheets", name)
+	}
+	sheet := opts.Sheet
+	if sheet == "" {
+		sheet = sheets[0]
+	} else if !contains(sheets, sheet) {
+		return nil, nil, fmt.Errorf("%s: 没有名为“%s”的工作表，现有工作表：%s / no sheet named %q; the sheets are: %s",
+			name, sheet, strings.Join(sheets, "、"), sheet, strings.Join(sheets, ", "))
+	}
+	it, err := f.Rows(sheet)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: 无法读取工作表“%s” / cannot read sheet %q: %w", name, sheet, sheet, err)
+	}
+	var raw []rawRow
+	line := 0
+	for it.Next() {
+		line++
+		cols, err := it.Columns()
+		if err != nil {
+			it.Close()
+			return nil, nil, fmt.Errorf("%s: 无法读取工作表“%s”第%d行 / cannot read row %d of sheet %q: %w", name, sheet, line, line, sheet, err)
+		}
+		if len(cols) > 0 {
+			for i, c := range cols {
+				if !utf8.ValidString(c) {
+					cols[i] = strings.ToValidUTF8(c, "\uFFFD")
+				}
+			}
+			raw = append(raw, rawRow{line: line, cells: cols})
+		}
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return nil, nil, fmt.Errorf("%s: 无法读取工作表“%s” / cannot read sheet %q: %w", name, sheet, sheet, err)
+	}
+	if err := it.Close(); err != nil {
+		return nil, nil, err
+	}
+	if merges, err := f.GetMergeCells(sheet); err == nil && len(merges) > 0 {
+		raw = fillMerged(raw, merges)
+	}
+	rows, problems = process(name, raw, opts)
+	return rows, problems, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// fillMerged copies the value of a cell merged over several rows into the
+// first column of each of those rows. Merges within one row are left alone:
+// filling them would turn a header spread over two columns into two headers.
+func fillMerged(raw []rawRow, merges []excelize.MergeCell) []rawRow {
+	byLine := make(map[int]int, len(raw))
+	for i, r := range raw {
+		byLine[r.line] = i
+	}
+	for _, m := range merges {
+		ref := m[0]
+		i := strings.IndexByte(ref, ':')
+		if i < 0 {
+			continue
+		}
+		c1, r1, err1 := excelize.CellNameToCoordinates(ref[:i])
+		_, r2, err2 := excelize.CellNameToCoordinates(ref[i+1:])
+		if err1 != nil || err2 != nil || r2 <= r1 || c1 > 1000 {
+			continue
+		}
+		v := m.GetCellValue()
+		if v == "" {
+			continue
+		}
+		// Only rows that exist: a merge over the whole column must not make
+		// a million rows.
+		for line := r1 + 1; line <= r2; line++ {
+			j, ok := byLine[line]
+			if !ok {
+				continue
+			}
+			cells := raw[j].cells
+			for len(cells) < c1 {
+				cells = append(cells, "")
+			}
+			if cells[c1-1] == "" {
+				cells[c1-1] = v
+			}
+			raw[j].cells = cells
+		}
+	}
+	return raw
+}
+
+// Positions of the columns in Columns.
+var (
+	cDepartment        = columnIndex(KeyDepartment)
+	cMainItem          = columnIndex(KeyMainItem)
+	cSubItem           = columnIndex(KeySubItem)
+	cName              = columnIndex(KeyName)
+	cCategory          = columnIndex(KeyCategory)
+	cCode              = columnIndex(KeyCode)
+	cLegalBases        = columnIndex(KeyLegalBases)
+	cSource            = columnIndex(KeySource)
+	cEntrustingBody    = columnIndex(KeyEntrustingBody)
+	cHandlingUnit      = columnIndex(KeyHandlingUnit)
+	cLevels            = columnIndex(KeyLevels)
+	cResponsibilities  = columnIndex(KeyResponsibilities)
+	cAccountability    = columnIndex(KeyAccountability)
+	cLegalTimeLimit    = columnIndex(KeyLegalTimeLimit)
+	cPromisedTimeLimit = columnIndex(KeyPromisedTimeLimit)
+	cFeeCharged        = columnIndex(KeyFeeCharged)
+	cFeeBasis          = columnIndex(KeyFeeBasis)
+	cFeeStandard       = columnIndex(KeyFeeStandard)
+	cReviewAndForward  = columnIndex(KeyReviewAndForward)
+	cRemark            = columnIndex(KeyRemark)
+)
+
+// layout is where the file has each template column.
+type layout struct {
+	file   string
+	header []string
+	idx    []int               // by position in Columns: index in the row, or -1
+	names  []string            // by position in Columns: the header as written
+	units  []pb.TimeLimit_Unit // by position in Columns: unit named in the header, as in 法定期限（工作日）
+	cats   map[string]pb.Category
+}
+
+// headerScan is how many non-empty rows may precede the header (a title row,
+// for instance).
+const headerScan = 10
+
+func isEmpty(cells []string) bool {
+	for _, c := range cells {
+		if clean(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func isNotes(cells []string) bool {
+	for _, c := range cells {
+		if c = clean(c); c != "" {
+			return strings.HasPrefix(c, notesPrefix) || strings.HasPrefix(c, "说明:")
+		}
+	}
+	return false
+}
+
+// findHeader returns the index in raw of the header row: the first of the
+// first headerScan non-empty rows with at least two known headers, or else
+// the first non-empty row; -1 when every row is empty.
+func findHeader(raw []rawRow) int {
+	first, seen := -1, 0
+	for i, r := range raw {
+		if isEmpty(r.cells) {
+			continue
+		}
+		if first < 0 {
+			first = i
+		}
+		known := 0
+		for _, c := range r.cells {
+			if _, ok := headerKeys[normHeader(c)]; ok {
+				known++
+			}
+		}
+		if known >= 2 {
+			return i
+		}
+		if seen++; seen == headerScan {
+			break
+		}
+	}
+	return first
+}
+
+// process turns the raw rows of a file into rows and problems.
+func process(file string, raw []rawRow, opts Options) (rows []Row, problems []Problem) {
+	h := findHeader(raw)
+	if h < 0 {
+		return nil, []Problem{newProblem(file, 1, "",
+			"文件是空的，请在第1行填写表头（如“实施主体”“职权名称”“职权类型”），从第2行起每行一个事项",
+			"the file is empty: put the headers (such as 实施主体, 职权名称, 职权类型) in row 1 and one item per row below")}
+	}
+	hl := raw[h].line
+	l := &layout{file: file, header: raw[h].cells, idx: make([]int, len(Columns)), names: make([]string, len(Columns)),
+		units: make([]pb.TimeLimit_Unit, len(Columns)), cats: opts.Categories}
+	if l.cats == nil {
+		l.cats = DefaultCategories()
+	}
+	for i := range l.idx {
+		l.idx[i] = -1
+	}
+	for i, cell := range l.header {
+		key, ok := headerKeys[normHeader(cell)]
+		if !ok {
+			continue
+		}
+		k := columnIndex(key)
+		written := clean(cell)
+		if prev := l.idx[k]; prev >= 0 {
+			p := newProblem(file, hl, written,
+				fmt.Sprintf("「%s」和「%s」是同一列（%s），请删除或改名其中一列", l.names[k], written, Columns[k].Header),
+				fmt.Sprintf("columns %s and %s both mean %s (%s): delete or rename one of them", l.names[k], written, Columns[k].Header, key))
+			p.Header = l.header
+			problems = append(problems, p)
+			continue
+		}
+		l.idx[k], l.names[k], l.units[k] = i, written, headerUnit(written)
+	}
+	for _, k := range []int{cName, cCategory} {
+		if l.idx[k] < 0 {
+			c := Columns[k]
+			p := newProblem(file, hl, "",
+				fmt.Sprintf("缺少「%s」列，请在表头（第%d行）加上这一列（也可写作：%s）", c.Header, hl, strings.Join(c.Synonyms, "、")),
+				fmt.Sprintf("no %s (%s) column: add it to the header row (row %d); also accepted: %s", c.Header, c.Key, hl, strings.Join(c.Synonyms, ", ")))
+			p.Header = l.header
+			problems = append(problems, p)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	rows = make([]Row, 0, len(raw)-h-1)
+	first := true // the notes row can only be the first row after the header
+	for _, r := range raw[h+1:] {
+		if isEmpty(r.cells) {
+			continue
+		}
+		if first {
+			first = false
+			if isNotes(r.cells) {
+				continue
+			}
+		}
+		row, ps := l.row(r)
+		if len(ps) > 0 {
+			problems = append(problems, ps...)
+			continue
+		}
+		rows = append(rows, row)
+	}
+	return rows, problems
+}
+
+// cell returns the cleaned cell of column k.
+func (l *layout) cell(cells []string, k int) string {
+	i := l.idx[k]
+	if i < 0 || i >= len(cells) {
+		return ""
+	}
+	return clean(cells[i])
+}
+
+var categoryList = strings.Join(CategoryLabels(), "、")
+
+// row turns one row into a Row, or into the problems it has.
+func (l *layout) row(r rawRow) (Row, []Problem) {
+	var problems []Problem
+	bad := func(k int, zh, en string) {
+		p := newProblem(l.file, r.line, l.names[k], zh, en)
+		p.Header, p.Cells = l.header, r.cells
+		problems = append(problems, p)
+	}
+	get := func(k int) string { return l.cell(r.cells, k) }
+	it := &pb.Item{}
+	row := Row{File: l.file, Line: r.line, Item: it, Header: l.header, Cells: r.cells}
+
+	if l.idx[cDepartment] >= 0 {
+		if row.Department = get(cDepartment); row.Department == "" {
+			n := l.names[cDepartment]
+			bad(cDepartment, n+"为空，请填写实施部门的名称", "the department is empty: fill in the department's name")
+		}
+	}
+
+	name, main, sub := get(cName), get(cMainItem), get(cSubItem)
+	switch {
+	case sub != "":
+		mainName := name
+		if main != "" {
+			if name != "" && name != main {
+				bad(cSubItem,
+					fmt.Sprintf("%s%s、%s%s和%s%s都已填写，但只支持两级，请把%s或%s留空",
+						l.names[cMainItem], quote(main), l.names[cName], quote(name), l.names[cSubItem], quote(sub), l.names[cMainItem], l.names[cName]),
+					fmt.Sprintf("%s, %s and %s are all filled in but only two levels are supported: leave %s or %s empty",
+						l.names[cMainItem], l.names[cName], l.names[cSubItem], l.names[cMainItem], l.names[cName]))
+			}
+			mainName = main
+		}
+		if mainName == "" {
+			bad(cName, fmt.Sprintf("子项%s没有所属的职权，请填写%s", quote(sub), l.names[cName]),
+				fmt.Sprintf("sub-item %s has no main item: fill in %s", quote(sub), l.names[cName]))
+		}
+		it.DisplayName = sub
+		if mainName != sub {
+			row.MainItem = mainName
+		}
+	case name == "":
+		n := l.names[cName]
+		bad(cName, n+"为空，请填写事项名称", "the name is empty: fill in the item's name")
+	default:
+		it.DisplayName = name
+		if main != name {
+			row.MainItem = main
+		}
+	}
+
+	switch c := get(cCategory); {
+	case c == "":
+		bad(cCategory, fmt.Sprintf("%s为空，请填写以下之一：%s", l.names[cCategory], categoryList),
+			"the category is empty: use one of "+strings.ReplaceAll(categoryList, "、", ", "))
+	default:
+		if cat, ok := l.cats[c]; ok && cat != pb.Category_CATEGORY_UNSPECIFIED {
+			it.Category, it.CategoryLabel = cat, c
+		} else if v, ok := pb.Category_value[strings.ToUpper(c)]; ok && v != 0 {
+			it.Category = pb.Category(v)
+		} else {
+			bad(cCategory, fmt.Sprintf("未知的%s%s，请填写以下之一：%s", l.names[cCategory], quote(c), categoryList),
+				fmt.Sprintf("unknown category %s: use one of %s", quote(c), strings.ReplaceAll(categoryList, "、", ", ")))
+		}
+	}
+
+	it.Code = get(cCode)
+	it.LegalBases = parseLegalBases(get(cLegalBases))
+	if s := get(cSource); s != "" {
+		if src, ok := parseSource(s); ok {
+			it.Source = src
+		} else {
+			bad(cSource, fmt.Sprintf("未知的%s%s，请填写“法定”“授权”或“受委托”", l.names[cSource], quote(s)),
+				fmt.Sprintf("unknown source %s: use 法定 (statutory), 授权 (delegated) or 受委托 (entrusted)", quote(s)))
+		}
+	}
+	it.EntrustingBody = get(cEntrustingBody)
+	it.HandlingUnit = get(cHandlingUnit)
+	it.Levels = splitList(get(cLevels), levelSeps)
+	it.Responsibilities = splitList(get(cResponsibilities), listSeps)
+	it.Accountability = splitList(get(cAccountability), listSeps)
+	timeLimit := func(k int) *pb.TimeLimit {
+		s := get(k)
+		tl, ok := parseTimeLimit(s, l.units[k])
+		if !ok {
+			bad(k, fmt.Sprintf("无法识别的%s%s，请写成“20个工作日”“30日”“30天”或“3个月”，没有期限请留空", l.names[k], quote(s)),
+				fmt.Sprintf("unrecognised time limit %s: write it as 20个工作日 (working days), 30日 or 30天 (days) or 3个月 (months), or leave it empty", quote(s)))
+		}
+		return tl
+	}
+	it.LegalTimeLimit = timeLimit(cLegalTimeLimit)
+	it.PromisedTimeLimit = timeLimit(cPromisedTimeLimit)
+	boolean := func(k int) bool {
+		s := get(k)
+		v, ok := parseBool(s)
+		if !ok {
+			bad(k, fmt.Sprintf("无法识别的%s%s，请填写“是”或“否”", l.names[k], quote(s)),
+				fmt.Sprintf("unrecognised yes/no value %s in %s: use 是 (yes) or 否 (no)", quote(s), l.names[k]))
+		}
+		return v
+	}
+	charged := boolean(cFeeCharged)
+	basis, standard := get(cFeeBasis), get(cFeeStandard)
+	if charged || basis != "" || standard != "" {
+		it.Fee = &pb.Fee{Charged: charged, Basis: basis, Standard: standard}
+	}
+	it.ReviewAndForward = boolean(cReviewAndForward)
+	it.Remark = get(cRemark)
+	if len(problems) > 0 {
+		return Row{}, problems
+	}
+	return row, nil
+}
