@@ -1,0 +1,31 @@
+package main
+
+import (
+	"github.com/powerreg/powerreg/client"
+)
+
+// nextStep says, per error reason, what to do next.
+var nextStep = map[string]string{
+	"DEPARTMENT_NOT_FOUND":     "用 powerctl departments list 查看部门，或用 powerctl departments create 创建 / see powerctl departments list, or create it with powerctl departments create",
+	"DEPARTMENT_EXISTS":        "用 powerctl departments list 查看已有部门 / see powerctl departments list",
+	"ITEM_NOT_FOUND":           "用 powerctl review show 查看批次中的事项 / see the batch's items with powerctl review show",
+	"SUBMISSION_NOT_FOUND":     "用 powerctl review list --state all 查看批次 / see powerctl review list --state all",
+	"CATALOG_ITEM_NOT_FOUND":   "用 powerctl catalog list 查看已发布的编码 / see the published codes with powerctl catalog list",
+	"PUBLICATION_NOT_FOUND":    "请检查发布名称，如 publications/1 / check the name, e.g. publications/1",
+	"SUBMISSION_NOT_SUBMITTED": "用 powerctl review list 查看待审核的批次 / see the batches waiting for review with powerctl review list",
+	"SUBMISSION_NOT_APPROVED":  "先审核通过：powerctl review approve NAME；或查看 powerctl review list --state approved / approve it first (powerctl review approve NAME), or see powerctl review list --state approved",
+	"SUBMISSION_NOT_DRAFT":     "用 powerctl review list --state all 查看批次状态 / see the batch's state with powerctl review list --state all",
+	"LEGAL_BASIS_MISSING":      "补充设定依据（导入表的“设定依据”列）后重新导入或编辑，再报送 / add the legal bases (column 设定依据) and import or edit again, then submit",
+	"ETAG_MISMATCH":            "已被他人修改，请重新执行 / changed meanwhile; run the command again",
+	"CODE_IN_USE":              "编码须唯一：用 powerctl catalog get CODE 查看占用者 / codes are unique: see the holder with powerctl catalog get CODE",
+}
+
+// describe renders an error for a person: client.Describe, then what to do
+// next when the reason is known.
+func describe(err error) string {
+	s := client.Describe(err)
+	if hint, ok := nextStep[client.Reason(err)]; ok {
+		s += "\n" + hint
+	}
+	return s
+}

@@ -1,0 +1,333 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/powerreg/powerreg/client"
+	"github.com/powerreg/powerreg/client/sheet"
+	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+)
+
+type importOptions struct {
+	department        string
+	createDepartments bool
+	dryRun            bool
+	skipInvalid       bool
+	sheet             string
+	rejects           string
+}
+
+func (a *app) importCmd() *cobra.Command {
+	var o importOptions
+	cmd := &cobra.Command{
+		Use:   "import [--department ID | --create-departments] [--dry-run] [--skip-invalid] FILE…",
+		Short: "导入梳理表（CSV 或 XLSX）为草稿事项 / import lists (CSV or XLSX) as draft items",
+		Long: `Imports department lists (梳理表) as draft items. Files are CSV (UTF-8 with
+or without BOM, or GB18030) or XLSX (the first sheet, or --sheet), in the
+template's columns (powerctl template) or the headers real lists use
+(实施主体/部门, 大项, 子项名称, 职权名称/事项名称, 职权类型/事项类型, 职权编码/实施编码,
+设定依据, …). Categories are read through the server's mapping table
+(行政许可, 公共服务 → 管理服务, 行政奖励 → 其他权力, …) or as enum names.
+
+A row with 大项 (or 子项名称) is a sub-item of the main item of that name,
+which is created when the department has none.
+
+--department ID imports every row into one department. Otherwise each row's
+实施主体/部门 names its department by display name; --create-departments
+creates the ones that do not exist.
+
+Every file is read and checked first. A problem is reported with file, row
+(as Excel numbers it, header = row 1), column and reason; then nothing is
+imported and the exit status is 1. With --skip-invalid the good rows are
+imported and the bad ones are written, with their reasons, to
+FILE.rejected.csv (or --rejects), to be fixed and imported again.
+
+Each file is one import: all of its rows or none. --dry-run checks
+everything on the server and writes nothing.`,
+		Example: `  powerctl import --create-departments items.csv
+  powerctl import --department gtzyj --sheet 行政处罚 gtzyj.xlsx
+  powerctl import --create-departments --dry-run a.csv b.xlsx
+  powerctl import --department gtzyj --skip-invalid gtzyj.xlsx   # bad rows go to gtzyj.rejected.csv`,
+		Args: args(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			if o.department != "" && o.createDepartments {
+				return usagef("--department 与 --create-departments 只能选一个 / use either --department or --create-departments, not both")
+			}
+			if o.rejects != "" && (!o.skipInvalid || len(files) > 1) {
+				return usagef("--rejects 只用于 --skip-invalid 且只导入一个文件 / --rejects goes with --skip-invalid and one file")
+			}
+			return a.runImport(cmd.Context(), files, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.department, "department", "", "import every row into this department (id)")
+	f.BoolVar(&o.createDepartments, "create-departments", false, "create the departments that rows name and that do not exist")
+	f.BoolVar(&o.dryRun, "dry-run", false, "check everything, write nothing (server validate_only)")
+	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "import the good rows; write the bad ones with their reasons to FILE.rejected.csv")
+	f.StringVar(&o.sheet, "sheet", "", "XLSX sheet to read (default: the first)")
+	f.StringVar(&o.rejects, "rejects", "", "with --skip-invalid and one file: where to write the bad rows")
+	return cmd
+}
+
+// inputFile is one file being imported.
+type inputFile struct {
+	path     string
+	rows     []sheet.Row
+	rejected []sheet.Problem // problems of rows left out (with --skip-invalid)
+	fatal    bool            // the file cannot be imported at all
+	failed   bool            // reported on stderr
+
+	result      *pb.ImportItemsResponse
+	rejectsPath string
+}
+
+func (a *app) runImport(ctx context.Context, paths []string, o importOptions) error {
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	infos, err := c.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	opts := sheet.Options{Sheet: o.sheet, Categories: categoryMap(infos)}
+	var files []*inputFile
+	problems := 0
+	for _, path := range paths {
+		f := &inputFile{path: path}
+		files = append(files, f)
+		rows, ps, err := sheet.Read(path, opts)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "%s: %v\n", path, err)
+			f.fatal = true
+			problems++
+			continue
+		}
+		f.rows = rows
+		for _, p := range ps {
+			fmt.Fprintln(a.stderr, p.String())
+			if p.Cells == nil {
+				f.fatal = true
+			}
+		}
+		f.rejected = ps
+		problems += len(ps)
+		if o.department == "" && len(rows) > 0 && rows[0].Department == "" {
+			// sheet leaves Department empty only when there is no such column.
+			fmt.Fprintf(a.stderr, "%s: 没有「实施主体」列：请用 --department ID 指定部门，或在表中加上这一列 / "+
+				"no 实施主体 (department) column: give the department with --department ID, or add the column\n", filepath.Base(path))
+			f.fatal = true
+			problems++
+		}
+	}
+	if problems > 0 && !o.skipInvalid {
+		fmt.Fprintf(a.stderr, "powerctl: 发现 %d 个问题，未导入任何内容；请修改后重新导入，或用 --skip-invalid 只导入无误的行 / "+
+			"%d problems found; nothing was imported. Fix them and import again, or import the good rows with --skip-invalid\n",
+			problems, problems)
+		return errReported
+	}
+	failed := 0
+	for _, f := range files {
+		if f.failed = !a.importFile(ctx, c, f, o); f.failed {
+			failed++
+		}
+	}
+	if err := a.printImportResults(files, o); err != nil {
+		return err
+	}
+	if failed > 0 {
+		fmt.Fprintf(a.stderr, "powerctl: %d 个文件未导入 / %d files were not imported\n", failed, failed)
+		return errReported
+	}
+	return nil
+}
+
+// importFile imports one file's rows in one call; with --skip-invalid, rows
+// the server refuses are set aside and the rest sent again. It reports
+// problems on stderr and returns whether the file was imported.
+func (a *app) importFile(ctx context.Context, c *client.Client, f *inputFile, o importOptions) bool {
+	if f.fatal {
+		fmt.Fprintf(a.stderr, "%s: 未导入 / not imported\n", f.path)
+		return false
+	}
+	good := f.rows
+	for attempt := 0; len(good) > 0; attempt++ {
+		resp, err := a.send(ctx, c, f.path, good, o)
+		if err == nil {
+			f.result = resp
+			break
+		}
+		located, other := rowProblems(err, good)
+		if len(located) == 0 || len(other) > 0 || !o.skipInvalid || attempt == 2 {
+			if len(located) == 0 && len(other) == 0 {
+				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, describe(err))
+			} else {
+				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, firstLine(client.Describe(err)))
+				for _, p := range located {
+					fmt.Fprintln(a.stderr, p.String())
+				}
+				for _, p := range other {
+					fmt.Fprintf(a.stderr, "%s: %s: %s\n", f.path, p.Where, p.What)
+				}
+			}
+			fmt.Fprintf(a.stderr, "%s: 整个文件未导入 / the whole file was refused; nothing was imported from it\n", f.path)
+			return false
+		}
+		bad := map[int]bool{}
+		for _, p := range located {
+			fmt.Fprintln(a.stderr, p.String())
+			bad[p.Line] = true
+		}
+		var rest []sheet.Row
+		for _, r := range good {
+			if !bad[r.Line] {
+				rest = append(rest, r)
+			}
+		}
+		good = rest
+		f.rejected = append(f.rejected, located...)
+	}
+	if f.result == nil {
+		fmt.Fprintf(a.stderr, "%s: 没有可导入的行 / no rows to import\n", f.path)
+	}
+	if len(f.rejected) == 0 {
+		return f.result != nil
+	}
+	f.rejectsPath = o.rejects
+	if f.rejectsPath == "" {
+		f.rejectsPath = strings.TrimSuffix(f.path, filepath.Ext(f.path)) + ".rejected.csv"
+	}
+	if o.dryRun {
+		return f.result != nil
+	}
+	if err := writeRejects(f.rejectsPath, f.rejected); err != nil {
+		fmt.Fprintf(a.stderr, "%s: %v\n", f.rejectsPath, err)
+		return false
+	}
+	return f.result != nil
+}
+
+// send streams rows to ImportItems, with a progress bar when stderr is a
+// terminal.
+func (a *app) send(ctx context.Context, c *client.Client, path string, rows []sheet.Row, o importOptions) (*pb.ImportItemsResponse, error) {
+	in := make([]*pb.ImportRow, len(rows))
+	for i, r := range rows {
+		in[i] = &pb.ImportRow{MainItem: r.MainItem, Item: r.Item}
+		if o.department == "" {
+			in[i].DepartmentDisplayName = r.Department
+		}
+	}
+	opts := client.ImportOptions{CreateDepartments: o.createDepartments, ValidateOnly: o.dryRun}
+	if o.department != "" {
+		opts.Parent = departmentName(o.department)
+	}
+	if isTerminal(a.stderr) {
+		bar := progressbar.NewOptions(len(in), progressbar.OptionSetWriter(a.stderr),
+			progressbar.OptionSetDescription(filepath.Base(path)), progressbar.OptionShowCount(),
+			progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
+		opts.Progress = func(sent int) {
+			if sent == len(in) {
+				bar.Describe(filepath.Base(path) + " 服务器检查中 / the server is checking")
+			}
+			_ = bar.Set(sent)
+		}
+		defer func() { _ = bar.Finish() }()
+	}
+	return c.Import(ctx, in, opts)
+}
+
+// writeRejects writes the rows of problems, with their reasons, in row
+// order.
+func writeRejects(path string, problems []sheet.Problem) error {
+	sorted := append([]sheet.Problem{}, problems...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Line < sorted[j].Line })
+	header, lines, reasons := sheet.RejectLines(sorted)
+	var b bytes.Buffer
+	if err := sheet.WriteRejects(&b, header, lines, reasons); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// rejectedRows counts the rows set aside (a row may have several problems).
+func rejectedRows(problems []sheet.Problem) int {
+	seen := map[int]bool{}
+	for _, p := range problems {
+		if p.Cells != nil {
+			seen[p.Line] = true
+		}
+	}
+	return len(seen)
+}
+
+func (a *app) printImportResults(files []*inputFile, o importOptions) error {
+	if a.json() {
+		type out struct {
+			File     string          `json:"file"`
+			Imported bool            `json:"imported"`
+			DryRun   bool            `json:"dryRun,omitempty"`
+			Rejected int             `json:"rejectedRows,omitempty"`
+			Rejects  string          `json:"rejectsFile,omitempty"`
+			Result   json.RawMessage `json:"result,omitempty"`
+		}
+		var list []out
+		for _, f := range files {
+			e := out{File: f.path, Imported: f.result != nil, DryRun: o.dryRun, Rejected: rejectedRows(f.rejected), Rejects: f.rejectsPath}
+			if f.result != nil {
+				e.Result = protoJSON(f.result)
+			}
+			list = append(list, e)
+		}
+		return writeJSON(a.stdout, list)
+	}
+	var b strings.Builder
+	for _, f := range files {
+		r := f.result
+		if r == nil && f.rejectsPath == "" {
+			continue // refused: reported on stderr
+		}
+		if r == nil {
+			// every row was bad; where they went is said below
+		} else if o.dryRun {
+			fmt.Fprintf(&b, "%s: 检查通过，可导入 %d 行，将新建 %d 个部门；未写入 / check passed: %d rows would be imported and %d departments created; nothing was written\n",
+				f.path, r.GetRowCount(), len(r.GetCreatedDepartments()), r.GetRowCount(), len(r.GetCreatedDepartments()))
+		} else {
+			fmt.Fprintf(&b, "%s: 已导入 %d 行为草稿，新建大项 %d 个、部门 %d 个 / imported %d rows as drafts; created %d main items and %d departments\n",
+				f.path, len(r.GetItems()), len(r.GetCreatedMainItems()), len(r.GetCreatedDepartments()),
+				len(r.GetItems()), len(r.GetCreatedMainItems()), len(r.GetCreatedDepartments()))
+		}
+		if r != nil && len(r.GetCreatedDepartments()) > 0 {
+			t := &table{}
+			for _, d := range r.GetCreatedDepartments() {
+				t.add("  + "+shortID(d.GetName()), d.GetDisplayName())
+			}
+			_ = t.write(&b)
+		}
+		if n := rejectedRows(f.rejected); n > 0 && f.rejectsPath != "" {
+			if o.dryRun {
+				fmt.Fprintf(&b, "%s: %d 行有误，将跳过（--dry-run 未写入 %s） / %d bad rows would be skipped (--dry-run: %s not written)\n",
+					f.path, n, f.rejectsPath, n, f.rejectsPath)
+			} else {
+				fmt.Fprintf(&b, "%s: %d 行有误未导入，已连同原因写入 %s，修改后可重新导入 / %d bad rows were skipped and written with their reasons to %s: fix them there and import that file\n",
+					f.path, n, f.rejectsPath, n, f.rejectsPath)
+			}
+		}
+	}
+	_, err := fmt.Fprint(a.stdout, b.String())
+	return err
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/powerreg/powerreg/client"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the server refused, a file was refused, the server is unreachable
+	exitUsage   = 2 // bad command line
+)
+
+// app is one run of powerctl: its streams, environment, global flags and,
+// once a command needs it, the connection.
+type app struct {
+	ctx            context.Context
+	stdout, stderr io.Writer
+	env            func(string) string
+
+	server, token, output string
+
+	conn *client.Client
+}
+
+// run executes powerctl with args and returns the exit status. Tests call it
+// in-process; main passes the real streams and os.Getenv.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) int {
+	a := &app{ctx: ctx, stdout: stdout, stderr: stderr, env: env}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetContext(ctx)
+	err := root.Execute()
+	if a.conn != nil {
+		_ = a.conn.Close()
+	}
+	return a.report(err)
+}
+
+// report prints err and returns the exit status for it.
+func (a *app) report(err error) int {
+	var usage usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errReported):
+		return exitFailure
+	case errors.As(err, &usage) || strings.HasPrefix(err.Error(), "unknown command") ||
+		strings.HasPrefix(err.Error(), "required flag"):
+		fmt.Fprintf(a.stderr, "powerctl: %v\n用法见 --help / see --help for usage\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(a.stderr, "powerctl: %s\n", describe(err))
+	return exitFailure
+}
+
+// errReported is returned by a command that has already printed what went
+// wrong; run only sets the exit status.
+var errReported = errors.New("reported")
+
+// usageError is a bad command line: exit status 2.
+type usageError struct{ error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// args wraps a cobra argument check so that its failure is a usage error.
+func args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, list []string) error {
+		if err := check(cmd, list); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "powerctl",
+		Short: "行政权力清单登记系统的命令行 / the command line of the powerreg registry",
+		Long: `powerctl talks to powerregd over gRPC.
+
+Departments (部门) import their lists and submit them (报送); reviewers (审核)
+approve or return the batches; publishers (发布) publish approved batches; the
+published catalogue can be listed, counted and exported.
+
+The server is --server (env POWERREG_SERVER); the bearer token is --token
+(env POWERREG_TOKEN). Until access control exists, the environment variable
+POWERREG_ACTOR names who performs each step; it is recorded on every step.`,
+		Example: `  export POWERREG_SERVER=127.0.0.1:9090
+  POWERREG_ACTOR=gtj-clerk powerctl import --create-departments items.csv
+  POWERREG_ACTOR=gtj-clerk powerctl submit --department d001 --comment 第一批
+  POWERREG_ACTOR=reform-office powerctl review approve departments/d001/submissions/1
+  POWERREG_ACTOR=publisher powerctl publish --all-approved
+  powerctl catalog stats`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	server := a.env("POWERREG_SERVER")
+	if server == "" {
+		server = client.DefaultAddr
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.server, "server", server, "gRPC address of powerregd (env POWERREG_SERVER)")
+	pf.StringVar(&a.token, "token", a.env("POWERREG_TOKEN"), "bearer token sent with every call (env POWERREG_TOKEN)")
+	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json (export and template: the output file)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if f := cmd.Flags().Lookup("output"); f != nil && f.Value == pf.Lookup("output").Value {
+			if a.output != "table" && a.output != "json" {
+				return usagef("-o/--output 只能是 table 或 json / -o/--output must be table or json, not %q", a.output)
+			}
+		}
+		return nil
+	}
+	root.AddCommand(a.departmentsCmd(), a.importCmd(), a.submitCmd(), a.reviewCmd(), a.publishCmd(),
+		a.catalogCmd(), a.exportCmd(), a.templateCmd())
+	return root
+}
+
+// client connects on first use.
+func (a *app) client() (*client.Client, error) {
+	if a.conn != nil {
+		return a.conn, nil
+	}
+	c, err := client.Dial(a.server, client.Options{Token: a.token, Actor: a.env("POWERREG_ACTOR")})
+	if err != nil {
+		return nil, err
+	}
+	a.conn = c
+	return c, nil
+}
+
+func (a *app) json() bool { return a.output == "json" }
+
+// isTerminal reports whether w is a terminal (for the progress bar).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// departmentName accepts `gtzyj` or `departments/gtzyj`.
+func departmentName(id string) string {
+	if strings.HasPrefix(id, "departments/") {
+		return id
+	}
+	return "departments/" + id
+}

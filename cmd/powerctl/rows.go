@@ -1,0 +1,174 @@
+package main
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/powerreg/powerreg/client"
+	"github.com/powerreg/powerreg/client/sheet"
+)
+
+// rowField matches a server field violation of an import: rows[i]…, i
+// counted across the rows sent.
+var rowField = regexp.MustCompile(`^rows\[(\d+)\]\.?(.*)$`)
+
+// columnOfField maps the field path of a violation, after rows[i]., to the
+// sheet column that holds it.
+func columnOfField(path string) string {
+	switch {
+	case path == "department_display_name":
+		return sheet.KeyDepartment
+	case path == "main_item":
+		return sheet.KeyMainItem
+	case path == "item.display_name":
+		return sheet.KeyName
+	case path == "item.category", path == "item.category_label":
+		return sheet.KeyCategory
+	case path == "item.code":
+		return sheet.KeyCode
+	case strings.HasPrefix(path, "item.legal_bases"):
+		return sheet.KeyLegalBases
+	case path == "item.source":
+		return sheet.KeySource
+	case path == "item.entrusting_body":
+		return sheet.KeyEntrustingBody
+	case path == "item.handling_unit":
+		return sheet.KeyHandlingUnit
+	case strings.HasPrefix(path, "item.levels"):
+		return sheet.KeyLevels
+	case strings.HasPrefix(path, "item.responsibilities"):
+		return sheet.KeyResponsibilities
+	case strings.HasPrefix(path, "item.accountability"):
+		return sheet.KeyAccountability
+	case strings.HasPrefix(path, "item.legal_time_limit"):
+		return sheet.KeyLegalTimeLimit
+	case strings.HasPrefix(path, "item.promised_time_limit"):
+		return sheet.KeyPromisedTimeLimit
+	case path == "item.fee.basis":
+		return sheet.KeyFeeBasis
+	case path == "item.fee.standard":
+		return sheet.KeyFeeStandard
+	case strings.HasPrefix(path, "item.fee"):
+		return sheet.KeyFeeCharged
+	case path == "item.review_and_forward":
+		return sheet.KeyReviewAndForward
+	case path == "item.remark":
+		return sheet.KeyRemark
+	}
+	return ""
+}
+
+// headerOf returns the header, as written in row's file, of the column
+// with key; the template's header when the file has no such column.
+// sheet does not export its header matching, so this repeats its rule:
+// headers compare without white space, '_', '-', a leading '*' or a
+// trailing (必填)/(选填), ASCII letters in any case.
+func headerOf(row sheet.Row, key string) string {
+	var col sheet.Column
+	for _, c := range sheet.Columns {
+		if c.Key == key {
+			col = c
+		}
+	}
+	if col.Key == "" {
+		return ""
+	}
+	names := map[string]bool{normHeader(col.Header): true}
+	for _, s := range append(append([]string{}, col.Synonyms...), col.English...) {
+		names[normHeader(s)] = true
+	}
+	// A sub-item named in 子项名称 has its name there, not in 职权名称.
+	if key == sheet.KeyName {
+		if h := headerOf(row, sheet.KeySubItem); h != "" {
+			for i, c := range row.Header {
+				if strings.TrimSpace(c) == h && i < len(row.Cells) && strings.TrimSpace(row.Cells[i]) != "" {
+					return h
+				}
+			}
+		}
+	}
+	for _, h := range row.Header {
+		if names[normHeader(h)] {
+			return strings.TrimSpace(h)
+		}
+	}
+	if key == sheet.KeySubItem {
+		return ""
+	}
+	return col.Header
+}
+
+func normHeader(h string) string {
+	var b strings.Builder
+	for _, r := range h {
+		switch {
+		case unicode.IsSpace(r), r == '\u200b', r == '\ufeff', r == '_', r == '-':
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r + ('a' - 'A'))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	s := strings.TrimLeft(b.String(), "*＊")
+	for _, suffix := range []string{"（必填）", "(必填)", "（选填）", "(选填)"} {
+		s = strings.TrimSuffix(s, suffix)
+	}
+	return s
+}
+
+// rowProblems turns the server's violations of an import of rows into
+// located problems: file, Excel row, header as written. other holds the
+// violations that name no row.
+func rowProblems(err error, rows []sheet.Row) (located []sheet.Problem, other []client.Problem) {
+	for _, p := range client.Problems(err) {
+		m := rowField.FindStringSubmatch(p.Where)
+		i, convErr := 0, error(nil)
+		if m != nil {
+			i, convErr = strconv.Atoi(m[1])
+		}
+		if m == nil || convErr != nil || i >= len(rows) {
+			other = append(other, p)
+			continue
+		}
+		r := rows[i]
+		col := ""
+		if key := columnOfField(m[2]); key != "" {
+			col = headerOf(r, key)
+		}
+		located = append(located, sheet.Problem{File: r.File, Line: r.Line, Column: col, Message: lineNumbers(p.What, rows),
+			Header: r.Header, Cells: r.Cells})
+	}
+	return located, other
+}
+
+// The server names other rows of an import by their index in the stream:
+// rows[3] in English, 第 3 行 in Chinese. lineNumbers rewrites them as the
+// rows' Excel numbers.
+var (
+	rowIndexEn = regexp.MustCompile(`rows\[(\d+)\]`)
+	rowIndexZh = regexp.MustCompile(`第 (\d+) 行`)
+)
+
+func lineNumbers(msg string, rows []sheet.Row) string {
+	line := func(idx string) (int, bool) {
+		i, err := strconv.Atoi(idx)
+		if err != nil || i >= len(rows) {
+			return 0, false
+		}
+		return rows[i].Line, true
+	}
+	msg = rowIndexEn.ReplaceAllStringFunc(msg, func(m string) string {
+		if n, ok := line(rowIndexEn.FindStringSubmatch(m)[1]); ok {
+			return "row " + strconv.Itoa(n)
+		}
+		return m
+	})
+	return rowIndexZh.ReplaceAllStringFunc(msg, func(m string) string {
+		if n, ok := line(rowIndexZh.FindStringSubmatch(m)[1]); ok {
+			return "第" + strconv.Itoa(n) + "行"
+		}
+		return m
+	})
+}
