@@ -66,7 +66,7 @@ type ImportOptions struct {
 	Parent            string // department of every row, `departments/{id}`; "" when rows name theirs
 	CreateDepartments bool
 	ValidateOnly      bool
-	ChunkSize         int             // rows per message; 500 when 0
+	ChunkSize         int            // rows per message; 500 when 0
 	Progress          func(sent int) // called after each chunk is sent
 }
 

@@ -113,6 +113,13 @@ var headerKeys = func() map[string]string {
 	return m
 }()
 
+// KeyOf returns the key of the column a header written in a file stands
+// for (by its Chinese header, a synonym or an English alias).
+func KeyOf(header string) (key string, ok bool) {
+	key, ok = headerKeys[normHeader(header)]
+	return key, ok
+}
+
 // normHeader normalises a header for matching: white space (including
 // full-width spaces and NBSP) anywhere, required-field markers "*" at either
 // end, and a trailing remark in brackets, such as （必填） or （工作日）, are

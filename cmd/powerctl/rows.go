@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/powerreg/powerreg/client"
 	"github.com/powerreg/powerreg/client/sheet"
@@ -62,23 +61,7 @@ func columnOfField(path string) string {
 
 // headerOf returns the header, as written in row's file, of the column
 // with key; the template's header when the file has no such column.
-// sheet does not export its header matching, so this repeats its rule:
-// headers compare without white space, '_', '-', a leading '*' or a
-// trailing (必填)/(选填), ASCII letters in any case.
 func headerOf(row sheet.Row, key string) string {
-	var col sheet.Column
-	for _, c := range sheet.Columns {
-		if c.Key == key {
-			col = c
-		}
-	}
-	if col.Key == "" {
-		return ""
-	}
-	names := map[string]bool{normHeader(col.Header): true}
-	for _, s := range append(append([]string{}, col.Synonyms...), col.English...) {
-		names[normHeader(s)] = true
-	}
 	// A sub-item named in 子项名称 has its name there, not in 职权名称.
 	if key == sheet.KeyName {
 		if h := headerOf(row, sheet.KeySubItem); h != "" {
@@ -90,32 +73,19 @@ func headerOf(row sheet.Row, key string) string {
 		}
 	}
 	for _, h := range row.Header {
-		if names[normHeader(h)] {
+		if k, ok := sheet.KeyOf(h); ok && k == key {
 			return strings.TrimSpace(h)
 		}
 	}
 	if key == sheet.KeySubItem {
 		return ""
 	}
-	return col.Header
-}
-
-func normHeader(h string) string {
-	var b strings.Builder
-	for _, r := range h {
-		switch {
-		case unicode.IsSpace(r), r == '\u200b', r == '\ufeff', r == '_', r == '-':
-		case r >= 'A' && r <= 'Z':
-			b.WriteRune(r + ('a' - 'A'))
-		default:
-			b.WriteRune(r)
+	for _, c := range sheet.Columns {
+		if c.Key == key {
+			return c.Header
 		}
 	}
-	s := strings.TrimLeft(b.String(), "*＊")
-	for _, suffix := range []string{"（必填）", "(必填)", "（选填）", "(选填)"} {
-		s = strings.TrimSuffix(s, suffix)
-	}
-	return s
+	return ""
 }
 
 // rowProblems turns the server's violations of an import of rows into

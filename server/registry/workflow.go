@@ -127,12 +127,19 @@ func checkBatchable(it *Item) *Subject {
 	return nil
 }
 
+// subjectNames lists the first few subjects for a message; the error's
+// details list them all.
 func subjectNames(subjects []Subject) string {
-	names := make([]string, len(subjects))
-	for i, s := range subjects {
-		names[i] = s.Name
+	const shown = 10
+	var names []string
+	for _, s := range subjects[:min(shown, len(subjects))] {
+		names = append(names, s.Name)
 	}
-	return strings.Join(names, ", ")
+	list := strings.Join(names, ", ")
+	if len(subjects) > shown {
+		list += fmt.Sprintf(" … (+%d)", len(subjects)-shown)
+	}
+	return list
 }
 
 // CreateSubmission groups draft or returned items of one department into a
