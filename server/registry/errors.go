@@ -18,6 +18,7 @@ const (
 	ClassFailedPrecondition
 	ClassAborted
 	ClassInvalidArgument
+	ClassPermissionDenied
 )
 
 // Sentinels for errors.Is: errors.Is(err, ErrNotFound) holds for every error
@@ -28,6 +29,7 @@ var (
 	ErrFailedPrecondition = &Error{Class: ClassFailedPrecondition}
 	ErrAborted            = &Error{Class: ClassAborted}
 	ErrInvalidArgument    = &Error{Class: ClassInvalidArgument}
+	ErrPermissionDenied   = &Error{Class: ClassPermissionDenied}
 )
 
 // Stable reasons carried in every error's ErrorInfo. Clients may switch on
@@ -54,6 +56,9 @@ const (
 	ReasonSubmissionNotApprov = "SUBMISSION_NOT_APPROVED"
 	ReasonParentNotInForce    = "PARENT_NOT_IN_FORCE"
 	ReasonSubItemsInForce     = "SUB_ITEMS_IN_FORCE"
+	ReasonFourEyes            = "FOUR_EYES"
+	ReasonTokenNotFound       = "TOKEN_NOT_FOUND"
+	ReasonTokenExists         = "TOKEN_EXISTS"
 )
 
 // Violation names one bad field of a request, as a proto field path such as

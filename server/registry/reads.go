@@ -3,6 +3,10 @@ package registry
 import (
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
+
+	"github.com/powerreg/powerreg/server/audit"
 )
 
 // GetSubmission returns a submission.
@@ -150,4 +154,48 @@ func checkExists(tx Tx, name string) error {
 		err = notFound(ReasonPublicationNotFound, name, "发布", "publication")
 	}
 	return err
+}
+
+// AuditFilter selects audit records; zero fields select all.
+type AuditFilter struct {
+	Principal string
+	Resource  string // the resource or anything under it, e.g. departments/gtzyj
+	Start     time.Time
+	End       time.Time // exclusive
+}
+
+func (f AuditFilter) match(r *audit.Record) bool {
+	return (f.Principal == "" || r.Principal == f.Principal) &&
+		(f.Resource == "" || r.Resource == f.Resource || strings.HasPrefix(r.Resource, f.Resource+"/")) &&
+		(f.Start.IsZero() || !r.Time.Before(f.Start)) && (f.End.IsZero() || r.Time.Before(f.End))
+}
+
+// ListAudit lists audit records newest first.
+func (s *Service) ListAudit(f AuditFilter, size int, token string) ([]*audit.Record, string, error) {
+	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	filter := fmt.Sprintf("audit/%s/%s/%d/%d", f.Principal, f.Resource, f.Start.UnixNano(), f.End.UnixNano())
+	cursor, err := decodeToken(token, filter)
+	if err != nil {
+		return nil, "", err
+	}
+	before, _ := strconv.ParseUint(cursor, 10, 64)
+	var out []*audit.Record
+	next := ""
+	err = s.store.View(func(tx Tx) error {
+		return tx.ScanAudit(before, func(r *audit.Record) (bool, error) {
+			if !f.match(r) {
+				return true, nil
+			}
+			if len(out) == size {
+				next = encodeToken(filter, strconv.FormatUint(out[len(out)-1].Seq, 10))
+				return false, nil
+			}
+			out = append(out, r)
+			return true, nil
+		})
+	})
+	return out, next, err
 }

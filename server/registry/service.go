@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/powerreg/powerreg/server/audit"
 	"github.com/powerreg/powerreg/server/coding"
 )
 
@@ -25,12 +26,28 @@ type Config struct {
 }
 
 // Service is the registry's domain API. Every method that changes anything
-// runs in one store transaction.
+// runs in one store transaction, which also appends its audit record.
 type Service struct {
 	store  Store
 	scheme coding.Scheme
 	region string
 	now    func() time.Time
+	call   Call
+}
+
+// Call describes the API request a mutation serves, for its audit record.
+type Call struct {
+	Method    string // full gRPC method
+	Resource  string // the resource the request names
+	RequestID string
+}
+
+// For returns the Service for one request: its mutations' audit records
+// name the call.
+func (s *Service) For(call Call) *Service {
+	c := *s
+	c.call = call
+	return &c
 }
 
 // New returns a Service over cfg.Store.
@@ -57,14 +74,42 @@ type mut struct {
 	actor string
 }
 
-// mutate runs fn as one write transaction.
+// mutate runs fn as one write transaction, with its audit record.
 func (s *Service) mutate(actor string, fn func(m *mut) error) error {
 	return s.store.Update(func(tx Tx) error {
 		rev, err := tx.NextRevision()
 		if err != nil {
 			return err
 		}
-		return fn(&mut{Tx: tx, rev: rev, now: s.now().UTC(), actor: actor})
+		m := &mut{Tx: tx, rev: rev, now: s.now().UTC(), actor: actor}
+		if err := fn(m); err != nil {
+			return err
+		}
+		return appendAudit(tx, &audit.Record{Time: m.now, Principal: actor, Method: s.call.Method,
+			Resource: s.call.Resource, RequestID: s.call.RequestID, Outcome: "OK", Revision: rev})
+	})
+}
+
+// appendAudit links r to the newest record and stores it.
+func appendAudit(tx Tx, r *audit.Record) error {
+	last, err := tx.LastAudit()
+	if err != nil {
+		return err
+	}
+	r.Seq, r.PrevHash = 1, ""
+	if last != nil {
+		r.Seq, r.PrevHash = last.Seq+1, last.Hash
+	}
+	r.Hash = r.Sum()
+	return tx.PutAudit(r)
+}
+
+// RecordRefusal audits a refused attempt, in a transaction of its own (the
+// attempt's own changes, if any, were rolled back).
+func (s *Service) RecordRefusal(principal string, call Call, outcome, reason string) error {
+	return s.store.Update(func(tx Tx) error {
+		return appendAudit(tx, &audit.Record{Time: s.now().UTC(), Principal: principal, Method: call.Method,
+			Resource: call.Resource, RequestID: call.RequestID, Outcome: outcome, Reason: reason})
 	})
 }
 

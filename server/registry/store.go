@@ -1,5 +1,7 @@
 package registry
 
+import "github.com/powerreg/powerreg/server/audit"
+
 // Store is the narrow storage interface the registry needs: typed records
 // read and written inside transactions. server/store implements it on bbolt;
 // another backend (a distributed SQL engine, say) must fit behind it without
@@ -65,6 +67,20 @@ type Tx interface {
 	// ScanCatalog visits entries in code order after `after`, only those of
 	// category cat and department dept when these are set.
 	ScanCatalog(cat Category, dept string, after string, fn func(*CatalogEntry) (bool, error)) error
+
+	GetToken(name string) (*Token, error)
+	PutToken(t *Token) error
+	// TokenByHash returns the name of the token with a secret's hash, or "".
+	TokenByHash(hash string) (string, error)
+	// ScanTokens visits tokens in name order.
+	ScanTokens(fn func(*Token) (bool, error)) error
+
+	// LastAudit returns the newest audit record, nil when there is none.
+	LastAudit() (*audit.Record, error)
+	PutAudit(r *audit.Record) error
+	// ScanAudit visits audit records newest first, with sequence numbers
+	// below `before` (0: from the newest).
+	ScanAudit(before uint64, fn func(*audit.Record) (bool, error)) error
 
 	// GetRequest returns the resource name a request id produced, or "".
 	GetRequest(key string) (string, error)

@@ -257,3 +257,32 @@ type CatalogEntry struct {
 
 // SubItem reports whether the entry is a sub-item (子项).
 func (e *CatalogEntry) SubItem() bool { return e.ParentCode != "" }
+
+// Roles a principal may hold.
+const (
+	RoleEditor    = "editor"    // a department's items and submissions
+	RoleReviewer  = "reviewer"  // approves or returns submissions of every department
+	RolePublisher = "publisher" // publishes approved submissions
+	RoleAdmin     = "admin"     // departments, tokens, audit
+)
+
+// Roles lists the roles in a fixed order.
+var Roles = []string{RoleEditor, RoleReviewer, RolePublisher, RoleAdmin}
+
+// Token is a bearer credential. Only the hash of its secret is stored; the
+// secret is shown once, when the token is created.
+type Token struct {
+	Name        string    `json:"name"`
+	Hash        string    `json:"hash"`
+	Roles       []string  `json:"roles"`
+	Departments []string  `json:"departments,omitempty"`
+	Creator     string    `json:"creator"`
+	CreateTime  time.Time `json:"createTime"`
+	ExpireTime  time.Time `json:"expireTime,omitzero"`
+	RevokeTime  time.Time `json:"revokeTime,omitzero"`
+}
+
+// Valid reports whether the token can be used at time now.
+func (t *Token) Valid(now time.Time) bool {
+	return t.RevokeTime.IsZero() && (t.ExpireTime.IsZero() || now.Before(t.ExpireTime))
+}

@@ -26,6 +26,10 @@ package store
 //	catalog_by_category  u8 category, {code} → empty
 //	catalog_by_dept      {dept id} 0x00 {code} → empty
 //	requests             {method}/{request id} → resource name (retries)
+//	tokens               {token name} → Token (the secret's SHA-256, never the secret)
+//	token_hashes         {secret SHA-256 hex} → token name
+//	audit                u64 sequence → audit.Record, each holding the hash
+//	                     of the one before (server/audit)
 
 // schemaVersion is the layout version this binary writes. Migrations from
 // older versions are listed in migrations (migrate.go).
@@ -47,10 +51,13 @@ var (
 	bCatalogByCategory = []byte("catalog_by_category")
 	bCatalogByDept     = []byte("catalog_by_dept")
 	bRequests          = []byte("requests")
+	bTokens            = []byte("tokens")
+	bTokenHashes       = []byte("token_hashes")
+	bAudit             = []byte("audit")
 
 	allBuckets = [][]byte{bMeta, bCounters, bDepartments, bItems, bItemsByDept, bRevisions, bCodes,
 		bSubmissions, bSubmissionsByDept, bPublications, bEvents, bCatalog, bCatalogByCategory,
-		bCatalogByDept, bRequests}
+		bCatalogByDept, bRequests, bTokens, bTokenHashes, bAudit}
 
 	kSchema   = []byte("schema")
 	kRevision = []byte("revision")

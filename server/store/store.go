@@ -14,6 +14,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/powerreg/powerreg/server/audit"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -423,4 +424,41 @@ func (t *txn) GetRequest(key string) (string, error) {
 
 func (t *txn) PutRequest(key, name string) error {
 	return t.b(bRequests).Put([]byte(key), []byte(name))
+}
+
+func (t *txn) GetToken(name string) (*registry.Token, error) {
+	return getT[registry.Token](t, bTokens, []byte(name))
+}
+
+func (t *txn) PutToken(tok *registry.Token) error {
+	if err := t.b(bTokenHashes).Put([]byte(tok.Hash), []byte(tok.Name)); err != nil {
+		return err
+	}
+	return t.put(bTokens, []byte(tok.Name), tok)
+}
+
+func (t *txn) TokenByHash(hash string) (string, error) {
+	return string(t.b(bTokenHashes).Get([]byte(hash))), nil
+}
+
+func (t *txn) ScanTokens(fn func(*registry.Token) (bool, error)) error {
+	return scan(t.b(bTokens).Cursor(), nil, nil, false, func(_, v []byte) (*registry.Token, error) {
+		return decode[registry.Token](v)
+	}, fn)
+}
+
+func (t *txn) LastAudit() (*audit.Record, error) {
+	_, v := t.b(bAudit).Cursor().Last()
+	if v == nil {
+		return nil, nil
+	}
+	return decode[audit.Record](v)
+}
+
+func (t *txn) PutAudit(r *audit.Record) error { return t.put(bAudit, u64(r.Seq), r) }
+
+func (t *txn) ScanAudit(before uint64, fn func(*audit.Record) (bool, error)) error {
+	return scan(t.b(bAudit).Cursor(), newestFirst(before), nil, true, func(_, v []byte) (*audit.Record, error) {
+		return decode[audit.Record](v)
+	}, fn)
 }

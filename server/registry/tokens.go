@@ -1,0 +1,162 @@
+package registry
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// Tokens are the registry's own bearer credentials, managed by admins.
+
+var tokenNamePattern = regexp.MustCompile(`^[a-z][a-z0-9._@-]{0,62}$`)
+
+// tokenPrefix marks powerreg tokens, so that a leaked one is recognisable
+// by secret scanners.
+const tokenPrefix = "prt_"
+
+// HashSecret is how a token secret is stored and looked up.
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// TokenInput is what an admin says of a new token.
+type TokenInput struct {
+	Name        string
+	Roles       []string
+	Departments []string // for editors
+	TTL         time.Duration
+}
+
+// CreateToken creates a token and returns it with its secret, which is
+// not stored and cannot be read again.
+func (s *Service) CreateToken(actor string, in TokenInput) (*Token, string, error) {
+	var v violations
+	if !tokenNamePattern.MatchString(in.Name) {
+		v.add("token.name", "令牌名须以小写字母开头，只含小写字母、数字和 . _ @ -，最长 63 位，如 reviewer-li",
+			"a token name starts with a lower-case letter and has only lower-case letters, digits and . _ @ -, e.g. reviewer-li")
+	}
+	if len(in.Roles) == 0 {
+		v.add("token.roles", "至少需要一个角色：editor、reviewer、publisher 或 admin", "give at least one role: editor, reviewer, publisher or admin")
+	}
+	for i, r := range in.Roles {
+		if !slices.Contains(Roles, r) {
+			v.add(fmt.Sprintf("token.roles[%d]", i), fmt.Sprintf("未知角色 %q；可选 editor、reviewer、publisher、admin", r),
+				fmt.Sprintf("unknown role %q; choose editor, reviewer, publisher or admin", r))
+		}
+	}
+	if slices.Contains(in.Roles, RoleEditor) && len(in.Departments) == 0 {
+		v.add("token.departments", "editor 角色须指定部门", "an editor needs at least one department")
+	}
+	if in.TTL < 0 {
+		v.add("ttl", "有效期不能为负", "the lifetime must not be negative")
+	}
+	for i, d := range in.Departments {
+		if !departmentIDPattern.MatchString(d) {
+			v.add(fmt.Sprintf("token.departments[%d]", i), fmt.Sprintf("部门标识 %q 格式不对", d), fmt.Sprintf("malformed department id %q", d))
+		}
+	}
+	if err := v.err(); err != nil {
+		return nil, "", err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, "", err
+	}
+	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	var out *Token
+	err := s.mutate(actor, func(m *mut) error {
+		old, err := m.GetToken(in.Name)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			return newErr(ClassAlreadyExists, ReasonTokenExists,
+				fmt.Sprintf("令牌 %s 已存在（含已吊销的），请换一个名字", in.Name),
+				fmt.Sprintf("token %s already exists (revoked ones count too); choose another name", in.Name))
+		}
+		for _, d := range in.Departments {
+			if _, err := loadDepartment(m, d); err != nil {
+				return err
+			}
+		}
+		out = &Token{Name: in.Name, Hash: HashSecret(secret), Roles: in.Roles, Departments: in.Departments,
+			Creator: actor, CreateTime: m.now}
+		if in.TTL > 0 {
+			out.ExpireTime = m.now.Add(in.TTL)
+		}
+		return m.PutToken(out)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return out, secret, nil
+}
+
+// BootstrapToken creates the first admin token when the registry has no
+// token at all, and returns its secret; "" when tokens exist.
+func (s *Service) BootstrapToken() (string, error) {
+	empty := true
+	err := s.store.View(func(tx Tx) error {
+		return tx.ScanTokens(func(*Token) (bool, error) { empty = false; return false, nil })
+	})
+	if err != nil || !empty {
+		return "", err
+	}
+	_, secret, err := s.For(Call{Method: "bootstrap", Resource: "tokens/admin"}).
+		CreateToken("powerregd", TokenInput{Name: "admin", Roles: []string{RoleAdmin}})
+	return secret, err
+}
+
+// Authenticate returns the valid token with a secret, or nil.
+func (s *Service) Authenticate(secret string) (*Token, error) {
+	var out *Token
+	now := s.now()
+	err := s.store.View(func(tx Tx) error {
+		name, err := tx.TokenByHash(HashSecret(secret))
+		if err != nil || name == "" {
+			return err
+		}
+		t, err := tx.GetToken(name)
+		if err == nil && t != nil && t.Valid(now) {
+			out = t
+		}
+		return err
+	})
+	return out, err
+}
+
+// ListTokens lists every token, revoked and expired ones included.
+func (s *Service) ListTokens() ([]*Token, error) {
+	var out []*Token
+	err := s.store.View(func(tx Tx) error {
+		return tx.ScanTokens(func(t *Token) (bool, error) { out = append(out, t); return true, nil })
+	})
+	return out, err
+}
+
+// RevokeToken revokes a token; it cannot be used again. Revoking a revoked
+// token changes nothing.
+func (s *Service) RevokeToken(actor, name string) (*Token, error) {
+	var out *Token
+	err := s.mutate(actor, func(m *mut) error {
+		t, err := m.GetToken(name)
+		if err != nil {
+			return err
+		}
+		if t == nil {
+			return notFound(ReasonTokenNotFound, "tokens/"+name, "令牌", "token")
+		}
+		if t.RevokeTime.IsZero() {
+			t.RevokeTime = m.now
+		}
+		out = t
+		return m.PutToken(t)
+	})
+	return out, err
+}
