@@ -23,6 +23,7 @@ var classCodes = map[registry.Class]codes.Code{
 	registry.ClassFailedPrecondition: codes.FailedPrecondition,
 	registry.ClassAborted:            codes.Aborted,
 	registry.ClassInvalidArgument:    codes.InvalidArgument,
+	registry.ClassPermissionDenied:   codes.PermissionDenied,
 }
 
 // toStatus is the one place where errors become gRPC statuses. Domain errors

@@ -387,10 +387,47 @@ func commentFor(list []ItemComment, id uint64) (string, bool) {
 	return "", false
 }
 
+// checkFourEyes refuses a review by the batch's submitter, or by anyone who
+// edited one of its items since the item was last published (四眼原则).
+func checkFourEyes(m *mut, sub *Submission) error {
+	name := SubmissionName(sub.Department, sub.ID)
+	if m.actor == sub.Submitter {
+		return newErr(ClassPermissionDenied, ReasonFourEyes,
+			fmt.Sprintf("%s 是批次 %s 的报送人，不能审核自己报送的批次，请由其他审核人审核", m.actor, name),
+			fmt.Sprintf("%s submitted %s and cannot review it; another reviewer must", m.actor, name))
+	}
+	for i, id := range sub.Items {
+		it, err := loadItem(m, sub.Department, id)
+		if err != nil {
+			return err
+		}
+		from := 1
+		if n := len(it.Published); n > 0 {
+			from = it.Published[n-1].Revision + 1
+		}
+		for n := from; n <= sub.ItemRevisions[i]; n++ {
+			r, err := m.GetRevision(id, n)
+			if err != nil {
+				return err
+			}
+			if r != nil && r.Actor == m.actor {
+				item := ItemName(sub.Department, id)
+				return newErr(ClassPermissionDenied, ReasonFourEyes,
+					fmt.Sprintf("%s 编辑过批次 %s 中的事项 %s，不能审核该批次，请由其他审核人审核", m.actor, name, item),
+					fmt.Sprintf("%s edited item %s of %s and cannot review it; another reviewer must", m.actor, item, name))
+			}
+		}
+	}
+	return nil
+}
+
 // ApproveSubmission approves a submitted batch; items in in.Returned go
 // back to the department, the rest wait for publication.
 func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInput, etag string) (*Submission, error) {
 	return s.transition(actor, dept, id, etag, []SubmissionState{SubmissionSubmitted}, ReasonSubmissionNotSubmit, func(m *mut, sub *Submission) error {
+		if err := checkFourEyes(m, sub); err != nil {
+			return err
+		}
 		var v violations
 		checkText(&v, "comment", in.Comment, maxTextRunes, false)
 		checkReviewItems(&v, "returned_items", sub, in.Returned)
@@ -444,6 +481,9 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 // out for a batch that cannot be published as it stands.
 func (s *Service) RejectSubmission(actor, dept string, id uint64, in ReviewInput, etag string) (*Submission, error) {
 	return s.transition(actor, dept, id, etag, []SubmissionState{SubmissionSubmitted, SubmissionApproved}, ReasonSubmissionNotSubmit, func(m *mut, sub *Submission) error {
+		if err := checkFourEyes(m, sub); err != nil {
+			return err
+		}
 		var v violations
 		if in.Comment == "" {
 			v.add("comment", "退回时请写明原因和修改要求", "say why the batch is returned and what to fix")
