@@ -143,7 +143,7 @@ func TestFlowREST(t *testing.T) {
 	if d.str("name") != "departments/gtzyj" {
 		t.Fatalf("department: %s", d.Raw)
 	}
-	if l := e.restOK("", "GET", "/v1/departments", ""); len(l.Body["departments"].([]any)) != 1 {
+	if l := e.restOK("reviewer", "GET", "/v1/departments", ""); len(l.Body["departments"].([]any)) != 1 {
 		t.Fatalf("departments: %s", l.Raw)
 	}
 	it := e.restOK("clerk", "POST", "/v1/departments/gtzyj/items",
@@ -170,7 +170,7 @@ func TestFlowREST(t *testing.T) {
 		t.Fatalf("approve: %s", a.Raw)
 	}
 	pub := e.restOK("publisher", "POST", "/v1/publications", fmt.Sprintf(`{"submissions": [%q]}`, sub))
-	e.restOK("", "GET", "/v1/"+pub.str("name"), "")
+	e.restOK("publisher", "GET", "/v1/"+pub.str("name"), "")
 
 	cat := e.restOK("", "GET", "/v1/catalog/items?category=CATEGORY_PENALTY&department=departments/gtzyj&page_size=10", "")
 	items := cat.Body["items"].([]any)
@@ -184,7 +184,7 @@ func TestFlowREST(t *testing.T) {
 	if st := e.restOK("", "GET", "/v1/catalog/stats", ""); st.Body["total"].(map[string]any)["items"].(float64) != 1 {
 		t.Fatalf("stats: %s", st.Raw)
 	}
-	if r := e.restOK("", "GET", "/v1/"+name+"/revisions", ""); len(r.Body["revisions"].([]any)) != 2 {
+	if r := e.restOK("reviewer", "GET", "/v1/"+name+"/revisions", ""); len(r.Body["revisions"].([]any)) != 2 {
 		t.Fatalf("revisions: %s", r.Raw)
 	}
 	// A rejection names the batch and per-item comments.

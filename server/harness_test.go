@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,12 +67,52 @@ func start(t *testing.T, dir string) *env {
 		}
 	}
 	t.Cleanup(e.stop)
+	current = e
 	return e
 }
 
-// as returns a context whose calls are made by actor.
+// as returns a context whose calls are made by actor: a principal of that
+// name holding every role, for every department (the access tests use
+// narrower tokens). Tokens are minted on first use with the data dir's
+// bootstrap admin token and survive restarts with the dir.
 func as(actor string) context.Context {
-	return metadata.AppendToOutgoingContext(context.Background(), server.ActorHeader, actor)
+	if actor == "" {
+		return context.Background()
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+current.token(actor))
+}
+
+// current is the running test server; tests do not run in parallel.
+var current *env
+
+// secrets holds minted tokens by data dir and actor.
+var secrets = map[string]map[string]string{}
+
+func (e *env) adminSecret() string {
+	b, err := os.ReadFile(filepath.Join(e.dir, server.AdminTokenFile))
+	if err != nil {
+		e.t.Fatalf("bootstrap admin token: %v", err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func (e *env) token(actor string) string {
+	m := secrets[e.dir]
+	if m == nil {
+		m = map[string]string{}
+		secrets[e.dir] = m
+	}
+	if s, ok := m[actor]; ok {
+		return s
+	}
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+e.adminSecret())
+	resp, err := pb.NewAccessServiceClient(e.conn).CreateToken(ctx, &pb.CreateTokenRequest{TokenId: actor,
+		Token: &pb.Token{Roles: []string{"editor", "reviewer", "publisher", "admin"}, Departments: []string{"departments/-"}}})
+	if err != nil {
+		e.t.Fatalf("create a token for %s: %v", actor, err)
+	}
+	m[actor] = resp.GetSecret()
+	return resp.GetSecret()
 }
 
 // must returns v, or panics on err: Go cannot pass a call's two results
@@ -168,7 +210,7 @@ func (e *env) rest(actor, method, path, body string) restResult {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if actor != "" {
-		req.Header.Set("X-Powerreg-Actor", actor)
+		req.Header.Set("Authorization", "Bearer "+e.token(actor))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -2,83 +2,199 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"runtime/debug"
+	"strings"
+	"sync"
 	"time"
+	"unicode"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/powerreg/powerreg/server/auth"
+	"github.com/powerreg/powerreg/server/registry"
 )
 
-// ActorHeader names who performs a step until access control exists: gRPC
-// metadata `x-powerreg-actor`, HTTP header `X-Powerreg-Actor`. It is a
-// placeholder that the access-control interceptor will replace with the
-// authenticated principal.
-const ActorHeader = "x-powerreg-actor"
+// RequestIDHeader carries a request's id: the caller may send one (to make
+// its logs and ours meet); otherwise the server makes one. It is returned
+// in the response headers and recorded in the audit trail.
+const RequestIDHeader = "x-request-id"
 
-// anonymous is the actor of a call that names none.
-const anonymous = "anonymous"
+type callKey struct{}
 
-type actorKey struct{}
-
-// actor returns the actor of a call.
-func actor(ctx context.Context) string {
-	if a, ok := ctx.Value(actorKey{}).(string); ok {
-		return a
-	}
-	return anonymous
+// callInfo is what the interceptor learned about a call.
+type callInfo struct {
+	principal *auth.Principal
+	call      registry.Call
 }
 
-// around runs a call the same way for unary and streaming methods, over
-// gRPC and (through the gateway's loopback connection) REST alike: it sets
-// the actor, recovers panics, translates errors with toStatus and logs the
-// call.
-func around(ctx context.Context, method string, call func(ctx context.Context) error) (err error) {
-	start := time.Now()
-	who := anonymous
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(ActorHeader); len(v) > 0 && v[0] != "" {
-			who = v[0]
-		}
+func callInfoOf(ctx context.Context) *callInfo {
+	if c, ok := ctx.Value(callKey{}).(*callInfo); ok {
+		return c
 	}
-	ctx = context.WithValue(ctx, actorKey{}, who)
+	return &callInfo{principal: auth.Anonymous}
+}
+
+// actor is the principal making a call, recorded on every workflow step.
+func actor(ctx context.Context) string { return callInfoOf(ctx).principal.Name }
+
+// access is the interceptor chain's state: who is calling, and the trail.
+type access struct {
+	authn *auth.Authenticator
+	svc   *registry.Service
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func firstMD(md metadata.MD, key string) string {
+	if v := md.Get(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// around runs every call the same way, unary or streaming, over gRPC and
+// (through the gateway's loopback connection) REST alike: it gives the call
+// a request id, authenticates and authorizes the caller, recovers panics,
+// translates errors with toStatus, audits refusals and logs the call.
+// Streams are authorized on their first message (authorizeStream).
+func (a *access) around(ctx context.Context, method string, req proto.Message, call func(ctx context.Context) error) (err error) {
+	start := time.Now()
+	md, _ := metadata.FromIncomingContext(ctx)
+	id := firstMD(md, RequestIDHeader)
+	if id == "" || len(id) > 128 {
+		id = newRequestID()
+	}
+	grpc.SetHeader(ctx, metadata.Pairs(RequestIDHeader, id))
+	ci := &callInfo{principal: auth.Anonymous, call: registry.Call{Method: method, Resource: resourceOf(req), RequestID: id}}
+	ctx = context.WithValue(ctx, callKey{}, ci)
 	defer func() {
 		if p := recover(); p != nil {
 			slog.ErrorContext(ctx, "panic", "method", method, "panic", p, "stack", string(debug.Stack()))
 			err = withInfo(status.New(codes.Internal, "服务器内部错误 / internal error"), "INTERNAL")
 		}
+		a.audit(ctx, ci, err)
 		code := status.Code(err)
 		level := slog.LevelInfo
 		if code == codes.Internal || code == codes.Unknown {
 			level = slog.LevelError
 		}
-		slog.Log(ctx, level, "rpc", "method", method, "code", code.String(), "actor", who,
-			"duration", time.Since(start))
+		slog.Log(ctx, level, "rpc", "method", method, "code", code.String(), "principal", ci.principal.Name,
+			"request_id", id, "duration", time.Since(start))
 	}()
+	if isInfrastructure(method) {
+		return call(ctx)
+	}
+	p, err := a.authn.Authenticate(firstMD(md, "authorization"))
+	if err != nil {
+		return toStatus(ctx, err)
+	}
+	ci.principal = p
+	switch {
+	case req != nil:
+		err = authorize(p, method, req)
+	case p.Anonymous && !policy[method].public:
+		// A stream is authorized on its first message, but an anonymous
+		// caller is turned away at once.
+		err = authorize(p, method, nil)
+	}
+	if err != nil {
+		return toStatus(ctx, err)
+	}
 	return toStatus(ctx, call(ctx))
 }
 
-func unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+// audit records a refused attempt: every refused change, and every call
+// refused for its credentials. Changes that take effect are recorded by
+// the registry in their own transaction.
+func (a *access) audit(ctx context.Context, ci *callInfo, err error) {
+	if err == nil {
+		return
+	}
+	st := status.Convert(err)
+	r := policy[ci.call.Method]
+	if !r.mutates && st.Code() != codes.Unauthenticated && st.Code() != codes.PermissionDenied {
+		return
+	}
+	reason := ""
+	for _, d := range st.Details() {
+		if i, ok := d.(*errdetails.ErrorInfo); ok {
+			reason = i.GetReason()
+		}
+	}
+	outcome := codeName(st.Code())
+	if err := a.svc.RecordRefusal(ci.principal.Name, ci.call, outcome, reason); err != nil {
+		slog.ErrorContext(ctx, "audit a refusal", "err", err)
+	}
+}
+
+func (a *access) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	var resp any
-	err := around(ctx, info.FullMethod, func(ctx context.Context) (err error) {
+	msg, _ := req.(proto.Message)
+	err := a.around(ctx, info.FullMethod, msg, func(ctx context.Context) (err error) {
 		resp, err = handler(ctx, req)
 		return err
 	})
 	return resp, err
 }
 
-func streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-	return around(ss.Context(), info.FullMethod, func(ctx context.Context) error {
-		return handler(srv, &ctxStream{ServerStream: ss, ctx: ctx})
+func (a *access) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return a.around(ss.Context(), info.FullMethod, nil, func(ctx context.Context) error {
+		return handler(srv, &authorizeStream{ServerStream: ss, ctx: ctx, method: info.FullMethod})
 	})
 }
 
-// ctxStream is a server stream with the context around gave it.
-type ctxStream struct {
+// authorizeStream authorizes a client stream on its first message, which
+// carries what the request is about (an import's department).
+type authorizeStream struct {
 	grpc.ServerStream
-	ctx context.Context
+	ctx    context.Context
+	method string
+	once   sync.Once
+	err    error
 }
 
-func (s *ctxStream) Context() context.Context { return s.ctx }
+func (s *authorizeStream) Context() context.Context { return s.ctx }
+
+func (s *authorizeStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	s.once.Do(func() {
+		msg, _ := m.(proto.Message)
+		ci := callInfoOf(s.ctx)
+		ci.call.Resource = resourceOf(msg)
+		s.err = authorize(ci.principal, s.method, msg)
+	})
+	return s.err
+}
+
+// codeName spells a gRPC code as in the API's documentation and the audit
+// trail: PERMISSION_DENIED, not PermissionDenied.
+func codeName(c codes.Code) string {
+	if c == codes.OK {
+		return "OK"
+	}
+	var b strings.Builder
+	for i, r := range c.String() {
+		if unicode.IsUpper(r) && i > 0 {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}
+
+// callOf is the call a handler serves, for the registry's audit record.
+func callOf(ctx context.Context) registry.Call { return callInfoOf(ctx).call }

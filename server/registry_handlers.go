@@ -18,6 +18,10 @@ type registryServer struct {
 	svc *registry.Service
 }
 
+// reg is the registry serving one call: its changes' audit records name
+// the call.
+func (s *registryServer) reg(ctx context.Context) *registry.Service { return s.svc.For(callOf(ctx)) }
+
 func (s *registryServer) ListCategories(context.Context, *pb.ListCategoriesRequest) (*pb.ListCategoriesResponse, error) {
 	out := &pb.ListCategoriesResponse{}
 	for _, c := range registry.Categories {
@@ -28,7 +32,7 @@ func (s *registryServer) ListCategories(context.Context, *pb.ListCategoriesReque
 }
 
 func (s *registryServer) CreateDepartment(ctx context.Context, req *pb.CreateDepartmentRequest) (*pb.CreateDepartmentResponse, error) {
-	d, err := s.svc.CreateDepartment(actor(ctx), registry.Department{ID: req.GetDepartmentId(),
+	d, err := s.reg(ctx).CreateDepartment(actor(ctx), registry.Department{ID: req.GetDepartmentId(),
 		DisplayName: req.GetDepartment().GetDisplayName(), RegionCode: req.GetDepartment().GetRegionCode()}, req.GetRequestId())
 	if err != nil {
 		return nil, err
@@ -41,7 +45,7 @@ func (s *registryServer) GetDepartment(ctx context.Context, req *pb.GetDepartmen
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.svc.GetDepartment(id)
+	d, err := s.reg(ctx).GetDepartment(id)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +53,7 @@ func (s *registryServer) GetDepartment(ctx context.Context, req *pb.GetDepartmen
 }
 
 func (s *registryServer) ListDepartments(ctx context.Context, req *pb.ListDepartmentsRequest) (*pb.ListDepartmentsResponse, error) {
-	list, next, err := s.svc.ListDepartments(int(req.GetPageSize()), req.GetPageToken())
+	list, next, err := s.reg(ctx).ListDepartments(int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +69,7 @@ func (s *registryServer) UpdateDepartment(ctx context.Context, req *pb.UpdateDep
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.svc.UpdateDepartment(actor(ctx), registry.Department{ID: id,
+	d, err := s.reg(ctx).UpdateDepartment(actor(ctx), registry.Department{ID: id,
 		DisplayName: req.GetDepartment().GetDisplayName(), RegionCode: req.GetDepartment().GetRegionCode()},
 		req.GetUpdateMask().GetPaths(), req.GetDepartment().GetEtag())
 	if err != nil {
@@ -79,7 +83,7 @@ func (s *registryServer) CreateItem(ctx context.Context, req *pb.CreateItemReque
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.svc.CreateItem(actor(ctx), dept, itemInput(req.GetItem()), req.GetRequestId())
+	v, err := s.reg(ctx).CreateItem(actor(ctx), dept, itemInput(req.GetItem()), req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +116,7 @@ func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer
 				MainItem: r.GetMainItem(), Item: itemInput(r.GetItem())})
 		}
 	}
-	res, err := s.svc.ImportItems(actor(stream.Context()), in)
+	res, err := s.reg(stream.Context()).ImportItems(actor(stream.Context()), in)
 	if err != nil {
 		return err
 	}
@@ -128,7 +132,7 @@ func (s *registryServer) GetItem(ctx context.Context, req *pb.GetItemRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.svc.GetItem(dept, id)
+	v, err := s.reg(ctx).GetItem(dept, id)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +144,7 @@ func (s *registryServer) ListItems(ctx context.Context, req *pb.ListItemsRequest
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := s.svc.ListItems(dept, registry.ItemState(req.GetState()), int(req.GetPageSize()), req.GetPageToken())
+	list, next, err := s.reg(ctx).ListItems(dept, registry.ItemState(req.GetState()), int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +160,7 @@ func (s *registryServer) UpdateItem(ctx context.Context, req *pb.UpdateItemReque
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.svc.UpdateItem(actor(ctx), dept, id, itemInput(req.GetItem()), req.GetUpdateMask().GetPaths(), req.GetItem().GetEtag())
+	v, err := s.reg(ctx).UpdateItem(actor(ctx), dept, id, itemInput(req.GetItem()), req.GetUpdateMask().GetPaths(), req.GetItem().GetEtag())
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +172,7 @@ func (s *registryServer) DeleteItem(ctx context.Context, req *pb.DeleteItemReque
 	if err != nil {
 		return nil, err
 	}
-	if err := s.svc.DeleteItem(actor(ctx), dept, id, req.GetEtag()); err != nil {
+	if err := s.reg(ctx).DeleteItem(actor(ctx), dept, id, req.GetEtag()); err != nil {
 		return nil, err
 	}
 	return &pb.DeleteItemResponse{}, nil
@@ -179,7 +183,7 @@ func (s *registryServer) AbolishItem(ctx context.Context, req *pb.AbolishItemReq
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.svc.AbolishItem(actor(ctx), dept, id, req.GetComment(), req.GetEtag())
+	v, err := s.reg(ctx).AbolishItem(actor(ctx), dept, id, req.GetComment(), req.GetEtag())
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +195,7 @@ func (s *registryServer) ListRevisions(ctx context.Context, req *pb.ListRevision
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := s.svc.ListRevisions(dept, id, int(req.GetPageSize()), req.GetPageToken())
+	list, next, err := s.reg(ctx).ListRevisions(dept, id, int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +211,7 @@ func (s *registryServer) GetRevision(ctx context.Context, req *pb.GetRevisionReq
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.svc.GetRevision(dept, id, n)
+	v, err := s.reg(ctx).GetRevision(dept, id, n)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +223,7 @@ func (s *registryServer) CreateSubmission(ctx context.Context, req *pb.CreateSub
 	if err != nil {
 		return nil, err
 	}
-	sub, err := s.svc.CreateSubmission(actor(ctx), dept, req.GetSubmission().GetItems(),
+	sub, err := s.reg(ctx).CreateSubmission(actor(ctx), dept, req.GetSubmission().GetItems(),
 		req.GetSubmission().GetComment(), req.GetRequestId())
 	if err != nil {
 		return nil, err
@@ -232,7 +236,7 @@ func (s *registryServer) GetSubmission(ctx context.Context, req *pb.GetSubmissio
 	if err != nil {
 		return nil, err
 	}
-	sub, err := s.svc.GetSubmission(dept, id)
+	sub, err := s.reg(ctx).GetSubmission(dept, id)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +248,7 @@ func (s *registryServer) ListSubmissions(ctx context.Context, req *pb.ListSubmis
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := s.svc.ListSubmissions(dept, registry.SubmissionState(req.GetState()), int(req.GetPageSize()), req.GetPageToken())
+	list, next, err := s.reg(ctx).ListSubmissions(dept, registry.SubmissionState(req.GetState()), int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +264,7 @@ func (s *registryServer) DeleteSubmission(ctx context.Context, req *pb.DeleteSub
 	if err != nil {
 		return nil, err
 	}
-	if err := s.svc.DeleteSubmission(actor(ctx), dept, id, req.GetEtag()); err != nil {
+	if err := s.reg(ctx).DeleteSubmission(actor(ctx), dept, id, req.GetEtag()); err != nil {
 		return nil, err
 	}
 	return &pb.DeleteSubmissionResponse{}, nil
@@ -271,7 +275,7 @@ func (s *registryServer) SubmitSubmission(ctx context.Context, req *pb.SubmitSub
 	if err != nil {
 		return nil, err
 	}
-	sub, err := s.svc.SubmitSubmission(actor(ctx), dept, id, req.GetComment(), req.GetEtag())
+	sub, err := s.reg(ctx).SubmitSubmission(actor(ctx), dept, id, req.GetComment(), req.GetEtag())
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +309,7 @@ func (s *registryServer) ApproveSubmission(ctx context.Context, req *pb.ApproveS
 	if err != nil {
 		return nil, err
 	}
-	sub, err := s.svc.ApproveSubmission(actor(ctx), dept, id,
+	sub, err := s.reg(ctx).ApproveSubmission(actor(ctx), dept, id,
 		registry.ReviewInput{Comment: req.GetComment(), Returned: returned, ItemComments: comments}, req.GetEtag())
 	if err != nil {
 		return nil, err
@@ -322,7 +326,7 @@ func (s *registryServer) RejectSubmission(ctx context.Context, req *pb.RejectSub
 	if err != nil {
 		return nil, err
 	}
-	sub, err := s.svc.RejectSubmission(actor(ctx), dept, id,
+	sub, err := s.reg(ctx).RejectSubmission(actor(ctx), dept, id,
 		registry.ReviewInput{Comment: req.GetComment(), ItemComments: comments}, req.GetEtag())
 	if err != nil {
 		return nil, err
@@ -331,7 +335,7 @@ func (s *registryServer) RejectSubmission(ctx context.Context, req *pb.RejectSub
 }
 
 func (s *registryServer) CreatePublication(ctx context.Context, req *pb.CreatePublicationRequest) (*pb.CreatePublicationResponse, error) {
-	p, err := s.svc.CreatePublication(actor(ctx), req.GetPublication().GetSubmissions(),
+	p, err := s.reg(ctx).CreatePublication(actor(ctx), req.GetPublication().GetSubmissions(),
 		req.GetPublication().GetComment(), req.GetRequestId())
 	if err != nil {
 		return nil, err
@@ -344,7 +348,7 @@ func (s *registryServer) GetPublication(ctx context.Context, req *pb.GetPublicat
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.svc.GetPublication(id)
+	p, err := s.reg(ctx).GetPublication(id)
 	if err != nil {
 		return nil, err
 	}
@@ -352,7 +356,7 @@ func (s *registryServer) GetPublication(ctx context.Context, req *pb.GetPublicat
 }
 
 func (s *registryServer) ListPublications(ctx context.Context, req *pb.ListPublicationsRequest) (*pb.ListPublicationsResponse, error) {
-	list, next, err := s.svc.ListPublications(int(req.GetPageSize()), req.GetPageToken())
+	list, next, err := s.reg(ctx).ListPublications(int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -364,7 +368,7 @@ func (s *registryServer) ListPublications(ctx context.Context, req *pb.ListPubli
 }
 
 func (s *registryServer) ListEvents(ctx context.Context, req *pb.ListEventsRequest) (*pb.ListEventsResponse, error) {
-	list, next, err := s.svc.ListEvents(req.GetParent(), int(req.GetPageSize()), req.GetPageToken())
+	list, next, err := s.reg(ctx).ListEvents(req.GetParent(), int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

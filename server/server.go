@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,6 +27,7 @@ import (
 
 	"github.com/powerreg/powerreg/gen/openapiv2"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/auth"
 	"github.com/powerreg/powerreg/server/registry"
 	"github.com/powerreg/powerreg/server/store"
 )
@@ -35,7 +38,12 @@ type Config struct {
 	GRPCAddr string // e.g. 127.0.0.1:8443; port 0 picks a free one
 	HTTPAddr string // e.g. 127.0.0.1:8080
 	Region   string // default region code of assigned item codes
+	JWT      *auth.JWTVerifier // accepts SSO JWTs when set
 }
+
+// AdminTokenFile is where powerregd writes the first admin token of a new
+// data dir.
+const AdminTokenFile = "admin.token"
 
 // maxMessage bounds one request message; imports stream their rows in
 // chunks well under it.
@@ -61,6 +69,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{db: db, svc: registry.New(registry.Config{Store: db, DefaultRegion: cfg.Region})}
+	if err := s.bootstrap(cfg.DataDir); err != nil {
+		s.close()
+		return nil, err
+	}
 	if err := s.listen(cfg); err != nil {
 		s.close()
 		return nil, err
@@ -76,10 +88,12 @@ func (s *Server) listen(cfg Config) error {
 	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("HTTP address %s: %w", cfg.HTTPAddr, err)
 	}
-	s.grpc = grpc.NewServer(grpc.ChainUnaryInterceptor(unaryInterceptor), grpc.ChainStreamInterceptor(streamInterceptor),
+	a := &access{authn: &auth.Authenticator{Tokens: s.svc, JWT: cfg.JWT}, svc: s.svc}
+	s.grpc = grpc.NewServer(grpc.ChainUnaryInterceptor(a.unary), grpc.ChainStreamInterceptor(a.stream),
 		grpc.MaxRecvMsgSize(maxMessage))
 	pb.RegisterRegistryServiceServer(s.grpc, &registryServer{svc: s.svc})
 	pb.RegisterCatalogServiceServer(s.grpc, &catalogServer{svc: s.svc})
+	pb.RegisterAccessServiceServer(s.grpc, &accessServer{svc: s.svc})
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
@@ -92,6 +106,12 @@ func (s *Server) listen(cfg Config) error {
 	}
 	gw := runtime.NewServeMux(
 		runtime.WithIncomingHeaderMatcher(headerMatcher),
+		runtime.WithOutgoingHeaderMatcher(func(key string) (string, bool) {
+			if key == RequestIDHeader {
+				return "X-Request-Id", true
+			}
+			return runtime.DefaultHeaderMatcher(key)
+		}),
 		runtime.WithErrorHandler(gatewayError),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
 			// Canonical proto3 JSON: zero values and empty lists are
@@ -107,6 +127,9 @@ func (s *Server) listen(cfg Config) error {
 	if err := pb.RegisterCatalogServiceHandler(ctx, gw, s.loopback); err != nil {
 		return err
 	}
+	if err := pb.RegisterAccessServiceHandler(ctx, gw, s.loopback); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", gw)
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -120,11 +143,11 @@ func (s *Server) listen(cfg Config) error {
 	return nil
 }
 
-// headerMatcher forwards the actor header to gRPC metadata, besides the
-// gateway's defaults.
+// headerMatcher forwards the request id to gRPC metadata, besides the
+// gateway's defaults (which forward Authorization).
 func headerMatcher(key string) (string, bool) {
-	if http.CanonicalHeaderKey(key) == http.CanonicalHeaderKey(ActorHeader) {
-		return ActorHeader, true
+	if http.CanonicalHeaderKey(key) == "X-Request-Id" {
+		return RequestIDHeader, true
 	}
 	return runtime.DefaultHeaderMatcher(key)
 }
@@ -146,6 +169,23 @@ func gatewayError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 		err = withInfo(status.New(st.Code(), zh+" / "+st.Message()), reason)
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// bootstrap gives a registry without tokens its first admin token, in a
+// file only the server's user can read; the log names the file, never the
+// token.
+func (s *Server) bootstrap(dir string) error {
+	secret, err := s.svc.BootstrapToken()
+	if err != nil || secret == "" {
+		return err
+	}
+	path := filepath.Join(dir, AdminTokenFile)
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write the first admin token: %w", err)
+	}
+	slog.Info("created the first admin token; use it to create the others, then keep or delete the file",
+		"file", path)
+	return nil
 }
 
 // Registry returns the domain service, for loading demo data.

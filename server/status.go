@@ -24,6 +24,7 @@ var classCodes = map[registry.Class]codes.Code{
 	registry.ClassAborted:            codes.Aborted,
 	registry.ClassInvalidArgument:    codes.InvalidArgument,
 	registry.ClassPermissionDenied:   codes.PermissionDenied,
+	registry.ClassUnauthenticated:    codes.Unauthenticated,
 }
 
 // toStatus is the one place where errors become gRPC statuses. Domain errors

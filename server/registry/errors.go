@@ -19,6 +19,7 @@ const (
 	ClassAborted
 	ClassInvalidArgument
 	ClassPermissionDenied
+	ClassUnauthenticated
 )
 
 // Sentinels for errors.Is: errors.Is(err, ErrNotFound) holds for every error

@@ -57,7 +57,7 @@ func (s *Service) CreateToken(actor string, in TokenInput) (*Token, string, erro
 		v.add("ttl", "有效期不能为负", "the lifetime must not be negative")
 	}
 	for i, d := range in.Departments {
-		if !departmentIDPattern.MatchString(d) {
+		if d != AllDepartments && !departmentIDPattern.MatchString(d) {
 			v.add(fmt.Sprintf("token.departments[%d]", i), fmt.Sprintf("部门标识 %q 格式不对", d), fmt.Sprintf("malformed department id %q", d))
 		}
 	}
@@ -81,6 +81,9 @@ func (s *Service) CreateToken(actor string, in TokenInput) (*Token, string, erro
 				fmt.Sprintf("token %s already exists (revoked ones count too); choose another name", in.Name))
 		}
 		for _, d := range in.Departments {
+			if d == AllDepartments {
+				continue // an editor of every department, e.g. the office that loads a city's list
+			}
 			if _, err := loadDepartment(m, d); err != nil {
 				return err
 			}

@@ -1,0 +1,78 @@
+// Package auth says who a caller is: the principal behind a bearer token
+// (the registry's own tokens, or an SSO JWT when configured), or anonymous.
+// What a principal may do is decided by the server's policy table.
+package auth
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/powerreg/powerreg/server/registry"
+)
+
+// Principal is an authenticated caller.
+type Principal struct {
+	Name        string
+	Roles       []string
+	Departments []string // department ids an editor works for; "-" is every department
+	Anonymous   bool
+}
+
+// Anonymous is the principal of a call without credentials.
+var Anonymous = &Principal{Name: "anonymous", Anonymous: true}
+
+// Has reports whether p holds role.
+func (p *Principal) Has(role string) bool { return slices.Contains(p.Roles, role) }
+
+// EditorOf reports whether p edits department dept ("-": every department).
+func (p *Principal) EditorOf(dept string) bool {
+	return p.Has(registry.RoleEditor) && (slices.Contains(p.Departments, registry.AllDepartments) ||
+		dept != registry.AllDepartments && slices.Contains(p.Departments, dept))
+}
+
+// Tokens looks up the registry's tokens by secret.
+type Tokens interface {
+	Authenticate(secret string) (*registry.Token, error)
+}
+
+// Authenticator turns an Authorization header into a principal.
+type Authenticator struct {
+	Tokens Tokens
+	JWT    *JWTVerifier // nil: SSO tokens are not accepted
+}
+
+// unauthenticated is the error of bad credentials; it never says which
+// part was wrong beyond what helps an honest caller.
+func unauthenticated(zh, en string) error {
+	return &registry.Error{Class: registry.ClassUnauthenticated, Reason: "UNAUTHENTICATED", Message: zh + " / " + en}
+}
+
+// Authenticate returns the principal of an Authorization header value
+// ("" for none).
+func (a *Authenticator) Authenticate(header string) (*Principal, error) {
+	if header == "" {
+		return Anonymous, nil
+	}
+	scheme, secret, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
+		return nil, unauthenticated("凭据格式应为 Authorization: Bearer <令牌>", "credentials must be Authorization: Bearer <token>")
+	}
+	secret = strings.TrimSpace(secret)
+	if strings.Count(secret, ".") == 2 && a.JWT != nil {
+		p, err := a.JWT.Verify(secret)
+		if err != nil {
+			return nil, unauthenticated("单点登录令牌无效："+err.Error(), "invalid single sign-on token: "+err.Error())
+		}
+		return p, nil
+	}
+	t, err := a.Tokens.Authenticate(secret)
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if t == nil {
+		return nil, unauthenticated("令牌无效、已过期或已吊销，请向管理员申请新令牌",
+			"the token is invalid, expired or revoked; ask an administrator for a new one")
+	}
+	return &Principal{Name: t.Name, Roles: t.Roles, Departments: t.Departments}, nil
+}
