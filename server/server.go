@@ -34,10 +34,10 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	DataDir  string // holds the bbolt file
-	GRPCAddr string // e.g. 127.0.0.1:8443; port 0 picks a free one
-	HTTPAddr string // e.g. 127.0.0.1:8080
-	Region   string // default region code of assigned item codes
+	DataDir  string            // holds the bbolt file
+	GRPCAddr string            // e.g. 127.0.0.1:8443; port 0 picks a free one
+	HTTPAddr string            // e.g. 127.0.0.1:8080
+	Region   string            // default region code of assigned item codes
 	JWT      *auth.JWTVerifier // accepts SSO JWTs when set
 }
 
