@@ -104,6 +104,9 @@ func authorize(p *auth.Principal, method string, req proto.Message) error {
 		dept = departmentOf(method, req)
 	}
 	if r.editors && p.EditorOf(dept) {
+		if imp, ok := req.(*pb.ImportItemsRequest); ok && imp.GetCreateDepartments() && !p.Has(registry.RoleAdmin) {
+			return denied(p.Name+" 不能新建部门，需要 admin 角色", p.Name+" may not create departments; it needs the admin role")
+		}
 		return nil
 	}
 	var need []string
