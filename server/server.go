@@ -4,7 +4,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +20,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -39,6 +42,9 @@ type Config struct {
 	HTTPAddr string            // e.g. 127.0.0.1:8080
 	Region   string            // default region code of assigned item codes
 	JWT      *auth.JWTVerifier // accepts SSO JWTs when set
+	TLSCert  string            // PEM certificate (chain) file; with TLSKey, both ports serve TLS
+	TLSKey   string            // PEM private key file of TLSCert
+	Now      func() time.Time  // the clock; time.Now when nil (tests set it)
 }
 
 // AdminTokenFile is where powerregd writes the first admin token of a new
@@ -60,6 +66,7 @@ type Server struct {
 	grpcLis  net.Listener
 	httpLis  net.Listener
 	loopback *grpc.ClientConn
+	tls      bool
 }
 
 // New opens the store and binds both ports; Serve starts serving.
@@ -68,7 +75,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{db: db, svc: registry.New(registry.Config{Store: db, DefaultRegion: cfg.Region})}
+	s := &Server{db: db, svc: registry.New(registry.Config{Store: db, DefaultRegion: cfg.Region, Now: cfg.Now})}
 	if err := s.bootstrap(cfg.DataDir); err != nil {
 		s.close()
 		return nil, err
@@ -81,7 +88,16 @@ func New(cfg Config) (*Server, error) {
 }
 
 func (s *Server) listen(cfg Config) error {
-	var err error
+	serverTLS, loopbackCreds, err := loadTLS(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return err
+	}
+	s.tls = serverTLS != nil
+	if !s.tls && (!isLoopback(cfg.GRPCAddr) || !isLoopback(cfg.HTTPAddr)) {
+		slog.Warn("serving without TLS on a non-loopback address: bearer tokens travel in clear; use --tls-cert and --tls-key / "+
+			"未启用 TLS 且监听非本机地址，令牌将以明文传输，请使用 --tls-cert 和 --tls-key",
+			"grpc", cfg.GRPCAddr, "http", cfg.HTTPAddr)
+	}
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return fmt.Errorf("gRPC address %s: %w", cfg.GRPCAddr, err)
 	}
@@ -89,8 +105,12 @@ func (s *Server) listen(cfg Config) error {
 		return fmt.Errorf("HTTP address %s: %w", cfg.HTTPAddr, err)
 	}
 	a := &access{authn: &auth.Authenticator{Tokens: s.svc, JWT: cfg.JWT}, svc: s.svc}
-	s.grpc = grpc.NewServer(grpc.ChainUnaryInterceptor(a.unary), grpc.ChainStreamInterceptor(a.stream),
-		grpc.MaxRecvMsgSize(maxMessage))
+	opts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(a.unary), grpc.ChainStreamInterceptor(a.stream),
+		grpc.MaxRecvMsgSize(maxMessage)}
+	if s.tls {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(serverTLS)))
+	}
+	s.grpc = grpc.NewServer(opts...)
 	pb.RegisterRegistryServiceServer(s.grpc, &registryServer{svc: s.svc})
 	pb.RegisterCatalogServiceServer(s.grpc, &catalogServer{svc: s.svc})
 	pb.RegisterAccessServiceServer(s.grpc, &accessServer{svc: s.svc})
@@ -100,7 +120,7 @@ func (s *Server) listen(cfg Config) error {
 
 	// REST goes through a client connection to our own gRPC port, so that
 	// it runs through the same interceptors as gRPC.
-	s.loopback, err = grpc.NewClient(s.grpcLis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	s.loopback, err = grpc.NewClient(s.grpcLis.Addr().String(), grpc.WithTransportCredentials(loopbackCreds))
 	if err != nil {
 		return err
 	}
@@ -140,7 +160,58 @@ func (s *Server) listen(cfg Config) error {
 		w.Write([]byte("ok\n"))
 	})
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if s.tls {
+		s.http.TLSConfig = serverTLS.Clone()
+	}
 	return nil
+}
+
+// loadTLS loads the server's certificate: the TLS configuration of both
+// ports, and the credentials of the gateway's loopback connection, which
+// trusts exactly that certificate (whatever names it holds: a certificate
+// for the registry's public name has none for 127.0.0.1). Without a
+// certificate, it returns nil and plaintext credentials.
+func loadTLS(certFile, keyFile string) (*tls.Config, credentials.TransportCredentials, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, insecure.NewCredentials(), nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, nil, errors.New("TLS needs both a certificate and its key (--tls-cert and --tls-key) / " +
+			"TLS 须同时指定证书和私钥（--tls-cert 与 --tls-key）")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("TLS certificate %s and key %s: %w", certFile, keyFile, err)
+	}
+	own := cert.Certificate[0] // the leaf, DER
+	loopback := &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// The chain is not verified against a root: the peer must present
+		// our own certificate, byte for byte.
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || !bytes.Equal(cs.PeerCertificates[0].Raw, own) {
+				return errors.New("the loopback peer does not present the server's own certificate")
+			}
+			return nil
+		},
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		credentials.NewTLS(loopback), nil
+}
+
+// isLoopback reports whether a listen address only accepts connections
+// from this machine; "", 0.0.0.0 and :: listen on every interface.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // headerMatcher forwards the request id to gRPC metadata, besides the
@@ -203,12 +274,16 @@ func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 2)
 	go func() { errc <- s.grpc.Serve(s.grpcLis) }()
 	go func() {
-		if err := s.http.Serve(s.httpLis); !errors.Is(err, http.ErrServerClosed) {
+		serve := s.http.Serve
+		if s.tls {
+			serve = func(l net.Listener) error { return s.http.ServeTLS(l, "", "") }
+		}
+		if err := serve(s.httpLis); !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
 	}()
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	slog.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr())
+	slog.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr(), "tls", s.tls)
 	var err error
 	select {
 	case <-ctx.Done():
