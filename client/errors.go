@@ -65,8 +65,9 @@ func Describe(err error) string {
 		return err.Error()
 	}
 	if st.Code() == codes.Unavailable {
-		return "无法连接服务器，请检查 --server 或 POWERREG_SERVER，并确认 powerregd 正在运行 / " +
-			"cannot reach the server; check --server or POWERREG_SERVER and that powerregd is running (" + st.Message() + ")"
+		return "无法连接服务器，请检查 --server 或 POWERREG_SERVER，确认 powerregd 正在运行，服务器启用 TLS 时用 --ca-cert / " +
+			"cannot reach the server; check --server or POWERREG_SERVER, that powerregd is running, and --ca-cert when it serves TLS (" +
+			st.Message() + ")"
 	}
 	var b strings.Builder
 	b.WriteString(st.Message())

@@ -32,7 +32,7 @@ func TestDepartments(t *testing.T) {
 	e.fails(1, "admin", "departments", "create", "--id", "Bad_Id", "--name", "x")
 	e.fails(2, "admin", "departments", "create", "--name", "没有 id")
 
-	r = e.ok("anyone", "departments", "list")
+	r = e.ok("admin", "departments", "list")
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	want := []string{
 		"ID       编号 NUMBER  区划 REGION  名称 NAME",
@@ -44,7 +44,7 @@ func TestDepartments(t *testing.T) {
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("departments list:\n%s\nwant:\n%s", r.stdout, strings.Join(want, "\n"))
 	}
-	r = e.ok("anyone", "departments", "list", "-o", "json")
+	r = e.ok("admin", "departments", "list", "-o", "json")
 	var list []json.RawMessage
 	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) != 3 {
 		t.Fatalf("departments list -o json: %v\n%s", err, r.stdout)
@@ -196,8 +196,8 @@ func TestHelpHasExamples(t *testing.T) {
 		}
 	}
 	walk((&app{env: func(string) string { return "" }}).rootCmd())
-	if n != 18 {
-		t.Errorf("%d commands, want 18", n)
+	if n != 25 {
+		t.Errorf("%d commands, want 25", n)
 	}
 }
 
@@ -233,11 +233,17 @@ func TestExitCodes(t *testing.T) {
 		{1, []string{"import", "--create-departments", missing}, "missing.csv"},
 		{1, []string{"import", "--department", "nobody", guangan}, "departments/nobody"},
 		{1, []string{"--server", "127.0.0.1:1", "departments", "list"}, "--server"},
+		{1, []string{"--ca-cert", missing, "catalog", "stats"}, "missing.csv"},
+		{1, []string{"--tls", "catalog", "stats"}, "--ca-cert when it serves TLS"},
+		{1, []string{"--token", "prt_forged", "catalog", "stats"}, "the token is invalid, expired or revoked"},
 	} {
 		r := e.run("someone", tc.args...)
 		if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.says) {
 			t.Errorf("powerctl %s: want exit %d saying %q, got %s", strings.Join(tc.args, " "), tc.code, tc.says, r)
 		}
+	}
+	if r := e.runEnv(map[string]string{"POWERREG_CA_CERT": missing}, "catalog", "stats"); r.code != 1 || !strings.Contains(r.stderr, "missing.csv") {
+		t.Errorf("POWERREG_CA_CERT: %s", r)
 	}
 	e.ok("admin", "departments", "create", "--id", "empty", "--name", "空部门")
 	r := e.fails(1, "clerk", "submit", "--department", "empty")
@@ -246,12 +252,18 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// The actor comes from POWERREG_ACTOR and is recorded; the token is sent.
-func TestActorAndToken(t *testing.T) {
+// Who acts is the token's name: recorded as the submitter; --token wins
+// over POWERREG_TOKEN.
+func TestActorIsTheToken(t *testing.T) {
 	e := start(t)
 	e.importJSON("land-clerk", "--create-departments", writeRows(t, t.TempDir(), "list.csv", completeRows()))
-	sub := nameOf(t, e.ok("land-clerk", "submit", "--department", e.departmentID("市国土资源局"), "--token", "secret"))
-	r := e.ok("reform-office", "review", "list", "-o", "json")
+	r := e.runEnv(map[string]string{"POWERREG_TOKEN": "prt_not-a-token"},
+		"submit", "--department", e.departmentID("市国土资源局"), "--token", e.token("land-clerk"))
+	if r.code != 0 {
+		t.Fatalf("submit --token: %s", r)
+	}
+	sub := nameOf(t, r)
+	r = e.ok("reform-office", "review", "list", "-o", "json")
 	var list []json.RawMessage
 	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) != 1 {
 		t.Fatalf("review list -o json: %v\n%s", err, r.stdout)
@@ -259,5 +271,10 @@ func TestActorAndToken(t *testing.T) {
 	s := &pb.Submission{}
 	if err := protojson.Unmarshal(list[0], s); err != nil || s.GetName() != sub || s.GetSubmitter() != "land-clerk" {
 		t.Errorf("submission %v (%v): want %s submitted by land-clerk", s, err, sub)
+	}
+	e.ok("reform-office", "review", "approve", sub)
+	got, err := e.c.Registry.GetSubmission(t.Context(), &pb.GetSubmissionRequest{Name: sub})
+	if err != nil || got.GetSubmission().GetReviewer() != "reform-office" {
+		t.Errorf("reviewer of %s: %v %v", sub, got, err)
 	}
 }

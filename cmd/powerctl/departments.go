@@ -29,7 +29,8 @@ func (a *app) departmentsCreateCmd() *cobra.Command {
 		Long: `Creates a department. Its id is chosen by you (lower-case letters, digits
 and hyphens, starting with a letter); its name is the official display name,
 which imports match (实施主体 column). The region code (GB/T 2260) is used in
-the codes assigned to its items; empty means the server's default region.`,
+the codes assigned to its items; empty means the server's default region.
+It needs an admin's token.`,
 		Example: `  powerctl departments create --id gtzyj --name 市国土资源局
   powerctl departments create --id hyzfj --name 衡阳县住建局 --region 430421`,
 		Args: args(cobra.NoArgs),

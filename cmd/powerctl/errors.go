@@ -18,13 +18,25 @@ var nextStep = map[string]string{
 	"LEGAL_BASIS_MISSING":      "补充设定依据（导入表的“设定依据”列）后重新导入或编辑，再报送 / add the legal bases (column 设定依据) and import or edit again, then submit",
 	"ETAG_MISMATCH":            "已被他人修改，请重新执行 / changed meanwhile; run the command again",
 	"CODE_IN_USE":              "编码须唯一：用 powerctl catalog get CODE 查看占用者 / codes are unique: see the holder with powerctl catalog get CODE",
+	"TOKEN_NOT_FOUND":          "用 powerctl tokens list 查看令牌 / see the tokens with powerctl tokens list",
+	"TOKEN_EXISTS":             "令牌名不能重复（已吊销的也算），请换一个名字；powerctl tokens list 列出已有的 / token names are never reused, revoked ones included; choose another (see powerctl tokens list)",
+	"FOUR_EYES":                "四眼原则：请由未报送、未编辑该批次的另一人（用其令牌）执行 / four eyes: someone else, who neither submitted nor edited the batch, must do it with their own token",
+	"PERMISSION_DENIED":        "请向管理员申请具有所需角色（或部门）的令牌，用 --token 或 POWERREG_TOKEN 传入 / ask an administrator for a token with the needed role (or department) and pass it with --token or POWERREG_TOKEN",
 }
 
 // describe renders an error for a person: client.Describe, then what to do
 // next when the reason is known.
-func describe(err error) string {
+func (a *app) describe(err error) string {
 	s := client.Describe(err)
-	if hint, ok := nextStep[client.Reason(err)]; ok {
+	reason := client.Reason(err)
+	if reason == "UNAUTHENTICATED" {
+		if a.token == "" {
+			return s + "\n未提供令牌：请用 --token 或环境变量 POWERREG_TOKEN 提供令牌；令牌由管理员用 powerctl tokens create 创建 / " +
+				"no token given: use --token or POWERREG_TOKEN; an administrator creates tokens with powerctl tokens create"
+		}
+		return s + "\n请检查 --token 或 POWERREG_TOKEN 的令牌，或向管理员申请新令牌 / check the token of --token or POWERREG_TOKEN, or ask an administrator for a new one"
+	}
+	if hint, ok := nextStep[reason]; ok {
 		s += "\n" + hint
 	}
 	return s

@@ -31,34 +31,114 @@ func TestMain(m *testing.M) {
 const guangan = "../../../shared/data/guangan-511602/items.csv"
 
 // env is a real server on loopback ports, and powerctl run in-process
-// against it.
+// against it. Each actor of the tests is a token of that name, minted on
+// first use by the bootstrap admin token.
 type env struct {
-	t    *testing.T
-	addr string
-	c    *client.Client // for checks, as actor "checker"
+	t      *testing.T
+	dir    string // the data dir
+	addr   string
+	admin  string            // the bootstrap admin token, from <dir>/admin.token
+	tokens map[string]string // actor → token secret
+	c      *client.Client    // for checks, as "checker": every role, every department
+	stop   func()            // stops the server (Cleanup does it too)
 }
+
+// allRoles is what the tests' actors hold: every role, every department.
+var allRoles = &pb.Token{Roles: []string{"editor", "reviewer", "publisher", "admin"}, Departments: []string{"departments/-"}}
 
 func start(t *testing.T) *env {
 	t.Helper()
-	srv, err := server.New(server.Config{DataDir: t.TempDir(), GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Region: "430400"})
+	e := &env{t: t, dir: t.TempDir(), tokens: map[string]string{}}
+	e.serve()
+	secret, err := os.ReadFile(filepath.Join(e.dir, server.AdminTokenFile))
+	if err != nil {
+		t.Fatalf("the bootstrap admin token: %v", err)
+	}
+	e.admin = strings.TrimSpace(string(secret))
+	e.tokens["admin"] = e.admin
+	e.c = e.dial("checker")
+	return e
+}
+
+// serve starts the server on the data dir, on new ports, with e.c.
+func (e *env) serve() {
+	t := e.t
+	t.Helper()
+	srv, err := server.New(server.Config{DataDir: e.dir, GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Region: "430400"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
-	c, err := client.Dial(srv.GRPCAddr(), client.Options{Actor: "checker"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Close()
+	stopped := false
+	e.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		if e.c != nil {
+			e.c.Close()
+			e.c = nil
+		}
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
-	})
-	return &env{t: t, addr: srv.GRPCAddr(), c: c}
+	}
+	t.Cleanup(e.stop)
+	e.addr = srv.GRPCAddr()
+	if e.admin != "" {
+		e.c = e.dial("checker")
+	}
+}
+
+// restart stops the server and starts it again on the same data dir.
+func (e *env) restart() {
+	e.t.Helper()
+	e.stop()
+	e.serve()
+}
+
+// dial connects as actor.
+func (e *env) dial(actor string) *client.Client {
+	e.t.Helper()
+	c, err := client.Dial(e.addr, client.Options{Token: e.token(actor)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// token returns the token of actor, minted with every role and every
+// department on first use: "admin" is the bootstrap token, "anyone" has
+// none (anonymous).
+func (e *env) token(actor string) string {
+	e.t.Helper()
+	if actor == "anyone" {
+		return ""
+	}
+	if secret, ok := e.tokens[actor]; ok {
+		return secret
+	}
+	return e.mint(actor, allRoles)
+}
+
+// mint creates token actor with the roles and departments of tok, as the
+// bootstrap admin, and returns its secret.
+func (e *env) mint(actor string, tok *pb.Token) string {
+	e.t.Helper()
+	c, err := client.Dial(e.addr, client.Options{Token: e.admin})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer c.Close()
+	resp, err := c.Access.CreateToken(context.Background(), &pb.CreateTokenRequest{TokenId: actor, Token: tok})
+	if err != nil {
+		e.t.Fatalf("token %s: %v", actor, err)
+	}
+	e.tokens[actor] = resp.GetSecret()
+	return resp.GetSecret()
 }
 
 // result is one run of powerctl.
@@ -71,12 +151,23 @@ func (r result) String() string {
 	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
 }
 
-// run runs powerctl as actor against the server.
+// run runs powerctl as actor (with actor's token in POWERREG_TOKEN) against
+// the server.
 func (e *env) run(actor string, args ...string) result {
 	e.t.Helper()
-	vars := map[string]string{"POWERREG_SERVER": e.addr, "POWERREG_ACTOR": actor}
+	return e.runEnv(map[string]string{"POWERREG_TOKEN": e.token(actor)}, args...)
+}
+
+// runEnv runs powerctl with environment variables vars (and the server's
+// address) against the server.
+func (e *env) runEnv(vars map[string]string, args ...string) result {
+	e.t.Helper()
+	all := map[string]string{"POWERREG_SERVER": e.addr}
+	for k, v := range vars {
+		all[k] = v
+	}
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), args, &out, &errOut, func(k string) string { return vars[k] })
+	code := run(context.Background(), args, &out, &errOut, func(k string) string { return all[k] })
 	return result{code, out.String(), errOut.String()}
 }
 

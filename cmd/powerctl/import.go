@@ -53,7 +53,11 @@ imported and the bad ones are written, with their reasons, to
 FILE.rejected.csv (or --rejects), to be fixed and imported again.
 
 Each file is one import: all of its rows or none. --dry-run checks
-everything on the server and writes nothing.`,
+everything on the server and writes nothing.
+
+Importing needs an editor's token for the department (--department ID); rows
+that name their departments need an editor of every department (department
+"-"), and --create-departments needs the admin role as well.`,
 		Example: `  powerctl import --create-departments items.csv
   powerctl import --department gtzyj --sheet 行政处罚 gtzyj.xlsx
   powerctl import --create-departments --dry-run a.csv b.xlsx
@@ -170,7 +174,7 @@ func (a *app) importFile(ctx context.Context, c *client.Client, f *inputFile, o 
 		located, other := rowProblems(err, good)
 		if len(located) == 0 || len(other) > 0 || !o.skipInvalid || attempt == 2 {
 			if len(located) == 0 && len(other) == 0 {
-				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, describe(err))
+				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, a.describe(err))
 			} else {
 				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, firstLine(client.Describe(err)))
 				for _, p := range located {

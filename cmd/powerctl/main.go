@@ -10,8 +10,10 @@
 //	powerctl catalog stats
 //
 // The server is --server (env POWERREG_SERVER, default 127.0.0.1:9090); the
-// bearer token is --token (env POWERREG_TOKEN); until access control exists,
-// POWERREG_ACTOR names who performs the steps.
+// bearer token is --token (env POWERREG_TOKEN): its name is who acts, its
+// roles what it may do. --ca-cert FILE (env POWERREG_CA_CERT) turns on TLS.
+// Admins manage tokens (powerctl tokens) and read the audit trail
+// (powerctl audit list, powerctl audit verify).
 package main
 
 import (

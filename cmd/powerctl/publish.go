@@ -17,9 +17,10 @@ func (a *app) publishCmd() *cobra.Command {
 		Long: `Publishes approved submissions in one publication (集中发布): everything in
 it takes effect together, and items without a code get one. Name the
 submissions, or publish every approved one with --all-approved. Prints the
-publication's name and how many items it published.`,
-		Example: `  POWERREG_ACTOR=publisher powerctl publish departments/gtzyj/submissions/1 departments/hbj/submissions/3
-  POWERREG_ACTOR=publisher powerctl publish --all-approved --comment 2014年第一批`,
+publication's name and how many items it published. It needs a publisher's
+token; nobody publishes a batch they submitted (four eyes).`,
+		Example: `  POWERREG_TOKEN=$(cat publisher.token) powerctl publish departments/gtzyj/submissions/1 departments/hbj/submissions/3
+  POWERREG_TOKEN=$(cat publisher.token) powerctl publish --all-approved --comment 2014年第一批`,
 		Args: args(func(cmd *cobra.Command, list []string) error {
 			if all == (len(list) > 0) {
 				return fmt.Errorf("请列出批次名称或使用 --all-approved（二者选一） / name the submissions or use --all-approved (one of the two)")

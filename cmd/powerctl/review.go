@@ -20,8 +20,8 @@ func (a *app) reviewCmd() *cobra.Command {
 		Short: "审核：查看、通过或退回报送批次 / review submitted batches: list, show, approve, reject",
 		Example: `  powerctl review list
   powerctl review show departments/gtzyj/submissions/1
-  POWERREG_ACTOR=reform-office powerctl review approve departments/gtzyj/submissions/1 --comment 同意
-  POWERREG_ACTOR=reform-office powerctl review reject departments/gtzyj/submissions/1 --comment 请补充依据 --item 2=依据不全`,
+  POWERREG_TOKEN=$(cat reviewer.token) powerctl review approve departments/gtzyj/submissions/1 --comment 同意
+  POWERREG_TOKEN=$(cat reviewer.token) powerctl review reject departments/gtzyj/submissions/1 --comment 请补充依据 --item 2=依据不全`,
 		Args: args(cobra.NoArgs),
 	}
 	cmd.AddCommand(a.reviewListCmd(), a.reviewShowCmd(), a.reviewApproveCmd(), a.reviewRejectCmd())
@@ -128,9 +128,11 @@ the department (退回修改) while approving the rest; --item ITEM=COMMENT leav
 comment on an approved item. ITEM is an item name (departments/d/items/5),
 its number (5), its code or its display name.
 
-Set POWERREG_ACTOR to the reviewer: it is recorded as who approved.`,
-		Example: `  POWERREG_ACTOR=reform-office powerctl review approve departments/gtzyj/submissions/1 --comment 同意
-  POWERREG_ACTOR=reform-office powerctl review approve departments/gtzyj/submissions/1 --return 7=依据已废止`,
+It needs a reviewer's token (--token or POWERREG_TOKEN); the token's name is
+recorded as who approved. Four eyes (四眼原则): whoever submitted the batch or
+edited one of its items cannot review it.`,
+		Example: `  POWERREG_TOKEN=$(cat reviewer.token) powerctl review approve departments/gtzyj/submissions/1 --comment 同意
+  powerctl --token "$(cat reviewer.token)" review approve departments/gtzyj/submissions/1 --return 7=依据已废止`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, list []string) error {
 			c, err := a.client()
@@ -176,8 +178,9 @@ func (a *app) reviewRejectCmd() *cobra.Command {
 optional comments on single items (--item ITEM=COMMENT, repeatable). ITEM is
 an item name (departments/d/items/5), its number (5), its code or its display
 name. The items become editable again; the department fixes them and submits
-again.`,
-		Example: `  POWERREG_ACTOR=reform-office powerctl review reject departments/gtzyj/submissions/1 \
+again. It needs a reviewer's token, of someone who neither submitted the batch
+nor edited its items.`,
+		Example: `  POWERREG_TOKEN=$(cat reviewer.token) powerctl review reject departments/gtzyj/submissions/1 \
       --comment 请补充设定依据 --item 2=缺少条款 --item 对非法占用土地的处罚=依据已修订`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, list []string) error {

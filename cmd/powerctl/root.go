@@ -28,7 +28,8 @@ type app struct {
 	stdout, stderr io.Writer
 	env            func(string) string
 
-	server, token, output string
+	server, token, output, caCert string
+	tls                           bool
 
 	conn *client.Client
 }
@@ -62,7 +63,7 @@ func (a *app) report(err error) int {
 		fmt.Fprintf(a.stderr, "powerctl: %v\n用法见 --help / see --help for usage\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(a.stderr, "powerctl: %s\n", describe(err))
+	fmt.Fprintf(a.stderr, "powerctl: %s\n", a.describe(err))
 	return exitFailure
 }
 
@@ -95,14 +96,22 @@ Departments (部门) import their lists and submit them (报送); reviewers (审
 approve or return the batches; publishers (发布) publish approved batches; the
 published catalogue can be listed, counted and exported.
 
-The server is --server (env POWERREG_SERVER); the bearer token is --token
-(env POWERREG_TOKEN). Until access control exists, the environment variable
-POWERREG_ACTOR names who performs each step; it is recorded on every step.`,
+The server is --server (env POWERREG_SERVER). Who acts is decided by the
+bearer token, --token (env POWERREG_TOKEN): its name is recorded on every step
+and in the audit trail, and its roles say what it may do (editor of some
+departments, reviewer, publisher, admin). Without a token powerctl reads the
+public catalogue only. An admin creates tokens with powerctl tokens create;
+the first admin token is the file admin.token that powerregd writes into a
+new data directory.
+
+--ca-cert FILE (env POWERREG_CA_CERT) turns on TLS, trusting the CA
+certificates in FILE; --tls turns it on trusting the system's CAs.`,
 		Example: `  export POWERREG_SERVER=127.0.0.1:9090
-  POWERREG_ACTOR=gtj-clerk powerctl import --create-departments items.csv
-  POWERREG_ACTOR=gtj-clerk powerctl submit --department d001 --comment 第一批
-  POWERREG_ACTOR=reform-office powerctl review approve departments/d001/submissions/1
-  POWERREG_ACTOR=publisher powerctl publish --all-approved
+  POWERREG_TOKEN=$(cat data/admin.token) powerctl tokens create --name gtj-clerk --role editor --department gtzyj | tail -1 > clerk.token
+  POWERREG_TOKEN=$(cat clerk.token) powerctl import --department gtzyj items.csv
+  POWERREG_TOKEN=$(cat clerk.token) powerctl submit --department gtzyj --comment 第一批
+  POWERREG_TOKEN=$(cat reviewer.token) powerctl review approve departments/gtzyj/submissions/1
+  powerctl --token "$(cat publisher.token)" publish --all-approved
   powerctl catalog stats`,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
@@ -114,7 +123,9 @@ POWERREG_ACTOR names who performs each step; it is recorded on every step.`,
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.server, "server", server, "gRPC address of powerregd (env POWERREG_SERVER)")
-	pf.StringVar(&a.token, "token", a.env("POWERREG_TOKEN"), "bearer token sent with every call (env POWERREG_TOKEN)")
+	pf.StringVar(&a.token, "token", a.env("POWERREG_TOKEN"), "bearer token: who acts, with its roles (env POWERREG_TOKEN)")
+	pf.StringVar(&a.caCert, "ca-cert", a.env("POWERREG_CA_CERT"), "PEM file of the CA to trust; turns on TLS (env POWERREG_CA_CERT)")
+	pf.BoolVar(&a.tls, "tls", false, "use TLS trusting the system's CAs (implied by --ca-cert)")
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json (export and template: the output file)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
@@ -126,7 +137,7 @@ POWERREG_ACTOR names who performs each step; it is recorded on every step.`,
 		return nil
 	}
 	root.AddCommand(a.departmentsCmd(), a.importCmd(), a.submitCmd(), a.reviewCmd(), a.publishCmd(),
-		a.catalogCmd(), a.exportCmd(), a.templateCmd())
+		a.catalogCmd(), a.exportCmd(), a.templateCmd(), a.tokensCmd(), a.auditCmd())
 	return root
 }
 
@@ -135,7 +146,7 @@ func (a *app) client() (*client.Client, error) {
 	if a.conn != nil {
 		return a.conn, nil
 	}
-	c, err := client.Dial(a.server, client.Options{Token: a.token, Actor: a.env("POWERREG_ACTOR")})
+	c, err := client.Dial(a.server, client.Options{Token: strings.TrimSpace(a.token), CACert: a.caCert, TLS: a.tls})
 	if err != nil {
 		return nil, err
 	}

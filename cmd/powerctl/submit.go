@@ -18,8 +18,9 @@ items, abolitions, and items returned by a reviewer) into one submission
 (报送批次) and submits it for review. Prints the submission's name.
 
 Submitting is refused, naming the items, when any item lacks a legal basis
-(职权法定); nothing is submitted then.`,
-		Example: `  POWERREG_ACTOR=gtj-clerk powerctl submit --department gtzyj --comment 第一批`,
+(职权法定); nothing is submitted then. It needs an editor's token for the
+department; the token's name is recorded as the submitter.`,
+		Example: `  POWERREG_TOKEN=$(cat clerk.token) powerctl submit --department gtzyj --comment 第一批`,
 		Args:    args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.client()
