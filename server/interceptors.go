@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"io"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -151,7 +153,11 @@ func (a *access) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo,
 
 func (a *access) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	return a.around(ss.Context(), info.FullMethod, nil, func(ctx context.Context) error {
-		return handler(srv, &authorizeStream{ServerStream: ss, ctx: ctx, method: info.FullMethod})
+		s := &authorizeStream{ServerStream: ss, ctx: ctx, method: info.FullMethod}
+		if isInfrastructure(info.FullMethod) {
+			s.once.Do(func() {}) // health checks and reflection are open to anyone
+		}
+		return handler(srv, s)
 	})
 }
 
@@ -168,16 +174,22 @@ type authorizeStream struct {
 func (s *authorizeStream) Context() context.Context { return s.ctx }
 
 func (s *authorizeStream) RecvMsg(m any) error {
-	if err := s.ServerStream.RecvMsg(m); err != nil {
+	err := s.ServerStream.RecvMsg(m)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
+	// A stream that ends without a message is authorized too, on the
+	// empty message m (which names no department).
 	s.once.Do(func() {
 		msg, _ := m.(proto.Message)
 		ci := callInfoOf(s.ctx)
 		ci.call.Resource = resourceOf(msg)
 		s.err = authorize(ci.principal, s.method, msg)
 	})
-	return s.err
+	if s.err != nil {
+		return s.err
+	}
+	return err
 }
 
 // codeName spells a gRPC code as in the API's documentation and the audit

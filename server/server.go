@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -251,7 +252,19 @@ func (s *Server) bootstrap(dir string) error {
 		return err
 	}
 	path := filepath.Join(dir, AdminTokenFile)
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+	// A file left there (with its mode, or a symlink) is replaced, never
+	// written through: the new file is created readable by us only.
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		_, err = f.WriteString(secret + "\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("write the first admin token: %w", err)
 	}
 	slog.Info("created the first admin token; use it to create the others, then keep or delete the file",
