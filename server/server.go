@@ -247,28 +247,33 @@ func gatewayError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 // file only the server's user can read; the log names the file, never the
 // token.
 func (s *Server) bootstrap(dir string) error {
-	secret, err := s.svc.BootstrapToken()
-	if err != nil || secret == "" {
-		return err
-	}
 	path := filepath.Join(dir, AdminTokenFile)
-	// A file left there (with its mode, or a symlink) is replaced, never
-	// written through: the new file is created readable by us only.
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("replace %s: %w", path, err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err == nil {
+	created, err := s.svc.BootstrapToken(func(secret string) error {
+		// A file left there (with its mode, or a symlink) is replaced, never
+		// written through: the new file is created readable by us only.
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
 		_, err = f.WriteString(secret + "\n")
+		if err == nil {
+			err = f.Sync()
+		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
-	}
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("write the first admin token: %w", err)
+		return fmt.Errorf("write the first admin token to %s: %w", path, err)
 	}
-	slog.Info("created the first admin token; use it to create the others, then keep or delete the file",
-		"file", path)
+	if created {
+		slog.Info("created the first admin token; use it to create the others, then keep or delete the file",
+			"file", path)
+	}
 	return nil
 }
 

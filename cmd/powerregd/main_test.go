@@ -380,7 +380,7 @@ func TestSingleSignOn(t *testing.T) {
 		t.Fatalf("SSO token for another audience: %d %s", code, body)
 	}
 	d.stop(t)
-	if !strings.Contains(d.stderr.String(), "principal=zhang.san") {
+	if !strings.Contains(d.stderr.String(), "principal=sso:zhang.san") {
 		t.Fatalf("the SSO user is not logged:\n%s", d.stderr)
 	}
 }

@@ -179,6 +179,9 @@ func (v *JWTVerifier) Verify(token string) (*Principal, error) {
 	return v.principal(all)
 }
 
+// SSOPrefix starts the name of every principal from single sign-on.
+const SSOPrefix = "sso:"
+
 // principal maps verified claims to a principal, keeping only the roles
 // the registry knows and well-formed department ids.
 func (v *JWTVerifier) principal(claims map[string]any) (*Principal, error) {
@@ -187,7 +190,9 @@ func (v *JWTVerifier) principal(claims map[string]any) (*Principal, error) {
 	if name == "" || len(name) > 256 || strings.ContainsFunc(name, unicode.IsControl) {
 		return nil, fmt.Errorf("no usable name in claim %q", v.cfg.NameClaim)
 	}
-	p := &Principal{Name: name}
+	// SSO subjects are prefixed, so that they never pass for a registry
+	// token of the same name (in the audit trail and for four eyes).
+	p := &Principal{Name: SSOPrefix + name}
 	for _, r := range stringList(claims[v.cfg.RolesClaim]) {
 		if slices.Contains(registry.Roles, r) && !slices.Contains(p.Roles, r) {
 			p.Roles = append(p.Roles, r)

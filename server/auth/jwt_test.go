@@ -120,7 +120,7 @@ func TestJWTValid(t *testing.T) {
 		if err != nil {
 			t.Fatalf("valid token refused: %v", err)
 		}
-		if p.Name != "zhang.san" || !slices.Equal(p.Roles, []string{"editor"}) || !slices.Equal(p.Departments, []string{"city-a"}) ||
+		if p.Name != "sso:zhang.san" || !slices.Equal(p.Roles, []string{"editor"}) || !slices.Equal(p.Departments, []string{"city-a"}) ||
 			p.Anonymous || !p.EditorOf("city-a") || p.EditorOf("city-b") {
 			t.Fatalf("principal %+v", p)
 		}
@@ -208,7 +208,7 @@ func TestJWTClaimsMapping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "li.si" || !slices.Equal(p.Roles, []string{"editor", "reviewer"}) ||
+	if p.Name != "sso:li.si" || !slices.Equal(p.Roles, []string{"editor", "reviewer"}) ||
 		!slices.Equal(p.Departments, []string{"city-a", "city-b", "-"}) {
 		t.Fatalf("principal %+v", p)
 	}
@@ -269,7 +269,7 @@ func TestAuthenticatorJWT(t *testing.T) {
 	s := newSSO(t)
 	a := &auth.Authenticator{JWT: verifier(t, s, strict)}
 	p, err := a.Authenticate("Bearer " + sign(t, jose.RS256, s.rsa, "r1", claims()))
-	if err != nil || p.Name != "zhang.san" {
+	if err != nil || p.Name != "sso:zhang.san" {
 		t.Fatalf("%+v %v", p, err)
 	}
 	_, err = a.Authenticate("Bearer " + sign(t, jose.RS256, s.rsa, "r1", claims("exp", time.Now().Add(-time.Hour).Unix())))

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -64,36 +65,14 @@ func (s *Service) CreateToken(actor string, in TokenInput) (*Token, string, erro
 	if err := v.err(); err != nil {
 		return nil, "", err
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
+	secret, err := newSecret()
+	if err != nil {
 		return nil, "", err
 	}
-	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	var out *Token
-	err := s.mutate(actor, func(m *mut) error {
-		old, err := m.GetToken(in.Name)
-		if err != nil {
-			return err
-		}
-		if old != nil {
-			return newErr(ClassAlreadyExists, ReasonTokenExists,
-				fmt.Sprintf("令牌 %s 已存在（含已吊销的），请换一个名字", in.Name),
-				fmt.Sprintf("token %s already exists (revoked ones count too); choose another name", in.Name))
-		}
-		for _, d := range in.Departments {
-			if d == AllDepartments {
-				continue // an editor of every department, e.g. the office that loads a city's list
-			}
-			if _, err := loadDepartment(m, d); err != nil {
-				return err
-			}
-		}
-		out = &Token{Name: in.Name, Hash: HashSecret(secret), Roles: in.Roles, Departments: in.Departments,
-			Creator: actor, CreateTime: m.now}
-		if in.TTL > 0 {
-			out.ExpireTime = m.now.Add(in.TTL)
-		}
-		return m.PutToken(out)
+	err = s.mutate(actor, func(m *mut) (err error) {
+		out, err = createToken(m, in, secret)
+		return err
 	})
 	if err != nil {
 		return nil, "", err
@@ -101,20 +80,70 @@ func (s *Service) CreateToken(actor string, in TokenInput) (*Token, string, erro
 	return out, secret, nil
 }
 
-// BootstrapToken creates the first admin token when the registry has no
-// token at all, and returns its secret; "" when tokens exist.
-func (s *Service) BootstrapToken() (string, error) {
-	empty := true
-	err := s.store.View(func(tx Tx) error {
-		return tx.ScanTokens(func(*Token) (bool, error) { empty = false; return false, nil })
-	})
-	if err != nil || !empty {
+func newSecret() (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
 		return "", err
 	}
-	_, secret, err := s.For(Call{Method: "bootstrap", Resource: "tokens/admin"}).
-		CreateToken("powerregd", TokenInput{Name: "admin", Roles: []string{RoleAdmin}})
-	return secret, err
+	return tokenPrefix + base64.RawURLEncoding.EncodeToString(raw), nil
 }
+
+// createToken stores a new token with the hash of secret.
+func createToken(m *mut, in TokenInput, secret string) (*Token, error) {
+	old, err := m.GetToken(in.Name)
+	if err != nil {
+		return nil, err
+	}
+	if old != nil {
+		return nil, newErr(ClassAlreadyExists, ReasonTokenExists,
+			fmt.Sprintf("令牌 %s 已存在（含已吊销的），请换一个名字", in.Name),
+			fmt.Sprintf("token %s already exists (revoked ones count too); choose another name", in.Name))
+	}
+	for _, d := range in.Departments {
+		if d == AllDepartments {
+			continue // an editor of every department, e.g. the office that loads a city's list
+		}
+		if _, err := loadDepartment(m, d); err != nil {
+			return nil, err
+		}
+	}
+	t := &Token{Name: in.Name, Hash: HashSecret(secret), Roles: in.Roles, Departments: in.Departments,
+		Creator: m.actor, CreateTime: m.now}
+	if in.TTL > 0 {
+		t.ExpireTime = m.now.Add(in.TTL)
+	}
+	return t, m.PutToken(t)
+}
+
+// BootstrapToken creates the first admin token when the registry has no
+// token at all, and hands its secret to save before the token is committed:
+// if save fails, no token exists and the next start tries again. It reports
+// whether it created one.
+func (s *Service) BootstrapToken(save func(secret string) error) (bool, error) {
+	secret, err := newSecret()
+	if err != nil {
+		return false, err
+	}
+	err = s.For(Call{Method: "bootstrap", Resource: "tokens/admin"}).mutate("powerregd", func(m *mut) error {
+		empty := true
+		if err := m.ScanTokens(func(*Token) (bool, error) { empty = false; return false, nil }); err != nil {
+			return err
+		}
+		if !empty {
+			return errTokensExist // roll back: nothing to record
+		}
+		if _, err := createToken(m, TokenInput{Name: "admin", Roles: []string{RoleAdmin}}, secret); err != nil {
+			return err
+		}
+		return save(secret)
+	})
+	if errors.Is(err, errTokensExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+var errTokensExist = errors.New("tokens exist")
 
 // Authenticate returns the valid token with a secret, or nil.
 func (s *Service) Authenticate(secret string) (*Token, error) {

@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -15,14 +16,23 @@ func TestTokens(t *testing.T) {
 	e := newEnv(t)
 	e.dept("gtzyj", "市国土资源局")
 
-	boot, err := e.svc.BootstrapToken()
+	// A failed save leaves no token: the next start tries again.
+	_, err := e.svc.BootstrapToken(func(string) error { return errors.New("disk full") })
+	if err == nil {
+		t.Fatal("a bootstrap whose save failed succeeded")
+	}
+	if list, _ := e.svc.ListTokens(); len(list) != 0 {
+		t.Fatalf("a failed bootstrap left tokens: %v", list)
+	}
+	var boot string
+	created, err := e.svc.BootstrapToken(func(s string) error { boot = s; return nil })
 	e.must(err, "BootstrapToken")
-	if !strings.HasPrefix(boot, "prt_") {
+	if !created || !strings.HasPrefix(boot, "prt_") {
 		t.Fatalf("bootstrap secret %q", boot)
 	}
-	again, err := e.svc.BootstrapToken()
-	if err != nil || again != "" {
-		t.Fatalf("a second bootstrap: %q %v", again, err)
+	created, err = e.svc.BootstrapToken(func(string) error { t.Fatal("saved twice"); return nil })
+	if err != nil || created {
+		t.Fatalf("a second bootstrap: %v %v", created, err)
 	}
 	if tok, err := e.svc.Authenticate(boot); err != nil || tok == nil || tok.Name != "admin" || tok.Roles[0] != registry.RoleAdmin {
 		t.Fatalf("bootstrap token: %+v %v", tok, err)
