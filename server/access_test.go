@@ -1093,3 +1093,19 @@ func TestBootstrapTokenFileReplaced(t *testing.T) {
 	}
 	must(e.access().ListTokens(bearer(e.adminSecret()), &pb.ListTokensRequest{}))
 }
+
+// TestUnauthorizedChallenge: a REST 401 carries a standard ASCII
+// WWW-Authenticate header; the bilingual message is in the body.
+func TestUnauthorizedChallenge(t *testing.T) {
+	e := start(t, "")
+	resp, err := http.Get(e.base + "/v1/departments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != `Bearer realm="powerreg"` ||
+		!strings.Contains(string(body), "Authorization: Bearer") {
+		t.Fatalf("401: %d %q %s", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
+	}
+}

@@ -240,7 +240,19 @@ func gatewayError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 		}
 		err = withInfo(status.New(st.Code(), zh+" / "+st.Message()), reason)
 	}
-	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+	runtime.DefaultHTTPErrorHandler(ctx, mux, m, &challenge{ResponseWriter: w}, r, err)
+}
+
+// challenge sets a standard WWW-Authenticate on 401 answers: the gateway's
+// default puts the (Chinese) error message there, and header values must be
+// ASCII. The message stays in the body.
+type challenge struct{ http.ResponseWriter }
+
+func (c *challenge) WriteHeader(code int) {
+	if code == http.StatusUnauthorized {
+		c.Header().Set("WWW-Authenticate", `Bearer realm="powerreg"`)
+	}
+	c.ResponseWriter.WriteHeader(code)
 }
 
 // bootstrap gives a registry without tokens its first admin token, in a

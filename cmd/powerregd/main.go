@@ -15,6 +15,7 @@ import (
 	"github.com/powerreg/powerreg/server"
 	"github.com/powerreg/powerreg/server/auth"
 	"github.com/powerreg/powerreg/server/demo"
+	"github.com/powerreg/powerreg/server/registry"
 	"github.com/powerreg/powerreg/server/store"
 )
 
@@ -56,7 +57,7 @@ func run(ctx context.Context, opts *options) error {
 		return err
 	}
 	if opts.demo {
-		if err := demo.Load(srv.Registry()); err != nil {
+		if err := demo.Load(srv.Registry().For(registry.Call{Method: "powerregd --demo", Resource: "demo"})); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
 		slog.Info("demo catalogue loaded (skipped if the store already had departments)")
