@@ -170,9 +170,9 @@ func digit(r rune) int {
 	return -1
 }
 
-// formatTimeLimit writes a time limit the way parseTimeLimit reads it. A
+// FormatTimeLimit writes a time limit as the template does (and Read reads it). A
 // limit without a unit is written in days.
-func formatTimeLimit(tl *pb.TimeLimit) string {
+func FormatTimeLimit(tl *pb.TimeLimit) string {
 	if tl == nil || (tl.GetValue() == 0 && tl.GetUnit() == pb.TimeLimit_UNIT_UNSPECIFIED) {
 		return ""
 	}

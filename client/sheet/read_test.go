@@ -309,8 +309,8 @@ func TestParseValues(t *testing.T) {
 		if !ok || !proto.Equal(got, want) {
 			t.Errorf("parseTimeLimit(%q) = %v, %v; want %v", s, got, ok, want)
 		}
-		if want != nil && formatTimeLimit(want) != strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(s, " ", "个"), "天", "日"), "3月", "3个月") {
-			t.Errorf("formatTimeLimit(%v) = %q", want, formatTimeLimit(want))
+		if want != nil && FormatTimeLimit(want) != strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(s, " ", "个"), "天", "日"), "3月", "3个月") {
+			t.Errorf("FormatTimeLimit(%v) = %q", want, FormatTimeLimit(want))
 		}
 	}
 	for _, s := range []string{"两周", "20", "工作日", "-1日", "20个工作日内", "99999999999日", "1.5个月", "20日20日"} {

@@ -1,9 +1,9 @@
 package main
 
 import (
-	"strconv"
 	"strings"
 
+	"github.com/powerreg/powerreg/client/sheet"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
 
@@ -30,8 +30,8 @@ var itemFields = []field{
 	{"行使层级", "levels", "levels", func(it *pb.Item) string { return strings.Join(it.GetLevels(), "、") }},
 	{"责任事项", "responsibilities", "responsibilities", func(it *pb.Item) string { return strings.Join(it.GetResponsibilities(), "；") }},
 	{"追责情形", "accountability", "accountability", func(it *pb.Item) string { return strings.Join(it.GetAccountability(), "；") }},
-	{"法定期限", "legal time limit", "legal_time_limit", func(it *pb.Item) string { return timeLimitText(it.GetLegalTimeLimit()) }},
-	{"承诺期限", "promised time limit", "promised_time_limit", func(it *pb.Item) string { return timeLimitText(it.GetPromisedTimeLimit()) }},
+	{"法定期限", "legal time limit", "legal_time_limit", func(it *pb.Item) string { return sheet.FormatTimeLimit(it.GetLegalTimeLimit()) }},
+	{"承诺期限", "promised time limit", "promised_time_limit", func(it *pb.Item) string { return sheet.FormatTimeLimit(it.GetPromisedTimeLimit()) }},
 	{"收费", "fee", "fee", func(it *pb.Item) string { return feeText(it.GetFee()) }},
 	{"审核转报", "review and forward", "review_and_forward", func(it *pb.Item) string { return yesNo(it.GetReviewAndForward()) }},
 	{"备注", "remark", "remark", func(it *pb.Item) string { return it.GetRemark() }},
@@ -96,22 +96,6 @@ func sourceText(it *pb.Item) string {
 		return "受委托"
 	}
 	return ""
-}
-
-func timeLimitText(t *pb.TimeLimit) string {
-	if t.GetValue() == 0 {
-		return ""
-	}
-	v := strconv.Itoa(int(t.GetValue()))
-	switch t.GetUnit() {
-	case pb.TimeLimit_UNIT_WORKING_DAY:
-		return v + "个工作日"
-	case pb.TimeLimit_UNIT_MONTH:
-		return v + "个月"
-	case pb.TimeLimit_UNIT_DAY:
-		return v + "天"
-	}
-	return v
 }
 
 func feeText(f *pb.Fee) string {
