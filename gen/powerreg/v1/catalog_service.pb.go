@@ -10,6 +10,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -22,6 +23,63 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// What happened to the item.
+type CatalogChange_Kind int32
+
+const (
+	// Not used.
+	CatalogChange_KIND_UNSPECIFIED CatalogChange_Kind = 0
+	// A new item entered the catalogue.
+	CatalogChange_KIND_PUBLISHED CatalogChange_Kind = 1
+	// An item in force was replaced by a new revision.
+	CatalogChange_KIND_CHANGED CatalogChange_Kind = 2
+	// An item was abolished and left the catalogue.
+	CatalogChange_KIND_ABOLISHED CatalogChange_Kind = 3
+)
+
+// Enum value maps for CatalogChange_Kind.
+var (
+	CatalogChange_Kind_name = map[int32]string{
+		0: "KIND_UNSPECIFIED",
+		1: "KIND_PUBLISHED",
+		2: "KIND_CHANGED",
+		3: "KIND_ABOLISHED",
+	}
+	CatalogChange_Kind_value = map[string]int32{
+		"KIND_UNSPECIFIED": 0,
+		"KIND_PUBLISHED":   1,
+		"KIND_CHANGED":     2,
+		"KIND_ABOLISHED":   3,
+	}
+)
+
+func (x CatalogChange_Kind) Enum() *CatalogChange_Kind {
+	p := new(CatalogChange_Kind)
+	*p = x
+	return p
+}
+
+func (x CatalogChange_Kind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CatalogChange_Kind) Descriptor() protoreflect.EnumDescriptor {
+	return file_powerreg_v1_catalog_service_proto_enumTypes[0].Descriptor()
+}
+
+func (CatalogChange_Kind) Type() protoreflect.EnumType {
+	return &file_powerreg_v1_catalog_service_proto_enumTypes[0]
+}
+
+func (x CatalogChange_Kind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CatalogChange_Kind.Descriptor instead.
+func (CatalogChange_Kind) EnumDescriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{9, 0}
+}
+
 // Request of ListCatalogItems.
 type ListCatalogItemsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -33,7 +91,13 @@ type ListCatalogItemsRequest struct {
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token, used with the same
 	// filters.
-	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// AIP-160 filter, combined with category and department, e.g.
+	// `code: "430400-CF*" AND publish_time > "2014-11-01T00:00:00Z"`. Fields:
+	// category, department, code, publish_time.
+	Filter string `protobuf:"bytes,5,opt,name=filter,proto3" json:"filter,omitempty"`
+	// AIP-132 order; fields: code, publish_time, display_name. Default: code.
+	OrderBy       string `protobuf:"bytes,6,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -92,6 +156,20 @@ func (x *ListCatalogItemsRequest) GetPageSize() int32 {
 func (x *ListCatalogItemsRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListCatalogItemsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListCatalogItemsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
 	}
 	return ""
 }
@@ -536,11 +614,315 @@ func (x *GetCatalogStatsResponse) GetTotal() *CatalogCount {
 	return nil
 }
 
+// One effect of a publication on the catalogue.
+type CatalogChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The registry revision of the publication: increasing across the whole
+	// feed; several changes of one publication share it.
+	Revision int64 `protobuf:"varint,1,opt,name=revision,proto3" json:"revision,omitempty"`
+	// What happened.
+	Kind CatalogChange_Kind `protobuf:"varint,2,opt,name=kind,proto3,enum=powerreg.v1.CatalogChange_Kind" json:"kind,omitempty"`
+	// The item as published (for KIND_ABOLISHED: its last revision in force).
+	Item *Item `protobuf:"bytes,3,opt,name=item,proto3" json:"item,omitempty"`
+	// The publication, `publications/{publication}`.
+	Publication string `protobuf:"bytes,4,opt,name=publication,proto3" json:"publication,omitempty"`
+	// When the publication took effect.
+	PublishTime   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CatalogChange) Reset() {
+	*x = CatalogChange{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CatalogChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CatalogChange) ProtoMessage() {}
+
+func (x *CatalogChange) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CatalogChange.ProtoReflect.Descriptor instead.
+func (*CatalogChange) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CatalogChange) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *CatalogChange) GetKind() CatalogChange_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return CatalogChange_KIND_UNSPECIFIED
+}
+
+func (x *CatalogChange) GetItem() *Item {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+func (x *CatalogChange) GetPublication() string {
+	if x != nil {
+		return x.Publication
+	}
+	return ""
+}
+
+func (x *CatalogChange) GetPublishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishTime
+	}
+	return nil
+}
+
+// Request of ListCatalogChanges.
+type ListCatalogChangesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Start after this revision; 0 for the beginning.
+	StartRevision int64 `protobuf:"varint,1,opt,name=start_revision,json=startRevision,proto3" json:"start_revision,omitempty"`
+	// Maximum number of changes to return: default 100, maximum 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response's next_page_token.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCatalogChangesRequest) Reset() {
+	*x = ListCatalogChangesRequest{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCatalogChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCatalogChangesRequest) ProtoMessage() {}
+
+func (x *ListCatalogChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCatalogChangesRequest.ProtoReflect.Descriptor instead.
+func (*ListCatalogChangesRequest) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListCatalogChangesRequest) GetStartRevision() int64 {
+	if x != nil {
+		return x.StartRevision
+	}
+	return 0
+}
+
+func (x *ListCatalogChangesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCatalogChangesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListCatalogChanges.
+type ListCatalogChangesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The changes, oldest first.
+	Changes []*CatalogChange `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	// Token for the next page; empty when the feed is read to its end (new
+	// changes then continue after current_revision).
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The registry revision the catalogue stands at.
+	CurrentRevision int64 `protobuf:"varint,3,opt,name=current_revision,json=currentRevision,proto3" json:"current_revision,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ListCatalogChangesResponse) Reset() {
+	*x = ListCatalogChangesResponse{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCatalogChangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCatalogChangesResponse) ProtoMessage() {}
+
+func (x *ListCatalogChangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCatalogChangesResponse.ProtoReflect.Descriptor instead.
+func (*ListCatalogChangesResponse) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListCatalogChangesResponse) GetChanges() []*CatalogChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *ListCatalogChangesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListCatalogChangesResponse) GetCurrentRevision() int64 {
+	if x != nil {
+		return x.CurrentRevision
+	}
+	return 0
+}
+
+// Request of WatchCatalogChanges.
+type WatchCatalogChangesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Start after this revision; 0 for the beginning.
+	StartRevision int64 `protobuf:"varint,1,opt,name=start_revision,json=startRevision,proto3" json:"start_revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchCatalogChangesRequest) Reset() {
+	*x = WatchCatalogChangesRequest{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchCatalogChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchCatalogChangesRequest) ProtoMessage() {}
+
+func (x *WatchCatalogChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchCatalogChangesRequest.ProtoReflect.Descriptor instead.
+func (*WatchCatalogChangesRequest) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *WatchCatalogChangesRequest) GetStartRevision() int64 {
+	if x != nil {
+		return x.StartRevision
+	}
+	return 0
+}
+
+// One message of WatchCatalogChanges.
+type WatchCatalogChangesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The next change.
+	Change        *CatalogChange `protobuf:"bytes,1,opt,name=change,proto3" json:"change,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchCatalogChangesResponse) Reset() {
+	*x = WatchCatalogChangesResponse{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchCatalogChangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchCatalogChangesResponse) ProtoMessage() {}
+
+func (x *WatchCatalogChangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchCatalogChangesResponse.ProtoReflect.Descriptor instead.
+func (*WatchCatalogChangesResponse) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *WatchCatalogChangesResponse) GetChange() *CatalogChange {
+	if x != nil {
+		return x.Change
+	}
+	return nil
+}
+
 var File_powerreg_v1_catalog_service_proto protoreflect.FileDescriptor
 
 const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"\n" +
-	"!powerreg/v1/catalog_service.proto\x12\vpowerreg.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bpowerreg/v1/resources.proto\"\xa8\x01\n" +
+	"!powerreg/v1/catalog_service.proto\x12\vpowerreg.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpowerreg/v1/resources.proto\"\xdb\x01\n" +
 	"\x17ListCatalogItemsRequest\x121\n" +
 	"\bcategory\x18\x01 \x01(\x0e2\x15.powerreg.v1.CategoryR\bcategory\x12\x1e\n" +
 	"\n" +
@@ -548,7 +930,9 @@ const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"department\x12\x1b\n" +
 	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tR\tpageToken\"k\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x05 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x06 \x01(\tR\aorderBy\"k\n" +
 	"\x18ListCatalogItemsResponse\x12'\n" +
 	"\x05items\x18\x01 \x03(\v2\x11.powerreg.v1.ItemR\x05items\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"0\n" +
@@ -576,10 +960,36 @@ const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"categories\x18\x01 \x03(\v2\x1a.powerreg.v1.CategoryStatsR\n" +
 	"categories\x12>\n" +
 	"\vdepartments\x18\x02 \x03(\v2\x1c.powerreg.v1.DepartmentStatsR\vdepartments\x12/\n" +
-	"\x05total\x18\x03 \x01(\v2\x19.powerreg.v1.CatalogCountR\x05total2\x90\x03\n" +
+	"\x05total\x18\x03 \x01(\v2\x19.powerreg.v1.CatalogCountR\x05total\"\xc0\x02\n" +
+	"\rCatalogChange\x12\x1a\n" +
+	"\brevision\x18\x01 \x01(\x03R\brevision\x123\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x1f.powerreg.v1.CatalogChange.KindR\x04kind\x12%\n" +
+	"\x04item\x18\x03 \x01(\v2\x11.powerreg.v1.ItemR\x04item\x12 \n" +
+	"\vpublication\x18\x04 \x01(\tR\vpublication\x12=\n" +
+	"\fpublish_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\"V\n" +
+	"\x04Kind\x12\x14\n" +
+	"\x10KIND_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0eKIND_PUBLISHED\x10\x01\x12\x10\n" +
+	"\fKIND_CHANGED\x10\x02\x12\x12\n" +
+	"\x0eKIND_ABOLISHED\x10\x03\"~\n" +
+	"\x19ListCatalogChangesRequest\x12%\n" +
+	"\x0estart_revision\x18\x01 \x01(\x03R\rstartRevision\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xa5\x01\n" +
+	"\x1aListCatalogChangesResponse\x124\n" +
+	"\achanges\x18\x01 \x03(\v2\x1a.powerreg.v1.CatalogChangeR\achanges\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12)\n" +
+	"\x10current_revision\x18\x03 \x01(\x03R\x0fcurrentRevision\"C\n" +
+	"\x1aWatchCatalogChangesRequest\x12%\n" +
+	"\x0estart_revision\x18\x01 \x01(\x03R\rstartRevision\"Q\n" +
+	"\x1bWatchCatalogChangesResponse\x122\n" +
+	"\x06change\x18\x01 \x01(\v2\x1a.powerreg.v1.CatalogChangeR\x06change2\xa5\x05\n" +
 	"\x0eCatalogService\x12z\n" +
 	"\x10ListCatalogItems\x12$.powerreg.v1.ListCatalogItemsRequest\x1a%.powerreg.v1.ListCatalogItemsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/catalog/items\x12\x88\x01\n" +
-	"\x0eGetCatalogItem\x12\".powerreg.v1.GetCatalogItemRequest\x1a#.powerreg.v1.GetCatalogItemResponse\"-\xdaA\x04code\x82\xd3\xe4\x93\x02 b\x04item\x12\x18/v1/catalog/items/{code}\x12w\n" +
+	"\x0eGetCatalogItem\x12\".powerreg.v1.GetCatalogItemRequest\x1a#.powerreg.v1.GetCatalogItemResponse\"-\xdaA\x04code\x82\xd3\xe4\x93\x02 b\x04item\x12\x18/v1/catalog/items/{code}\x12\x82\x01\n" +
+	"\x12ListCatalogChanges\x12&.powerreg.v1.ListCatalogChangesRequest\x1a'.powerreg.v1.ListCatalogChangesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/catalog/changes\x12\x8d\x01\n" +
+	"\x13WatchCatalogChanges\x12'.powerreg.v1.WatchCatalogChangesRequest\x1a(.powerreg.v1.WatchCatalogChangesResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/catalog/changes:watch0\x01\x12w\n" +
 	"\x0fGetCatalogStats\x12#.powerreg.v1.GetCatalogStatsRequest\x1a$.powerreg.v1.GetCatalogStatsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/catalog/statsB9Z7github.com/powerreg/powerreg/gen/powerreg/v1;powerregv1b\x06proto3"
 
 var (
@@ -594,41 +1004,58 @@ func file_powerreg_v1_catalog_service_proto_rawDescGZIP() []byte {
 	return file_powerreg_v1_catalog_service_proto_rawDescData
 }
 
-var file_powerreg_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_powerreg_v1_catalog_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_powerreg_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_powerreg_v1_catalog_service_proto_goTypes = []any{
-	(*ListCatalogItemsRequest)(nil),  // 0: powerreg.v1.ListCatalogItemsRequest
-	(*ListCatalogItemsResponse)(nil), // 1: powerreg.v1.ListCatalogItemsResponse
-	(*GetCatalogItemRequest)(nil),    // 2: powerreg.v1.GetCatalogItemRequest
-	(*GetCatalogItemResponse)(nil),   // 3: powerreg.v1.GetCatalogItemResponse
-	(*GetCatalogStatsRequest)(nil),   // 4: powerreg.v1.GetCatalogStatsRequest
-	(*CatalogCount)(nil),             // 5: powerreg.v1.CatalogCount
-	(*CategoryStats)(nil),            // 6: powerreg.v1.CategoryStats
-	(*DepartmentStats)(nil),          // 7: powerreg.v1.DepartmentStats
-	(*GetCatalogStatsResponse)(nil),  // 8: powerreg.v1.GetCatalogStatsResponse
-	(Category)(0),                    // 9: powerreg.v1.Category
-	(*Item)(nil),                     // 10: powerreg.v1.Item
+	(CatalogChange_Kind)(0),             // 0: powerreg.v1.CatalogChange.Kind
+	(*ListCatalogItemsRequest)(nil),     // 1: powerreg.v1.ListCatalogItemsRequest
+	(*ListCatalogItemsResponse)(nil),    // 2: powerreg.v1.ListCatalogItemsResponse
+	(*GetCatalogItemRequest)(nil),       // 3: powerreg.v1.GetCatalogItemRequest
+	(*GetCatalogItemResponse)(nil),      // 4: powerreg.v1.GetCatalogItemResponse
+	(*GetCatalogStatsRequest)(nil),      // 5: powerreg.v1.GetCatalogStatsRequest
+	(*CatalogCount)(nil),                // 6: powerreg.v1.CatalogCount
+	(*CategoryStats)(nil),               // 7: powerreg.v1.CategoryStats
+	(*DepartmentStats)(nil),             // 8: powerreg.v1.DepartmentStats
+	(*GetCatalogStatsResponse)(nil),     // 9: powerreg.v1.GetCatalogStatsResponse
+	(*CatalogChange)(nil),               // 10: powerreg.v1.CatalogChange
+	(*ListCatalogChangesRequest)(nil),   // 11: powerreg.v1.ListCatalogChangesRequest
+	(*ListCatalogChangesResponse)(nil),  // 12: powerreg.v1.ListCatalogChangesResponse
+	(*WatchCatalogChangesRequest)(nil),  // 13: powerreg.v1.WatchCatalogChangesRequest
+	(*WatchCatalogChangesResponse)(nil), // 14: powerreg.v1.WatchCatalogChangesResponse
+	(Category)(0),                       // 15: powerreg.v1.Category
+	(*Item)(nil),                        // 16: powerreg.v1.Item
+	(*timestamppb.Timestamp)(nil),       // 17: google.protobuf.Timestamp
 }
 var file_powerreg_v1_catalog_service_proto_depIdxs = []int32{
-	9,  // 0: powerreg.v1.ListCatalogItemsRequest.category:type_name -> powerreg.v1.Category
-	10, // 1: powerreg.v1.ListCatalogItemsResponse.items:type_name -> powerreg.v1.Item
-	10, // 2: powerreg.v1.GetCatalogItemResponse.item:type_name -> powerreg.v1.Item
-	9,  // 3: powerreg.v1.CategoryStats.category:type_name -> powerreg.v1.Category
-	5,  // 4: powerreg.v1.CategoryStats.count:type_name -> powerreg.v1.CatalogCount
-	5,  // 5: powerreg.v1.DepartmentStats.count:type_name -> powerreg.v1.CatalogCount
-	6,  // 6: powerreg.v1.GetCatalogStatsResponse.categories:type_name -> powerreg.v1.CategoryStats
-	7,  // 7: powerreg.v1.GetCatalogStatsResponse.departments:type_name -> powerreg.v1.DepartmentStats
-	5,  // 8: powerreg.v1.GetCatalogStatsResponse.total:type_name -> powerreg.v1.CatalogCount
-	0,  // 9: powerreg.v1.CatalogService.ListCatalogItems:input_type -> powerreg.v1.ListCatalogItemsRequest
-	2,  // 10: powerreg.v1.CatalogService.GetCatalogItem:input_type -> powerreg.v1.GetCatalogItemRequest
-	4,  // 11: powerreg.v1.CatalogService.GetCatalogStats:input_type -> powerreg.v1.GetCatalogStatsRequest
-	1,  // 12: powerreg.v1.CatalogService.ListCatalogItems:output_type -> powerreg.v1.ListCatalogItemsResponse
-	3,  // 13: powerreg.v1.CatalogService.GetCatalogItem:output_type -> powerreg.v1.GetCatalogItemResponse
-	8,  // 14: powerreg.v1.CatalogService.GetCatalogStats:output_type -> powerreg.v1.GetCatalogStatsResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	15, // 0: powerreg.v1.ListCatalogItemsRequest.category:type_name -> powerreg.v1.Category
+	16, // 1: powerreg.v1.ListCatalogItemsResponse.items:type_name -> powerreg.v1.Item
+	16, // 2: powerreg.v1.GetCatalogItemResponse.item:type_name -> powerreg.v1.Item
+	15, // 3: powerreg.v1.CategoryStats.category:type_name -> powerreg.v1.Category
+	6,  // 4: powerreg.v1.CategoryStats.count:type_name -> powerreg.v1.CatalogCount
+	6,  // 5: powerreg.v1.DepartmentStats.count:type_name -> powerreg.v1.CatalogCount
+	7,  // 6: powerreg.v1.GetCatalogStatsResponse.categories:type_name -> powerreg.v1.CategoryStats
+	8,  // 7: powerreg.v1.GetCatalogStatsResponse.departments:type_name -> powerreg.v1.DepartmentStats
+	6,  // 8: powerreg.v1.GetCatalogStatsResponse.total:type_name -> powerreg.v1.CatalogCount
+	0,  // 9: powerreg.v1.CatalogChange.kind:type_name -> powerreg.v1.CatalogChange.Kind
+	16, // 10: powerreg.v1.CatalogChange.item:type_name -> powerreg.v1.Item
+	17, // 11: powerreg.v1.CatalogChange.publish_time:type_name -> google.protobuf.Timestamp
+	10, // 12: powerreg.v1.ListCatalogChangesResponse.changes:type_name -> powerreg.v1.CatalogChange
+	10, // 13: powerreg.v1.WatchCatalogChangesResponse.change:type_name -> powerreg.v1.CatalogChange
+	1,  // 14: powerreg.v1.CatalogService.ListCatalogItems:input_type -> powerreg.v1.ListCatalogItemsRequest
+	3,  // 15: powerreg.v1.CatalogService.GetCatalogItem:input_type -> powerreg.v1.GetCatalogItemRequest
+	11, // 16: powerreg.v1.CatalogService.ListCatalogChanges:input_type -> powerreg.v1.ListCatalogChangesRequest
+	13, // 17: powerreg.v1.CatalogService.WatchCatalogChanges:input_type -> powerreg.v1.WatchCatalogChangesRequest
+	5,  // 18: powerreg.v1.CatalogService.GetCatalogStats:input_type -> powerreg.v1.GetCatalogStatsRequest
+	2,  // 19: powerreg.v1.CatalogService.ListCatalogItems:output_type -> powerreg.v1.ListCatalogItemsResponse
+	4,  // 20: powerreg.v1.CatalogService.GetCatalogItem:output_type -> powerreg.v1.GetCatalogItemResponse
+	12, // 21: powerreg.v1.CatalogService.ListCatalogChanges:output_type -> powerreg.v1.ListCatalogChangesResponse
+	14, // 22: powerreg.v1.CatalogService.WatchCatalogChanges:output_type -> powerreg.v1.WatchCatalogChangesResponse
+	9,  // 23: powerreg.v1.CatalogService.GetCatalogStats:output_type -> powerreg.v1.GetCatalogStatsResponse
+	19, // [19:24] is the sub-list for method output_type
+	14, // [14:19] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_powerreg_v1_catalog_service_proto_init() }
@@ -642,13 +1069,14 @@ func file_powerreg_v1_catalog_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_powerreg_v1_catalog_service_proto_rawDesc), len(file_powerreg_v1_catalog_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   9,
+			NumEnums:      1,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_powerreg_v1_catalog_service_proto_goTypes,
 		DependencyIndexes: file_powerreg_v1_catalog_service_proto_depIdxs,
+		EnumInfos:         file_powerreg_v1_catalog_service_proto_enumTypes,
 		MessageInfos:      file_powerreg_v1_catalog_service_proto_msgTypes,
 	}.Build()
 	File_powerreg_v1_catalog_service_proto = out.File

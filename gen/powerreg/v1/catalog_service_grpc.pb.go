@@ -19,9 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	CatalogService_ListCatalogItems_FullMethodName = "/powerreg.v1.CatalogService/ListCatalogItems"
-	CatalogService_GetCatalogItem_FullMethodName   = "/powerreg.v1.CatalogService/GetCatalogItem"
-	CatalogService_GetCatalogStats_FullMethodName  = "/powerreg.v1.CatalogService/GetCatalogStats"
+	CatalogService_ListCatalogItems_FullMethodName    = "/powerreg.v1.CatalogService/ListCatalogItems"
+	CatalogService_GetCatalogItem_FullMethodName      = "/powerreg.v1.CatalogService/GetCatalogItem"
+	CatalogService_ListCatalogChanges_FullMethodName  = "/powerreg.v1.CatalogService/ListCatalogChanges"
+	CatalogService_WatchCatalogChanges_FullMethodName = "/powerreg.v1.CatalogService/WatchCatalogChanges"
+	CatalogService_GetCatalogStats_FullMethodName     = "/powerreg.v1.CatalogService/GetCatalogStats"
 )
 
 // CatalogServiceClient is the client API for CatalogService service.
@@ -35,6 +37,14 @@ type CatalogServiceClient interface {
 	ListCatalogItems(ctx context.Context, in *ListCatalogItemsRequest, opts ...grpc.CallOption) (*ListCatalogItemsResponse, error)
 	// Gets the item in force with a code.
 	GetCatalogItem(ctx context.Context, in *GetCatalogItemRequest, opts ...grpc.CallOption) (*GetCatalogItemResponse, error)
+	// Pages through the catalogue's changes (an item published, changed or
+	// abolished) in revision order, from the beginning or after a revision.
+	// Replaying them gives exactly the catalogue. Asking for history that was
+	// compacted away is OUT_OF_RANGE, naming the oldest revision kept.
+	ListCatalogChanges(ctx context.Context, in *ListCatalogChangesRequest, opts ...grpc.CallOption) (*ListCatalogChangesResponse, error)
+	// Streams the catalogue's changes after a revision: first those already
+	// made, then new ones as they are published, until the caller hangs up.
+	WatchCatalogChanges(ctx context.Context, in *WatchCatalogChangesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchCatalogChangesResponse], error)
 	// Counts the items in force per category and per department, items and
 	// sub-items apart.
 	GetCatalogStats(ctx context.Context, in *GetCatalogStatsRequest, opts ...grpc.CallOption) (*GetCatalogStatsResponse, error)
@@ -68,6 +78,35 @@ func (c *catalogServiceClient) GetCatalogItem(ctx context.Context, in *GetCatalo
 	return out, nil
 }
 
+func (c *catalogServiceClient) ListCatalogChanges(ctx context.Context, in *ListCatalogChangesRequest, opts ...grpc.CallOption) (*ListCatalogChangesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCatalogChangesResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListCatalogChanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) WatchCatalogChanges(ctx context.Context, in *WatchCatalogChangesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchCatalogChangesResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &CatalogService_ServiceDesc.Streams[0], CatalogService_WatchCatalogChanges_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchCatalogChangesRequest, WatchCatalogChangesResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CatalogService_WatchCatalogChangesClient = grpc.ServerStreamingClient[WatchCatalogChangesResponse]
+
 func (c *catalogServiceClient) GetCatalogStats(ctx context.Context, in *GetCatalogStatsRequest, opts ...grpc.CallOption) (*GetCatalogStatsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetCatalogStatsResponse)
@@ -89,6 +128,14 @@ type CatalogServiceServer interface {
 	ListCatalogItems(context.Context, *ListCatalogItemsRequest) (*ListCatalogItemsResponse, error)
 	// Gets the item in force with a code.
 	GetCatalogItem(context.Context, *GetCatalogItemRequest) (*GetCatalogItemResponse, error)
+	// Pages through the catalogue's changes (an item published, changed or
+	// abolished) in revision order, from the beginning or after a revision.
+	// Replaying them gives exactly the catalogue. Asking for history that was
+	// compacted away is OUT_OF_RANGE, naming the oldest revision kept.
+	ListCatalogChanges(context.Context, *ListCatalogChangesRequest) (*ListCatalogChangesResponse, error)
+	// Streams the catalogue's changes after a revision: first those already
+	// made, then new ones as they are published, until the caller hangs up.
+	WatchCatalogChanges(*WatchCatalogChangesRequest, grpc.ServerStreamingServer[WatchCatalogChangesResponse]) error
 	// Counts the items in force per category and per department, items and
 	// sub-items apart.
 	GetCatalogStats(context.Context, *GetCatalogStatsRequest) (*GetCatalogStatsResponse, error)
@@ -107,6 +154,12 @@ func (UnimplementedCatalogServiceServer) ListCatalogItems(context.Context, *List
 }
 func (UnimplementedCatalogServiceServer) GetCatalogItem(context.Context, *GetCatalogItemRequest) (*GetCatalogItemResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCatalogItem not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListCatalogChanges(context.Context, *ListCatalogChangesRequest) (*ListCatalogChangesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCatalogChanges not implemented")
+}
+func (UnimplementedCatalogServiceServer) WatchCatalogChanges(*WatchCatalogChangesRequest, grpc.ServerStreamingServer[WatchCatalogChangesResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchCatalogChanges not implemented")
 }
 func (UnimplementedCatalogServiceServer) GetCatalogStats(context.Context, *GetCatalogStatsRequest) (*GetCatalogStatsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCatalogStats not implemented")
@@ -168,6 +221,35 @@ func _CatalogService_GetCatalogItem_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_ListCatalogChanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCatalogChangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListCatalogChanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListCatalogChanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListCatalogChanges(ctx, req.(*ListCatalogChangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_WatchCatalogChanges_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchCatalogChangesRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(CatalogServiceServer).WatchCatalogChanges(m, &grpc.GenericServerStream[WatchCatalogChangesRequest, WatchCatalogChangesResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CatalogService_WatchCatalogChangesServer = grpc.ServerStreamingServer[WatchCatalogChangesResponse]
+
 func _CatalogService_GetCatalogStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetCatalogStatsRequest)
 	if err := dec(in); err != nil {
@@ -202,10 +284,20 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _CatalogService_GetCatalogItem_Handler,
 		},
 		{
+			MethodName: "ListCatalogChanges",
+			Handler:    _CatalogService_ListCatalogChanges_Handler,
+		},
+		{
 			MethodName: "GetCatalogStats",
 			Handler:    _CatalogService_GetCatalogStats_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchCatalogChanges",
+			Handler:       _CatalogService_WatchCatalogChanges_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "powerreg/v1/catalog_service.proto",
 }

@@ -951,7 +951,14 @@ type ListItemsRequest struct {
 	// Token from a previous response's next_page_token.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only items whose working copy is in this state; unset for all.
-	State         Item_State `protobuf:"varint,4,opt,name=state,proto3,enum=powerreg.v1.Item_State" json:"state,omitempty"`
+	State Item_State `protobuf:"varint,4,opt,name=state,proto3,enum=powerreg.v1.Item_State" json:"state,omitempty"`
+	// AIP-160 filter, e.g. `category = CATEGORY_PENALTY AND update_time >
+	// "2014-10-01T00:00:00Z"`. Fields: category, state, code (`code:
+	// "430400-CF*"` for a prefix), department, update_time, publish_time.
+	Filter string `protobuf:"bytes,5,opt,name=filter,proto3" json:"filter,omitempty"`
+	// AIP-132 order, e.g. `update_time desc`; fields: code, update_time,
+	// publish_time, display_name. Default: creation order.
+	OrderBy       string `protobuf:"bytes,6,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1012,6 +1019,20 @@ func (x *ListItemsRequest) GetState() Item_State {
 		return x.State
 	}
 	return Item_STATE_UNSPECIFIED
+}
+
+func (x *ListItemsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListItemsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
 }
 
 // Response of ListItems.
@@ -1800,7 +1821,11 @@ type ListSubmissionsRequest struct {
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only submissions in this state, e.g. STATE_SUBMITTED for the review
 	// queue; unset for all.
-	State         Submission_State `protobuf:"varint,4,opt,name=state,proto3,enum=powerreg.v1.Submission_State" json:"state,omitempty"`
+	State Submission_State `protobuf:"varint,4,opt,name=state,proto3,enum=powerreg.v1.Submission_State" json:"state,omitempty"`
+	// AIP-160 filter; fields: state, department, create_time, update_time.
+	Filter string `protobuf:"bytes,5,opt,name=filter,proto3" json:"filter,omitempty"`
+	// AIP-132 order; fields: create_time, update_time. Default: newest first.
+	OrderBy       string `protobuf:"bytes,6,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1861,6 +1886,20 @@ func (x *ListSubmissionsRequest) GetState() Submission_State {
 		return x.State
 	}
 	return Submission_STATE_UNSPECIFIED
+}
+
+func (x *ListSubmissionsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *ListSubmissionsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
 }
 
 // Response of ListSubmissions.
@@ -2862,14 +2901,16 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB\x1c\xe0A\x02\xfaA\x16\n" +
 	"\x14powerreg.gov.cn/ItemR\x04name\"8\n" +
 	"\x0fGetItemResponse\x12%\n" +
-	"\x04item\x18\x01 \x01(\v2\x11.powerreg.v1.ItemR\x04item\"\xb9\x01\n" +
+	"\x04item\x18\x01 \x01(\v2\x11.powerreg.v1.ItemR\x04item\"\xec\x01\n" +
 	"\x10ListItemsRequest\x12:\n" +
 	"\x06parent\x18\x01 \x01(\tB\"\xe0A\x02\xfaA\x1c\n" +
 	"\x1apowerreg.gov.cn/DepartmentR\x06parent\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x12-\n" +
-	"\x05state\x18\x04 \x01(\x0e2\x17.powerreg.v1.Item.StateR\x05state\"d\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x17.powerreg.v1.Item.StateR\x05state\x12\x16\n" +
+	"\x06filter\x18\x05 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x06 \x01(\tR\aorderBy\"d\n" +
 	"\x11ListItemsResponse\x12'\n" +
 	"\x05items\x18\x01 \x03(\v2\x11.powerreg.v1.ItemR\x05items\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"|\n" +
@@ -2923,14 +2964,16 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"\x15GetSubmissionResponse\x127\n" +
 	"\n" +
 	"submission\x18\x01 \x01(\v2\x17.powerreg.v1.SubmissionR\n" +
-	"submission\"\xc5\x01\n" +
+	"submission\"\xf8\x01\n" +
 	"\x16ListSubmissionsRequest\x12:\n" +
 	"\x06parent\x18\x01 \x01(\tB\"\xe0A\x02\xfaA\x1c\n" +
 	"\x1apowerreg.gov.cn/DepartmentR\x06parent\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x123\n" +
-	"\x05state\x18\x04 \x01(\x0e2\x1d.powerreg.v1.Submission.StateR\x05state\"|\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x1d.powerreg.v1.Submission.StateR\x05state\x12\x16\n" +
+	"\x06filter\x18\x05 \x01(\tR\x06filter\x12\x19\n" +
+	"\border_by\x18\x06 \x01(\tR\aorderBy\"|\n" +
 	"\x17ListSubmissionsResponse\x129\n" +
 	"\vsubmissions\x18\x01 \x03(\v2\x17.powerreg.v1.SubmissionR\vsubmissions\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"e\n" +
