@@ -46,6 +46,12 @@ type Config struct {
 	TLSCert  string            // PEM certificate (chain) file; with TLSKey, both ports serve TLS
 	TLSKey   string            // PEM private key file of TLSCert
 	Now      func() time.Time  // the clock; time.Now when nil (tests set it)
+	// CORSOrigins may call the REST API from a browser: exact origins
+	// (https://portal.example.gov.cn) or "*" (ParseCORSOrigins).
+	CORSOrigins []string
+	// CatalogCacheBytes bounds the cache of rendered catalogue answers
+	// (httpcache.go): 0 for DefaultCatalogCacheBytes, negative for none.
+	CatalogCacheBytes int64
 }
 
 // AdminTokenFile is where powerregd writes the first admin token of a new
@@ -160,7 +166,12 @@ func (s *Server) listen(cfg Config) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
-	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// ETags, Cache-Control, the catalogue's response cache, gzip and CORS.
+	handler, err := newHTTPLayer(mux, s.svc, cfg)
+	if err != nil {
+		return err
+	}
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	if s.tls {
 		s.http.TLSConfig = serverTLS.Clone()
 	}

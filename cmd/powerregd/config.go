@@ -29,6 +29,17 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 	fs.StringVar(&o.server.TLSCert, "tls-cert", "", "PEM certificate (chain) file: serve both ports over TLS / TLS 证书文件（PEM），设置后两个端口均启用 TLS")
 	fs.StringVar(&o.server.TLSKey, "tls-key", "", "PEM private key file of --tls-cert / TLS 私钥文件（PEM）")
 
+	fs.Func("cors-origin", "origin allowed to call the REST API from a browser, e.g. https://portal.example.gov.cn, or * (repeatable, or comma-separated) / 允许跨域调用 REST 接口的来源（可重复或以逗号分隔）",
+		func(v string) error {
+			for _, origin := range strings.Split(v, ",") {
+				if origin = strings.TrimSpace(origin); origin != "" {
+					o.server.CORSOrigins = append(o.server.CORSOrigins, origin)
+				}
+			}
+			_, _, err := server.ParseCORSOrigins(o.server.CORSOrigins)
+			return err
+		})
+
 	fs.StringVar(&o.jwt.JWKSFile, "jwks", "", "JWKS file of the single sign-on's public keys: accept its JWTs / 单点登录公钥文件（JWKS），设置后接受单点登录令牌")
 	fs.StringVar(&o.jwt.Issuer, "jwt-issuer", "", "required iss of SSO tokens / 单点登录令牌须有的签发方（iss）")
 	fs.StringVar(&o.jwt.Audience, "jwt-audience", "", "required aud of SSO tokens / 单点登录令牌须有的受众（aud）")

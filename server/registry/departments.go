@@ -120,7 +120,11 @@ func (s *Service) UpdateDepartment(actor string, d Department, mask []string, et
 		if err := checkEtag(DepartmentName(d.ID), etag, cur.Version); err != nil {
 			return err
 		}
-		if slices.Contains(mask, "display_name") {
+		if slices.Contains(mask, "display_name") && cur.DisplayName != d.DisplayName {
+			// Catalogue items and stats show it (catalogversion.go).
+			if err := m.catalogChanged(); err != nil {
+				return err
+			}
 			cur.DisplayName = d.DisplayName
 		}
 		if slices.Contains(mask, "region_code") {

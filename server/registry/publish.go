@@ -109,6 +109,9 @@ func (p *publishing) run() error {
 			return err
 		}
 	}
+	if err := p.catalogChanged(); err != nil { // catalogversion.go
+		return err
+	}
 	if err := p.PutPublication(p.pub); err != nil {
 		return err
 	}

@@ -22,6 +22,11 @@ type Tx interface {
 	NextRevision() (int64, error)
 	// NextSeq increments and returns the named counter (ids, code sequences).
 	NextSeq(name string) (uint64, error)
+	// CatalogRevision returns the registry revision of the last change to
+	// the published catalogue (catalogversion.go).
+	CatalogRevision() (int64, error)
+	// SetCatalogRevision records that the catalogue changed at rev.
+	SetCatalogRevision(rev int64) error
 
 	GetDepartment(id string) (*Department, error)
 	PutDepartment(d *Department) error

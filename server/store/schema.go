@@ -9,6 +9,12 @@ package store
 //
 //	meta                 "schema"   → u64 schema version
 //	                     "revision" → u64 registry-wide revision, +1 per mutation
+//	                     "catalog_revision" → u64 the registry revision of the
+//	                     last change to the published catalogue (a publication,
+//	                     a department renamed; server/registry/catalogversion.go);
+//	                     0 in a new file; absent in files written before it
+//	                     existed, where "revision" stands in until the next
+//	                     publication
 //	counters             name → u64: "departments", "items", "submissions",
 //	                     "publications" (ids); "code/{dept}/{letters}"
 //	                     and "code/item/{id}" (code sequences)
@@ -59,6 +65,7 @@ var (
 		bSubmissions, bSubmissionsByDept, bPublications, bEvents, bCatalog, bCatalogByCategory,
 		bCatalogByDept, bRequests, bTokens, bTokenHashes, bAudit}
 
-	kSchema   = []byte("schema")
-	kRevision = []byte("revision")
+	kSchema          = []byte("schema")
+	kRevision        = []byte("revision")
+	kCatalogRevision = []byte("catalog_revision")
 )

@@ -76,6 +76,12 @@ func (db *DB) init() error {
 		if err := migrate(tx, version); err != nil {
 			return err
 		}
+		if meta.Get(kRevision) == nil && meta.Get(kCatalogRevision) == nil {
+			// No mutation yet: the catalogue is empty at revision 0.
+			if err := meta.Put(kCatalogRevision, u64(0)); err != nil {
+				return err
+			}
+		}
 		return meta.Put(kSchema, u64(schemaVersion))
 	})
 }
@@ -189,6 +195,28 @@ func (t *txn) counter(bucket, key []byte) (uint64, error) {
 func (t *txn) NextRevision() (int64, error) {
 	n, err := t.counter(bMeta, kRevision)
 	return int64(n), err
+}
+
+// CatalogRevision implements registry.Tx. A file written before the key
+// existed has no catalogue revision: the registry revision, which changes
+// with every mutation, stands in for it until the next publication.
+func (t *txn) CatalogRevision() (int64, error) {
+	meta := t.b(bMeta)
+	v := meta.Get(kCatalogRevision)
+	if v == nil {
+		v = meta.Get(kRevision)
+	}
+	if v == nil {
+		return 0, nil
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("meta: malformed catalogue revision %x", v)
+	}
+	return int64(binary.BigEndian.Uint64(v)), nil
+}
+
+func (t *txn) SetCatalogRevision(rev int64) error {
+	return t.b(bMeta).Put(kCatalogRevision, u64(uint64(rev)))
 }
 
 func (t *txn) NextSeq(name string) (uint64, error) { return t.counter(bCounters, []byte(name)) }
