@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -168,6 +169,38 @@ func (e *env) restAs(secret, method, path, body string, header map[string]string
 	return out
 }
 
+// restFirstLine is restAs for a server stream that goes on (a watch): it
+// reads the first line of the answer, a message or an error, and hangs up.
+func (e *env) restFirstLine(secret, method, path string) restResponse {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, e.base+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if secret != "" {
+		req.Header.Set("Authorization", "Bearer "+secret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := bufio.NewReader(resp.Body).ReadBytes('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		e.t.Fatal(err)
+	}
+	out := restResponse{restResult: restResult{Code: resp.StatusCode, Raw: string(raw)}, Header: resp.Header}
+	if len(raw) > 0 && json.Unmarshal(raw, &out.Body) != nil {
+		e.t.Fatalf("%s %s: first line is not JSON: %s", method, path, raw)
+	}
+	if status, ok := out.Body["error"].(map[string]any); ok {
+		out.Body = status // a stream's error is a line {"error": status}
+	}
+	return out
+}
+
 // --- Calling any method from its descriptor ---
 
 // fullMethod is the gRPC name of a method, e.g.
@@ -186,6 +219,12 @@ func invoke(ctx context.Context, conn *grpc.ClientConn, m protoreflect.MethodDes
 	}
 	resp := mt.New().Interface()
 	var header metadata.MD
+	if m.IsStreamingServer() {
+		// A watch goes on: hang up after its first message.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+	}
 	if !m.IsStreamingClient() && !m.IsStreamingServer() {
 		err := conn.Invoke(ctx, fullMethod(m), reqs[0], resp, grpc.Header(&header))
 		return resp, header, err
@@ -520,6 +559,10 @@ func (f *fixture) cases() map[string]accessCase {
 		pb.CatalogService_GetCatalogItem_FullMethodName:  one(&pb.GetCatalogItemRequest{Code: f.read.Code}, everyone...),
 		pb.CatalogService_GetCatalogStats_FullMethodName: one(&pb.GetCatalogStatsRequest{}, everyone...),
 
+		pb.CatalogService_ListCatalogChanges_FullMethodName: one(&pb.ListCatalogChangesRequest{PageSize: 1}, everyone...),
+		// From the beginning: the fixture's publication is sent at once.
+		pb.CatalogService_WatchCatalogChanges_FullMethodName: one(&pb.WatchCatalogChangesRequest{}, everyone...),
+
 		pb.AccessService_CreateToken_FullMethodName: one(&pb.CreateTokenRequest{TokenId: "minted",
 			Token: &pb.Token{Roles: []string{registry.RoleReviewer}}, Ttl: durationpb.New(time.Hour)}, admin...),
 		pb.AccessService_ListTokens_FullMethodName:  one(&pb.ListTokensRequest{}, admin...),
@@ -603,7 +646,12 @@ func TestAccessMatrix(t *testing.T) {
 
 			// REST
 			method, path, body := restRequest(t, m, c.reqs)
-			r := e.restAs(f.secret[w], method, path, body, nil)
+			var r restResponse
+			if m.IsStreamingServer() {
+				r = e.restFirstLine(f.secret[w], method, path)
+			} else {
+				r = e.restAs(f.secret[w], method, path, body, nil)
+			}
 			calls++
 			wantHTTP := http.StatusForbidden
 			if w.unauthenticated() {

@@ -2,7 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
@@ -65,4 +69,44 @@ func (s *catalogServer) GetCatalogStats(ctx context.Context, req *pb.GetCatalogS
 			DisplayName: d.DepartmentName, Count: countToProto(d.Count)})
 	}
 	return out, nil
+}
+
+// changeToProto shows one change of the feed; the item of an abolition is
+// its last revision in force, in state ABOLISHED.
+func changeToProto(v *registry.ChangeView) *pb.CatalogChange {
+	c := &v.Change
+	out := &pb.CatalogChange{Revision: c.Revision, Kind: pb.CatalogChange_Kind(c.Kind), Item: catalogToProto(v.Item()),
+		Publication: registry.PublicationName(c.Publication), PublishTime: ts(c.Time)}
+	if c.Kind == registry.CatalogAbolished {
+		out.Item.State = pb.Item_STATE_ABOLISHED
+	}
+	return out
+}
+
+func (s *catalogServer) ListCatalogChanges(ctx context.Context, req *pb.ListCatalogChangesRequest) (*pb.ListCatalogChangesResponse, error) {
+	list, next, current, err := s.svc.ListChanges(req.GetStartRevision(), int(req.GetPageSize()), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListCatalogChangesResponse{NextPageToken: next, CurrentRevision: current}
+	for _, v := range list {
+		out.Changes = append(out.Changes, changeToProto(v))
+	}
+	return out, nil
+}
+
+// WatchCatalogChanges sends the backlog, then new changes as they are
+// published. It sends the response headers once the start is accepted, so
+// that a caller (the REST gateway among them) learns at once that the
+// watch is on, and ends with UNAVAILABLE when the server shuts down.
+func (s *catalogServer) WatchCatalogChanges(req *pb.WatchCatalogChangesRequest, stream pb.CatalogService_WatchCatalogChangesServer) error {
+	err := s.svc.WatchChanges(stream.Context(), req.GetStartRevision(),
+		func() error { return stream.SendHeader(nil) },
+		func(v *registry.ChangeView) error {
+			return stream.Send(&pb.WatchCatalogChangesResponse{Change: changeToProto(v)})
+		})
+	if errors.Is(err, registry.ErrWatchesStopped) {
+		return withInfo(status.New(codes.Unavailable, err.Error()), "SHUTTING_DOWN")
+	}
+	return err
 }

@@ -331,6 +331,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	case err = <-errc:
 	}
 	s.health.Shutdown()
+	// Open watches of the change feed would hold both shutdowns: end them
+	// first (their callers reconnect to the next server).
+	s.svc.StopWatches()
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s.http.Shutdown(shutdown)

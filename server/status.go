@@ -25,6 +25,7 @@ var classCodes = map[registry.Class]codes.Code{
 	registry.ClassInvalidArgument:    codes.InvalidArgument,
 	registry.ClassPermissionDenied:   codes.PermissionDenied,
 	registry.ClassUnauthenticated:    codes.Unauthenticated,
+	registry.ClassOutOfRange:         codes.OutOfRange,
 }
 
 // toStatus is the one place where errors become gRPC statuses. Domain errors
@@ -67,12 +68,17 @@ func toStatus(ctx context.Context, err error) error {
 		}
 		details = append(details, pf)
 	}
-	return withInfo(st, e.Reason, details...)
+	return withInfoMeta(st, e.Reason, e.Metadata, details...)
 }
 
 // withInfo adds an ErrorInfo with reason, then the other details.
 func withInfo(st *status.Status, reason string, details ...protoadapt.MessageV1) error {
-	all := append([]protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: reason, Domain: errorDomain}}, details...)
+	return withInfoMeta(st, reason, nil, details...)
+}
+
+// withInfoMeta is withInfo with the ErrorInfo's metadata.
+func withInfoMeta(st *status.Status, reason string, meta map[string]string, details ...protoadapt.MessageV1) error {
+	all := append([]protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: reason, Domain: errorDomain, Metadata: meta}}, details...)
 	out, err := st.WithDetails(all...)
 	if err != nil {
 		return st.Err()

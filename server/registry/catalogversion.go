@@ -11,7 +11,9 @@ package registry
 //
 //   - a publication (publish.go), which is the only writer of the catalogue;
 //   - a change of a department's display name (departments.go), which
-//     catalogue items and stats show.
+//     catalogue items and stats show;
+//   - a compaction of the change feed that raises its floor (changes.go),
+//     after which older reads of the feed are refused.
 //
 // Edits of drafts, submissions, reviews, tokens and the audit trail leave it
 // alone, so that caches of the portal survive the daily work of

@@ -20,6 +20,7 @@ const (
 	ClassInvalidArgument
 	ClassPermissionDenied
 	ClassUnauthenticated
+	ClassOutOfRange
 )
 
 // Sentinels for errors.Is: errors.Is(err, ErrNotFound) holds for every error
@@ -60,6 +61,7 @@ const (
 	ReasonFourEyes            = "FOUR_EYES"
 	ReasonTokenNotFound       = "TOKEN_NOT_FOUND"
 	ReasonTokenExists         = "TOKEN_EXISTS"
+	ReasonRevisionCompacted   = "REVISION_COMPACTED" // the change feed's history asked for was compacted (changes.go)
 )
 
 // Violation names one bad field of a request, as a proto field path such as
@@ -83,6 +85,9 @@ type Error struct {
 	Message    string
 	Violations []Violation
 	Subjects   []Subject
+	// Metadata goes to the ErrorInfo, e.g. the oldest revision of the
+	// change feed still available.
+	Metadata map[string]string
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -42,6 +42,9 @@ func (s *Service) CreatePublication(actor string, submissions []string, comment,
 		}
 		return nil
 	})
+	if err == nil {
+		s.feed.notify() // wake the watches once the changes are committed (changes.go)
+	}
 	return out, err
 }
 
@@ -79,6 +82,8 @@ type publishing struct {
 	items map[uint64]*Item // the items being published, by id
 	order []*Item
 	revs  map[uint64]*Revision
+	// changes counts the catalogue changes recorded (changes.go).
+	changes uint32
 }
 
 func (p *publishing) run() error {
@@ -231,6 +236,15 @@ func (p *publishing) publishItem(it *Item, pubName string) error {
 	if rev.Change == ChangeAbolish {
 		it.State = ItemAbolished
 		if old != nil {
+			gone, err := p.GetCatalogEntry(it.Code)
+			if err != nil {
+				return err
+			}
+			if gone != nil {
+				if err := p.recordChange(CatalogAbolished, gone); err != nil {
+					return err
+				}
+			}
 			if err := p.DeleteCatalogEntry(&CatalogEntry{Code: it.Code, Item: it.ID, Department: it.Department, Content: rev.Content}); err != nil {
 				return err
 			}
@@ -250,6 +264,13 @@ func (p *publishing) publishItem(it *Item, pubName string) error {
 			entry.ParentCode = parent.Code
 		}
 		if err := p.PutCatalogEntry(entry); err != nil {
+			return err
+		}
+		kind := CatalogChanged
+		if old == nil {
+			kind = CatalogPublished
+		}
+		if err := p.recordChange(kind, entry); err != nil {
 			return err
 		}
 	}

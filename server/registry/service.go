@@ -33,6 +33,7 @@ type Service struct {
 	region string
 	now    func() time.Time
 	call   Call
+	feed   *feed // wakes the change feed's watches (changes.go)
 }
 
 // Call describes the API request a mutation serves, for its audit record.
@@ -52,7 +53,7 @@ func (s *Service) For(call Call) *Service {
 
 // New returns a Service over cfg.Store.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, scheme: cfg.Scheme, region: cfg.DefaultRegion, now: cfg.Now}
+	s := &Service{store: cfg.Store, scheme: cfg.Scheme, region: cfg.DefaultRegion, now: cfg.Now, feed: newFeed()}
 	if s.scheme == nil {
 		s.scheme = coding.Default{}
 	}

@@ -73,6 +73,22 @@ type Tx interface {
 	// category cat and department dept when these are set.
 	ScanCatalog(cat Category, dept string, after string, fn func(*CatalogEntry) (bool, error)) error
 
+	// PutChange records one effect of a publication on the catalogue
+	// (changes.go), keyed by its revision and index.
+	PutChange(c *CatalogChange) error
+	// ScanChanges visits changes in (revision, index) order, from (rev,
+	// index) on.
+	ScanChanges(rev int64, index uint32, fn func(*CatalogChange) (bool, error)) error
+	// LastChange returns the newest change, nil when there is none.
+	LastChange() (*CatalogChange, error)
+	// DeleteChangesBefore deletes the changes of revisions below rev; it
+	// returns how many and the newest revision deleted (0 for none).
+	DeleteChangesBefore(rev int64) (int, int64, error)
+	// ChangesFloor returns the revision up to which changes were compacted
+	// (0: none); SetChangesFloor records it.
+	ChangesFloor() (int64, error)
+	SetChangesFloor(rev int64) error
+
 	GetToken(name string) (*Token, error)
 	PutToken(t *Token) error
 	// TokenByHash returns the name of the token with a secret's hash, or "".

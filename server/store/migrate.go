@@ -7,9 +7,12 @@ import (
 )
 
 // migrations[v] upgrades a file from schema version v to v+1, inside the
-// opening transaction. Version 1 is the first layout: nothing to do yet.
-// Each new migration comes with a test that opens a file of the old layout.
-var migrations = map[uint64]func(tx *bolt.Tx) error{}
+// opening transaction, after every bucket of the current layout was
+// created. Version 1 is the first layout. Each new migration comes with a
+// test that opens a file of the old layout.
+var migrations = map[uint64]func(tx *bolt.Tx) error{
+	1: addChangeFeed, // 2: the change feed (changes.go)
+}
 
 func migrate(tx *bolt.Tx, from uint64) error {
 	for v := from; v < schemaVersion; v++ {

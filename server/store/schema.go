@@ -9,9 +9,15 @@ package store
 //
 //	meta                 "schema"   → u64 schema version
 //	                     "revision" → u64 registry-wide revision, +1 per mutation
+//	                     "changes_floor" → u64 the newest revision whose
+//	                     changes were compacted away (absent: none); older
+//	                     reads of the feed are refused. Migration 1 → 2 sets
+//	                     it to the revision of a file with publications made
+//	                     before the feed existed
 //	                     "catalog_revision" → u64 the registry revision of the
 //	                     last change to the published catalogue (a publication,
-//	                     a department renamed; server/registry/catalogversion.go);
+//	                     a department renamed, the change feed compacted;
+//	                     server/registry/catalogversion.go);
 //	                     0 in a new file; absent in files written before it
 //	                     existed, where "revision" stands in until the next
 //	                     publication
@@ -36,10 +42,14 @@ package store
 //	token_hashes         {secret SHA-256 hex} → token name
 //	audit                u64 sequence → audit.Record, each holding the hash
 //	                     of the one before (server/audit)
+//	changes              u64 revision, u32 index → CatalogChange: the change
+//	                     feed, each effect of a publication on the catalogue
+//	                     (server/registry/changes.go), the CatalogEntry as
+//	                     published (as it left, for an abolition)
 
 // schemaVersion is the layout version this binary writes. Migrations from
 // older versions are listed in migrations (migrate.go).
-const schemaVersion = 1
+const schemaVersion = 2
 
 var (
 	bMeta              = []byte("meta")
@@ -60,12 +70,14 @@ var (
 	bTokens            = []byte("tokens")
 	bTokenHashes       = []byte("token_hashes")
 	bAudit             = []byte("audit")
+	bChanges           = []byte("changes")
 
 	allBuckets = [][]byte{bMeta, bCounters, bDepartments, bItems, bItemsByDept, bRevisions, bCodes,
 		bSubmissions, bSubmissionsByDept, bPublications, bEvents, bCatalog, bCatalogByCategory,
-		bCatalogByDept, bRequests, bTokens, bTokenHashes, bAudit}
+		bCatalogByDept, bRequests, bTokens, bTokenHashes, bAudit, bChanges}
 
 	kSchema          = []byte("schema")
 	kRevision        = []byte("revision")
+	kChangesFloor    = []byte("changes_floor")
 	kCatalogRevision = []byte("catalog_revision")
 )

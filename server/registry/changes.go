@@ -1,0 +1,354 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The change feed: every effect of a publication on the public catalogue
+// (an item entering it, replaced by a new revision, or leaving it) is a
+// CatalogChange, written in the publication's transaction and keyed by the
+// publication's registry revision and its index within the publication.
+// Revisions increase across the feed; the changes of one publication share
+// theirs. Replaying the feed from the beginning (set the item of a
+// published or changed item under its code, delete the code of an
+// abolished one) gives exactly the catalogue, since codes never change and
+// are never reused.
+//
+// Compaction (CompactChanges) deletes old changes and raises the feed's
+// floor: the revision of the newest change it deleted. A read that asks
+// for changes after start_revision S is served when no change after S was
+// deleted, that is when S ≥ floor, and refused with OUT_OF_RANGE
+// (REVISION_COMPACTED, naming the floor) otherwise: a feed with a hole
+// would silently give a wrong catalogue. start_revision 0 (the whole
+// history) is thus refused once anything has been compacted. A portal
+// that starts from scratch then, or whose position fell below the floor:
+//
+//  1. notes current_revision R (ListCatalogChanges at start_revision =
+//     the floor; the error's metadata also names it);
+//  2. reads the whole catalogue with ListCatalogItems;
+//  3. follows the feed from R.
+//
+// Changes published while it reads the list (step 2) are replayed in
+// step 3 over items that may already show them; replaying is idempotent
+// per code, so the result is exactly the catalogue.
+//
+// A data file written before the feed existed starts with its floor at the
+// registry revision it had then (store migration 1 → 2): its earlier
+// publications were never recorded as changes.
+
+// CatalogChangeKind is what a change did to an item; the values are the
+// API's CatalogChange.Kind.
+type CatalogChangeKind int
+
+// The kinds of change.
+const (
+	CatalogPublished CatalogChangeKind = 1 // entered the catalogue
+	CatalogChanged   CatalogChangeKind = 2 // replaced by a new revision
+	CatalogAbolished CatalogChangeKind = 3 // left the catalogue
+)
+
+// CatalogChange is one effect of a publication on the catalogue.
+type CatalogChange struct {
+	Revision    int64             `json:"revision"` // the publication's registry revision
+	Index       uint32            `json:"index"`    // order within the publication
+	Kind        CatalogChangeKind `json:"kind"`
+	Publication uint64            `json:"publication"`
+	Time        time.Time         `json:"time"`
+	// Entry is the item as published; for CatalogAbolished, the entry that
+	// left the catalogue (its last revision in force).
+	Entry CatalogEntry `json:"entry"`
+}
+
+// ChangeView is a change with its item's department display name, which
+// (as in the catalogue's lists) is the department's current one.
+type ChangeView struct {
+	Change         CatalogChange
+	DepartmentName string
+}
+
+// Item is the change's item as the catalogue shows it.
+func (v *ChangeView) Item() *CatalogView {
+	return &CatalogView{Entry: v.Change.Entry, DepartmentName: v.DepartmentName}
+}
+
+// Metadata keys of the REVISION_COMPACTED error's ErrorInfo.
+const (
+	// MetaOldestRevision is the smallest start_revision still served.
+	MetaOldestRevision = "oldest_revision"
+	// MetaCurrentRevision is the revision to follow the feed from after
+	// reading the catalogue.
+	MetaCurrentRevision = "current_revision"
+)
+
+// ErrWatchesStopped ends the watches when the server shuts down
+// (StopWatches): the caller should reconnect, from the revision of the
+// last change it received.
+var ErrWatchesStopped = errors.New("服务器正在关闭，请从收到的最后一个修订号起重新订阅 / " +
+	"the server is shutting down; watch again from the revision of the last change received")
+
+// recordChange writes one effect of the publication in progress.
+func (p *publishing) recordChange(kind CatalogChangeKind, e *CatalogEntry) error {
+	c := &CatalogChange{Revision: p.rev, Index: p.changes, Kind: kind, Publication: p.pub.ID, Time: p.now, Entry: *e}
+	p.changes++
+	return p.PutChange(c)
+}
+
+// feed wakes the watches after each committed publication.
+type feed struct {
+	mu      sync.Mutex
+	wake    chan struct{} // closed and replaced at each publication
+	stopped chan struct{} // closed by StopWatches
+	stop    sync.Once
+}
+
+func newFeed() *feed { return &feed{wake: make(chan struct{}), stopped: make(chan struct{})} }
+
+// next returns a channel closed at the next publication.
+func (f *feed) next() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.wake
+}
+
+// notify wakes the watches; called after the publication committed.
+func (f *feed) notify() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	close(f.wake)
+	f.wake = make(chan struct{})
+}
+
+// StopWatches ends every watch, present and future, with
+// ErrWatchesStopped: the server calls it when it shuts down, so that open
+// streams do not hold the shutdown.
+func (s *Service) StopWatches() {
+	s.feed.stop.Do(func() { close(s.feed.stopped) })
+}
+
+// position is a place in the feed: after the change (rev, index). After a
+// whole revision is (rev, MaxUint32).
+type position struct {
+	rev   int64
+	index uint32
+}
+
+func afterRevision(rev int64) position { return position{rev, math.MaxUint32} }
+
+// start is the key of the first change after p.
+func (p position) start() (int64, uint32) {
+	if p.index == math.MaxUint32 {
+		return p.rev + 1, 0
+	}
+	return p.rev, p.index + 1
+}
+
+// covers reports whether every change after p is still kept: none after
+// it was compacted.
+func (p position) covers(floor int64) bool {
+	return p.rev > floor || p.rev == floor && p.index == math.MaxUint32
+}
+
+func (p position) String() string { return fmt.Sprintf("%d.%d", p.rev, p.index) }
+
+// parsePosition reads a page token's cursor, as String writes it.
+func parsePosition(s string) (position, bool) {
+	r, i, ok := strings.Cut(s, ".")
+	rev, err1 := strconv.ParseInt(r, 10, 64)
+	index, err2 := strconv.ParseUint(i, 10, 32)
+	p := position{rev, uint32(index)}
+	return p, ok && err1 == nil && err2 == nil && rev >= 0 && p.String() == s
+}
+
+func checkStartRevision(start int64) error {
+	if start < 0 {
+		var v violations
+		v.add("start_revision", "不能为负数；0 表示从头开始", "must not be negative; 0 is the beginning")
+		return v.err()
+	}
+	return nil
+}
+
+// compacted is the error of a read after pos, which lies below the floor.
+func compacted(floor, current int64) error {
+	e := newErr(ClassOutOfRange, ReasonRevisionCompacted,
+		fmt.Sprintf("修订号 %d 及以前的变更记录已被压缩，start_revision 最早为 %d；请先读取整个清单（ListCatalogItems），再从修订号 %d 起接收变更",
+			floor, floor, current),
+		fmt.Sprintf("the changes up to revision %d were compacted: the oldest revision still available is %d (start_revision ≥ %d); "+
+			"read the whole catalogue (ListCatalogItems), then follow the changes from revision %d", floor, floor, floor, current))
+	e.Metadata = map[string]string{MetaOldestRevision: strconv.FormatInt(floor, 10),
+		MetaCurrentRevision: strconv.FormatInt(current, 10)}
+	return e
+}
+
+// feedRevision is the revision the catalogue stands at as far as the feed
+// knows: that of its newest change, or the floor when it is newer. Every
+// change after it is yet to come.
+func feedRevision(tx Tx, floor int64) (int64, error) {
+	last, err := tx.LastChange()
+	if err != nil || last == nil {
+		return floor, err
+	}
+	return max(last.Revision, floor), nil
+}
+
+// readChanges reads up to size changes after pos in one transaction,
+// refusing a position below the floor; more reports that changes remain.
+func (s *Service) readChanges(pos position, size int) (out []*ChangeView, more bool, current int64, err error) {
+	err = s.store.View(func(tx Tx) error {
+		floor, err := tx.ChangesFloor()
+		if err != nil {
+			return err
+		}
+		if current, err = feedRevision(tx, floor); err != nil {
+			return err
+		}
+		if !pos.covers(floor) {
+			return compacted(floor, current)
+		}
+		names := &deptNames{tx: tx, names: map[string]string{}}
+		rev, index := pos.start()
+		return tx.ScanChanges(rev, index, func(c *CatalogChange) (bool, error) {
+			if len(out) == size {
+				more = true
+				return false, nil
+			}
+			n, err := names.get(c.Entry.Department)
+			out = append(out, &ChangeView{Change: *c, DepartmentName: n})
+			return err == nil, err
+		})
+	})
+	return out, more, current, err
+}
+
+// ListChanges pages through the changes after revision start, oldest
+// first. current is the revision the catalogue stands at: after the last
+// page, follow the feed from it.
+func (s *Service) ListChanges(start int64, size int, token string) (list []*ChangeView, next string, current int64, err error) {
+	if err := checkStartRevision(start); err != nil {
+		return nil, "", 0, err
+	}
+	if size, err = pageSize("page_size", size, DefaultPageSize, MaxPageSize); err != nil {
+		return nil, "", 0, err
+	}
+	filter := "changes/" + strconv.FormatInt(start, 10)
+	cursor, err := decodeToken(token, filter)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	pos := afterRevision(start)
+	if cursor != "" {
+		var ok bool
+		// A cursor is a change served by this list: after start.
+		if pos, ok = parsePosition(cursor); !ok || pos.rev <= start {
+			return nil, "", 0, badToken()
+		}
+	}
+	list, more, current, err := s.readChanges(pos, size)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if more {
+		last := list[len(list)-1].Change
+		next = encodeToken(filter, position{last.Revision, last.Index}.String())
+	}
+	return list, next, current, nil
+}
+
+// watchBatch is how many changes a watch reads per transaction.
+const watchBatch = 100
+
+// WatchChanges sends the changes after revision start, oldest first, then
+// each new change as publications commit, until ctx is done (the caller
+// hung up), send fails, the position falls below the floor (compaction;
+// OUT_OF_RANGE), or the server stops the watches (ErrWatchesStopped).
+// ready is called once, after the start is checked and before the first
+// change is sent.
+func (s *Service) WatchChanges(ctx context.Context, start int64, ready func() error, send func(*ChangeView) error) error {
+	if err := checkStartRevision(start); err != nil {
+		return err
+	}
+	pos := afterRevision(start)
+	for first := true; ; first = false {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.feed.stopped:
+			return ErrWatchesStopped
+		default:
+		}
+		wake := s.feed.next() // before reading: a publication committed after the read closes it
+		batch, more, _, err := s.readChanges(pos, watchBatch)
+		if err != nil {
+			return err
+		}
+		if first && ready != nil {
+			if err := ready(); err != nil {
+				return err
+			}
+		}
+		for _, c := range batch {
+			if err := send(c); err != nil {
+				return err
+			}
+			pos = position{c.Change.Revision, c.Change.Index}
+		}
+		if more {
+			continue // read on at once
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.feed.stopped:
+			return ErrWatchesStopped
+		}
+	}
+}
+
+// CompactChanges deletes the changes of revisions below before and raises
+// the floor to the newest revision deleted; it returns how many changes it
+// deleted. Readers at or above the floor are not affected; below it they
+// get OUT_OF_RANGE and start again from the catalogue (see above). It is
+// a maintenance step of the operator, audited as such.
+func (s *Service) CompactChanges(before int64) (int, error) {
+	n := 0
+	err := s.For(Call{Method: "compact changes", Resource: "catalog/changes"}).mutate("powerregd", func(m *mut) error {
+		floor, err := m.ChangesFloor()
+		if err != nil {
+			return err
+		}
+		deleted, newest, err := m.DeleteChangesBefore(before)
+		if err != nil {
+			return err
+		}
+		n = deleted
+		if newest <= floor {
+			return nil
+		}
+		if err := m.SetChangesFloor(newest); err != nil {
+			return err
+		}
+		// Reads of the feed below the new floor now fail: cached answers
+		// must go (catalogversion.go).
+		return m.catalogChanged()
+	})
+	return n, err
+}
+
+// ChangesFloor returns the feed's floor: the smallest start_revision still
+// served (0 when nothing was compacted).
+func (s *Service) ChangesFloor() (int64, error) {
+	var floor int64
+	err := s.store.View(func(tx Tx) (err error) {
+		floor, err = tx.ChangesFloor()
+		return err
+	})
+	return floor, err
+}
