@@ -30,7 +30,8 @@ func (s *catalogServer) ListCatalogItems(ctx context.Context, req *pb.ListCatalo
 			return nil, err
 		}
 	}
-	list, next, err := s.svc.ListCatalog(registry.Category(req.GetCategory()), dept, int(req.GetPageSize()), req.GetPageToken())
+	list, next, err := s.svc.ListCatalogQuery(registry.Category(req.GetCategory()), dept,
+		registry.ListQuery{Filter: req.GetFilter(), OrderBy: req.GetOrderBy()}, int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

@@ -144,7 +144,8 @@ func (s *registryServer) ListItems(ctx context.Context, req *pb.ListItemsRequest
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := s.reg(ctx).ListItems(dept, registry.ItemState(req.GetState()), int(req.GetPageSize()), req.GetPageToken())
+	list, next, err := s.reg(ctx).ListItemsQuery(dept, registry.ItemState(req.GetState()),
+		registry.ListQuery{Filter: req.GetFilter(), OrderBy: req.GetOrderBy()}, int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +249,8 @@ func (s *registryServer) ListSubmissions(ctx context.Context, req *pb.ListSubmis
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := s.reg(ctx).ListSubmissions(dept, registry.SubmissionState(req.GetState()), int(req.GetPageSize()), req.GetPageToken())
+	list, next, err := s.reg(ctx).ListSubmissionsQuery(dept, registry.SubmissionState(req.GetState()),
+		registry.ListQuery{Filter: req.GetFilter(), OrderBy: req.GetOrderBy()}, int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

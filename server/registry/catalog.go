@@ -33,6 +33,14 @@ func (d *deptNames) get(id string) (string, error) {
 // ListCatalog lists items in force in code order; cat 0 and dept "" mean
 // all.
 func (s *Service) ListCatalog(cat Category, dept string, size int, token string) ([]*CatalogView, string, error) {
+	return s.ListCatalogQuery(cat, dept, ListQuery{}, size, token)
+}
+
+// ListCatalogQuery is ListCatalog with an AIP-160 filter and an AIP-132
+// order (fields: see catalogFields and catalogOrder in query.go). The
+// filter applies to the scan of the category or department index; a code
+// prefix in it bounds the scan.
+func (s *Service) ListCatalogQuery(cat Category, dept string, lq ListQuery, size int, token string) ([]*CatalogView, string, error) {
 	var v violations
 	if cat != 0 && !cat.Valid() {
 		v.add("category", "未知的职权类型", "unknown category")
@@ -47,7 +55,11 @@ func (s *Service) ListCatalog(cat Category, dept string, size int, token string)
 	if err != nil {
 		return nil, "", err
 	}
-	filter := fmt.Sprintf("catalog/%d/%s", cat, dept)
+	q, err := compile(lq, catalogFields, catalogOrder, "code")
+	if err != nil {
+		return nil, "", err
+	}
+	filter := fmt.Sprintf("catalog/%d/%s", cat, dept) + q.token
 	after, err := decodeToken(token, filter)
 	if err != nil {
 		return nil, "", err
@@ -55,8 +67,20 @@ func (s *Service) ListCatalog(cat Category, dept string, size int, token string)
 	var out []*CatalogView
 	next := ""
 	err = s.store.View(func(tx Tx) error {
+		if q.order != nil {
+			var err error
+			out, next, err = listCatalogSorted(tx, cat, dept, q, size, after, filter)
+			return err
+		}
 		names := &deptNames{tx: tx, names: map[string]string{}}
-		return tx.ScanCatalog(cat, dept, after, func(e *CatalogEntry) (bool, error) {
+		start, prefix := q.codeBounds(after)
+		return tx.ScanCatalog(cat, dept, start, func(e *CatalogEntry) (bool, error) {
+			if pastPrefix(e.Code, prefix) {
+				return false, nil
+			}
+			if q.filters() && !q.match(catalogRecord(e)) {
+				return true, nil
+			}
 			if len(out) == size {
 				next = encodeToken(filter, out[len(out)-1].Entry.Code)
 				return false, nil

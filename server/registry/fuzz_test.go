@@ -169,6 +169,26 @@ func lists(e *env, it *registry.ItemView) map[string]func(token string) (string,
 			_, next, err := e.svc.ListCatalog(registry.CategoryPenalty, "gtzyj", 1, tok)
 			return next, err
 		},
+		"ListItemsFilter": func(tok string) (string, error) {
+			_, next, err := e.svc.ListItemsQuery("gtzyj", 0, registry.ListQuery{Filter: "category = CATEGORY_PENALTY"}, 1, tok)
+			return next, err
+		},
+		"ListItemsOrderBy": func(tok string) (string, error) {
+			_, next, err := e.svc.ListItemsQuery("-", 0, registry.ListQuery{OrderBy: "update_time desc, display_name"}, 1, tok)
+			return next, err
+		},
+		"ListSubmissionsOrderBy": func(tok string) (string, error) {
+			_, next, err := e.svc.ListSubmissionsQuery("-", 0, registry.ListQuery{Filter: "state:*", OrderBy: "create_time"}, 1, tok)
+			return next, err
+		},
+		"ListCatalogCodePrefix": func(tok string) (string, error) {
+			_, next, err := e.svc.ListCatalogQuery(0, "", registry.ListQuery{Filter: `code: "430400-CF*"`}, 1, tok)
+			return next, err
+		},
+		"ListCatalogOrderBy": func(tok string) (string, error) {
+			_, next, err := e.svc.ListCatalogQuery(0, "", registry.ListQuery{OrderBy: "publish_time desc"}, 1, tok)
+			return next, err
+		},
 	}
 }
 
@@ -189,7 +209,8 @@ func FuzzPageToken(f *testing.F) {
 		}
 		f.Add(tok)
 		f.Add(tok[:len(tok)-1])
-		for _, c := range []string{"abc", "0", "-1", "1", "99999", "18446744073709551615", "\x00", "9223372036854775808"} {
+		for _, c := range []string{"abc", "0", "-1", "1", "99999", "18446744073709551615", "\x00", "9223372036854775808",
+			"{}", "null", `{"k":[{"v":true,"t":"2014-10-08T09:30:00Z"}],"t":{"n":2}}`, `{"k":[{"t":"x"}]}`, `{"k":[{},{},{}],"t":{"s":"z"}}`} {
 			f.Add(forge(f, tok, c))
 		}
 	}

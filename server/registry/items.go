@@ -202,11 +202,21 @@ func (s *Service) GetItem(dept string, id uint64) (*ItemView, error) {
 // ListItems lists the items of a department (or of all, with "-") in id
 // order; state 0 means every state.
 func (s *Service) ListItems(dept string, state ItemState, size int, token string) ([]*ItemView, string, error) {
+	return s.ListItemsQuery(dept, state, ListQuery{}, size, token)
+}
+
+// ListItemsQuery is ListItems with an AIP-160 filter and an AIP-132 order
+// (fields: see itemFields and itemOrder in query.go).
+func (s *Service) ListItemsQuery(dept string, state ItemState, lq ListQuery, size int, token string) ([]*ItemView, string, error) {
 	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
 	if err != nil {
 		return nil, "", err
 	}
-	filter := fmt.Sprintf("items/%s/%d", dept, state)
+	q, err := compile(lq, itemFields, itemOrder, "")
+	if err != nil {
+		return nil, "", err
+	}
+	filter := fmt.Sprintf("items/%s/%d", dept, state) + q.token
 	cursor, err := decodeToken(token, filter)
 	if err != nil {
 		return nil, "", err
@@ -224,9 +234,19 @@ func (s *Service) ListItems(dept string, state ItemState, size int, token string
 				return err
 			}
 		}
+		if q.order != nil {
+			var err error
+			out, next, err = listItemsSorted(tx, scan, state, q, size, cursor, filter)
+			return err
+		}
 		return tx.ScanItems(scan, after, func(it *Item) (bool, error) {
 			if state != 0 && it.State != state {
 				return true, nil
+			}
+			if q.filters() {
+				if r := (&itemRecord{tx: tx, it: it}); !q.match(r.get) || r.err != nil {
+					return r.err == nil, r.err
+				}
 			}
 			if len(out) == size {
 				next = encodeToken(filter, strconv.FormatUint(out[len(out)-1].Item.ID, 10))

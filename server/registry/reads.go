@@ -22,11 +22,22 @@ func (s *Service) GetSubmission(dept string, id uint64) (*Submission, error) {
 // ListSubmissions lists submissions newest first, of one department or of
 // all ("-": the review queue); state 0 means every state.
 func (s *Service) ListSubmissions(dept string, state SubmissionState, size int, token string) ([]*Submission, string, error) {
+	return s.ListSubmissionsQuery(dept, state, ListQuery{}, size, token)
+}
+
+// ListSubmissionsQuery is ListSubmissions with an AIP-160 filter and an
+// AIP-132 order (fields: see submissionFields and submissionOrder in
+// query.go).
+func (s *Service) ListSubmissionsQuery(dept string, state SubmissionState, lq ListQuery, size int, token string) ([]*Submission, string, error) {
 	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
 	if err != nil {
 		return nil, "", err
 	}
-	filter := fmt.Sprintf("submissions/%s/%d", dept, state)
+	q, err := compile(lq, submissionFields, submissionOrder, "")
+	if err != nil {
+		return nil, "", err
+	}
+	filter := fmt.Sprintf("submissions/%s/%d", dept, state) + q.token
 	cursor, err := decodeToken(token, filter)
 	if err != nil {
 		return nil, "", err
@@ -44,8 +55,13 @@ func (s *Service) ListSubmissions(dept string, state SubmissionState, size int, 
 				return err
 			}
 		}
+		if q.order != nil {
+			var err error
+			out, next, err = listSubmissionsSorted(tx, scan, state, q, size, cursor, filter)
+			return err
+		}
 		return tx.ScanSubmissions(scan, before, func(sub *Submission) (bool, error) {
-			if state != 0 && sub.State != state {
+			if state != 0 && sub.State != state || q.filters() && !q.match(submissionRecord(sub)) {
 				return true, nil
 			}
 			if len(out) == size {
