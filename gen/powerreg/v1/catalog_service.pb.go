@@ -94,7 +94,8 @@ type ListCatalogItemsRequest struct {
 	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 filter, combined with category and department, e.g.
 	// `code: "430400-CF*" AND publish_time > "2014-11-01T00:00:00Z"`. Fields:
-	// category, department, code, publish_time.
+	// category, department, code, publish_time, display_name (`=`, `!=`,
+	// `:`).
 	Filter string `protobuf:"bytes,5,opt,name=filter,proto3" json:"filter,omitempty"`
 	// AIP-132 order; fields: code, publish_time, display_name. Default: code.
 	OrderBy       string `protobuf:"bytes,6,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`

@@ -954,7 +954,8 @@ type ListItemsRequest struct {
 	State Item_State `protobuf:"varint,4,opt,name=state,proto3,enum=powerreg.v1.Item_State" json:"state,omitempty"`
 	// AIP-160 filter, e.g. `category = CATEGORY_PENALTY AND update_time >
 	// "2014-10-01T00:00:00Z"`. Fields: category, state, code (`code:
-	// "430400-CF*"` for a prefix), department, update_time, publish_time.
+	// "430400-CF*"` for a prefix), department, update_time, publish_time,
+	// display_name (`=`, `!=`, `:`).
 	Filter string `protobuf:"bytes,5,opt,name=filter,proto3" json:"filter,omitempty"`
 	// AIP-132 order, e.g. `update_time desc`; fields: code, update_time,
 	// publish_time, display_name. Default: creation order.
