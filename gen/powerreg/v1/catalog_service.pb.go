@@ -77,7 +77,7 @@ func (x CatalogChange_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CatalogChange_Kind.Descriptor instead.
 func (CatalogChange_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{9, 0}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{14, 0}
 }
 
 // Request of ListCatalogItems.
@@ -98,7 +98,13 @@ type ListCatalogItemsRequest struct {
 	// `:`).
 	Filter string `protobuf:"bytes,5,opt,name=filter,proto3" json:"filter,omitempty"`
 	// AIP-132 order; fields: code, publish_time, display_name. Default: code.
-	OrderBy       string `protobuf:"bytes,6,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	OrderBy string `protobuf:"bytes,6,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// Keywords (Chinese or not) searched in the name, the legal bases' titles
+	// and the department; results are ordered by relevance unless order_by is
+	// given, and the response carries highlights and facets.
+	Q string `protobuf:"bytes,7,opt,name=q,proto3" json:"q,omitempty"`
+	// Only items of departments in this region (GB/T 2260 code, e.g. 430400).
+	Region        string `protobuf:"bytes,8,opt,name=region,proto3" json:"region,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -175,6 +181,304 @@ func (x *ListCatalogItemsRequest) GetOrderBy() string {
 	return ""
 }
 
+func (x *ListCatalogItemsRequest) GetQ() string {
+	if x != nil {
+		return x.Q
+	}
+	return ""
+}
+
+func (x *ListCatalogItemsRequest) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+// Highlighted fragments of one search result.
+type Highlight struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Code of the item.
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// Fragments with the matches marked `<mark>…</mark>`.
+	Fragments     []*HighlightFragment `protobuf:"bytes,2,rep,name=fragments,proto3" json:"fragments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Highlight) Reset() {
+	*x = Highlight{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Highlight) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Highlight) ProtoMessage() {}
+
+func (x *Highlight) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Highlight.ProtoReflect.Descriptor instead.
+func (*Highlight) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Highlight) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Highlight) GetFragments() []*HighlightFragment {
+	if x != nil {
+		return x.Fragments
+	}
+	return nil
+}
+
+// One highlighted fragment.
+type HighlightFragment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Where it matched: display_name, legal_bases or department.
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// The fragment.
+	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HighlightFragment) Reset() {
+	*x = HighlightFragment{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HighlightFragment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HighlightFragment) ProtoMessage() {}
+
+func (x *HighlightFragment) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HighlightFragment.ProtoReflect.Descriptor instead.
+func (*HighlightFragment) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *HighlightFragment) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *HighlightFragment) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// Counts of a search's results per category and per department.
+type Facets struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Results per category, largest first.
+	Categories []*CategoryFacet `protobuf:"bytes,1,rep,name=categories,proto3" json:"categories,omitempty"`
+	// Results per department, largest first.
+	Departments   []*DepartmentFacet `protobuf:"bytes,2,rep,name=departments,proto3" json:"departments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Facets) Reset() {
+	*x = Facets{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Facets) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Facets) ProtoMessage() {}
+
+func (x *Facets) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Facets.ProtoReflect.Descriptor instead.
+func (*Facets) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Facets) GetCategories() []*CategoryFacet {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+func (x *Facets) GetDepartments() []*DepartmentFacet {
+	if x != nil {
+		return x.Departments
+	}
+	return nil
+}
+
+// Results of one category.
+type CategoryFacet struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The category.
+	Category Category `protobuf:"varint,1,opt,name=category,proto3,enum=powerreg.v1.Category" json:"category,omitempty"`
+	// Number of results.
+	Count         int32 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CategoryFacet) Reset() {
+	*x = CategoryFacet{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CategoryFacet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CategoryFacet) ProtoMessage() {}
+
+func (x *CategoryFacet) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CategoryFacet.ProtoReflect.Descriptor instead.
+func (*CategoryFacet) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CategoryFacet) GetCategory() Category {
+	if x != nil {
+		return x.Category
+	}
+	return Category_CATEGORY_UNSPECIFIED
+}
+
+func (x *CategoryFacet) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// Results of one department.
+type DepartmentFacet struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Department name, `departments/{department}`.
+	Department string `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	// Display name of the department.
+	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// Number of results.
+	Count         int32 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DepartmentFacet) Reset() {
+	*x = DepartmentFacet{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DepartmentFacet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DepartmentFacet) ProtoMessage() {}
+
+func (x *DepartmentFacet) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DepartmentFacet.ProtoReflect.Descriptor instead.
+func (*DepartmentFacet) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *DepartmentFacet) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *DepartmentFacet) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *DepartmentFacet) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 // Response of ListCatalogItems.
 type ListCatalogItemsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -182,13 +486,19 @@ type ListCatalogItemsResponse struct {
 	Items []*Item `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
 	// Token for the next page; empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// With q: the highlighted fragments of the items of this page.
+	Highlights []*Highlight `protobuf:"bytes,3,rep,name=highlights,proto3" json:"highlights,omitempty"`
+	// With q: counts of all results (not only this page).
+	Facets *Facets `protobuf:"bytes,4,opt,name=facets,proto3" json:"facets,omitempty"`
+	// With q: the number of results.
+	TotalSize     int32 `protobuf:"varint,5,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListCatalogItemsResponse) Reset() {
 	*x = ListCatalogItemsResponse{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[1]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -200,7 +510,7 @@ func (x *ListCatalogItemsResponse) String() string {
 func (*ListCatalogItemsResponse) ProtoMessage() {}
 
 func (x *ListCatalogItemsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[1]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -213,7 +523,7 @@ func (x *ListCatalogItemsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCatalogItemsResponse.ProtoReflect.Descriptor instead.
 func (*ListCatalogItemsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{1}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListCatalogItemsResponse) GetItems() []*Item {
@@ -230,6 +540,27 @@ func (x *ListCatalogItemsResponse) GetNextPageToken() string {
 	return ""
 }
 
+func (x *ListCatalogItemsResponse) GetHighlights() []*Highlight {
+	if x != nil {
+		return x.Highlights
+	}
+	return nil
+}
+
+func (x *ListCatalogItemsResponse) GetFacets() *Facets {
+	if x != nil {
+		return x.Facets
+	}
+	return nil
+}
+
+func (x *ListCatalogItemsResponse) GetTotalSize() int32 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
 // Request of GetCatalogItem.
 type GetCatalogItemRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -241,7 +572,7 @@ type GetCatalogItemRequest struct {
 
 func (x *GetCatalogItemRequest) Reset() {
 	*x = GetCatalogItemRequest{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[2]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -253,7 +584,7 @@ func (x *GetCatalogItemRequest) String() string {
 func (*GetCatalogItemRequest) ProtoMessage() {}
 
 func (x *GetCatalogItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[2]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -266,7 +597,7 @@ func (x *GetCatalogItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCatalogItemRequest.ProtoReflect.Descriptor instead.
 func (*GetCatalogItemRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{2}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetCatalogItemRequest) GetCode() string {
@@ -287,7 +618,7 @@ type GetCatalogItemResponse struct {
 
 func (x *GetCatalogItemResponse) Reset() {
 	*x = GetCatalogItemResponse{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[3]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -299,7 +630,7 @@ func (x *GetCatalogItemResponse) String() string {
 func (*GetCatalogItemResponse) ProtoMessage() {}
 
 func (x *GetCatalogItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[3]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -312,7 +643,7 @@ func (x *GetCatalogItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCatalogItemResponse.ProtoReflect.Descriptor instead.
 func (*GetCatalogItemResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{3}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetCatalogItemResponse) GetItem() *Item {
@@ -331,7 +662,7 @@ type GetCatalogStatsRequest struct {
 
 func (x *GetCatalogStatsRequest) Reset() {
 	*x = GetCatalogStatsRequest{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[4]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -343,7 +674,7 @@ func (x *GetCatalogStatsRequest) String() string {
 func (*GetCatalogStatsRequest) ProtoMessage() {}
 
 func (x *GetCatalogStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[4]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -356,7 +687,7 @@ func (x *GetCatalogStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCatalogStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetCatalogStatsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{4}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{9}
 }
 
 // Counts of items in force in one group.
@@ -374,7 +705,7 @@ type CatalogCount struct {
 
 func (x *CatalogCount) Reset() {
 	*x = CatalogCount{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[5]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -386,7 +717,7 @@ func (x *CatalogCount) String() string {
 func (*CatalogCount) ProtoMessage() {}
 
 func (x *CatalogCount) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[5]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -399,7 +730,7 @@ func (x *CatalogCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CatalogCount.ProtoReflect.Descriptor instead.
 func (*CatalogCount) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{5}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CatalogCount) GetItems() int32 {
@@ -438,7 +769,7 @@ type CategoryStats struct {
 
 func (x *CategoryStats) Reset() {
 	*x = CategoryStats{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[6]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -450,7 +781,7 @@ func (x *CategoryStats) String() string {
 func (*CategoryStats) ProtoMessage() {}
 
 func (x *CategoryStats) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[6]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -463,7 +794,7 @@ func (x *CategoryStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CategoryStats.ProtoReflect.Descriptor instead.
 func (*CategoryStats) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{6}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CategoryStats) GetCategory() Category {
@@ -502,7 +833,7 @@ type DepartmentStats struct {
 
 func (x *DepartmentStats) Reset() {
 	*x = DepartmentStats{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[7]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -514,7 +845,7 @@ func (x *DepartmentStats) String() string {
 func (*DepartmentStats) ProtoMessage() {}
 
 func (x *DepartmentStats) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[7]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -527,7 +858,7 @@ func (x *DepartmentStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DepartmentStats.ProtoReflect.Descriptor instead.
 func (*DepartmentStats) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{7}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DepartmentStats) GetDepartment() string {
@@ -566,7 +897,7 @@ type GetCatalogStatsResponse struct {
 
 func (x *GetCatalogStatsResponse) Reset() {
 	*x = GetCatalogStatsResponse{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[8]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -578,7 +909,7 @@ func (x *GetCatalogStatsResponse) String() string {
 func (*GetCatalogStatsResponse) ProtoMessage() {}
 
 func (x *GetCatalogStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[8]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -591,7 +922,7 @@ func (x *GetCatalogStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCatalogStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetCatalogStatsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{8}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetCatalogStatsResponse) GetCategories() []*CategoryStats {
@@ -635,7 +966,7 @@ type CatalogChange struct {
 
 func (x *CatalogChange) Reset() {
 	*x = CatalogChange{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[9]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -647,7 +978,7 @@ func (x *CatalogChange) String() string {
 func (*CatalogChange) ProtoMessage() {}
 
 func (x *CatalogChange) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[9]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -660,7 +991,7 @@ func (x *CatalogChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CatalogChange.ProtoReflect.Descriptor instead.
 func (*CatalogChange) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{9}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CatalogChange) GetRevision() int64 {
@@ -713,7 +1044,7 @@ type ListCatalogChangesRequest struct {
 
 func (x *ListCatalogChangesRequest) Reset() {
 	*x = ListCatalogChangesRequest{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[10]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -725,7 +1056,7 @@ func (x *ListCatalogChangesRequest) String() string {
 func (*ListCatalogChangesRequest) ProtoMessage() {}
 
 func (x *ListCatalogChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[10]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -738,7 +1069,7 @@ func (x *ListCatalogChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCatalogChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListCatalogChangesRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{10}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListCatalogChangesRequest) GetStartRevision() int64 {
@@ -778,7 +1109,7 @@ type ListCatalogChangesResponse struct {
 
 func (x *ListCatalogChangesResponse) Reset() {
 	*x = ListCatalogChangesResponse{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[11]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -790,7 +1121,7 @@ func (x *ListCatalogChangesResponse) String() string {
 func (*ListCatalogChangesResponse) ProtoMessage() {}
 
 func (x *ListCatalogChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[11]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -803,7 +1134,7 @@ func (x *ListCatalogChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCatalogChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListCatalogChangesResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{11}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListCatalogChangesResponse) GetChanges() []*CatalogChange {
@@ -838,7 +1169,7 @@ type WatchCatalogChangesRequest struct {
 
 func (x *WatchCatalogChangesRequest) Reset() {
 	*x = WatchCatalogChangesRequest{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[12]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -850,7 +1181,7 @@ func (x *WatchCatalogChangesRequest) String() string {
 func (*WatchCatalogChangesRequest) ProtoMessage() {}
 
 func (x *WatchCatalogChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[12]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -863,7 +1194,7 @@ func (x *WatchCatalogChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchCatalogChangesRequest.ProtoReflect.Descriptor instead.
 func (*WatchCatalogChangesRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{12}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *WatchCatalogChangesRequest) GetStartRevision() int64 {
@@ -884,7 +1215,7 @@ type WatchCatalogChangesResponse struct {
 
 func (x *WatchCatalogChangesResponse) Reset() {
 	*x = WatchCatalogChangesResponse{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[13]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -896,7 +1227,7 @@ func (x *WatchCatalogChangesResponse) String() string {
 func (*WatchCatalogChangesResponse) ProtoMessage() {}
 
 func (x *WatchCatalogChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[13]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -909,7 +1240,7 @@ func (x *WatchCatalogChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchCatalogChangesResponse.ProtoReflect.Descriptor instead.
 func (*WatchCatalogChangesResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{13}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *WatchCatalogChangesResponse) GetChange() *CatalogChange {
@@ -923,7 +1254,7 @@ var File_powerreg_v1_catalog_service_proto protoreflect.FileDescriptor
 
 const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"\n" +
-	"!powerreg/v1/catalog_service.proto\x12\vpowerreg.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpowerreg/v1/resources.proto\"\xdb\x01\n" +
+	"!powerreg/v1/catalog_service.proto\x12\vpowerreg.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpowerreg/v1/resources.proto\"\x81\x02\n" +
 	"\x17ListCatalogItemsRequest\x121\n" +
 	"\bcategory\x18\x01 \x01(\x0e2\x15.powerreg.v1.CategoryR\bcategory\x12\x1e\n" +
 	"\n" +
@@ -933,10 +1264,38 @@ const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"\n" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\x12\x16\n" +
 	"\x06filter\x18\x05 \x01(\tR\x06filter\x12\x19\n" +
-	"\border_by\x18\x06 \x01(\tR\aorderBy\"k\n" +
+	"\border_by\x18\x06 \x01(\tR\aorderBy\x12\f\n" +
+	"\x01q\x18\a \x01(\tR\x01q\x12\x16\n" +
+	"\x06region\x18\b \x01(\tR\x06region\"]\n" +
+	"\tHighlight\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12<\n" +
+	"\tfragments\x18\x02 \x03(\v2\x1e.powerreg.v1.HighlightFragmentR\tfragments\"=\n" +
+	"\x11HighlightFragment\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"\x84\x01\n" +
+	"\x06Facets\x12:\n" +
+	"\n" +
+	"categories\x18\x01 \x03(\v2\x1a.powerreg.v1.CategoryFacetR\n" +
+	"categories\x12>\n" +
+	"\vdepartments\x18\x02 \x03(\v2\x1c.powerreg.v1.DepartmentFacetR\vdepartments\"X\n" +
+	"\rCategoryFacet\x121\n" +
+	"\bcategory\x18\x01 \x01(\x0e2\x15.powerreg.v1.CategoryR\bcategory\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\"j\n" +
+	"\x0fDepartmentFacet\x12\x1e\n" +
+	"\n" +
+	"department\x18\x01 \x01(\tR\n" +
+	"department\x12!\n" +
+	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x05R\x05count\"\xef\x01\n" +
 	"\x18ListCatalogItemsResponse\x12'\n" +
 	"\x05items\x18\x01 \x03(\v2\x11.powerreg.v1.ItemR\x05items\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"0\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x126\n" +
+	"\n" +
+	"highlights\x18\x03 \x03(\v2\x16.powerreg.v1.HighlightR\n" +
+	"highlights\x12+\n" +
+	"\x06facets\x18\x04 \x01(\v2\x13.powerreg.v1.FacetsR\x06facets\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x05 \x01(\x05R\ttotalSize\"0\n" +
 	"\x15GetCatalogItemRequest\x12\x17\n" +
 	"\x04code\x18\x01 \x01(\tB\x03\xe0A\x02R\x04code\"?\n" +
 	"\x16GetCatalogItemResponse\x12%\n" +
@@ -1006,57 +1365,68 @@ func file_powerreg_v1_catalog_service_proto_rawDescGZIP() []byte {
 }
 
 var file_powerreg_v1_catalog_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_powerreg_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_powerreg_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_powerreg_v1_catalog_service_proto_goTypes = []any{
 	(CatalogChange_Kind)(0),             // 0: powerreg.v1.CatalogChange.Kind
 	(*ListCatalogItemsRequest)(nil),     // 1: powerreg.v1.ListCatalogItemsRequest
-	(*ListCatalogItemsResponse)(nil),    // 2: powerreg.v1.ListCatalogItemsResponse
-	(*GetCatalogItemRequest)(nil),       // 3: powerreg.v1.GetCatalogItemRequest
-	(*GetCatalogItemResponse)(nil),      // 4: powerreg.v1.GetCatalogItemResponse
-	(*GetCatalogStatsRequest)(nil),      // 5: powerreg.v1.GetCatalogStatsRequest
-	(*CatalogCount)(nil),                // 6: powerreg.v1.CatalogCount
-	(*CategoryStats)(nil),               // 7: powerreg.v1.CategoryStats
-	(*DepartmentStats)(nil),             // 8: powerreg.v1.DepartmentStats
-	(*GetCatalogStatsResponse)(nil),     // 9: powerreg.v1.GetCatalogStatsResponse
-	(*CatalogChange)(nil),               // 10: powerreg.v1.CatalogChange
-	(*ListCatalogChangesRequest)(nil),   // 11: powerreg.v1.ListCatalogChangesRequest
-	(*ListCatalogChangesResponse)(nil),  // 12: powerreg.v1.ListCatalogChangesResponse
-	(*WatchCatalogChangesRequest)(nil),  // 13: powerreg.v1.WatchCatalogChangesRequest
-	(*WatchCatalogChangesResponse)(nil), // 14: powerreg.v1.WatchCatalogChangesResponse
-	(Category)(0),                       // 15: powerreg.v1.Category
-	(*Item)(nil),                        // 16: powerreg.v1.Item
-	(*timestamppb.Timestamp)(nil),       // 17: google.protobuf.Timestamp
+	(*Highlight)(nil),                   // 2: powerreg.v1.Highlight
+	(*HighlightFragment)(nil),           // 3: powerreg.v1.HighlightFragment
+	(*Facets)(nil),                      // 4: powerreg.v1.Facets
+	(*CategoryFacet)(nil),               // 5: powerreg.v1.CategoryFacet
+	(*DepartmentFacet)(nil),             // 6: powerreg.v1.DepartmentFacet
+	(*ListCatalogItemsResponse)(nil),    // 7: powerreg.v1.ListCatalogItemsResponse
+	(*GetCatalogItemRequest)(nil),       // 8: powerreg.v1.GetCatalogItemRequest
+	(*GetCatalogItemResponse)(nil),      // 9: powerreg.v1.GetCatalogItemResponse
+	(*GetCatalogStatsRequest)(nil),      // 10: powerreg.v1.GetCatalogStatsRequest
+	(*CatalogCount)(nil),                // 11: powerreg.v1.CatalogCount
+	(*CategoryStats)(nil),               // 12: powerreg.v1.CategoryStats
+	(*DepartmentStats)(nil),             // 13: powerreg.v1.DepartmentStats
+	(*GetCatalogStatsResponse)(nil),     // 14: powerreg.v1.GetCatalogStatsResponse
+	(*CatalogChange)(nil),               // 15: powerreg.v1.CatalogChange
+	(*ListCatalogChangesRequest)(nil),   // 16: powerreg.v1.ListCatalogChangesRequest
+	(*ListCatalogChangesResponse)(nil),  // 17: powerreg.v1.ListCatalogChangesResponse
+	(*WatchCatalogChangesRequest)(nil),  // 18: powerreg.v1.WatchCatalogChangesRequest
+	(*WatchCatalogChangesResponse)(nil), // 19: powerreg.v1.WatchCatalogChangesResponse
+	(Category)(0),                       // 20: powerreg.v1.Category
+	(*Item)(nil),                        // 21: powerreg.v1.Item
+	(*timestamppb.Timestamp)(nil),       // 22: google.protobuf.Timestamp
 }
 var file_powerreg_v1_catalog_service_proto_depIdxs = []int32{
-	15, // 0: powerreg.v1.ListCatalogItemsRequest.category:type_name -> powerreg.v1.Category
-	16, // 1: powerreg.v1.ListCatalogItemsResponse.items:type_name -> powerreg.v1.Item
-	16, // 2: powerreg.v1.GetCatalogItemResponse.item:type_name -> powerreg.v1.Item
-	15, // 3: powerreg.v1.CategoryStats.category:type_name -> powerreg.v1.Category
-	6,  // 4: powerreg.v1.CategoryStats.count:type_name -> powerreg.v1.CatalogCount
-	6,  // 5: powerreg.v1.DepartmentStats.count:type_name -> powerreg.v1.CatalogCount
-	7,  // 6: powerreg.v1.GetCatalogStatsResponse.categories:type_name -> powerreg.v1.CategoryStats
-	8,  // 7: powerreg.v1.GetCatalogStatsResponse.departments:type_name -> powerreg.v1.DepartmentStats
-	6,  // 8: powerreg.v1.GetCatalogStatsResponse.total:type_name -> powerreg.v1.CatalogCount
-	0,  // 9: powerreg.v1.CatalogChange.kind:type_name -> powerreg.v1.CatalogChange.Kind
-	16, // 10: powerreg.v1.CatalogChange.item:type_name -> powerreg.v1.Item
-	17, // 11: powerreg.v1.CatalogChange.publish_time:type_name -> google.protobuf.Timestamp
-	10, // 12: powerreg.v1.ListCatalogChangesResponse.changes:type_name -> powerreg.v1.CatalogChange
-	10, // 13: powerreg.v1.WatchCatalogChangesResponse.change:type_name -> powerreg.v1.CatalogChange
-	1,  // 14: powerreg.v1.CatalogService.ListCatalogItems:input_type -> powerreg.v1.ListCatalogItemsRequest
-	3,  // 15: powerreg.v1.CatalogService.GetCatalogItem:input_type -> powerreg.v1.GetCatalogItemRequest
-	11, // 16: powerreg.v1.CatalogService.ListCatalogChanges:input_type -> powerreg.v1.ListCatalogChangesRequest
-	13, // 17: powerreg.v1.CatalogService.WatchCatalogChanges:input_type -> powerreg.v1.WatchCatalogChangesRequest
-	5,  // 18: powerreg.v1.CatalogService.GetCatalogStats:input_type -> powerreg.v1.GetCatalogStatsRequest
-	2,  // 19: powerreg.v1.CatalogService.ListCatalogItems:output_type -> powerreg.v1.ListCatalogItemsResponse
-	4,  // 20: powerreg.v1.CatalogService.GetCatalogItem:output_type -> powerreg.v1.GetCatalogItemResponse
-	12, // 21: powerreg.v1.CatalogService.ListCatalogChanges:output_type -> powerreg.v1.ListCatalogChangesResponse
-	14, // 22: powerreg.v1.CatalogService.WatchCatalogChanges:output_type -> powerreg.v1.WatchCatalogChangesResponse
-	9,  // 23: powerreg.v1.CatalogService.GetCatalogStats:output_type -> powerreg.v1.GetCatalogStatsResponse
-	19, // [19:24] is the sub-list for method output_type
-	14, // [14:19] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	20, // 0: powerreg.v1.ListCatalogItemsRequest.category:type_name -> powerreg.v1.Category
+	3,  // 1: powerreg.v1.Highlight.fragments:type_name -> powerreg.v1.HighlightFragment
+	5,  // 2: powerreg.v1.Facets.categories:type_name -> powerreg.v1.CategoryFacet
+	6,  // 3: powerreg.v1.Facets.departments:type_name -> powerreg.v1.DepartmentFacet
+	20, // 4: powerreg.v1.CategoryFacet.category:type_name -> powerreg.v1.Category
+	21, // 5: powerreg.v1.ListCatalogItemsResponse.items:type_name -> powerreg.v1.Item
+	2,  // 6: powerreg.v1.ListCatalogItemsResponse.highlights:type_name -> powerreg.v1.Highlight
+	4,  // 7: powerreg.v1.ListCatalogItemsResponse.facets:type_name -> powerreg.v1.Facets
+	21, // 8: powerreg.v1.GetCatalogItemResponse.item:type_name -> powerreg.v1.Item
+	20, // 9: powerreg.v1.CategoryStats.category:type_name -> powerreg.v1.Category
+	11, // 10: powerreg.v1.CategoryStats.count:type_name -> powerreg.v1.CatalogCount
+	11, // 11: powerreg.v1.DepartmentStats.count:type_name -> powerreg.v1.CatalogCount
+	12, // 12: powerreg.v1.GetCatalogStatsResponse.categories:type_name -> powerreg.v1.CategoryStats
+	13, // 13: powerreg.v1.GetCatalogStatsResponse.departments:type_name -> powerreg.v1.DepartmentStats
+	11, // 14: powerreg.v1.GetCatalogStatsResponse.total:type_name -> powerreg.v1.CatalogCount
+	0,  // 15: powerreg.v1.CatalogChange.kind:type_name -> powerreg.v1.CatalogChange.Kind
+	21, // 16: powerreg.v1.CatalogChange.item:type_name -> powerreg.v1.Item
+	22, // 17: powerreg.v1.CatalogChange.publish_time:type_name -> google.protobuf.Timestamp
+	15, // 18: powerreg.v1.ListCatalogChangesResponse.changes:type_name -> powerreg.v1.CatalogChange
+	15, // 19: powerreg.v1.WatchCatalogChangesResponse.change:type_name -> powerreg.v1.CatalogChange
+	1,  // 20: powerreg.v1.CatalogService.ListCatalogItems:input_type -> powerreg.v1.ListCatalogItemsRequest
+	8,  // 21: powerreg.v1.CatalogService.GetCatalogItem:input_type -> powerreg.v1.GetCatalogItemRequest
+	16, // 22: powerreg.v1.CatalogService.ListCatalogChanges:input_type -> powerreg.v1.ListCatalogChangesRequest
+	18, // 23: powerreg.v1.CatalogService.WatchCatalogChanges:input_type -> powerreg.v1.WatchCatalogChangesRequest
+	10, // 24: powerreg.v1.CatalogService.GetCatalogStats:input_type -> powerreg.v1.GetCatalogStatsRequest
+	7,  // 25: powerreg.v1.CatalogService.ListCatalogItems:output_type -> powerreg.v1.ListCatalogItemsResponse
+	9,  // 26: powerreg.v1.CatalogService.GetCatalogItem:output_type -> powerreg.v1.GetCatalogItemResponse
+	17, // 27: powerreg.v1.CatalogService.ListCatalogChanges:output_type -> powerreg.v1.ListCatalogChangesResponse
+	19, // 28: powerreg.v1.CatalogService.WatchCatalogChanges:output_type -> powerreg.v1.WatchCatalogChangesResponse
+	14, // 29: powerreg.v1.CatalogService.GetCatalogStats:output_type -> powerreg.v1.GetCatalogStatsResponse
+	25, // [25:30] is the sub-list for method output_type
+	20, // [20:25] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_powerreg_v1_catalog_service_proto_init() }
@@ -1071,7 +1441,7 @@ func file_powerreg_v1_catalog_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_powerreg_v1_catalog_service_proto_rawDesc), len(file_powerreg_v1_catalog_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
