@@ -10,12 +10,14 @@ import (
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
+	"github.com/powerreg/powerreg/server/search"
 )
 
 // catalogServer implements CatalogService, the public read path.
 type catalogServer struct {
 	pb.UnimplementedCatalogServiceServer
-	svc *registry.Service
+	svc    *registry.Service
+	search *search.Index // keyword search (q); see catalog_search.go
 }
 
 func (s *catalogServer) ListCatalogItems(ctx context.Context, req *pb.ListCatalogItemsRequest) (*pb.ListCatalogItemsResponse, error) {
@@ -30,8 +32,21 @@ func (s *catalogServer) ListCatalogItems(ctx context.Context, req *pb.ListCatalo
 			return nil, err
 		}
 	}
+	if req.GetQ() != "" {
+		return s.searchCatalog(req, dept)
+	}
+	lq := registry.ListQuery{Filter: req.GetFilter(), OrderBy: req.GetOrderBy()}
+	if req.GetRegion() != "" {
+		var none bool
+		var err error
+		if lq.Filter, none, err = s.regionFilter(req.GetRegion(), lq.Filter); err != nil {
+			return nil, err
+		} else if none {
+			return &pb.ListCatalogItemsResponse{}, nil
+		}
+	}
 	list, next, err := s.svc.ListCatalogQuery(registry.Category(req.GetCategory()), dept,
-		registry.ListQuery{Filter: req.GetFilter(), OrderBy: req.GetOrderBy()}, int(req.GetPageSize()), req.GetPageToken())
+		lq, int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ import (
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/auth"
 	"github.com/powerreg/powerreg/server/registry"
+	"github.com/powerreg/powerreg/server/search"
 	"github.com/powerreg/powerreg/server/store"
 )
 
@@ -67,6 +68,7 @@ const maxMessage = 16 << 20
 type Server struct {
 	db       *store.DB
 	svc      *registry.Service
+	search   *search.Index // keyword search of the catalogue, derived from the store
 	grpc     *grpc.Server
 	health   *health.Server
 	http     *http.Server
@@ -84,6 +86,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{db: db, svc: registry.New(registry.Config{Store: db, DefaultRegion: cfg.Region, Now: cfg.Now})}
 	if err := s.bootstrap(cfg.DataDir); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.search, err = search.Open(s.svc); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -119,7 +125,7 @@ func (s *Server) listen(cfg Config) error {
 	}
 	s.grpc = grpc.NewServer(opts...)
 	pb.RegisterRegistryServiceServer(s.grpc, &registryServer{svc: s.svc})
-	pb.RegisterCatalogServiceServer(s.grpc, &catalogServer{svc: s.svc})
+	pb.RegisterCatalogServiceServer(s.grpc, &catalogServer{svc: s.svc, search: s.search})
 	pb.RegisterAccessServiceServer(s.grpc, &accessServer{svc: s.svc})
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
@@ -356,6 +362,9 @@ func (s *Server) close() {
 		if l != nil {
 			l.Close()
 		}
+	}
+	if s.search != nil {
+		s.search.Close()
 	}
 	if err := s.db.Close(); err != nil {
 		slog.Error("close store", "err", err)
