@@ -20,6 +20,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
@@ -157,7 +158,9 @@ func (x *Index) rebuild() error {
 	if err != nil {
 		return err
 	}
-	idx, err := bleve.NewMemOnly(m)
+	// scorch with no path is an in-memory index, much faster than
+	// NewMemOnly's (upsidedown over a treap).
+	idx, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
 	if err != nil {
 		return err
 	}
