@@ -327,9 +327,24 @@ func TestSearchREST(t *testing.T) {
 	if r.Body["totalSize"] != float64(4) {
 		t.Errorf("after publication: %s", r.Raw)
 	}
-	r = s.restOK("", "GET", "/v1/catalog/items?region=430100", "")
-	if items, _ := r.Body["items"].([]any); len(items) != 1 {
-		t.Errorf("region: %s", r.Raw)
+	for _, path := range []string{"/v1/catalog/items?region=430100", "/v1/catalog/items?region=430100&q=" + url.QueryEscape("勘查")} {
+		r = s.restOK("", "GET", path, "")
+		if items, _ := r.Body["items"].([]any); len(items) != 1 {
+			t.Errorf("%s: %s", path, r.Raw)
+		}
+	}
+	// A department moved to another region: the cached answers go.
+	must(s.reg.UpdateDepartment(s.clerk, &pb.UpdateDepartmentRequest{Department: &pb.Department{Name: "departments/kcj", RegionCode: "430400"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"region_code"}}}))
+	for _, path := range []string{"/v1/catalog/items?region=430100", "/v1/catalog/items?region=430100&q=" + url.QueryEscape("勘查")} {
+		r = s.restOK("", "GET", path, "")
+		if items, _ := r.Body["items"].([]any); len(items) != 0 {
+			t.Errorf("%s after the move: %s", path, r.Raw)
+		}
+	}
+	r = s.restOK("", "GET", "/v1/catalog/items?region=430400&q="+url.QueryEscape("勘查"), "")
+	if !strings.Contains(r.Raw, "勘查许可") {
+		t.Errorf("region 430400 after the move: %s", r.Raw)
 	}
 }
 

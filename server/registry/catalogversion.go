@@ -11,7 +11,8 @@ package registry
 //
 //   - a publication (publish.go), which is the only writer of the catalogue;
 //   - a change of a department's display name (departments.go), which
-//     catalogue items and stats show;
+//     catalogue items and stats show, or of its region code, which the
+//     catalogue's region filter reads;
 //   - a compaction of the change feed that raises its floor (changes.go),
 //     after which older reads of the feed are refused.
 //

@@ -127,7 +127,11 @@ func (s *Service) UpdateDepartment(actor string, d Department, mask []string, et
 			}
 			cur.DisplayName = d.DisplayName
 		}
-		if slices.Contains(mask, "region_code") {
+		if slices.Contains(mask, "region_code") && cur.RegionCode != d.RegionCode {
+			// The catalogue's region filter reads it (catalogversion.go).
+			if err := m.catalogChanged(); err != nil {
+				return err
+			}
 			cur.RegionCode = d.RegionCode
 		}
 		cur.UpdateTime, cur.Version = m.now, m.rev

@@ -115,6 +115,7 @@ type Catalog interface {
 	ChangesFloor() (int64, error)
 	ListChanges(start int64, size int, token string) ([]*registry.ChangeView, string, int64, error)
 	ListCatalog(cat registry.Category, dept string, size int, token string) ([]*registry.CatalogView, string, error)
+	ListDepartments(size int, token string) ([]*registry.Department, string, error)
 }
 
 // Index is the search index of the catalogue.
@@ -269,12 +270,63 @@ func (x *Index) Sync() error {
 		return err
 	}
 	if x.feedRev < rev {
-		// The catalogue changed without a publication (a department's
-		// name, a compaction): rebuild, which is exact.
-		return x.rebuild()
+		// The catalogue changed without a publication: a department's
+		// name (reindex its items), its region or a compaction (nothing
+		// to do).
+		if err := x.renamed(); err != nil {
+			return err
+		}
 	}
 	x.catRev = rev
 	return nil
+}
+
+// renamed reindexes the items of the departments whose display name is no
+// longer the one indexed, from the catalogue.
+func (x *Index) renamed() error {
+	token := ""
+	for {
+		list, next, err := x.src.ListDepartments(registry.MaxPageSize, token)
+		if err != nil {
+			return err
+		}
+		for _, d := range list {
+			if old, ok := x.deptName[d.ID]; ok && old != d.DisplayName {
+				if err := x.reindex(d.ID); err != nil {
+					return err
+				}
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		token = next
+	}
+}
+
+// reindex indexes again the items of a department.
+func (x *Index) reindex(dept string) error {
+	token := ""
+	for {
+		list, next, err := x.src.ListCatalog(0, dept, registry.MaxCatalogPageSize, token)
+		if err != nil {
+			return err
+		}
+		b := x.idx.NewBatch()
+		for _, v := range list {
+			x.deptName[dept] = v.DepartmentName
+			if err := b.Index(v.Entry.Code, newDocument(v)); err != nil {
+				return err
+			}
+		}
+		if err := x.idx.Batch(b); err != nil {
+			return err
+		}
+		if next == "" {
+			return nil
+		}
+		token = next
+	}
 }
 
 // Request is one search.

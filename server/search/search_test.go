@@ -22,6 +22,18 @@ type fakeCatalog struct {
 
 func newFake() *fakeCatalog { return &fakeCatalog{entries: map[string]*registry.CatalogView{}} }
 
+func (f *fakeCatalog) ListDepartments(size int, token string) ([]*registry.Department, string, error) {
+	seen := map[string]bool{}
+	var out []*registry.Department
+	for _, c := range f.entries {
+		if !seen[c.Entry.Department] {
+			seen[c.Entry.Department] = true
+			out = append(out, &registry.Department{ID: c.Entry.Department, DisplayName: c.DepartmentName})
+		}
+	}
+	return out, "", nil
+}
+
 func (f *fakeCatalog) CatalogRevision() (int64, error) { return f.rev, nil }
 func (f *fakeCatalog) ChangesFloor() (int64, error)    { return 0, nil }
 
@@ -47,8 +59,10 @@ func (f *fakeCatalog) ListChanges(start int64, size int, token string) ([]*regis
 
 func (f *fakeCatalog) ListCatalog(cat registry.Category, dept string, size int, token string) ([]*registry.CatalogView, string, error) {
 	var codes []string
-	for c := range f.entries {
-		codes = append(codes, c)
+	for c, v := range f.entries {
+		if (dept == "" || v.Entry.Department == dept) && (cat == 0 || v.Entry.Content.Category == cat) {
+			codes = append(codes, c)
+		}
 	}
 	sort.Strings(codes)
 	off, _ := strconv.Atoi(token)
@@ -152,6 +166,20 @@ func TestIndex(t *testing.T) {
 	slices.Sort(got)
 	if !slices.Equal(got, []string{"E", "G"}) {
 		t.Errorf("矿 after changes: %v", got)
+	}
+	// A department renamed: its items are found under the new name.
+	for _, v := range f.entries {
+		if v.Entry.Department == "kcj" {
+			v.DepartmentName = "省勘查院"
+		}
+	}
+	f.rev++
+	if got := codes(search(&Request{Q: "勘查院"})); !slices.Equal(got, []string{"E"}) {
+		t.Errorf("勘查院: %v", got)
+	}
+	got = codes(search(&Request{Q: "矿"}))
+	if !slices.Equal(got, []string{"G"}) {
+		t.Errorf("矿 after renaming: %v", got)
 	}
 	// Highlights mark the matches.
 	for _, h := range search(&Request{Q: "开采"}).Hits {
