@@ -151,6 +151,9 @@ func TestIndex(t *testing.T) {
 	if got := codes(search(&Request{Q: "不存在的词"})); len(got) != 0 {
 		t.Errorf("absent: %v", got)
 	}
+	if got := codes(search(&Request{Q: "、 《"})); len(got) != 0 {
+		t.Errorf("punctuation: %v", got)
+	}
 	if got := codes(search(&Request{Q: "   "})); len(got) != 0 {
 		t.Errorf("blank: %v", got)
 	}
