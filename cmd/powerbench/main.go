@@ -1,0 +1,90 @@
+// Command powerbench seeds a data dir with a province's worth of published
+// power items and measures powerregd on it (issue 5): REST list pages
+// against nginx serving the same bytes, keyword search latency, start-up
+// time and resident memory. See README.md, "Measuring speed".
+//
+//	powerbench seed --data-dir DIR --items 500000 [--departments 100] [--batch 10000] [--seed 1]
+//	powerbench measure --data-dir DIR [--duration 30s] [--connections 32] [--searches 2000] [--powerregd PATH]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "seed":
+		err = seedCmd(os.Args[2:])
+	case "measure":
+		err = measureCmd(os.Args[2:])
+	case "-h", "--help", "help":
+		usage()
+		return
+	default:
+		usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "powerbench:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage:
+  powerbench seed --data-dir DIR --items N [--departments 100] [--batch 10000] [--seed 1]
+      import N generated items through the domain and publish them (powerregd must not run on DIR)
+  powerbench measure --data-dir DIR [--duration 30s] [--connections 32] [--searches 2000] [--powerregd PATH]
+      start powerregd on DIR and measure start-up, REST list pages vs nginx (wrk), search latency, RSS
+`)
+}
+
+func seedCmd(args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	var o seedOptions
+	fs.StringVar(&o.DataDir, "data-dir", "", "data dir to seed (required)")
+	fs.IntVar(&o.Items, "items", 1000, "number of items to create and publish")
+	fs.IntVar(&o.Departments, "departments", 100, "number of departments")
+	fs.IntVar(&o.Batch, "batch", 10000, "items per import and publication")
+	fs.Int64Var(&o.Seed, "seed", 1, "random seed: the same seed gives the same catalogue")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.DataDir == "" {
+		return fmt.Errorf("seed: --data-dir is required")
+	}
+	o.Progress = os.Stdout
+	start := time.Now()
+	if err := seed(o); err != nil {
+		return err
+	}
+	fmt.Printf("seeded %d items in %d departments in %s\n", o.Items, o.Departments, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func measureCmd(args []string) error {
+	fs := flag.NewFlagSet("measure", flag.ContinueOnError)
+	var o measureOptions
+	fs.StringVar(&o.DataDir, "data-dir", "", "seeded data dir (required)")
+	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "duration of each wrk run")
+	fs.IntVar(&o.Connections, "connections", 32, "wrk connections")
+	fs.IntVar(&o.Threads, "threads", 2, "wrk threads")
+	fs.IntVar(&o.Searches, "searches", 2000, "number of keyword searches over gRPC")
+	fs.StringVar(&o.Powerregd, "powerregd", "", "powerregd binary (default: go build ./cmd/powerregd into a temp dir)")
+	fs.Int64Var(&o.Seed, "seed", 1, "random seed of the search queries")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.DataDir == "" {
+		return fmt.Errorf("measure: --data-dir is required")
+	}
+	return measure(o)
+}

@@ -1,0 +1,342 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+)
+
+type measureOptions struct {
+	DataDir     string
+	Duration    time.Duration
+	Connections int
+	Threads     int
+	Searches    int
+	Powerregd   string
+	Seed        int64
+}
+
+// listPath is the portal's list page: 50 penalties.
+const listPath = "/v1/catalog/items?category=CATEGORY_PENALTY&page_size=50"
+
+// child is a process measure started; stop ends it with SIGTERM.
+type child struct {
+	name string
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func startChild(name string, cmd *exec.Cmd) (*child, error) {
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	c := &child{name: name, cmd: cmd, done: make(chan error, 1)}
+	go func() { c.done <- cmd.Wait() }()
+	return c, nil
+}
+
+func (c *child) stop() {
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.done:
+	case <-time.After(15 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.done
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func measure(o measureOptions) error {
+	for _, tool := range []string{"nginx", "wrk"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s is not installed (or not on PATH); install it first: apt-get update && apt-get install -y nginx wrk", tool)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(o.DataDir, "powerreg.db")); err != nil {
+		return fmt.Errorf("no store in %s; seed it first with powerbench seed --data-dir %s --items N", o.DataDir, o.DataDir)
+	}
+	tmp, err := os.MkdirTemp("", "powerbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil { // nginx workers may run as nobody
+		return err
+	}
+	bin := o.Powerregd
+	if bin == "" {
+		bin = filepath.Join(tmp, "powerregd")
+		fmt.Println("building powerregd …")
+		b := exec.Command("go", "build", "-o", bin, "github.com/powerreg/powerreg/cmd/powerregd")
+		b.Stdout, b.Stderr = os.Stdout, os.Stderr
+		if err := b.Run(); err != nil {
+			return fmt.Errorf("go build powerregd (run from the repository, or pass --powerregd): %w", err)
+		}
+	}
+	httpPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	grpcPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", httpPort)
+	grpcAddr := fmt.Sprintf("127.0.0.1:%d", grpcPort)
+	var rows [][]string
+	add := func(what, value, command string) {
+		rows = append(rows, []string{what, value, "`" + command + "`"})
+		fmt.Printf("%-40s %s\n", what, value)
+	}
+
+	// 1. Start-up.
+	srvCmd := exec.Command(bin, "--data-dir", o.DataDir, "--http-addr", httpAddr, "--grpc-addr", grpcAddr)
+	srvLog, err := os.Create(filepath.Join(tmp, "powerregd.log"))
+	if err != nil {
+		return err
+	}
+	srvCmd.Stdout, srvCmd.Stderr = srvLog, srvLog
+	startCmd := strings.Join(srvCmd.Args, " ")
+	t0 := time.Now()
+	srv, err := startChild("powerregd", srvCmd)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	base := "http://" + httpAddr
+	if err := waitHTTP(base+"/healthz", srv, 60*time.Second); err != nil {
+		return withLog(err, srvLog.Name())
+	}
+	tHealth := time.Since(t0)
+	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	cat := pb.NewCatalogServiceClient(conn)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err = cat.ListCatalogItems(ctx, &pb.ListCatalogItemsRequest{Q: "许可", PageSize: 10})
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Since(t0) > 5*time.Minute {
+			return withLog(fmt.Errorf("first search: %w", err), srvLog.Name())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tSearch := time.Since(t0)
+	add("start-up until /healthz answers", tHealth.Round(time.Millisecond).String(), startCmd)
+	add("start-up until the first search answers", tSearch.Round(time.Millisecond).String(), startCmd)
+
+	// 2. The page, as nginx will serve it.
+	page, err := get(base+listPath, false)
+	if err != nil {
+		return err
+	}
+	www := filepath.Join(tmp, "www")
+	if err := os.MkdirAll(www, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(www, "page.json"), page, 0o644); err != nil {
+		return err
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	zw.Write(page)
+	zw.Close()
+	if err := os.WriteFile(filepath.Join(www, "page.json.gz"), gz.Bytes(), 0o644); err != nil {
+		return err
+	}
+	ngPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	conf := filepath.Join(tmp, "nginx.conf")
+	if err := os.WriteFile(conf, []byte(nginxConfig(tmp, www, ngPort)), 0o644); err != nil {
+		return err
+	}
+	ngCmd := exec.Command("nginx", "-p", tmp, "-c", conf)
+	ngCmd.Stdout, ngCmd.Stderr = os.Stdout, os.Stderr
+	ng, err := startChild("nginx", ngCmd)
+	if err != nil {
+		return err
+	}
+	defer ng.stop()
+	static := fmt.Sprintf("http://127.0.0.1:%d/page.json", ngPort)
+	if err := waitHTTP(static, ng, 10*time.Second); err != nil {
+		return withLog(err, filepath.Join(tmp, "error.log"))
+	}
+	if same, err := get(static, false); err != nil || !bytes.Equal(same, page) {
+		return fmt.Errorf("nginx does not serve the page's bytes (err %v)", err)
+	}
+	fmt.Printf("page: %d bytes (%d gzipped), %s\n", len(page), gz.Len(), listPath)
+
+	// 3. wrk: nginx vs powerregd, identity and gzip.
+	for _, enc := range []bool{false, true} {
+		label := "identity"
+		if enc {
+			label = "gzip"
+		}
+		ngRPS, ngCmdline, err := runWrk(o, static, enc)
+		if err != nil {
+			return err
+		}
+		prRPS, prCmdline, err := runWrk(o, base+listPath, enc)
+		if err != nil {
+			return err
+		}
+		add("nginx static page req/s ("+label+")", fmt.Sprintf("%.0f", ngRPS), ngCmdline)
+		add("powerregd REST page req/s ("+label+")", fmt.Sprintf("%.0f", prRPS), prCmdline)
+		add("ratio powerregd/nginx ("+label+")", fmt.Sprintf("%.2f (goal ≥ 0.50)", prRPS/ngRPS), "")
+	}
+
+	// 4. Keyword searches over gRPC.
+	lat, err := searches(cat, o)
+	if err != nil {
+		return err
+	}
+	cmdline := fmt.Sprintf("%d ListCatalogItems q=<1,2,4 chars> page_size=20 over gRPC, one at a time", o.Searches)
+	add("search p50", percentile(lat, 50).String(), cmdline)
+	add("search p90", percentile(lat, 90).String(), cmdline)
+	add("search p99", percentile(lat, 99).String(), cmdline)
+
+	// 5. Resident memory after the load.
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", srvCmd.Process.Pid))
+	if err != nil {
+		return err
+	}
+	rss, err := parseVmRSS(string(status))
+	if err != nil {
+		return err
+	}
+	add("powerregd VmRSS after the load", fmt.Sprintf("%.0f MiB (goal < 1 GiB)", float64(rss)/(1<<20)), fmt.Sprintf("grep VmRSS /proc/%d/status", srvCmd.Process.Pid))
+
+	fmt.Println()
+	fmt.Print(table([]string{"measure", "figure", "command"}, rows))
+	return nil
+}
+
+func withLog(err error, log string) error {
+	b, _ := os.ReadFile(log)
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return fmt.Errorf("%w\n--- %s ---\n%s", err, log, b)
+}
+
+// waitHTTP polls url until it answers 200, or c exits, or timeout.
+func waitHTTP(url string, c *child, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	client := &http.Client{Timeout: time.Second}
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-c.done:
+			c.done <- err
+			return fmt.Errorf("%s exited before answering: %v", c.name, err)
+		default:
+		}
+		if r, err := client.Get(url); err == nil {
+			io.Copy(io.Discard, r.Body)
+			r.Body.Close()
+			if r.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return fmt.Errorf("%s did not answer %s within %s", c.name, url, timeout)
+}
+
+// get fetches url; with gzip it asks for gzip and returns the raw bytes.
+func get(url string, gz bool) ([]byte, error) {
+	req, _ := http.NewRequest("GET", url, nil)
+	if gz {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	r, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Body.Close()
+	if r.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", url, r.Status)
+	}
+	return io.ReadAll(r.Body)
+}
+
+func runWrk(o measureOptions, url string, gz bool) (float64, string, error) {
+	args := []string{fmt.Sprintf("-t%d", o.Threads), fmt.Sprintf("-c%d", o.Connections), "-d" + o.Duration.String(), "--latency"}
+	if gz {
+		args = append(args, "-H", "Accept-Encoding: gzip")
+	}
+	args = append(args, url)
+	cmdline := "wrk " + strings.Join(args, " ")
+	if gz {
+		cmdline = strings.Replace(cmdline, "-H Accept-Encoding: gzip", "-H 'Accept-Encoding: gzip'", 1)
+	}
+	fmt.Println("running", cmdline)
+	out, err := exec.Command("wrk", args...).CombinedOutput()
+	if err != nil {
+		return 0, cmdline, fmt.Errorf("%s: %w\n%s", cmdline, err, out)
+	}
+	if strings.Contains(string(out), "Non-2xx") {
+		return 0, cmdline, fmt.Errorf("%s: some answers were not 2xx:\n%s", cmdline, out)
+	}
+	rps, err := parseWrk(string(out))
+	return rps, cmdline, err
+}
+
+// searchQueries draws n queries, 1-, 2- and 4-character in turn.
+func searchQueries(seed int64, n int) []string {
+	one, two, four := queryWords()
+	r := rand.New(rand.NewPCG(uint64(seed), 7))
+	qs := make([]string, n)
+	for i := range qs {
+		pool := [][]string{one, two, four}[i%3]
+		qs[i] = pool[r.IntN(len(pool))]
+	}
+	return qs
+}
+
+func searches(cat pb.CatalogServiceClient, o measureOptions) ([]time.Duration, error) {
+	qs := searchQueries(o.Seed, o.Searches)
+	lat := make([]time.Duration, 0, len(qs))
+	for _, q := range qs {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		t := time.Now()
+		_, err := cat.ListCatalogItems(ctx, &pb.ListCatalogItemsRequest{Q: q, PageSize: 20})
+		d := time.Since(t)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("search %q: %w", q, err)
+		}
+		lat = append(lat, d)
+	}
+	return lat, nil
+}
