@@ -558,6 +558,10 @@ func (f *fixture) cases() map[string]accessCase {
 			Category: pb.Category_CATEGORY_LICENSING}, everyone...),
 		pb.CatalogService_GetCatalogItem_FullMethodName:  one(&pb.GetCatalogItemRequest{Code: f.read.Code}, everyone...),
 		pb.CatalogService_GetCatalogStats_FullMethodName: one(&pb.GetCatalogStatsRequest{}, everyone...),
+		pb.CatalogService_ListCatalogItemRevisions_FullMethodName: one(&pb.ListCatalogItemRevisionsRequest{
+			Code: f.read.Code}, everyone...),
+		pb.CatalogService_CompareCatalogItemRevisions_FullMethodName: one(&pb.CompareCatalogItemRevisionsRequest{
+			Code: f.read.Code, FromRevisionId: "1", ToRevisionId: "1"}, everyone...),
 
 		pb.CatalogService_ListCatalogChanges_FullMethodName: one(&pb.ListCatalogChangesRequest{PageSize: 1}, everyone...),
 		// From the beginning: the fixture's publication is sent at once.

@@ -33,7 +33,15 @@ func (s *catalogServer) ListCatalogItems(ctx context.Context, req *pb.ListCatalo
 		}
 	}
 	if req.GetQ() != "" {
+		if req.GetAsOf() != nil {
+			return nil, registry.InvalidArgument("as_of", "关键词搜索只查现行清单，不能与 as_of 同用",
+				"keyword search (q) reads the catalogue in force now; it cannot be combined with as_of")
+		}
 		return s.searchCatalog(req, dept)
+	}
+	asOf, err := asOfTime(req.GetAsOf())
+	if err != nil {
+		return nil, err
 	}
 	lq := registry.ListQuery{Filter: req.GetFilter(), OrderBy: req.GetOrderBy()}
 	if req.GetRegion() != "" {
@@ -45,8 +53,15 @@ func (s *catalogServer) ListCatalogItems(ctx context.Context, req *pb.ListCatalo
 			return &pb.ListCatalogItemsResponse{}, nil
 		}
 	}
-	list, next, err := s.svc.ListCatalogQuery(registry.Category(req.GetCategory()), dept,
-		lq, int(req.GetPageSize()), req.GetPageToken())
+	var list []*registry.CatalogView
+	var next string
+	if asOf != nil {
+		list, next, err = s.svc.ListCatalogAsOf(*asOf, registry.Category(req.GetCategory()), dept,
+			lq, int(req.GetPageSize()), req.GetPageToken())
+	} else {
+		list, next, err = s.svc.ListCatalogQuery(registry.Category(req.GetCategory()), dept,
+			lq, int(req.GetPageSize()), req.GetPageToken())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +73,16 @@ func (s *catalogServer) ListCatalogItems(ctx context.Context, req *pb.ListCatalo
 }
 
 func (s *catalogServer) GetCatalogItem(ctx context.Context, req *pb.GetCatalogItemRequest) (*pb.GetCatalogItemResponse, error) {
-	v, err := s.svc.GetCatalogItem(req.GetCode())
+	asOf, err := asOfTime(req.GetAsOf())
+	if err != nil {
+		return nil, err
+	}
+	var v *registry.CatalogView
+	if asOf != nil {
+		v, err = s.svc.GetCatalogItemAsOf(req.GetCode(), *asOf)
+	} else {
+		v, err = s.svc.GetCatalogItem(req.GetCode())
+	}
 	if err != nil {
 		return nil, err
 	}

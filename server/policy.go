@@ -61,11 +61,13 @@ var policy = map[string]rule{
 	pb.RegistryService_ListPublications_FullMethodName:  {roles: readers},
 	pb.RegistryService_ListEvents_FullMethodName:        {roles: readers, editors: true},
 
-	pb.CatalogService_ListCatalogItems_FullMethodName:    {public: true},
-	pb.CatalogService_GetCatalogItem_FullMethodName:      {public: true},
-	pb.CatalogService_GetCatalogStats_FullMethodName:     {public: true},
-	pb.CatalogService_ListCatalogChanges_FullMethodName:  {public: true},
-	pb.CatalogService_WatchCatalogChanges_FullMethodName: {public: true},
+	pb.CatalogService_ListCatalogItems_FullMethodName:            {public: true},
+	pb.CatalogService_GetCatalogItem_FullMethodName:              {public: true},
+	pb.CatalogService_GetCatalogStats_FullMethodName:             {public: true},
+	pb.CatalogService_ListCatalogChanges_FullMethodName:          {public: true},
+	pb.CatalogService_WatchCatalogChanges_FullMethodName:         {public: true},
+	pb.CatalogService_ListCatalogItemRevisions_FullMethodName:    {public: true},
+	pb.CatalogService_CompareCatalogItemRevisions_FullMethodName: {public: true},
 
 	pb.AccessService_CreateToken_FullMethodName:     {roles: admin, mutates: true},
 	pb.AccessService_ListTokens_FullMethodName:      {roles: admin},

@@ -104,7 +104,10 @@ type ListCatalogItemsRequest struct {
 	// given, and the response carries highlights and facets.
 	Q string `protobuf:"bytes,7,opt,name=q,proto3" json:"q,omitempty"`
 	// Only items of departments in this region (GB/T 2260 code, e.g. 430400).
-	Region        string `protobuf:"bytes,8,opt,name=region,proto3" json:"region,omitempty"`
+	Region string `protobuf:"bytes,8,opt,name=region,proto3" json:"region,omitempty"`
+	// The catalogue as it was in force at this time; unset for now. Not
+	// combinable with q.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -193,6 +196,13 @@ func (x *ListCatalogItemsRequest) GetRegion() string {
 		return x.Region
 	}
 	return ""
+}
+
+func (x *ListCatalogItemsRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
 }
 
 // Highlighted fragments of one search result.
@@ -565,7 +575,9 @@ func (x *ListCatalogItemsResponse) GetTotalSize() int32 {
 type GetCatalogItemRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Code of the item, e.g. 430400-CF-001-0001-00.
-	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// The revision in force at this time; unset for now.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -605,6 +617,13 @@ func (x *GetCatalogItemRequest) GetCode() string {
 		return x.Code
 	}
 	return ""
+}
+
+func (x *GetCatalogItemRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
 }
 
 // Response of GetCatalogItem.
@@ -1250,11 +1269,369 @@ func (x *WatchCatalogChangesResponse) GetChange() *CatalogChange {
 	return nil
 }
 
+// A revision of an item as it was published.
+type CatalogItemRevision struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The item as published in this revision.
+	Item *Item `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
+	// Revision id (see Item.revision_id).
+	RevisionId string `protobuf:"bytes,2,opt,name=revision_id,json=revisionId,proto3" json:"revision_id,omitempty"`
+	// The change this revision made.
+	Change ChangeKind `protobuf:"varint,3,opt,name=change,proto3,enum=powerreg.v1.ChangeKind" json:"change,omitempty"`
+	// The publication that put it in force.
+	Publication string `protobuf:"bytes,4,opt,name=publication,proto3" json:"publication,omitempty"`
+	// When it took effect.
+	PublishTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
+	// When a later publication superseded or abolished it; unset while in
+	// force.
+	SupersedeTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=supersede_time,json=supersedeTime,proto3" json:"supersede_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CatalogItemRevision) Reset() {
+	*x = CatalogItemRevision{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CatalogItemRevision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CatalogItemRevision) ProtoMessage() {}
+
+func (x *CatalogItemRevision) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CatalogItemRevision.ProtoReflect.Descriptor instead.
+func (*CatalogItemRevision) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CatalogItemRevision) GetItem() *Item {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+func (x *CatalogItemRevision) GetRevisionId() string {
+	if x != nil {
+		return x.RevisionId
+	}
+	return ""
+}
+
+func (x *CatalogItemRevision) GetChange() ChangeKind {
+	if x != nil {
+		return x.Change
+	}
+	return ChangeKind_CHANGE_KIND_UNSPECIFIED
+}
+
+func (x *CatalogItemRevision) GetPublication() string {
+	if x != nil {
+		return x.Publication
+	}
+	return ""
+}
+
+func (x *CatalogItemRevision) GetPublishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishTime
+	}
+	return nil
+}
+
+func (x *CatalogItemRevision) GetSupersedeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SupersedeTime
+	}
+	return nil
+}
+
+// Request of ListCatalogItemRevisions.
+type ListCatalogItemRevisionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Code of the item.
+	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCatalogItemRevisionsRequest) Reset() {
+	*x = ListCatalogItemRevisionsRequest{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCatalogItemRevisionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCatalogItemRevisionsRequest) ProtoMessage() {}
+
+func (x *ListCatalogItemRevisionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCatalogItemRevisionsRequest.ProtoReflect.Descriptor instead.
+func (*ListCatalogItemRevisionsRequest) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListCatalogItemRevisionsRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+// Response of ListCatalogItemRevisions.
+type ListCatalogItemRevisionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The published revisions, newest first.
+	Revisions     []*CatalogItemRevision `protobuf:"bytes,1,rep,name=revisions,proto3" json:"revisions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCatalogItemRevisionsResponse) Reset() {
+	*x = ListCatalogItemRevisionsResponse{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCatalogItemRevisionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCatalogItemRevisionsResponse) ProtoMessage() {}
+
+func (x *ListCatalogItemRevisionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCatalogItemRevisionsResponse.ProtoReflect.Descriptor instead.
+func (*ListCatalogItemRevisionsResponse) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListCatalogItemRevisionsResponse) GetRevisions() []*CatalogItemRevision {
+	if x != nil {
+		return x.Revisions
+	}
+	return nil
+}
+
+// Request of CompareCatalogItemRevisions.
+type CompareCatalogItemRevisionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Code of the item.
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// The older revision id.
+	FromRevisionId string `protobuf:"bytes,2,opt,name=from_revision_id,json=fromRevisionId,proto3" json:"from_revision_id,omitempty"`
+	// The newer revision id.
+	ToRevisionId  string `protobuf:"bytes,3,opt,name=to_revision_id,json=toRevisionId,proto3" json:"to_revision_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompareCatalogItemRevisionsRequest) Reset() {
+	*x = CompareCatalogItemRevisionsRequest{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompareCatalogItemRevisionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompareCatalogItemRevisionsRequest) ProtoMessage() {}
+
+func (x *CompareCatalogItemRevisionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompareCatalogItemRevisionsRequest.ProtoReflect.Descriptor instead.
+func (*CompareCatalogItemRevisionsRequest) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CompareCatalogItemRevisionsRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *CompareCatalogItemRevisionsRequest) GetFromRevisionId() string {
+	if x != nil {
+		return x.FromRevisionId
+	}
+	return ""
+}
+
+func (x *CompareCatalogItemRevisionsRequest) GetToRevisionId() string {
+	if x != nil {
+		return x.ToRevisionId
+	}
+	return ""
+}
+
+// One field that differs between two revisions.
+type FieldDifference struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The field path, e.g. display_name or promised_time_limit.
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// Its value in the older revision, as text.
+	From string `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	// Its value in the newer revision, as text.
+	To            string `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FieldDifference) Reset() {
+	*x = FieldDifference{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FieldDifference) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FieldDifference) ProtoMessage() {}
+
+func (x *FieldDifference) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FieldDifference.ProtoReflect.Descriptor instead.
+func (*FieldDifference) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *FieldDifference) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *FieldDifference) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *FieldDifference) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+// Response of CompareCatalogItemRevisions.
+type CompareCatalogItemRevisionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The fields that differ; empty when the revisions are alike.
+	Differences   []*FieldDifference `protobuf:"bytes,1,rep,name=differences,proto3" json:"differences,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompareCatalogItemRevisionsResponse) Reset() {
+	*x = CompareCatalogItemRevisionsResponse{}
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompareCatalogItemRevisionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompareCatalogItemRevisionsResponse) ProtoMessage() {}
+
+func (x *CompareCatalogItemRevisionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompareCatalogItemRevisionsResponse.ProtoReflect.Descriptor instead.
+func (*CompareCatalogItemRevisionsResponse) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *CompareCatalogItemRevisionsResponse) GetDifferences() []*FieldDifference {
+	if x != nil {
+		return x.Differences
+	}
+	return nil
+}
+
 var File_powerreg_v1_catalog_service_proto protoreflect.FileDescriptor
 
 const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"\n" +
-	"!powerreg/v1/catalog_service.proto\x12\vpowerreg.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpowerreg/v1/resources.proto\"\x81\x02\n" +
+	"!powerreg/v1/catalog_service.proto\x12\vpowerreg.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpowerreg/v1/resources.proto\"\xb2\x02\n" +
 	"\x17ListCatalogItemsRequest\x121\n" +
 	"\bcategory\x18\x01 \x01(\x0e2\x15.powerreg.v1.CategoryR\bcategory\x12\x1e\n" +
 	"\n" +
@@ -1266,7 +1643,8 @@ const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"\x06filter\x18\x05 \x01(\tR\x06filter\x12\x19\n" +
 	"\border_by\x18\x06 \x01(\tR\aorderBy\x12\f\n" +
 	"\x01q\x18\a \x01(\tR\x01q\x12\x16\n" +
-	"\x06region\x18\b \x01(\tR\x06region\"]\n" +
+	"\x06region\x18\b \x01(\tR\x06region\x12/\n" +
+	"\x05as_of\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"]\n" +
 	"\tHighlight\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12<\n" +
 	"\tfragments\x18\x02 \x03(\v2\x1e.powerreg.v1.HighlightFragmentR\tfragments\"=\n" +
@@ -1295,9 +1673,10 @@ const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"highlights\x12+\n" +
 	"\x06facets\x18\x04 \x01(\v2\x13.powerreg.v1.FacetsR\x06facets\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x05 \x01(\x05R\ttotalSize\"0\n" +
+	"total_size\x18\x05 \x01(\x05R\ttotalSize\"a\n" +
 	"\x15GetCatalogItemRequest\x12\x17\n" +
-	"\x04code\x18\x01 \x01(\tB\x03\xe0A\x02R\x04code\"?\n" +
+	"\x04code\x18\x01 \x01(\tB\x03\xe0A\x02R\x04code\x12/\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"?\n" +
 	"\x16GetCatalogItemResponse\x12%\n" +
 	"\x04item\x18\x01 \x01(\v2\x11.powerreg.v1.ItemR\x04item\"\x18\n" +
 	"\x16GetCatalogStatsRequest\"W\n" +
@@ -1344,12 +1723,36 @@ const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"\x1aWatchCatalogChangesRequest\x12%\n" +
 	"\x0estart_revision\x18\x01 \x01(\x03R\rstartRevision\"Q\n" +
 	"\x1bWatchCatalogChangesResponse\x122\n" +
-	"\x06change\x18\x01 \x01(\v2\x1a.powerreg.v1.CatalogChangeR\x06change2\xa5\x05\n" +
+	"\x06change\x18\x01 \x01(\v2\x1a.powerreg.v1.CatalogChangeR\x06change\"\xb2\x02\n" +
+	"\x13CatalogItemRevision\x12%\n" +
+	"\x04item\x18\x01 \x01(\v2\x11.powerreg.v1.ItemR\x04item\x12\x1f\n" +
+	"\vrevision_id\x18\x02 \x01(\tR\n" +
+	"revisionId\x12/\n" +
+	"\x06change\x18\x03 \x01(\x0e2\x17.powerreg.v1.ChangeKindR\x06change\x12 \n" +
+	"\vpublication\x18\x04 \x01(\tR\vpublication\x12=\n" +
+	"\fpublish_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\x12A\n" +
+	"\x0esupersede_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rsupersedeTime\":\n" +
+	"\x1fListCatalogItemRevisionsRequest\x12\x17\n" +
+	"\x04code\x18\x01 \x01(\tB\x03\xe0A\x02R\x04code\"b\n" +
+	" ListCatalogItemRevisionsResponse\x12>\n" +
+	"\trevisions\x18\x01 \x03(\v2 .powerreg.v1.CatalogItemRevisionR\trevisions\"\x97\x01\n" +
+	"\"CompareCatalogItemRevisionsRequest\x12\x17\n" +
+	"\x04code\x18\x01 \x01(\tB\x03\xe0A\x02R\x04code\x12-\n" +
+	"\x10from_revision_id\x18\x02 \x01(\tB\x03\xe0A\x02R\x0efromRevisionId\x12)\n" +
+	"\x0eto_revision_id\x18\x03 \x01(\tB\x03\xe0A\x02R\ftoRevisionId\"K\n" +
+	"\x0fFieldDifference\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12\x12\n" +
+	"\x04from\x18\x02 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x03 \x01(\tR\x02to\"e\n" +
+	"#CompareCatalogItemRevisionsResponse\x12>\n" +
+	"\vdifferences\x18\x01 \x03(\v2\x1c.powerreg.v1.FieldDifferenceR\vdifferences2\x89\b\n" +
 	"\x0eCatalogService\x12z\n" +
 	"\x10ListCatalogItems\x12$.powerreg.v1.ListCatalogItemsRequest\x1a%.powerreg.v1.ListCatalogItemsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/catalog/items\x12\x88\x01\n" +
 	"\x0eGetCatalogItem\x12\".powerreg.v1.GetCatalogItemRequest\x1a#.powerreg.v1.GetCatalogItemResponse\"-\xdaA\x04code\x82\xd3\xe4\x93\x02 b\x04item\x12\x18/v1/catalog/items/{code}\x12\x82\x01\n" +
 	"\x12ListCatalogChanges\x12&.powerreg.v1.ListCatalogChangesRequest\x1a'.powerreg.v1.ListCatalogChangesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/catalog/changes\x12\x8d\x01\n" +
-	"\x13WatchCatalogChanges\x12'.powerreg.v1.WatchCatalogChangesRequest\x1a(.powerreg.v1.WatchCatalogChangesResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/catalog/changes:watch0\x01\x12w\n" +
+	"\x13WatchCatalogChanges\x12'.powerreg.v1.WatchCatalogChangesRequest\x1a(.powerreg.v1.WatchCatalogChangesResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/catalog/changes:watch0\x01\x12\xaa\x01\n" +
+	"\x18ListCatalogItemRevisions\x12,.powerreg.v1.ListCatalogItemRevisionsRequest\x1a-.powerreg.v1.ListCatalogItemRevisionsResponse\"1\xdaA\x04code\x82\xd3\xe4\x93\x02$\x12\"/v1/catalog/items/{code}/revisions\x12\xb4\x01\n" +
+	"\x1bCompareCatalogItemRevisions\x12/.powerreg.v1.CompareCatalogItemRevisionsRequest\x1a0.powerreg.v1.CompareCatalogItemRevisionsResponse\"2\x82\xd3\xe4\x93\x02,\x12*/v1/catalog/items/{code}/revisions:compare\x12w\n" +
 	"\x0fGetCatalogStats\x12#.powerreg.v1.GetCatalogStatsRequest\x1a$.powerreg.v1.GetCatalogStatsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/catalog/statsB9Z7github.com/powerreg/powerreg/gen/powerreg/v1;powerregv1b\x06proto3"
 
 var (
@@ -1365,68 +1768,87 @@ func file_powerreg_v1_catalog_service_proto_rawDescGZIP() []byte {
 }
 
 var file_powerreg_v1_catalog_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_powerreg_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_powerreg_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_powerreg_v1_catalog_service_proto_goTypes = []any{
-	(CatalogChange_Kind)(0),             // 0: powerreg.v1.CatalogChange.Kind
-	(*ListCatalogItemsRequest)(nil),     // 1: powerreg.v1.ListCatalogItemsRequest
-	(*Highlight)(nil),                   // 2: powerreg.v1.Highlight
-	(*HighlightFragment)(nil),           // 3: powerreg.v1.HighlightFragment
-	(*Facets)(nil),                      // 4: powerreg.v1.Facets
-	(*CategoryFacet)(nil),               // 5: powerreg.v1.CategoryFacet
-	(*DepartmentFacet)(nil),             // 6: powerreg.v1.DepartmentFacet
-	(*ListCatalogItemsResponse)(nil),    // 7: powerreg.v1.ListCatalogItemsResponse
-	(*GetCatalogItemRequest)(nil),       // 8: powerreg.v1.GetCatalogItemRequest
-	(*GetCatalogItemResponse)(nil),      // 9: powerreg.v1.GetCatalogItemResponse
-	(*GetCatalogStatsRequest)(nil),      // 10: powerreg.v1.GetCatalogStatsRequest
-	(*CatalogCount)(nil),                // 11: powerreg.v1.CatalogCount
-	(*CategoryStats)(nil),               // 12: powerreg.v1.CategoryStats
-	(*DepartmentStats)(nil),             // 13: powerreg.v1.DepartmentStats
-	(*GetCatalogStatsResponse)(nil),     // 14: powerreg.v1.GetCatalogStatsResponse
-	(*CatalogChange)(nil),               // 15: powerreg.v1.CatalogChange
-	(*ListCatalogChangesRequest)(nil),   // 16: powerreg.v1.ListCatalogChangesRequest
-	(*ListCatalogChangesResponse)(nil),  // 17: powerreg.v1.ListCatalogChangesResponse
-	(*WatchCatalogChangesRequest)(nil),  // 18: powerreg.v1.WatchCatalogChangesRequest
-	(*WatchCatalogChangesResponse)(nil), // 19: powerreg.v1.WatchCatalogChangesResponse
-	(Category)(0),                       // 20: powerreg.v1.Category
-	(*Item)(nil),                        // 21: powerreg.v1.Item
-	(*timestamppb.Timestamp)(nil),       // 22: google.protobuf.Timestamp
+	(CatalogChange_Kind)(0),                     // 0: powerreg.v1.CatalogChange.Kind
+	(*ListCatalogItemsRequest)(nil),             // 1: powerreg.v1.ListCatalogItemsRequest
+	(*Highlight)(nil),                           // 2: powerreg.v1.Highlight
+	(*HighlightFragment)(nil),                   // 3: powerreg.v1.HighlightFragment
+	(*Facets)(nil),                              // 4: powerreg.v1.Facets
+	(*CategoryFacet)(nil),                       // 5: powerreg.v1.CategoryFacet
+	(*DepartmentFacet)(nil),                     // 6: powerreg.v1.DepartmentFacet
+	(*ListCatalogItemsResponse)(nil),            // 7: powerreg.v1.ListCatalogItemsResponse
+	(*GetCatalogItemRequest)(nil),               // 8: powerreg.v1.GetCatalogItemRequest
+	(*GetCatalogItemResponse)(nil),              // 9: powerreg.v1.GetCatalogItemResponse
+	(*GetCatalogStatsRequest)(nil),              // 10: powerreg.v1.GetCatalogStatsRequest
+	(*CatalogCount)(nil),                        // 11: powerreg.v1.CatalogCount
+	(*CategoryStats)(nil),                       // 12: powerreg.v1.CategoryStats
+	(*DepartmentStats)(nil),                     // 13: powerreg.v1.DepartmentStats
+	(*GetCatalogStatsResponse)(nil),             // 14: powerreg.v1.GetCatalogStatsResponse
+	(*CatalogChange)(nil),                       // 15: powerreg.v1.CatalogChange
+	(*ListCatalogChangesRequest)(nil),           // 16: powerreg.v1.ListCatalogChangesRequest
+	(*ListCatalogChangesResponse)(nil),          // 17: powerreg.v1.ListCatalogChangesResponse
+	(*WatchCatalogChangesRequest)(nil),          // 18: powerreg.v1.WatchCatalogChangesRequest
+	(*WatchCatalogChangesResponse)(nil),         // 19: powerreg.v1.WatchCatalogChangesResponse
+	(*CatalogItemRevision)(nil),                 // 20: powerreg.v1.CatalogItemRevision
+	(*ListCatalogItemRevisionsRequest)(nil),     // 21: powerreg.v1.ListCatalogItemRevisionsRequest
+	(*ListCatalogItemRevisionsResponse)(nil),    // 22: powerreg.v1.ListCatalogItemRevisionsResponse
+	(*CompareCatalogItemRevisionsRequest)(nil),  // 23: powerreg.v1.CompareCatalogItemRevisionsRequest
+	(*FieldDifference)(nil),                     // 24: powerreg.v1.FieldDifference
+	(*CompareCatalogItemRevisionsResponse)(nil), // 25: powerreg.v1.CompareCatalogItemRevisionsResponse
+	(Category)(0),                               // 26: powerreg.v1.Category
+	(*timestamppb.Timestamp)(nil),               // 27: google.protobuf.Timestamp
+	(*Item)(nil),                                // 28: powerreg.v1.Item
+	(ChangeKind)(0),                             // 29: powerreg.v1.ChangeKind
 }
 var file_powerreg_v1_catalog_service_proto_depIdxs = []int32{
-	20, // 0: powerreg.v1.ListCatalogItemsRequest.category:type_name -> powerreg.v1.Category
-	3,  // 1: powerreg.v1.Highlight.fragments:type_name -> powerreg.v1.HighlightFragment
-	5,  // 2: powerreg.v1.Facets.categories:type_name -> powerreg.v1.CategoryFacet
-	6,  // 3: powerreg.v1.Facets.departments:type_name -> powerreg.v1.DepartmentFacet
-	20, // 4: powerreg.v1.CategoryFacet.category:type_name -> powerreg.v1.Category
-	21, // 5: powerreg.v1.ListCatalogItemsResponse.items:type_name -> powerreg.v1.Item
-	2,  // 6: powerreg.v1.ListCatalogItemsResponse.highlights:type_name -> powerreg.v1.Highlight
-	4,  // 7: powerreg.v1.ListCatalogItemsResponse.facets:type_name -> powerreg.v1.Facets
-	21, // 8: powerreg.v1.GetCatalogItemResponse.item:type_name -> powerreg.v1.Item
-	20, // 9: powerreg.v1.CategoryStats.category:type_name -> powerreg.v1.Category
-	11, // 10: powerreg.v1.CategoryStats.count:type_name -> powerreg.v1.CatalogCount
-	11, // 11: powerreg.v1.DepartmentStats.count:type_name -> powerreg.v1.CatalogCount
-	12, // 12: powerreg.v1.GetCatalogStatsResponse.categories:type_name -> powerreg.v1.CategoryStats
-	13, // 13: powerreg.v1.GetCatalogStatsResponse.departments:type_name -> powerreg.v1.DepartmentStats
-	11, // 14: powerreg.v1.GetCatalogStatsResponse.total:type_name -> powerreg.v1.CatalogCount
-	0,  // 15: powerreg.v1.CatalogChange.kind:type_name -> powerreg.v1.CatalogChange.Kind
-	21, // 16: powerreg.v1.CatalogChange.item:type_name -> powerreg.v1.Item
-	22, // 17: powerreg.v1.CatalogChange.publish_time:type_name -> google.protobuf.Timestamp
-	15, // 18: powerreg.v1.ListCatalogChangesResponse.changes:type_name -> powerreg.v1.CatalogChange
-	15, // 19: powerreg.v1.WatchCatalogChangesResponse.change:type_name -> powerreg.v1.CatalogChange
-	1,  // 20: powerreg.v1.CatalogService.ListCatalogItems:input_type -> powerreg.v1.ListCatalogItemsRequest
-	8,  // 21: powerreg.v1.CatalogService.GetCatalogItem:input_type -> powerreg.v1.GetCatalogItemRequest
-	16, // 22: powerreg.v1.CatalogService.ListCatalogChanges:input_type -> powerreg.v1.ListCatalogChangesRequest
-	18, // 23: powerreg.v1.CatalogService.WatchCatalogChanges:input_type -> powerreg.v1.WatchCatalogChangesRequest
-	10, // 24: powerreg.v1.CatalogService.GetCatalogStats:input_type -> powerreg.v1.GetCatalogStatsRequest
-	7,  // 25: powerreg.v1.CatalogService.ListCatalogItems:output_type -> powerreg.v1.ListCatalogItemsResponse
-	9,  // 26: powerreg.v1.CatalogService.GetCatalogItem:output_type -> powerreg.v1.GetCatalogItemResponse
-	17, // 27: powerreg.v1.CatalogService.ListCatalogChanges:output_type -> powerreg.v1.ListCatalogChangesResponse
-	19, // 28: powerreg.v1.CatalogService.WatchCatalogChanges:output_type -> powerreg.v1.WatchCatalogChangesResponse
-	14, // 29: powerreg.v1.CatalogService.GetCatalogStats:output_type -> powerreg.v1.GetCatalogStatsResponse
-	25, // [25:30] is the sub-list for method output_type
-	20, // [20:25] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	26, // 0: powerreg.v1.ListCatalogItemsRequest.category:type_name -> powerreg.v1.Category
+	27, // 1: powerreg.v1.ListCatalogItemsRequest.as_of:type_name -> google.protobuf.Timestamp
+	3,  // 2: powerreg.v1.Highlight.fragments:type_name -> powerreg.v1.HighlightFragment
+	5,  // 3: powerreg.v1.Facets.categories:type_name -> powerreg.v1.CategoryFacet
+	6,  // 4: powerreg.v1.Facets.departments:type_name -> powerreg.v1.DepartmentFacet
+	26, // 5: powerreg.v1.CategoryFacet.category:type_name -> powerreg.v1.Category
+	28, // 6: powerreg.v1.ListCatalogItemsResponse.items:type_name -> powerreg.v1.Item
+	2,  // 7: powerreg.v1.ListCatalogItemsResponse.highlights:type_name -> powerreg.v1.Highlight
+	4,  // 8: powerreg.v1.ListCatalogItemsResponse.facets:type_name -> powerreg.v1.Facets
+	27, // 9: powerreg.v1.GetCatalogItemRequest.as_of:type_name -> google.protobuf.Timestamp
+	28, // 10: powerreg.v1.GetCatalogItemResponse.item:type_name -> powerreg.v1.Item
+	26, // 11: powerreg.v1.CategoryStats.category:type_name -> powerreg.v1.Category
+	11, // 12: powerreg.v1.CategoryStats.count:type_name -> powerreg.v1.CatalogCount
+	11, // 13: powerreg.v1.DepartmentStats.count:type_name -> powerreg.v1.CatalogCount
+	12, // 14: powerreg.v1.GetCatalogStatsResponse.categories:type_name -> powerreg.v1.CategoryStats
+	13, // 15: powerreg.v1.GetCatalogStatsResponse.departments:type_name -> powerreg.v1.DepartmentStats
+	11, // 16: powerreg.v1.GetCatalogStatsResponse.total:type_name -> powerreg.v1.CatalogCount
+	0,  // 17: powerreg.v1.CatalogChange.kind:type_name -> powerreg.v1.CatalogChange.Kind
+	28, // 18: powerreg.v1.CatalogChange.item:type_name -> powerreg.v1.Item
+	27, // 19: powerreg.v1.CatalogChange.publish_time:type_name -> google.protobuf.Timestamp
+	15, // 20: powerreg.v1.ListCatalogChangesResponse.changes:type_name -> powerreg.v1.CatalogChange
+	15, // 21: powerreg.v1.WatchCatalogChangesResponse.change:type_name -> powerreg.v1.CatalogChange
+	28, // 22: powerreg.v1.CatalogItemRevision.item:type_name -> powerreg.v1.Item
+	29, // 23: powerreg.v1.CatalogItemRevision.change:type_name -> powerreg.v1.ChangeKind
+	27, // 24: powerreg.v1.CatalogItemRevision.publish_time:type_name -> google.protobuf.Timestamp
+	27, // 25: powerreg.v1.CatalogItemRevision.supersede_time:type_name -> google.protobuf.Timestamp
+	20, // 26: powerreg.v1.ListCatalogItemRevisionsResponse.revisions:type_name -> powerreg.v1.CatalogItemRevision
+	24, // 27: powerreg.v1.CompareCatalogItemRevisionsResponse.differences:type_name -> powerreg.v1.FieldDifference
+	1,  // 28: powerreg.v1.CatalogService.ListCatalogItems:input_type -> powerreg.v1.ListCatalogItemsRequest
+	8,  // 29: powerreg.v1.CatalogService.GetCatalogItem:input_type -> powerreg.v1.GetCatalogItemRequest
+	16, // 30: powerreg.v1.CatalogService.ListCatalogChanges:input_type -> powerreg.v1.ListCatalogChangesRequest
+	18, // 31: powerreg.v1.CatalogService.WatchCatalogChanges:input_type -> powerreg.v1.WatchCatalogChangesRequest
+	21, // 32: powerreg.v1.CatalogService.ListCatalogItemRevisions:input_type -> powerreg.v1.ListCatalogItemRevisionsRequest
+	23, // 33: powerreg.v1.CatalogService.CompareCatalogItemRevisions:input_type -> powerreg.v1.CompareCatalogItemRevisionsRequest
+	10, // 34: powerreg.v1.CatalogService.GetCatalogStats:input_type -> powerreg.v1.GetCatalogStatsRequest
+	7,  // 35: powerreg.v1.CatalogService.ListCatalogItems:output_type -> powerreg.v1.ListCatalogItemsResponse
+	9,  // 36: powerreg.v1.CatalogService.GetCatalogItem:output_type -> powerreg.v1.GetCatalogItemResponse
+	17, // 37: powerreg.v1.CatalogService.ListCatalogChanges:output_type -> powerreg.v1.ListCatalogChangesResponse
+	19, // 38: powerreg.v1.CatalogService.WatchCatalogChanges:output_type -> powerreg.v1.WatchCatalogChangesResponse
+	22, // 39: powerreg.v1.CatalogService.ListCatalogItemRevisions:output_type -> powerreg.v1.ListCatalogItemRevisionsResponse
+	25, // 40: powerreg.v1.CatalogService.CompareCatalogItemRevisions:output_type -> powerreg.v1.CompareCatalogItemRevisionsResponse
+	14, // 41: powerreg.v1.CatalogService.GetCatalogStats:output_type -> powerreg.v1.GetCatalogStatsResponse
+	35, // [35:42] is the sub-list for method output_type
+	28, // [28:35] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_powerreg_v1_catalog_service_proto_init() }
@@ -1441,7 +1863,7 @@ func file_powerreg_v1_catalog_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_powerreg_v1_catalog_service_proto_rawDesc), len(file_powerreg_v1_catalog_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   19,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

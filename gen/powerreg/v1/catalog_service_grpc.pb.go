@@ -19,11 +19,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	CatalogService_ListCatalogItems_FullMethodName    = "/powerreg.v1.CatalogService/ListCatalogItems"
-	CatalogService_GetCatalogItem_FullMethodName      = "/powerreg.v1.CatalogService/GetCatalogItem"
-	CatalogService_ListCatalogChanges_FullMethodName  = "/powerreg.v1.CatalogService/ListCatalogChanges"
-	CatalogService_WatchCatalogChanges_FullMethodName = "/powerreg.v1.CatalogService/WatchCatalogChanges"
-	CatalogService_GetCatalogStats_FullMethodName     = "/powerreg.v1.CatalogService/GetCatalogStats"
+	CatalogService_ListCatalogItems_FullMethodName            = "/powerreg.v1.CatalogService/ListCatalogItems"
+	CatalogService_GetCatalogItem_FullMethodName              = "/powerreg.v1.CatalogService/GetCatalogItem"
+	CatalogService_ListCatalogChanges_FullMethodName          = "/powerreg.v1.CatalogService/ListCatalogChanges"
+	CatalogService_WatchCatalogChanges_FullMethodName         = "/powerreg.v1.CatalogService/WatchCatalogChanges"
+	CatalogService_ListCatalogItemRevisions_FullMethodName    = "/powerreg.v1.CatalogService/ListCatalogItemRevisions"
+	CatalogService_CompareCatalogItemRevisions_FullMethodName = "/powerreg.v1.CatalogService/CompareCatalogItemRevisions"
+	CatalogService_GetCatalogStats_FullMethodName             = "/powerreg.v1.CatalogService/GetCatalogStats"
 )
 
 // CatalogServiceClient is the client API for CatalogService service.
@@ -45,6 +47,11 @@ type CatalogServiceClient interface {
 	// Streams the catalogue's changes after a revision: first those already
 	// made, then new ones as they are published, until the caller hangs up.
 	WatchCatalogChanges(ctx context.Context, in *WatchCatalogChangesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchCatalogChangesResponse], error)
+	// Lists every revision of an item that was ever in force, newest first,
+	// with when it took effect and when it was superseded.
+	ListCatalogItemRevisions(ctx context.Context, in *ListCatalogItemRevisionsRequest, opts ...grpc.CallOption) (*ListCatalogItemRevisionsResponse, error)
+	// Compares two published revisions of an item field by field.
+	CompareCatalogItemRevisions(ctx context.Context, in *CompareCatalogItemRevisionsRequest, opts ...grpc.CallOption) (*CompareCatalogItemRevisionsResponse, error)
 	// Counts the items in force per category and per department, items and
 	// sub-items apart.
 	GetCatalogStats(ctx context.Context, in *GetCatalogStatsRequest, opts ...grpc.CallOption) (*GetCatalogStatsResponse, error)
@@ -107,6 +114,26 @@ func (c *catalogServiceClient) WatchCatalogChanges(ctx context.Context, in *Watc
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CatalogService_WatchCatalogChangesClient = grpc.ServerStreamingClient[WatchCatalogChangesResponse]
 
+func (c *catalogServiceClient) ListCatalogItemRevisions(ctx context.Context, in *ListCatalogItemRevisionsRequest, opts ...grpc.CallOption) (*ListCatalogItemRevisionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCatalogItemRevisionsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListCatalogItemRevisions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) CompareCatalogItemRevisions(ctx context.Context, in *CompareCatalogItemRevisionsRequest, opts ...grpc.CallOption) (*CompareCatalogItemRevisionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CompareCatalogItemRevisionsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_CompareCatalogItemRevisions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *catalogServiceClient) GetCatalogStats(ctx context.Context, in *GetCatalogStatsRequest, opts ...grpc.CallOption) (*GetCatalogStatsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetCatalogStatsResponse)
@@ -136,6 +163,11 @@ type CatalogServiceServer interface {
 	// Streams the catalogue's changes after a revision: first those already
 	// made, then new ones as they are published, until the caller hangs up.
 	WatchCatalogChanges(*WatchCatalogChangesRequest, grpc.ServerStreamingServer[WatchCatalogChangesResponse]) error
+	// Lists every revision of an item that was ever in force, newest first,
+	// with when it took effect and when it was superseded.
+	ListCatalogItemRevisions(context.Context, *ListCatalogItemRevisionsRequest) (*ListCatalogItemRevisionsResponse, error)
+	// Compares two published revisions of an item field by field.
+	CompareCatalogItemRevisions(context.Context, *CompareCatalogItemRevisionsRequest) (*CompareCatalogItemRevisionsResponse, error)
 	// Counts the items in force per category and per department, items and
 	// sub-items apart.
 	GetCatalogStats(context.Context, *GetCatalogStatsRequest) (*GetCatalogStatsResponse, error)
@@ -160,6 +192,12 @@ func (UnimplementedCatalogServiceServer) ListCatalogChanges(context.Context, *Li
 }
 func (UnimplementedCatalogServiceServer) WatchCatalogChanges(*WatchCatalogChangesRequest, grpc.ServerStreamingServer[WatchCatalogChangesResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchCatalogChanges not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListCatalogItemRevisions(context.Context, *ListCatalogItemRevisionsRequest) (*ListCatalogItemRevisionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCatalogItemRevisions not implemented")
+}
+func (UnimplementedCatalogServiceServer) CompareCatalogItemRevisions(context.Context, *CompareCatalogItemRevisionsRequest) (*CompareCatalogItemRevisionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompareCatalogItemRevisions not implemented")
 }
 func (UnimplementedCatalogServiceServer) GetCatalogStats(context.Context, *GetCatalogStatsRequest) (*GetCatalogStatsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCatalogStats not implemented")
@@ -250,6 +288,42 @@ func _CatalogService_WatchCatalogChanges_Handler(srv interface{}, stream grpc.Se
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CatalogService_WatchCatalogChangesServer = grpc.ServerStreamingServer[WatchCatalogChangesResponse]
 
+func _CatalogService_ListCatalogItemRevisions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCatalogItemRevisionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListCatalogItemRevisions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListCatalogItemRevisions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListCatalogItemRevisions(ctx, req.(*ListCatalogItemRevisionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_CompareCatalogItemRevisions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompareCatalogItemRevisionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).CompareCatalogItemRevisions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_CompareCatalogItemRevisions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).CompareCatalogItemRevisions(ctx, req.(*CompareCatalogItemRevisionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CatalogService_GetCatalogStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetCatalogStatsRequest)
 	if err := dec(in); err != nil {
@@ -286,6 +360,14 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListCatalogChanges",
 			Handler:    _CatalogService_ListCatalogChanges_Handler,
+		},
+		{
+			MethodName: "ListCatalogItemRevisions",
+			Handler:    _CatalogService_ListCatalogItemRevisions_Handler,
+		},
+		{
+			MethodName: "CompareCatalogItemRevisions",
+			Handler:    _CatalogService_CompareCatalogItemRevisions_Handler,
 		},
 		{
 			MethodName: "GetCatalogStats",
