@@ -109,7 +109,10 @@ func measure(o measureOptions) error {
 	grpcAddr := fmt.Sprintf("127.0.0.1:%d", grpcPort)
 	var rows [][]string
 	add := func(what, value, command string) {
-		rows = append(rows, []string{what, value, "`" + command + "`"})
+		if command != "" {
+			command = "`" + command + "`"
+		}
+		rows = append(rows, []string{what, value, command})
 		fmt.Printf("%-40s %s\n", what, value)
 	}
 
@@ -222,9 +225,9 @@ func measure(o measureOptions) error {
 		return err
 	}
 	cmdline := fmt.Sprintf("%d ListCatalogItems q=<1,2,4 chars> page_size=20 over gRPC, one at a time", o.Searches)
-	add("search p50", percentile(lat, 50).String(), cmdline)
-	add("search p90", percentile(lat, 90).String(), cmdline)
-	add("search p99", percentile(lat, 99).String(), cmdline)
+	for _, p := range []float64{50, 90, 99} {
+		add(fmt.Sprintf("search p%.0f", p), percentile(lat, p).Round(10*time.Microsecond).String(), cmdline)
+	}
 
 	// 5. Resident memory after the load.
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", srvCmd.Process.Pid))
