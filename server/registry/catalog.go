@@ -36,11 +36,9 @@ func (s *Service) ListCatalog(cat Category, dept string, size int, token string)
 	return s.ListCatalogQuery(cat, dept, ListQuery{}, size, token)
 }
 
-// ListCatalogQuery is ListCatalog with an AIP-160 filter and an AIP-132
-// order (fields: see catalogFields and catalogOrder in query.go). The
-// filter applies to the scan of the category or department index; a code
-// prefix in it bounds the scan.
-func (s *Service) ListCatalogQuery(cat Category, dept string, lq ListQuery, size int, token string) ([]*CatalogView, string, error) {
+// catalogArgs checks the arguments shared by the catalogue's list methods
+// and compiles the filter and order.
+func catalogArgs(cat Category, dept string, lq ListQuery, size int) (int, *query, error) {
 	var v violations
 	if cat != 0 && !cat.Valid() {
 		v.add("category", "未知的职权类型", "unknown category")
@@ -49,13 +47,22 @@ func (s *Service) ListCatalogQuery(cat Category, dept string, lq ListQuery, size
 		v.add("department", "部门应写作 departments/{department}", "give the department as departments/{department}")
 	}
 	if err := v.err(); err != nil {
-		return nil, "", err
+		return 0, nil, err
 	}
 	size, err := pageSize("page_size", size, DefaultCatalogPageSize, MaxCatalogPageSize)
 	if err != nil {
-		return nil, "", err
+		return 0, nil, err
 	}
 	q, err := compile(lq, catalogFields, catalogOrder, "code")
+	return size, q, err
+}
+
+// ListCatalogQuery is ListCatalog with an AIP-160 filter and an AIP-132
+// order (fields: see catalogFields and catalogOrder in query.go). The
+// filter applies to the scan of the category or department index; a code
+// prefix in it bounds the scan.
+func (s *Service) ListCatalogQuery(cat Category, dept string, lq ListQuery, size int, token string) ([]*CatalogView, string, error) {
+	size, q, err := catalogArgs(cat, dept, lq, size)
 	if err != nil {
 		return nil, "", err
 	}

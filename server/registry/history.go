@@ -117,21 +117,7 @@ func (s *Service) GetCatalogItemAsOf(code string, at time.Time) (*CatalogView, e
 // catalogue is a few thousand items; an index of (code, time) records
 // would be the next step.
 func (s *Service) ListCatalogAsOf(at time.Time, cat Category, dept string, lq ListQuery, size int, token string) ([]*CatalogView, string, error) {
-	var v violations
-	if cat != 0 && !cat.Valid() {
-		v.add("category", "未知的职权类型", "unknown category")
-	}
-	if dept != "" && !departmentIDPattern.MatchString(dept) {
-		v.add("department", "部门应写作 departments/{department}", "give the department as departments/{department}")
-	}
-	if err := v.err(); err != nil {
-		return nil, "", err
-	}
-	size, err := pageSize("page_size", size, DefaultCatalogPageSize, MaxCatalogPageSize)
-	if err != nil {
-		return nil, "", err
-	}
-	q, err := compile(lq, catalogFields, catalogOrder, "code")
+	size, q, err := catalogArgs(cat, dept, lq, size)
 	if err != nil {
 		return nil, "", err
 	}
