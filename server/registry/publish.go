@@ -254,12 +254,9 @@ func (p *publishing) publishItem(it *Item, pubName string) error {
 		entry := &CatalogEntry{Code: it.Code, Item: it.ID, Department: it.Department, Revision: rev.Number,
 			Content: rev.Content, Publication: p.pub.ID, PublishTime: p.now}
 		if it.Parent != 0 {
-			parent := p.items[it.Parent]
-			if parent == nil {
-				var err error
-				if parent, err = p.GetItem(it.Parent); err != nil {
-					return err
-				}
+			parent, err := p.parentOf(it)
+			if err != nil {
+				return err
 			}
 			entry.ParentCode = parent.Code
 		}
@@ -300,11 +297,9 @@ func (p *publishing) assignCode(it *Item, rev *Revision) (string, error) {
 	}
 	counter := "code/" + it.Department + "/" + info.Letters
 	if it.Parent != 0 {
-		parent := p.items[it.Parent]
-		if parent == nil {
-			if parent, err = p.GetItem(it.Parent); err != nil {
-				return "", err
-			}
+		parent, err := p.parentOf(it)
+		if err != nil {
+			return "", err
 		}
 		r.ParentCode = parent.Code
 		counter = "code/item/" + strconv.FormatUint(parent.ID, 10)
@@ -324,4 +319,17 @@ func (p *publishing) assignCode(it *Item, rev *Revision) (string, error) {
 			return code, p.PutCode(code, it.ID)
 		}
 	}
+}
+
+// parentOf is a sub-item's main item: the one being published with it (with
+// the code it has just been given), else the stored one.
+func (p *publishing) parentOf(it *Item) (*Item, error) {
+	if parent := p.items[it.Parent]; parent != nil {
+		return parent, nil
+	}
+	parent, err := p.GetItem(it.Parent)
+	if err == nil && parent == nil {
+		err = fmt.Errorf("item %d: main item %d missing", it.ID, it.Parent) // a broken store
+	}
+	return parent, err
 }
