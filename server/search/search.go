@@ -599,3 +599,10 @@ func (x *Index) String() string {
 	n, _ := x.idx.DocCount()
 	return fmt.Sprintf("search index: %d items at catalogue revision %d", n, x.catRev)
 }
+
+// Ready reports whether the index answers searches (built and open).
+func (x *Index) Ready() bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.idx != nil && !x.closed
+}
