@@ -7,19 +7,20 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/internal/proc"
+	"github.com/powerreg/powerreg/internal/report"
+	"github.com/powerreg/powerreg/internal/vocab"
 )
 
 type measureOptions struct {
@@ -34,41 +35,6 @@ type measureOptions struct {
 
 // listPath is the portal's list page: 50 penalties.
 const listPath = "/v1/catalog/items?category=CATEGORY_PENALTY&page_size=50"
-
-// child is a process measure started; stop ends it with SIGTERM.
-type child struct {
-	name string
-	cmd  *exec.Cmd
-	done chan error
-}
-
-func startChild(name string, cmd *exec.Cmd) (*child, error) {
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	c := &child{name: name, cmd: cmd, done: make(chan error, 1)}
-	go func() { c.done <- cmd.Wait() }()
-	return c, nil
-}
-
-func (c *child) stop() {
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.done:
-	case <-time.After(15 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.done
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
 
 func measure(o measureOptions) error {
 	for _, tool := range []string{"nginx", "wrk"} {
@@ -89,19 +55,16 @@ func measure(o measureOptions) error {
 	}
 	bin := o.Powerregd
 	if bin == "" {
-		bin = filepath.Join(tmp, "powerregd")
 		fmt.Println("building powerregd …")
-		b := exec.Command("go", "build", "-o", bin, "github.com/powerreg/powerreg/cmd/powerregd")
-		b.Stdout, b.Stderr = os.Stdout, os.Stderr
-		if err := b.Run(); err != nil {
-			return fmt.Errorf("go build powerregd (run from the repository, or pass --powerregd): %w", err)
+		if bin, err = proc.BuildPowerregd(tmp, os.Stdout); err != nil {
+			return err
 		}
 	}
-	httpPort, err := freePort()
+	httpPort, err := proc.FreePort()
 	if err != nil {
 		return err
 	}
-	grpcPort, err := freePort()
+	grpcPort, err := proc.FreePort()
 	if err != nil {
 		return err
 	}
@@ -125,14 +88,14 @@ func measure(o measureOptions) error {
 	srvCmd.Stdout, srvCmd.Stderr = srvLog, srvLog
 	startCmd := strings.Join(srvCmd.Args, " ")
 	t0 := time.Now()
-	srv, err := startChild("powerregd", srvCmd)
+	srv, err := proc.Start("powerregd", srvCmd)
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	base := "http://" + httpAddr
-	if err := waitHTTP(base+"/healthz", srv, 60*time.Second); err != nil {
-		return withLog(err, srvLog.Name())
+	if err := proc.WaitHTTP(base+"/healthz", srv, 60*time.Second); err != nil {
+		return proc.WithLog(err, srvLog.Name())
 	}
 	tHealth := time.Since(t0)
 	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -149,7 +112,7 @@ func measure(o measureOptions) error {
 			break
 		}
 		if time.Since(t0) > 5*time.Minute {
-			return withLog(fmt.Errorf("first search: %w", err), srvLog.Name())
+			return proc.WithLog(fmt.Errorf("first search: %w", err), srvLog.Name())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -176,7 +139,7 @@ func measure(o measureOptions) error {
 	if err := os.WriteFile(filepath.Join(www, "page.json.gz"), gz.Bytes(), 0o644); err != nil {
 		return err
 	}
-	ngPort, err := freePort()
+	ngPort, err := proc.FreePort()
 	if err != nil {
 		return err
 	}
@@ -186,14 +149,14 @@ func measure(o measureOptions) error {
 	}
 	ngCmd := exec.Command("nginx", "-p", tmp, "-c", conf)
 	ngCmd.Stdout, ngCmd.Stderr = os.Stdout, os.Stderr
-	ng, err := startChild("nginx", ngCmd)
+	ng, err := proc.Start("nginx", ngCmd)
 	if err != nil {
 		return err
 	}
-	defer ng.stop()
+	defer ng.Stop()
 	static := fmt.Sprintf("http://127.0.0.1:%d/page.json", ngPort)
-	if err := waitHTTP(static, ng, 10*time.Second); err != nil {
-		return withLog(err, filepath.Join(tmp, "error.log"))
+	if err := proc.WaitHTTP(static, ng, 10*time.Second); err != nil {
+		return proc.WithLog(err, filepath.Join(tmp, "error.log"))
 	}
 	if same, err := get(static, false); err != nil || !bytes.Equal(same, page) {
 		return fmt.Errorf("nginx does not serve the page's bytes (err %v)", err)
@@ -226,7 +189,7 @@ func measure(o measureOptions) error {
 	}
 	cmdline := fmt.Sprintf("%d ListCatalogItems q=<1,2,4 chars> page_size=20 over gRPC, one at a time", o.Searches)
 	for _, p := range []float64{50, 90, 99} {
-		add(fmt.Sprintf("search p%.0f", p), percentile(lat, p).Round(10*time.Microsecond).String(), cmdline)
+		add(fmt.Sprintf("search p%.0f", p), report.Percentile(lat, p).Round(10*time.Microsecond).String(), cmdline)
 	}
 
 	// 5. Resident memory after the load.
@@ -241,39 +204,8 @@ func measure(o measureOptions) error {
 	add("powerregd VmRSS after the load", fmt.Sprintf("%.0f MiB (goal < 1 GiB)", float64(rss)/(1<<20)), fmt.Sprintf("grep VmRSS /proc/%d/status", srvCmd.Process.Pid))
 
 	fmt.Println()
-	fmt.Print(table([]string{"measure", "figure", "command"}, rows))
+	fmt.Print(report.Table([]string{"measure", "figure", "command"}, rows))
 	return nil
-}
-
-func withLog(err error, log string) error {
-	b, _ := os.ReadFile(log)
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return fmt.Errorf("%w\n--- %s ---\n%s", err, log, b)
-}
-
-// waitHTTP polls url until it answers 200, or c exits, or timeout.
-func waitHTTP(url string, c *child, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	client := &http.Client{Timeout: time.Second}
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-c.done:
-			c.done <- err
-			return fmt.Errorf("%s exited before answering: %v", c.name, err)
-		default:
-		}
-		if r, err := client.Get(url); err == nil {
-			io.Copy(io.Discard, r.Body)
-			r.Body.Close()
-			if r.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return fmt.Errorf("%s did not answer %s within %s", c.name, url, timeout)
 }
 
 // get fetches url; with gzip it asks for gzip and returns the raw bytes.
@@ -317,7 +249,7 @@ func runWrk(o measureOptions, url string, gz bool) (float64, string, error) {
 
 // searchQueries draws n queries, 1-, 2- and 4-character in turn.
 func searchQueries(seed int64, n int) []string {
-	one, two, four := queryWords()
+	one, two, four := vocab.QueryWords()
 	r := rand.New(rand.NewPCG(uint64(seed), 7))
 	qs := make([]string, n)
 	for i := range qs {

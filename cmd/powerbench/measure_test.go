@@ -3,31 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 )
-
-func TestPercentile(t *testing.T) {
-	var ds []time.Duration
-	for i := 100; i >= 1; i-- { // unsorted on purpose
-		ds = append(ds, time.Duration(i)*time.Millisecond)
-	}
-	for p, want := range map[float64]time.Duration{50: 50 * time.Millisecond, 90: 90 * time.Millisecond,
-		99: 99 * time.Millisecond, 100: 100 * time.Millisecond, 0.1: time.Millisecond} {
-		if got := percentile(ds, p); got != want {
-			t.Errorf("p%v = %v, want %v", p, got, want)
-		}
-	}
-	if ds[0] != 100*time.Millisecond {
-		t.Error("percentile sorted its argument")
-	}
-	if percentile(nil, 50) != 0 {
-		t.Error("p50 of nothing")
-	}
-	if got := percentile([]time.Duration{3, 1, 2}, 50); got != 2 {
-		t.Errorf("p50 of 3 = %v", got)
-	}
-}
 
 func TestNginxConfig(t *testing.T) {
 	c := nginxConfig("/tmp/pb", "/tmp/pb/www", 18080)
@@ -80,12 +57,5 @@ func TestSearchQueriesMixLengths(t *testing.T) {
 	}
 	if strings.Join(searchQueries(1, 30), ",") != strings.Join(qs, ",") {
 		t.Error("queries not deterministic")
-	}
-}
-
-func TestTable(t *testing.T) {
-	got := table([]string{"a", "b"}, [][]string{{"1", "2"}})
-	if got != "| a | b |\n| --- | --- |\n| 1 | 2 |\n" {
-		t.Errorf("table:\n%s", got)
 	}
 }

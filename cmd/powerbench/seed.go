@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/powerreg/powerreg/internal/vocab"
 	"github.com/powerreg/powerreg/server/registry"
 	"github.com/powerreg/powerreg/server/store"
 )
@@ -48,20 +49,20 @@ func newGenerator(seed int64, depts []registry.Department) *generator {
 func (g *generator) batch(max int) []genRow {
 	var rows []genRow
 	for len(rows) < max {
-		c := pickCategory(g.r)
+		c := vocab.PickCategory(g.r)
 		if g.n < 10 { // every category at least once, however small N
 			c = registry.Category(g.n + 1)
 		}
 		d := g.r.IntN(len(g.depts))
-		name := itemName(g.r, c)
+		name := vocab.ItemName(g.r, c)
 		rows = append(rows, genRow{d, registry.ImportRow{DepartmentName: g.depts[d].DisplayName,
-			Item: registry.ItemInput{Content: content(g.r, c, name)}}})
+			Item: registry.ItemInput{Content: vocab.Content(g.r, c, name)}}})
 		g.n++
 		if c == registry.CategoryPenalty && g.r.IntN(10) == 0 {
 			for k := 0; k < 2 && len(rows) < max; k++ {
-				sub := name + subItemCases[g.r.IntN(len(subItemCases))]
+				sub := name + vocab.SubItemCases[g.r.IntN(len(vocab.SubItemCases))]
 				rows = append(rows, genRow{d, registry.ImportRow{DepartmentName: g.depts[d].DisplayName, MainItem: name,
-					Item: registry.ItemInput{Content: content(g.r, c, sub)}}})
+					Item: registry.ItemInput{Content: vocab.Content(g.r, c, sub)}}})
 				g.n++
 			}
 		}
@@ -93,7 +94,7 @@ func seed(o seedOptions) error {
 
 	depts := make([]registry.Department, o.Departments)
 	for i := range depts {
-		depts[i] = department(i)
+		depts[i] = vocab.Department(i)
 		old, err := svc.GetDepartment(depts[i].ID)
 		if err == nil && old != nil {
 			continue

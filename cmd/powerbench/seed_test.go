@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/powerreg/powerreg/internal/vocab"
 	"github.com/powerreg/powerreg/server/registry"
 	"github.com/powerreg/powerreg/server/store"
 )
@@ -74,7 +75,7 @@ func TestSeedPublishesEveryCategoryDeterministically(t *testing.T) {
 }
 
 func TestGeneratedContentIsValid(t *testing.T) {
-	g := newGenerator(1, []registry.Department{department(0), department(1)})
+	g := newGenerator(1, []registry.Department{vocab.Department(0), vocab.Department(1)})
 	rows := g.batch(1000)
 	if len(rows) != 1000 {
 		t.Fatalf("%d rows, want 1000", len(rows))
@@ -86,28 +87,6 @@ func TestGeneratedContentIsValid(t *testing.T) {
 		}
 		if r.row.MainItem != "" && !strings.HasPrefix(c.DisplayName, r.row.MainItem) {
 			t.Fatalf("sub-item %s of %s", c.DisplayName, r.row.MainItem)
-		}
-	}
-}
-
-func TestDepartmentsAreDistinctAndInTheProvince(t *testing.T) {
-	seen := map[string]bool{}
-	for i := range 400 {
-		d := department(i)
-		if seen[d.DisplayName] || seen[d.ID] {
-			t.Fatalf("department %d repeats %s / %s", i, d.ID, d.DisplayName)
-		}
-		seen[d.DisplayName], seen[d.ID] = true, true
-		if !strings.HasPrefix(d.RegionCode, "43") {
-			t.Fatalf("region %s", d.RegionCode)
-		}
-	}
-}
-
-func TestChineseNumber(t *testing.T) {
-	for n, want := range map[int]string{1: "一", 10: "十", 12: "十二", 20: "二十", 77: "七十七", 100: "一百", 105: "一百零五", 110: "一百一十", 120: "一百二十"} {
-		if got := chineseNumber(n); got != want {
-			t.Errorf("chineseNumber(%d) = %s, want %s", n, got, want)
 		}
 	}
 }

@@ -2,26 +2,9 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"regexp"
-	"slices"
 	"strconv"
-	"strings"
-	"time"
 )
-
-// percentile is the nearest-rank p-th percentile (0 < p <= 100) of ds;
-// ds need not be sorted. Zero for no samples.
-func percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	rank := int(math.Ceil(p / 100 * float64(len(s))))
-	rank = max(1, min(rank, len(s)))
-	return s[rank-1]
-}
 
 // nginxConfig is a minimal foreground nginx serving root on 127.0.0.1:port,
 // with every path it writes under prefix; gzip_static serves page.json.gz
@@ -77,22 +60,4 @@ func parseVmRSS(status string) (int64, error) {
 	}
 	kb, err := strconv.ParseInt(m[1], 10, 64)
 	return kb * 1024, err
-}
-
-// table renders rows of cells with aligned columns, in Markdown.
-func table(header []string, rows [][]string) string {
-	var b strings.Builder
-	line := func(cells []string) {
-		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
-	}
-	line(header)
-	sep := make([]string, len(header))
-	for i := range sep {
-		sep[i] = "---"
-	}
-	line(sep)
-	for _, r := range rows {
-		line(r)
-	}
-	return b.String()
 }

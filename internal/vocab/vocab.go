@@ -1,4 +1,8 @@
-package main
+// Package vocab is the vocabulary of generated power items, shared by the
+// speed tools (cmd/powerbench, cmd/powerload): realistic names of items and
+// of Hunan's departments, legal bases citing 《…》 and articles, in the
+// proportions of the report (DOMAIN.md).
+package vocab
 
 import (
 	"fmt"
@@ -40,7 +44,9 @@ var categoryPatterns = map[registry.Category][]string{
 	registry.CategoryOther:             {"%s备案", "%s先进单位奖励", "%s年度报告公示"},
 }
 
-var subItemCases = []string{"（情节较轻的）", "（情节严重的）", "（逾期不改正的）", "（造成严重后果的）"}
+// SubItemCases name the cases of a penalty's sub-items (分项), appended to
+// the main item's name.
+var SubItemCases = []string{"（情节较轻的）", "（情节严重的）", "（逾期不改正的）", "（造成严重后果的）"}
 
 type law struct {
 	level int
@@ -81,8 +87,8 @@ var responsibilities = [][]string{
 // (DOMAIN.md), index = category - 1.
 var categoryWeights = [10]int{191, 71, 2426, 149, 4, 73, 28, 11, 46, 190}
 
-// department is the i-th generated department (0-based).
-func department(i int) registry.Department {
+// Department is the i-th generated department (0-based).
+func Department(i int) registry.Department {
 	c := cities[i%len(cities)]
 	b := bureaus[(i/len(cities))%len(bureaus)]
 	name := c.name + b
@@ -92,8 +98,8 @@ func department(i int) registry.Department {
 	return registry.Department{ID: fmt.Sprintf("dept%03d", i+1), DisplayName: name, RegionCode: c.code}
 }
 
-// pickCategory draws a category in the report's proportions.
-func pickCategory(r *rand.Rand) registry.Category {
+// PickCategory draws a category in the report's proportions.
+func PickCategory(r *rand.Rand) registry.Category {
 	total := 0
 	for _, w := range categoryWeights {
 		total += w
@@ -108,8 +114,8 @@ func pickCategory(r *rand.Rand) registry.Category {
 	return registry.CategoryOther
 }
 
-// itemName is a realistic name of an item of category c.
-func itemName(r *rand.Rand, c registry.Category) string {
+// ItemName is a realistic name of an item of category c.
+func ItemName(r *rand.Rand, c registry.Category) string {
 	obj := objects[r.IntN(len(objects))]
 	if c == registry.CategoryPenalty {
 		return "对" + fmt.Sprintf(penaltyActions[r.IntN(len(penaltyActions))], obj) + "的处罚"
@@ -118,12 +124,12 @@ func itemName(r *rand.Rand, c registry.Category) string {
 	return fmt.Sprintf(ps[r.IntN(len(ps))], obj)
 }
 
-// content is a generated item of category c called name.
-func content(r *rand.Rand, c registry.Category, name string) registry.Content {
+// Content is a generated item of category c called name.
+func Content(r *rand.Rand, c registry.Category, name string) registry.Content {
 	var bases []registry.LegalBasis
 	for n := 1 + r.IntN(2); n > 0; n-- {
 		l := laws[r.IntN(len(laws))]
-		art := fmt.Sprintf("第%s条", chineseNumber(1+r.IntN(120)))
+		art := fmt.Sprintf("第%s条", ChineseNumber(1+r.IntN(120)))
 		bases = append(bases, registry.LegalBasis{Level: l.level, Title: l.title, Article: art,
 			Text: l.title + art + "：" + name + "，由县级以上人民政府有关主管部门依法实施。"})
 	}
@@ -143,8 +149,8 @@ func content(r *rand.Rand, c registry.Category, name string) registry.Content {
 	return ct
 }
 
-// chineseNumber writes 1..999 in Chinese numerals, as articles are cited.
-func chineseNumber(n int) string {
+// ChineseNumber writes 1..999 in Chinese numerals, as articles are cited.
+func ChineseNumber(n int) string {
 	digits := []string{"零", "一", "二", "三", "四", "五", "六", "七", "八", "九"}
 	s := ""
 	if h := n / 100; h > 0 {
@@ -165,9 +171,9 @@ func chineseNumber(n int) string {
 	return s
 }
 
-// queryWords are search terms of 1, 2 and 4 characters drawn from the
+// QueryWords are search terms of 1, 2 and 4 characters drawn from the
 // vocabulary.
-func queryWords() (one, two, four []string) {
+func QueryWords() (one, two, four []string) {
 	one = []string{"土", "药", "林", "水", "矿", "税", "船", "粮", "电", "气"}
 	seen := map[string]bool{}
 	for _, o := range objects {
