@@ -59,6 +59,10 @@ type Config struct {
 // data dir.
 const AdminTokenFile = "admin.token"
 
+// SearchSnapshotFile, in the data dir, lets a restart skip indexing the
+// whole catalogue (server/search/snapshot.go); deleting it is safe.
+const SearchSnapshotFile = "search.snapshot"
+
 // maxMessage bounds one request message; imports stream their rows in
 // chunks well under it.
 const maxMessage = 16 << 20
@@ -89,10 +93,9 @@ func New(cfg Config) (*Server, error) {
 		s.close()
 		return nil, err
 	}
-	if s.search, err = search.Open(s.svc); err != nil {
-		s.close()
-		return nil, err
-	}
+	// Built in the background: the catalogue is served at once, searches
+	// wait for the index (readiness says when it is there).
+	s.search = search.Open(s.svc, filepath.Join(cfg.DataDir, SearchSnapshotFile))
 	if err := s.listen(cfg); err != nil {
 		s.close()
 		return nil, err

@@ -123,10 +123,7 @@ func sample() *fakeCatalog {
 
 func TestIndex(t *testing.T) {
 	f := sample()
-	x, err := Open(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := Open(f, "")
 	defer x.Close()
 	search := func(r *Request) *Result {
 		t.Helper()
@@ -201,10 +198,7 @@ func TestOneCharacter(t *testing.T) {
 		views = append(views, view(fmt.Sprintf("X%04d", i), "d", "某局", genName(i), registry.Category(i%10+1)))
 	}
 	f.publish(registry.CatalogPublished, views...)
-	x, err := Open(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := Open(f, "")
 	defer x.Close()
 	for _, ch := range []string{"矿", "地", "罚", "证"} {
 		res, err := x.Search(&Request{Q: ch, Size: 1000})
@@ -246,10 +240,7 @@ func BenchmarkSearch(b *testing.B) {
 			genName(i), registry.Category(i%10+1), "《"+objects[i%len(objects)]+"管理条例》"))
 	}
 	f.publish(registry.CatalogPublished, views...)
-	x, err := Open(f)
-	if err != nil {
-		b.Fatal(err)
-	}
+	x := Open(f, "")
 	defer x.Close()
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,4 +26,13 @@ func migrate(tx *bolt.Tx, from uint64) error {
 		}
 	}
 	return nil
+}
+
+// ErrNewerSchema means a data file was written by a newer powerregd, whose
+// layout this binary does not know.
+var ErrNewerSchema = errors.New("newer schema version / 数据版本较新")
+
+func newerSchema(version uint64) error {
+	return fmt.Errorf("%w: the data file has schema version %d but this powerregd knows only up to %d; run a newer powerregd / "+
+		"数据文件版本 %d 高于本程序支持的 %d，请使用更新的 powerregd", ErrNewerSchema, version, schemaVersion, version, schemaVersion)
 }

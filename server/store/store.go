@@ -65,8 +65,7 @@ func (db *DB) init() error {
 			version = binary.BigEndian.Uint64(v)
 		}
 		if version > schemaVersion {
-			return fmt.Errorf("the data file has schema version %d but this powerregd knows only up to %d; run a newer powerregd / 数据文件版本 %d 高于本程序支持的 %d，请使用更新的 powerregd",
-				version, schemaVersion, version, schemaVersion)
+			return newerSchema(version)
 		}
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
