@@ -374,7 +374,8 @@ func servedMethods(t *testing.T, e *env) []protoreflect.MethodDescriptor {
 	}
 	// The generated files' services must all be served.
 	for _, f := range []protoreflect.FileDescriptor{pb.File_powerreg_v1_registry_service_proto,
-		pb.File_powerreg_v1_catalog_service_proto, pb.File_powerreg_v1_access_service_proto} {
+		pb.File_powerreg_v1_catalog_service_proto, pb.File_powerreg_v1_access_service_proto,
+		pb.File_powerreg_v1_operations_service_proto} {
 		for i := 0; i < f.Services().Len(); i++ {
 			if n := string(f.Services().Get(i).FullName()); !slices.Contains(names, n) {
 				t.Errorf("service %s is not served", n)
@@ -573,6 +574,8 @@ func (f *fixture) cases() map[string]accessCase {
 		pb.AccessService_RevokeToken_FullMethodName: one(&pb.RevokeTokenRequest{Name: "tokens/victim"}, admin...),
 		pb.AccessService_ListAuditEvents_FullMethodName: one(&pb.ListAuditEventsRequest{PageSize: 10,
 			StartTime: timestamppb.New(time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC))}, adminOnly, reviewerOnly),
+
+		pb.OperationsService_Backup_FullMethodName: one(&pb.BackupRequest{}, admin...),
 	}
 }
 

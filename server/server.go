@@ -130,6 +130,7 @@ func (s *Server) listen(cfg Config) error {
 	pb.RegisterRegistryServiceServer(s.grpc, &registryServer{svc: s.svc})
 	pb.RegisterCatalogServiceServer(s.grpc, &catalogServer{svc: s.svc, search: s.search})
 	pb.RegisterAccessServiceServer(s.grpc, &accessServer{svc: s.svc})
+	pb.RegisterOperationsServiceServer(s.grpc, &operationsServer{db: s.db, now: cfg.Now})
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
@@ -164,6 +165,9 @@ func (s *Server) listen(cfg Config) error {
 		return err
 	}
 	if err := pb.RegisterAccessServiceHandler(ctx, gw, s.loopback); err != nil {
+		return err
+	}
+	if err := pb.RegisterOperationsServiceHandler(ctx, gw, s.loopback); err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
