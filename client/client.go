@@ -45,12 +45,14 @@ type Options struct {
 	TLS bool
 }
 
-// Client is a connection to powerregd with its three services.
+// Client is a connection to powerregd with its services.
 type Client struct {
 	conn     *grpc.ClientConn
 	Registry pb.RegistryServiceClient
 	Catalog  pb.CatalogServiceClient
 	Access   pb.AccessServiceClient
+	// Operations takes hot backups (admins).
+	Operations pb.OperationsServiceClient
 }
 
 // transport is the connection's security: plaintext, or TLS trusting the
@@ -107,7 +109,7 @@ func Dial(addr string, opts Options) (*Client, error) {
 		return nil, fmt.Errorf("server address %q: %w", addr, err)
 	}
 	return &Client{conn: conn, Registry: pb.NewRegistryServiceClient(conn), Catalog: pb.NewCatalogServiceClient(conn),
-		Access: pb.NewAccessServiceClient(conn)}, nil
+		Access: pb.NewAccessServiceClient(conn), Operations: pb.NewOperationsServiceClient(conn)}, nil
 }
 
 func fromOutgoing(ctx context.Context) metadata.MD {
