@@ -23,17 +23,30 @@ package registry
 
 // CatalogRevision returns the catalogue revision: the registry revision of
 // the last mutation that changed the published catalogue (0 for a registry
-// that never had one). It is one read of the store's meta bucket.
+// that never had one). The portal's cached pages ask for it on every
+// request, so it is kept in memory (catalogRev) and read from the store's
+// meta bucket only when unknown.
 func (s *Service) CatalogRevision() (int64, error) {
+	if rev := s.catRev.Load(); rev >= 0 {
+		return rev, nil
+	}
 	var rev int64
 	err := s.store.View(func(tx Tx) error {
 		var err error
 		rev, err = tx.CatalogRevision()
 		return err
 	})
+	if err == nil {
+		// Only if still unknown: a mutation that committed meanwhile has
+		// stored its newer revision.
+		s.catRev.CompareAndSwap(-1, rev)
+	}
 	return rev, err
 }
 
 // catalogChanged records, in the mutation's transaction, that the
 // catalogue changed at this revision.
-func (m *mut) catalogChanged() error { return m.SetCatalogRevision(m.rev) }
+func (m *mut) catalogChanged() error {
+	m.catChanged = true
+	return m.SetCatalogRevision(m.rev)
+}

@@ -8,6 +8,7 @@ package registry
 import (
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/powerreg/powerreg/server/audit"
@@ -34,6 +35,8 @@ type Service struct {
 	now    func() time.Time
 	call   Call
 	feed   *feed // wakes the change feed's watches (changes.go)
+	// catRev is the catalogue revision, -1 when unknown (catalogversion.go).
+	catRev *atomic.Int64
 }
 
 // Call describes the API request a mutation serves, for its audit record.
@@ -53,7 +56,9 @@ func (s *Service) For(call Call) *Service {
 
 // New returns a Service over cfg.Store.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, scheme: cfg.Scheme, region: cfg.DefaultRegion, now: cfg.Now, feed: newFeed()}
+	s := &Service{store: cfg.Store, scheme: cfg.Scheme, region: cfg.DefaultRegion, now: cfg.Now, feed: newFeed(),
+		catRev: new(atomic.Int64)}
+	s.catRev.Store(-1)
 	if s.scheme == nil {
 		s.scheme = coding.Default{}
 	}
@@ -73,11 +78,14 @@ type mut struct {
 	rev   int64
 	now   time.Time
 	actor string
+	// catChanged is set by catalogChanged (catalogversion.go).
+	catChanged bool
 }
 
 // mutate runs fn as one write transaction, with its audit record.
 func (s *Service) mutate(actor string, fn func(m *mut) error) error {
-	return s.store.Update(func(tx Tx) error {
+	catRev := int64(-1)
+	err := s.store.Update(func(tx Tx) error {
 		rev, err := tx.NextRevision()
 		if err != nil {
 			return err
@@ -86,9 +94,18 @@ func (s *Service) mutate(actor string, fn func(m *mut) error) error {
 		if err := fn(m); err != nil {
 			return err
 		}
+		if m.catChanged {
+			// Unknown until the commit: readers meanwhile ask the store.
+			s.catRev.Store(-1)
+			catRev = rev
+		}
 		return appendAudit(tx, &audit.Record{Time: m.now, Principal: actor, Method: s.call.Method,
 			Resource: s.call.Resource, RequestID: s.call.RequestID, Outcome: "OK", Revision: rev})
 	})
+	if err == nil && catRev >= 0 {
+		s.catRev.Store(catRev)
+	}
+	return err
 }
 
 // appendAudit links r to the newest record and stores it.
