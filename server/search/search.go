@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,6 +77,9 @@ func (x *Index) build() {
 			slog.Error("build the search index / 建立搜索索引失败", "err", err)
 			return
 		}
+		// Reading the catalogue left a heap of decoded entries: give it
+		// back now rather than keep it resident until the runtime does.
+		debug.FreeOSMemory()
 	}
 	if err := x.syncLocked(); err != nil {
 		slog.Error("catch up the search index / 更新搜索索引失败", "err", err)
