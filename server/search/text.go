@@ -18,9 +18,9 @@ import (
 // below 1<<21, so the two never collide.
 type gram uint64
 
-func unigram(r rune) gram     { return gram(r) }
-func bigram(a, b rune) gram   { return gram(a)<<32 | gram(b) }
-func indexable(r rune) bool   { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+func unigram(r rune) gram   { return gram(r) }
+func bigram(a, b rune) gram { return gram(a)<<32 | gram(b) }
+func indexable(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 func fold(r rune) rune {
 	switch {
 	case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII
