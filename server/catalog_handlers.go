@@ -116,7 +116,10 @@ func (s *catalogServer) GetCatalogStats(ctx context.Context, req *pb.GetCatalogS
 func changeToProto(v *registry.ChangeView) *pb.CatalogChange {
 	c := &v.Change
 	out := &pb.CatalogChange{Revision: c.Revision, Kind: pb.CatalogChange_Kind(c.Kind), Item: catalogToProto(v.Item()),
-		Publication: registry.PublicationName(c.Publication), PublishTime: ts(c.Time)}
+		PublishTime: ts(c.Time)}
+	if c.Publication != 0 { // 0: a department's rename (changes.go)
+		out.Publication = registry.PublicationName(c.Publication)
+	}
 	if c.Kind == registry.CatalogAbolished {
 		out.Item.State = pb.Item_STATE_ABOLISHED
 	}

@@ -39,6 +39,11 @@ import (
 // step 3 over items that may already show them; replaying is idempotent
 // per code, so the result is exactly the catalogue.
 //
+// A department renamed changes how its items in force read (they show its
+// display name): the rename records a CatalogChanged of each of them, the
+// entry unchanged, at the rename's revision and with no publication, so
+// that a portal following the feed shows the new name too.
+//
 // A data file written before the feed existed starts with its floor at the
 // registry revision it had then (store migration 1 → 2): its earlier
 // publications were never recorded as changes.
@@ -92,6 +97,17 @@ const (
 // last change it received.
 var ErrWatchesStopped = errors.New("服务器正在关闭，请从收到的最后一个修订号起重新订阅 / " +
 	"the server is shutting down; watch again from the revision of the last change received")
+
+// departmentRenamed records, in a rename's transaction, a change of every
+// item in force of the department.
+func (m *mut) departmentRenamed(dept string) error {
+	var index uint32
+	return m.ScanCatalog(0, dept, "", func(e *CatalogEntry) (bool, error) {
+		c := &CatalogChange{Revision: m.rev, Index: index, Kind: CatalogChanged, Time: m.now, Entry: *e}
+		index++
+		return true, m.PutChange(c)
+	})
+}
 
 // recordChange writes one effect of the publication in progress.
 func (p *publishing) recordChange(kind CatalogChangeKind, e *CatalogEntry) error {

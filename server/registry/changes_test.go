@@ -434,3 +434,45 @@ func TestWatchChangesLongBacklog(t *testing.T) {
 		t.Fatalf("watch: %d changes of %d, %v", len(got), len(want), err)
 	}
 }
+
+// TestChangesFollowRename: a portal following the feed sees a department's
+// new name on its items in force, which the rename announces again at its
+// own revision, with no publication.
+func TestChangesFollowRename(t *testing.T) {
+	e := newEnv(t)
+	buildCatalogue(e)
+	cat := map[string]registry.CatalogView{}
+	seen, current := e.allChanges(0, 0)
+	replay(t, cat, seen)
+	before := e.catalog()
+	if _, err := e.svc.UpdateDepartment("admin", registry.Department{ID: "gtzyj", DisplayName: "市自然资源和规划局"},
+		[]string{"display_name"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := e.allChanges(current, 0)
+	inForce := 0
+	for _, v := range before {
+		if v.Entry.Department == "gtzyj" {
+			inForce++
+		}
+	}
+	if len(rest) != inForce || inForce == 0 {
+		t.Fatalf("the rename announced %d changes; %d items of the department are in force", len(rest), inForce)
+	}
+	for _, c := range rest {
+		if c.Change.Kind != registry.CatalogChanged || c.Change.Publication != 0 || c.DepartmentName != "市自然资源和规划局" {
+			t.Errorf("rename change %+v (department %s)", c.Change, c.DepartmentName)
+		}
+	}
+	replay(t, cat, rest)
+	e.sameCatalogue(cat)
+	// A rename to the same name announces nothing.
+	_, current = e.allChanges(0, 0)
+	if _, err := e.svc.UpdateDepartment("admin", registry.Department{ID: "gtzyj", DisplayName: "市自然资源和规划局"},
+		[]string{"display_name"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := e.allChanges(current, 0); len(again) != 0 {
+		t.Errorf("an unchanged name announced %d changes", len(again))
+	}
+}

@@ -112,6 +112,7 @@ func (s *Service) UpdateDepartment(actor string, d Department, mask []string, et
 		return nil, err
 	}
 	var out *Department
+	renamed := false
 	err := s.mutate(actor, func(m *mut) error {
 		cur, err := loadDepartment(m, d.ID)
 		if err != nil {
@@ -121,10 +122,15 @@ func (s *Service) UpdateDepartment(actor string, d Department, mask []string, et
 			return err
 		}
 		if slices.Contains(mask, "display_name") && cur.DisplayName != d.DisplayName {
-			// Catalogue items and stats show it (catalogversion.go).
+			// Catalogue items and stats show it (catalogversion.go), and
+			// the change feed announces its items again (changes.go).
 			if err := m.catalogChanged(); err != nil {
 				return err
 			}
+			if err := m.departmentRenamed(d.ID); err != nil {
+				return err
+			}
+			renamed = true
 			cur.DisplayName = d.DisplayName
 		}
 		if slices.Contains(mask, "region_code") && cur.RegionCode != d.RegionCode {
@@ -141,5 +147,8 @@ func (s *Service) UpdateDepartment(actor string, d Department, mask []string, et
 		}
 		return m.event(DepartmentName(d.ID), ActionUpdated, "", "")
 	})
+	if err == nil && renamed {
+		s.feed.notify()
+	}
 	return out, err
 }

@@ -587,7 +587,9 @@ func (c *checker) changes() {
 			c.add(bChanges, key, fmt.Sprintf("同一次发布的变更序号不连续，应为 %d", want),
 				fmt.Sprintf("the changes of a publication are not numbered 0, 1, 2, …: expected index %d", want))
 		}
-		if !has(c.tx, bPublications, u64(ch.Publication)) {
+		// Publication 0: a department's rename announcing its items again
+		// (registry/changes.go).
+		if ch.Publication != 0 && !has(c.tx, bPublications, u64(ch.Publication)) {
 			c.add(bChanges, key, fmt.Sprintf("引用的发布 %d 不存在", ch.Publication),
 				fmt.Sprintf("dangling reference: publication %d does not exist", ch.Publication))
 		}
