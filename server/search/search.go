@@ -74,7 +74,9 @@ func (x *Index) build() {
 		}
 		from = "catalogue"
 		if err := x.rebuild(); err != nil {
-			slog.Error("build the search index / 建立搜索索引失败", "err", err)
+			if !x.closed.Load() { // else: shutting down during the build
+				slog.Error("build the search index / 建立搜索索引失败", "err", err)
+			}
 			return
 		}
 		// Reading the catalogue left a heap of decoded entries: give it
