@@ -9,11 +9,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -284,25 +282,7 @@ func (c *challenge) WriteHeader(code int) {
 // token.
 func (s *Server) bootstrap(dir string) error {
 	path := filepath.Join(dir, AdminTokenFile)
-	created, err := s.svc.BootstrapToken(func(secret string) error {
-		// A file left there (with its mode, or a symlink) is replaced, never
-		// written through: the new file is created readable by us only.
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return err
-		}
-		_, err = f.WriteString(secret + "\n")
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		return err
-	})
+	created, err := s.svc.BootstrapToken(func(secret string) error { return WriteAdminToken(path, secret) })
 	if err != nil {
 		return fmt.Errorf("write the first admin token to %s: %w", path, err)
 	}

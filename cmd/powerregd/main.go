@@ -20,6 +20,11 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		if sub, ok := subcommands[os.Args[1]]; ok { // restore, check, recover-admin (commands.go)
+			os.Exit(sub(os.Args[2:], os.Stdout, os.Stderr))
+		}
+	}
 	opts, err := parseFlags(flag.CommandLine, os.Args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "powerregd:", err)

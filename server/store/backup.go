@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,6 +26,10 @@ type Info struct {
 
 // ErrNotStore means a file is not a powerreg data file.
 var ErrNotStore = errors.New("not a powerreg data file / 不是 powerreg 数据文件")
+
+// ErrDamaged means bbolt cannot read a data file through: a page is
+// damaged.
+var ErrDamaged = errors.New("the file is damaged / 文件已损坏")
 
 // SchemaVersion is the newest layout this binary reads and writes.
 const SchemaVersion = schemaVersion
@@ -98,7 +103,48 @@ func openReadOnly(path string) (*bolt.DB, error) {
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w: %v", path, ErrNotStore, err)
 	}
+	// bbolt reads the file through a memory map: reading past the end of a
+	// file cut short (a partial copy) would fault. The size its meta page
+	// gives is read without touching any other page.
+	var want int64
+	b.View(func(tx *bolt.Tx) error { want = tx.Size(); return nil })
+	if st, err := os.Stat(path); err != nil || st.Size() < want {
+		b.Close()
+		return nil, fmt.Errorf("%s: %w: the file is cut short (%d bytes of %d) / 文件不完整（应为 %d 字节）",
+			path, ErrNotStore, st.Size(), want, want)
+	}
 	return b, nil
+}
+
+// safely runs fn, which reads pages of a file that may be damaged, and
+// turns what a damaged page does to bbolt (a fault on a page number out of
+// the file, one of its own panics) into an error.
+func safely(fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", ErrDamaged, p)
+		}
+	}()
+	return fn()
+}
+
+// touch reads every page of the file that a transaction reaches, so that
+// a damaged page faults in safely rather than in bbolt's own Check, which
+// runs in a goroutine of its own.
+func touch(tx *bolt.Tx) error {
+	var walk func(b *bolt.Bucket) error
+	walk = func(b *bolt.Bucket) error {
+		return b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				if sub := b.Bucket(k); sub != nil {
+					return walk(sub)
+				}
+			}
+			return nil
+		})
+	}
+	return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return walk(b) })
 }
 
 // Inspect opens a data file read-only and describes it: ErrNotStore when
@@ -111,9 +157,11 @@ func Inspect(path string) (Info, error) {
 	}
 	defer b.Close()
 	var info Info
-	err = b.View(func(tx *bolt.Tx) (err error) {
-		info, err = describe(tx)
-		return err
+	err = b.View(func(tx *bolt.Tx) error {
+		return safely(func() (err error) {
+			info, err = describe(tx)
+			return err
+		})
 	})
 	if err != nil {
 		return Info{}, fmt.Errorf("%s: %w", path, err)

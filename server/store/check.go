@@ -52,14 +52,18 @@ func Check(path string) (*Report, error) {
 	defer b.Close()
 	var r *Report
 	err = b.View(func(tx *bolt.Tx) error {
-		info, err := describe(tx)
-		if err != nil {
+		var info Info
+		if err := safely(func() (err error) { info, err = describe(tx); return err }); err != nil {
 			return err
 		}
 		if info.SchemaVersion > schemaVersion {
 			return newerSchema(info.SchemaVersion)
 		}
 		r = &Report{Info: info, Records: map[string]int{}}
+		if err := safely(func() error { return touch(tx) }); err != nil {
+			r.Problems = []Problem{{Bucket: "bbolt", What: "文件已损坏，无法读完，检查中止 / " + err.Error() + "; the check stopped"}}
+			return nil
+		}
 		c := &checker{tx: tx, t: &txn{tx}, r: r, items: map[uint64]*registry.Item{}, highest: map[string]uint64{}}
 		c.run()
 		return nil
@@ -86,18 +90,19 @@ func (c *checker) add(bucket []byte, key, zh, en string) {
 }
 
 func (c *checker) run() {
-	defer func() {
-		// A damaged file can make bbolt panic on a page it cannot read.
-		if p := recover(); p != nil {
-			c.add([]byte("bbolt"), "", "读取时文件损坏，检查中止", fmt.Sprintf("the file is damaged; the check stopped: %v", p))
-		}
-	}()
+	var pages []Problem
 	for err := range c.tx.Check() {
-		c.add([]byte("bbolt"), "", "文件页结构损坏", "the page structure is damaged: "+err.Error())
+		pages = append(pages, Problem{Bucket: "bbolt", What: "文件页结构损坏 / the page structure is damaged: " + err.Error()})
 	}
-	if len(c.r.Problems) > 0 {
-		return // the records cannot be trusted to be read
+	// The records are read whatever the pages say; a damaged page can make
+	// bbolt panic on them.
+	if err := safely(func() error { c.records(); return nil }); err != nil {
+		c.add([]byte("bbolt"), "", "读取记录时出错，检查中止", err.Error()+"; the check stopped")
 	}
+	c.r.Problems = append(pages, c.r.Problems...)
+}
+
+func (c *checker) records() {
 	for _, name := range allBuckets {
 		if c.tx.Bucket(name) == nil && c.r.SchemaVersion == schemaVersion {
 			c.add(name, "", "缺少这个桶", "the bucket is missing")
