@@ -49,7 +49,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "powerregd: the administrative power registry server / 行政权力清单服务\n\n"+
-			"Usage: powerregd [flags]\nExample: powerregd --data-dir /var/lib/powerreg --demo\n"+
+			"Usage: powerregd [flags]\n       powerregd restore|check|recover-admin --data-dir DIR …   (offline; each has --help)\nExample: powerregd --data-dir /var/lib/powerreg --demo\n"+
 			"         powerregd --http-addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem --jwks sso-keys.json --jwt-issuer https://sso.example.gov.cn --jwt-audience powerreg\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
