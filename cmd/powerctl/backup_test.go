@@ -99,7 +99,9 @@ func TestBackupWhileWriting(t *testing.T) {
 		t.Errorf("the backup holds %d items; %d were committed before it began and %d after it ended", n, before, after)
 	}
 	dir := t.TempDir()
-	copyTo(t, path, filepath.Join(dir, store.FileName))
+	if err := os.Link(path, filepath.Join(dir, store.FileName)); err != nil {
+		t.Fatal(err)
+	}
 	db, err := store.Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -141,16 +143,5 @@ func TestBackupRefused(t *testing.T) {
 	r = e.fails(exitUsage, "admin", "backup")
 	if !strings.Contains(r.stderr, "-o") {
 		t.Errorf("backup without -o: %s", r)
-	}
-}
-
-func copyTo(t *testing.T, from, to string) {
-	t.Helper()
-	data, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, data, 0o600); err != nil {
-		t.Fatal(err)
 	}
 }
