@@ -1,6 +1,8 @@
 package store
 
-// The storage layout: every bucket and key of the bbolt file.
+// The storage layout: every bucket and key of the bbolt file. check.go
+// (powerregd check) verifies every relation between them described here;
+// a new bucket or reference gets its check there.
 //
 // Integers in keys are 8-byte big-endian (u64) or 4-byte (u32), so that byte
 // order is numeric order. Department ids and codes never contain 0x00, which
