@@ -196,8 +196,8 @@ func TestHelpHasExamples(t *testing.T) {
 		}
 	}
 	walk((&app{env: func(string) string { return "" }}).rootCmd())
-	if n != 25 {
-		t.Errorf("%d commands, want 25", n)
+	if n != 26 {
+		t.Errorf("%d commands, want 26", n)
 	}
 }
 
