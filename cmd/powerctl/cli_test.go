@@ -196,8 +196,8 @@ func TestHelpHasExamples(t *testing.T) {
 		}
 	}
 	walk((&app{env: func(string) string { return "" }}).rootCmd())
-	if n != 26 {
-		t.Errorf("%d commands, want 26", n)
+	if n != 29 {
+		t.Errorf("%d commands, want 29", n)
 	}
 }
 
@@ -222,6 +222,10 @@ func TestExitCodes(t *testing.T) {
 		{2, []string{"import", "--department", "x", "--create-departments", "a.csv"}, "--create-departments"},
 		{2, []string{"catalog", "get"}, "accepts 1 arg"},
 		{2, []string{"catalog", "list", "--category", "行政处分"}, "行政处罚 (PENALTY)"},
+		{2, []string{"catalog", "list", "--as-of", "2014-10-32"}, "--as-of 应为 RFC 3339"},
+		{2, []string{"catalog", "get", "430400-CF-001-0001-00", "--as-of", "now"}, "--as-of takes an RFC 3339 time"},
+		{2, []string{"catalog", "search"}, "requires at least 1 arg"},
+		{1, []string{"catalog", "list", "--filter", "code ="}, "filter"},
 		{2, []string{"review", "list", "--state", "pending"}, "--state"},
 		{2, []string{"export", "--format", "pdf"}, "csv, xlsx or json"},
 		{2, []string{"export", "-o", "json"}, "--format json"},

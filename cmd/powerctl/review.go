@@ -40,17 +40,25 @@ var submissionStateText = map[pb.Submission_State]string{
 }
 
 func (a *app) reviewListCmd() *cobra.Command {
-	var state, dept string
+	var state string
+	var flags listFlags
 	cmd := &cobra.Command{
-		Use:     "list [--state STATE] [--department ID]",
+		Use:     "list [--state STATE] [--department ID] [--filter F] [--order-by O]",
 		Aliases: []string{"ls"},
 		Short:   "审核队列：列出待审核的批次 / the review queue: batches waiting for review",
 		Long: `Lists submissions, newest first: by default those waiting for review
 (submitted). --state chooses another state: draft, submitted, approved,
-returned, published or all.`,
+returned, published or all.
+
+--filter is an AIP-160 filter over state, department, create_time and
+update_time, combined with --state (e.g. 'update_time > "2014-10-01T00:00:00Z"');
+--order-by an AIP-132 order over create_time and update_time (e.g.
+'update_time'). The server checks both: a mistake is refused with where it
+is (exit 1).`,
 		Example: `  powerctl review list
   powerctl review list --state approved
-  powerctl review list --state all --department gtzyj`,
+  powerctl review list --state all --department gtzyj
+  powerctl review list --state all --filter 'update_time > "2014-10-01T00:00:00Z"' --order-by 'update_time'`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, ok := submissionStates[state]
@@ -61,11 +69,7 @@ returned, published or all.`,
 			if err != nil {
 				return err
 			}
-			parent := "departments/-"
-			if dept != "" {
-				parent = departmentName(dept)
-			}
-			list, err := c.Submissions(cmd.Context(), parent, st)
+			list, err := c.ListSubmissions(cmd.Context(), client.SubmissionQuery{Parent: flags.parent(), State: st, Filter: flags.filter, OrderBy: flags.orderBy})
 			if err != nil {
 				return err
 			}
@@ -86,7 +90,7 @@ returned, published or all.`,
 		},
 	}
 	cmd.Flags().StringVar(&state, "state", "submitted", "draft, submitted, approved, returned, published or all")
-	cmd.Flags().StringVar(&dept, "department", "", "only this department's batches")
+	flags.add(cmd, `'update_time > "2014-10-01T00:00:00Z"'`, "'update_time'", "newest first")
 	return cmd
 }
 
