@@ -575,7 +575,8 @@ func (f *fixture) cases() map[string]accessCase {
 		pb.AccessService_ListAuditEvents_FullMethodName: one(&pb.ListAuditEventsRequest{PageSize: 10,
 			StartTime: timestamppb.New(time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC))}, adminOnly, reviewerOnly),
 
-		pb.OperationsService_Backup_FullMethodName: one(&pb.BackupRequest{}, admin...),
+		pb.OperationsService_Backup_FullMethodName:                one(&pb.BackupRequest{}, admin...),
+		pb.OperationsService_CompactCatalogChanges_FullMethodName: one(&pb.CompactCatalogChangesRequest{BeforeRevision: 1}, admin...),
 	}
 }
 

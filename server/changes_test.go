@@ -484,9 +484,16 @@ func TestChangeFeedCompaction(t *testing.T) {
 		f.restOK("", http.MethodGet, "/v1/catalog/changes?page_size=7&start_revision="+strconv.FormatInt(start, 10), "")
 	}
 
-	n := must(f.srv.Registry().CompactChanges(mid + 1))
-	if n != 2 {
-		t.Fatalf("compaction deleted %d changes, want 2", n)
+	// Beyond the current revision + 1: refused, nothing deleted.
+	if r := f.rest("operator", http.MethodPost, "/v1/catalog/changes:compact", fmt.Sprintf(`{"beforeRevision": "%d"}`, cur+2)); r.Code != http.StatusBadRequest ||
+		!strings.Contains(r.Raw, "before_revision") {
+		t.Fatalf("compacting beyond the feed: HTTP %d %s", r.Code, r.Raw)
+	}
+	f.changes(t, 0, 0) // still whole
+	// The operator's call, over REST.
+	r := f.restOK("operator", http.MethodPost, "/v1/catalog/changes:compact", fmt.Sprintf(`{"beforeRevision": "%d"}`, mid+1))
+	if r.str("deletedCount") != "2" || r.str("oldestRevision") != strconv.FormatInt(mid, 10) || r.str("currentRevision") != strconv.FormatInt(cur, 10) {
+		t.Fatalf("compaction answered %s; want 2 deleted, floor %d, current %d", r.Raw, mid, cur)
 	}
 	for _, start := range []int64{0, mid - 1} {
 		_, err := f.cat.ListCatalogChanges(as(""), &pb.ListCatalogChangesRequest{StartRevision: start})

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"time"
@@ -9,16 +10,19 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/registry"
 	"github.com/powerreg/powerreg/server/store"
 )
 
 // backupChunk is the most bytes of the data file one Backup message holds.
 const backupChunk = 1 << 20
 
-// operationsServer implements OperationsService: hot backups.
+// operationsServer implements OperationsService: hot backups and the
+// change feed's compaction.
 type operationsServer struct {
 	pb.UnimplementedOperationsServiceServer
 	db  *store.DB
+	svc *registry.Service
 	now func() time.Time // nil: time.Now
 }
 
@@ -53,4 +57,12 @@ func (s *operationsServer) Backup(_ *pb.BackupRequest, stream grpc.ServerStreami
 			return err
 		}
 	}
+}
+
+func (s *operationsServer) CompactCatalogChanges(ctx context.Context, req *pb.CompactCatalogChangesRequest) (*pb.CompactCatalogChangesResponse, error) {
+	n, floor, current, err := s.svc.For(callOf(ctx)).CompactChanges(actor(ctx), req.GetBeforeRevision())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CompactCatalogChangesResponse{DeletedCount: int64(n), OldestRevision: floor, CurrentRevision: current}, nil
 }

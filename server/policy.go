@@ -74,7 +74,8 @@ var policy = map[string]rule{
 	pb.AccessService_RevokeToken_FullMethodName:     {roles: admin, mutates: true},
 	pb.AccessService_ListAuditEvents_FullMethodName: {roles: []string{registry.RoleAdmin, registry.RoleReviewer}},
 
-	pb.OperationsService_Backup_FullMethodName: {roles: admin},
+	pb.OperationsService_Backup_FullMethodName:                {roles: admin},
+	pb.OperationsService_CompactCatalogChanges_FullMethodName: {roles: admin},
 }
 
 // infrastructure lists the services anyone may call: health checks and

@@ -330,24 +330,36 @@ func (s *Service) WatchChanges(ctx context.Context, start int64, ready func() er
 
 // CompactChanges deletes the changes of revisions below before and raises
 // the floor to the newest revision deleted; it returns how many changes it
-// deleted. Readers at or above the floor are not affected; below it they
-// get OUT_OF_RANGE and start again from the catalogue (see above). It is
-// a maintenance step of the operator, audited as such.
-func (s *Service) CompactChanges(before int64) (int, error) {
-	n := 0
-	err := s.For(Call{Method: "compact changes", Resource: "catalog/changes"}).mutate("powerregd", func(m *mut) error {
-		floor, err := m.ChangesFloor()
+// deleted, the floor and the feed's current revision. Readers at or above
+// the floor are not affected; below it they get OUT_OF_RANGE and start
+// again from the catalogue (see above). It is a maintenance step of an
+// admin (OperationsService), audited as such.
+func (s *Service) CompactChanges(actor string, before int64) (deleted int, floor, current int64, err error) {
+	if before < 1 {
+		return 0, 0, 0, InvalidArgument("before_revision", "应为正整数：删除此修订号之前的变更",
+			"must be a positive revision: the changes before it are deleted")
+	}
+	err = s.mutate(actor, func(m *mut) error {
+		if floor, err = m.ChangesFloor(); err != nil {
+			return err
+		}
+		if current, err = feedRevision(m, floor); err != nil {
+			return err
+		}
+		if before > current+1 {
+			return InvalidArgument("before_revision",
+				fmt.Sprintf("变更流当前修订号为 %d，before_revision 不能超过 %d", current, current+1),
+				fmt.Sprintf("the feed's current revision is %d: before_revision may be at most %d", current, current+1))
+		}
+		n, newest, err := m.DeleteChangesBefore(before)
 		if err != nil {
 			return err
 		}
-		deleted, newest, err := m.DeleteChangesBefore(before)
-		if err != nil {
-			return err
-		}
-		n = deleted
+		deleted = n
 		if newest <= floor {
 			return nil
 		}
+		floor = newest
 		if err := m.SetChangesFloor(newest); err != nil {
 			return err
 		}
@@ -355,7 +367,7 @@ func (s *Service) CompactChanges(before int64) (int, error) {
 		// must go (catalogversion.go).
 		return m.catalogChanged()
 	})
-	return n, err
+	return deleted, floor, current, err
 }
 
 // ChangesFloor returns the feed's floor: the smallest start_revision still

@@ -229,7 +229,7 @@ func TestChangesCompaction(t *testing.T) {
 	all, current := e.allChanges(0, 0)
 	_, early, _, err := e.svc.ListChanges(0, 1, "")
 	e.must(err, "ListChanges")
-	if n, err := e.svc.CompactChanges(1); err != nil || n != 0 {
+	if n, _, _, err := e.svc.CompactChanges("admin", 1); err != nil || n != 0 {
 		t.Fatalf("compacting nothing: %d, %v", n, err)
 	}
 	if floor, _ := e.svc.ChangesFloor(); floor != 0 {
@@ -237,13 +237,16 @@ func TestChangesCompaction(t *testing.T) {
 	}
 	e.allChanges(0, 0) // nothing lost: start 0 still served
 
-	n, err := e.svc.CompactChanges(middle + 1)
+	n, floor, cur, err := e.svc.CompactChanges("admin", middle+1)
 	e.must(err, "CompactChanges")
+	if floor > middle || floor == 0 || cur != current {
+		t.Fatalf("after compacting before %d: floor %d, current %d (want %d)", middle+1, floor, cur, current)
+	}
 	kept, _ := e.allChanges(middle, 0)
 	if n+len(kept) != len(all) || n == 0 {
 		t.Fatalf("compaction deleted %d, kept %d of %d", n, len(kept), len(all))
 	}
-	floor, err := e.svc.ChangesFloor()
+	floor, err = e.svc.ChangesFloor()
 	e.must(err, "ChangesFloor")
 	if floor != middle {
 		t.Fatalf("floor %d, want %d (the newest compacted revision)", floor, middle)
@@ -265,7 +268,7 @@ func TestChangesCompaction(t *testing.T) {
 
 	// Compacting again below the floor changes nothing; the floor never
 	// goes down.
-	if n, err := e.svc.CompactChanges(2); err != nil || n != 0 {
+	if n, _, _, err := e.svc.CompactChanges("admin", 2); err != nil || n != 0 {
 		t.Fatalf("compacting below the floor: %d, %v", n, err)
 	}
 	if f, _ := e.svc.ChangesFloor(); f != middle {
@@ -288,7 +291,11 @@ func TestChangesCompaction(t *testing.T) {
 
 	// Compacting everything: the floor is the newest change; the current
 	// revision never goes below it.
-	_, err = e.svc.CompactChanges(1 << 40)
+	_, _, _, err = e.svc.CompactChanges("admin", 1<<40)
+	wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
+	_, _, _, err = e.svc.CompactChanges("admin", 0)
+	wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
+	_, _, _, err = e.svc.CompactChanges("admin", more[0].Change.Revision+1)
 	e.must(err, "CompactChanges")
 	list, _, cur, err := e.svc.ListChanges(more[0].Change.Revision, 0, "")
 	if err != nil || len(list) != 0 || cur != more[0].Change.Revision {

@@ -23,6 +23,117 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Request of CompactCatalogChanges.
+type CompactCatalogChangesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Changes of revisions below it are deleted; at least 1 and at most the
+	// feed's current revision + 1 (which deletes every change).
+	BeforeRevision int64 `protobuf:"varint,1,opt,name=before_revision,json=beforeRevision,proto3" json:"before_revision,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CompactCatalogChangesRequest) Reset() {
+	*x = CompactCatalogChangesRequest{}
+	mi := &file_powerreg_v1_operations_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompactCatalogChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompactCatalogChangesRequest) ProtoMessage() {}
+
+func (x *CompactCatalogChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_operations_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompactCatalogChangesRequest.ProtoReflect.Descriptor instead.
+func (*CompactCatalogChangesRequest) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_operations_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CompactCatalogChangesRequest) GetBeforeRevision() int64 {
+	if x != nil {
+		return x.BeforeRevision
+	}
+	return 0
+}
+
+// Response of CompactCatalogChanges.
+type CompactCatalogChangesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many changes were deleted.
+	DeletedCount int64 `protobuf:"varint,1,opt,name=deleted_count,json=deletedCount,proto3" json:"deleted_count,omitempty"`
+	// The smallest start_revision the feed still serves (its floor).
+	OldestRevision int64 `protobuf:"varint,2,opt,name=oldest_revision,json=oldestRevision,proto3" json:"oldest_revision,omitempty"`
+	// The feed's current revision.
+	CurrentRevision int64 `protobuf:"varint,3,opt,name=current_revision,json=currentRevision,proto3" json:"current_revision,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CompactCatalogChangesResponse) Reset() {
+	*x = CompactCatalogChangesResponse{}
+	mi := &file_powerreg_v1_operations_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompactCatalogChangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompactCatalogChangesResponse) ProtoMessage() {}
+
+func (x *CompactCatalogChangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_operations_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompactCatalogChangesResponse.ProtoReflect.Descriptor instead.
+func (*CompactCatalogChangesResponse) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_operations_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CompactCatalogChangesResponse) GetDeletedCount() int64 {
+	if x != nil {
+		return x.DeletedCount
+	}
+	return 0
+}
+
+func (x *CompactCatalogChangesResponse) GetOldestRevision() int64 {
+	if x != nil {
+		return x.OldestRevision
+	}
+	return 0
+}
+
+func (x *CompactCatalogChangesResponse) GetCurrentRevision() int64 {
+	if x != nil {
+		return x.CurrentRevision
+	}
+	return 0
+}
+
 // Request of Backup.
 type BackupRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -32,7 +143,7 @@ type BackupRequest struct {
 
 func (x *BackupRequest) Reset() {
 	*x = BackupRequest{}
-	mi := &file_powerreg_v1_operations_service_proto_msgTypes[0]
+	mi := &file_powerreg_v1_operations_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -44,7 +155,7 @@ func (x *BackupRequest) String() string {
 func (*BackupRequest) ProtoMessage() {}
 
 func (x *BackupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_operations_service_proto_msgTypes[0]
+	mi := &file_powerreg_v1_operations_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -57,7 +168,7 @@ func (x *BackupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackupRequest.ProtoReflect.Descriptor instead.
 func (*BackupRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_operations_service_proto_rawDescGZIP(), []int{0}
+	return file_powerreg_v1_operations_service_proto_rawDescGZIP(), []int{2}
 }
 
 // One message of Backup: the snapshot's description (the first message
@@ -74,7 +185,7 @@ type BackupResponse struct {
 
 func (x *BackupResponse) Reset() {
 	*x = BackupResponse{}
-	mi := &file_powerreg_v1_operations_service_proto_msgTypes[1]
+	mi := &file_powerreg_v1_operations_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -86,7 +197,7 @@ func (x *BackupResponse) String() string {
 func (*BackupResponse) ProtoMessage() {}
 
 func (x *BackupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_operations_service_proto_msgTypes[1]
+	mi := &file_powerreg_v1_operations_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -99,7 +210,7 @@ func (x *BackupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackupResponse.ProtoReflect.Descriptor instead.
 func (*BackupResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_operations_service_proto_rawDescGZIP(), []int{1}
+	return file_powerreg_v1_operations_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *BackupResponse) GetInfo() *BackupInfo {
@@ -137,7 +248,7 @@ type BackupInfo struct {
 
 func (x *BackupInfo) Reset() {
 	*x = BackupInfo{}
-	mi := &file_powerreg_v1_operations_service_proto_msgTypes[2]
+	mi := &file_powerreg_v1_operations_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -149,7 +260,7 @@ func (x *BackupInfo) String() string {
 func (*BackupInfo) ProtoMessage() {}
 
 func (x *BackupInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_operations_service_proto_msgTypes[2]
+	mi := &file_powerreg_v1_operations_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -162,7 +273,7 @@ func (x *BackupInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackupInfo.ProtoReflect.Descriptor instead.
 func (*BackupInfo) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_operations_service_proto_rawDescGZIP(), []int{2}
+	return file_powerreg_v1_operations_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *BackupInfo) GetSchemaVersion() int64 {
@@ -204,7 +315,13 @@ var File_powerreg_v1_operations_service_proto protoreflect.FileDescriptor
 
 const file_powerreg_v1_operations_service_proto_rawDesc = "" +
 	"\n" +
-	"$powerreg/v1/operations_service.proto\x12\vpowerreg.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x0f\n" +
+	"$powerreg/v1/operations_service.proto\x12\vpowerreg.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"G\n" +
+	"\x1cCompactCatalogChangesRequest\x12'\n" +
+	"\x0fbefore_revision\x18\x01 \x01(\x03R\x0ebeforeRevision\"\x98\x01\n" +
+	"\x1dCompactCatalogChangesResponse\x12#\n" +
+	"\rdeleted_count\x18\x01 \x01(\x03R\fdeletedCount\x12'\n" +
+	"\x0foldest_revision\x18\x02 \x01(\x03R\x0eoldestRevision\x12)\n" +
+	"\x10current_revision\x18\x03 \x01(\x03R\x0fcurrentRevision\"\x0f\n" +
 	"\rBackupRequest\"Q\n" +
 	"\x0eBackupResponse\x12+\n" +
 	"\x04info\x18\x01 \x01(\v2\x17.powerreg.v1.BackupInfoR\x04info\x12\x12\n" +
@@ -217,10 +334,11 @@ const file_powerreg_v1_operations_service_proto_rawDesc = "" +
 	"\n" +
 	"size_bytes\x18\x04 \x01(\x03R\tsizeBytes\x12;\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime2l\n" +
+	"createTime2\x85\x02\n" +
 	"\x11OperationsService\x12W\n" +
 	"\x06Backup\x12\x1a.powerreg.v1.BackupRequest\x1a\x1b.powerreg.v1.BackupResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/v1/backup0\x01B9Z7github.com/powerreg/powerreg/gen/powerreg/v1;powerregv1b\x06proto3"
+	"/v1/backup0\x01\x12\x96\x01\n" +
+	"\x15CompactCatalogChanges\x12).powerreg.v1.CompactCatalogChangesRequest\x1a*.powerreg.v1.CompactCatalogChangesResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/catalog/changes:compactB9Z7github.com/powerreg/powerreg/gen/powerreg/v1;powerregv1b\x06proto3"
 
 var (
 	file_powerreg_v1_operations_service_proto_rawDescOnce sync.Once
@@ -234,20 +352,24 @@ func file_powerreg_v1_operations_service_proto_rawDescGZIP() []byte {
 	return file_powerreg_v1_operations_service_proto_rawDescData
 }
 
-var file_powerreg_v1_operations_service_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_powerreg_v1_operations_service_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_powerreg_v1_operations_service_proto_goTypes = []any{
-	(*BackupRequest)(nil),         // 0: powerreg.v1.BackupRequest
-	(*BackupResponse)(nil),        // 1: powerreg.v1.BackupResponse
-	(*BackupInfo)(nil),            // 2: powerreg.v1.BackupInfo
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*CompactCatalogChangesRequest)(nil),  // 0: powerreg.v1.CompactCatalogChangesRequest
+	(*CompactCatalogChangesResponse)(nil), // 1: powerreg.v1.CompactCatalogChangesResponse
+	(*BackupRequest)(nil),                 // 2: powerreg.v1.BackupRequest
+	(*BackupResponse)(nil),                // 3: powerreg.v1.BackupResponse
+	(*BackupInfo)(nil),                    // 4: powerreg.v1.BackupInfo
+	(*timestamppb.Timestamp)(nil),         // 5: google.protobuf.Timestamp
 }
 var file_powerreg_v1_operations_service_proto_depIdxs = []int32{
-	2, // 0: powerreg.v1.BackupResponse.info:type_name -> powerreg.v1.BackupInfo
-	3, // 1: powerreg.v1.BackupInfo.create_time:type_name -> google.protobuf.Timestamp
-	0, // 2: powerreg.v1.OperationsService.Backup:input_type -> powerreg.v1.BackupRequest
-	1, // 3: powerreg.v1.OperationsService.Backup:output_type -> powerreg.v1.BackupResponse
-	3, // [3:4] is the sub-list for method output_type
-	2, // [2:3] is the sub-list for method input_type
+	4, // 0: powerreg.v1.BackupResponse.info:type_name -> powerreg.v1.BackupInfo
+	5, // 1: powerreg.v1.BackupInfo.create_time:type_name -> google.protobuf.Timestamp
+	2, // 2: powerreg.v1.OperationsService.Backup:input_type -> powerreg.v1.BackupRequest
+	0, // 3: powerreg.v1.OperationsService.CompactCatalogChanges:input_type -> powerreg.v1.CompactCatalogChangesRequest
+	3, // 4: powerreg.v1.OperationsService.Backup:output_type -> powerreg.v1.BackupResponse
+	1, // 5: powerreg.v1.OperationsService.CompactCatalogChanges:output_type -> powerreg.v1.CompactCatalogChangesResponse
+	4, // [4:6] is the sub-list for method output_type
+	2, // [2:4] is the sub-list for method input_type
 	2, // [2:2] is the sub-list for extension type_name
 	2, // [2:2] is the sub-list for extension extendee
 	0, // [0:2] is the sub-list for field type_name
@@ -264,7 +386,7 @@ func file_powerreg_v1_operations_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_powerreg_v1_operations_service_proto_rawDesc), len(file_powerreg_v1_operations_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,7 +19,8 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	OperationsService_Backup_FullMethodName = "/powerreg.v1.OperationsService/Backup"
+	OperationsService_Backup_FullMethodName                = "/powerreg.v1.OperationsService/Backup"
+	OperationsService_CompactCatalogChanges_FullMethodName = "/powerreg.v1.OperationsService/CompactCatalogChanges"
 )
 
 // OperationsServiceClient is the client API for OperationsService service.
@@ -27,7 +28,8 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // OperationsService is for the people who run the registry: hot backups of
-// the data file while the server keeps serving. Admins only.
+// the data file while the server keeps serving, and compaction of the
+// catalogue's change feed. Admins only.
 type OperationsServiceClient interface {
 	// Streams a consistent snapshot of the data file (a bbolt file, as
 	// `powerregd restore` takes it) while the server keeps serving reads and
@@ -36,6 +38,13 @@ type OperationsServiceClient interface {
 	// REST the messages are newline-delimited JSON with the bytes in base64;
 	// `powerctl backup -o FILE` writes and verifies the file. Admins only.
 	Backup(ctx context.Context, in *BackupRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[BackupResponse], error)
+	// Deletes the change feed's changes of revisions below before_revision
+	// and raises the feed's floor to the newest revision deleted: a reader
+	// asking for changes below the floor then gets OUT_OF_RANGE naming the
+	// oldest revision still served, and starts again from the catalogue
+	// (CatalogService.ListCatalogChanges). The catalogue itself and every
+	// item's history are kept. Admins only; audited.
+	CompactCatalogChanges(ctx context.Context, in *CompactCatalogChangesRequest, opts ...grpc.CallOption) (*CompactCatalogChangesResponse, error)
 }
 
 type operationsServiceClient struct {
@@ -65,12 +74,23 @@ func (c *operationsServiceClient) Backup(ctx context.Context, in *BackupRequest,
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type OperationsService_BackupClient = grpc.ServerStreamingClient[BackupResponse]
 
+func (c *operationsServiceClient) CompactCatalogChanges(ctx context.Context, in *CompactCatalogChangesRequest, opts ...grpc.CallOption) (*CompactCatalogChangesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CompactCatalogChangesResponse)
+	err := c.cc.Invoke(ctx, OperationsService_CompactCatalogChanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // OperationsServiceServer is the server API for OperationsService service.
 // All implementations must embed UnimplementedOperationsServiceServer
 // for forward compatibility.
 //
 // OperationsService is for the people who run the registry: hot backups of
-// the data file while the server keeps serving. Admins only.
+// the data file while the server keeps serving, and compaction of the
+// catalogue's change feed. Admins only.
 type OperationsServiceServer interface {
 	// Streams a consistent snapshot of the data file (a bbolt file, as
 	// `powerregd restore` takes it) while the server keeps serving reads and
@@ -79,6 +99,13 @@ type OperationsServiceServer interface {
 	// REST the messages are newline-delimited JSON with the bytes in base64;
 	// `powerctl backup -o FILE` writes and verifies the file. Admins only.
 	Backup(*BackupRequest, grpc.ServerStreamingServer[BackupResponse]) error
+	// Deletes the change feed's changes of revisions below before_revision
+	// and raises the feed's floor to the newest revision deleted: a reader
+	// asking for changes below the floor then gets OUT_OF_RANGE naming the
+	// oldest revision still served, and starts again from the catalogue
+	// (CatalogService.ListCatalogChanges). The catalogue itself and every
+	// item's history are kept. Admins only; audited.
+	CompactCatalogChanges(context.Context, *CompactCatalogChangesRequest) (*CompactCatalogChangesResponse, error)
 	mustEmbedUnimplementedOperationsServiceServer()
 }
 
@@ -91,6 +118,9 @@ type UnimplementedOperationsServiceServer struct{}
 
 func (UnimplementedOperationsServiceServer) Backup(*BackupRequest, grpc.ServerStreamingServer[BackupResponse]) error {
 	return status.Error(codes.Unimplemented, "method Backup not implemented")
+}
+func (UnimplementedOperationsServiceServer) CompactCatalogChanges(context.Context, *CompactCatalogChangesRequest) (*CompactCatalogChangesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompactCatalogChanges not implemented")
 }
 func (UnimplementedOperationsServiceServer) mustEmbedUnimplementedOperationsServiceServer() {}
 func (UnimplementedOperationsServiceServer) testEmbeddedByValue()                           {}
@@ -124,13 +154,36 @@ func _OperationsService_Backup_Handler(srv interface{}, stream grpc.ServerStream
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type OperationsService_BackupServer = grpc.ServerStreamingServer[BackupResponse]
 
+func _OperationsService_CompactCatalogChanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompactCatalogChangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OperationsServiceServer).CompactCatalogChanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OperationsService_CompactCatalogChanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OperationsServiceServer).CompactCatalogChanges(ctx, req.(*CompactCatalogChangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // OperationsService_ServiceDesc is the grpc.ServiceDesc for OperationsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var OperationsService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "powerreg.v1.OperationsService",
 	HandlerType: (*OperationsServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "CompactCatalogChanges",
+			Handler:    _OperationsService_CompactCatalogChanges_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "Backup",
