@@ -128,7 +128,7 @@ func (s *Server) listen(cfg Config) error {
 	pb.RegisterRegistryServiceServer(s.grpc, &registryServer{svc: s.svc})
 	pb.RegisterCatalogServiceServer(s.grpc, &catalogServer{svc: s.svc, search: s.search})
 	pb.RegisterAccessServiceServer(s.grpc, &accessServer{svc: s.svc})
-	pb.RegisterOperationsServiceServer(s.grpc, &operationsServer{db: s.db, now: cfg.Now})
+	pb.RegisterOperationsServiceServer(s.grpc, &operationsServer{db: s.db, svc: s.svc, now: cfg.Now})
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
