@@ -31,7 +31,8 @@ const (
 	CatalogChange_KIND_UNSPECIFIED CatalogChange_Kind = 0
 	// A new item entered the catalogue.
 	CatalogChange_KIND_PUBLISHED CatalogChange_Kind = 1
-	// An item in force was replaced by a new revision.
+	// An item in force was replaced by a new revision, or its department
+	// was renamed (the item as before, under the department's new name).
 	CatalogChange_KIND_CHANGED CatalogChange_Kind = 2
 	// An item was abolished and left the catalogue.
 	CatalogChange_KIND_ABOLISHED CatalogChange_Kind = 3
@@ -975,9 +976,10 @@ type CatalogChange struct {
 	Kind CatalogChange_Kind `protobuf:"varint,2,opt,name=kind,proto3,enum=powerreg.v1.CatalogChange_Kind" json:"kind,omitempty"`
 	// The item as published (for KIND_ABOLISHED: its last revision in force).
 	Item *Item `protobuf:"bytes,3,opt,name=item,proto3" json:"item,omitempty"`
-	// The publication, `publications/{publication}`.
+	// The publication, `publications/{publication}`; empty for a
+	// department's rename.
 	Publication string `protobuf:"bytes,4,opt,name=publication,proto3" json:"publication,omitempty"`
-	// When the publication took effect.
+	// When the publication (or the rename) took effect.
 	PublishTime   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
