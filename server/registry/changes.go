@@ -160,6 +160,9 @@ func afterRevision(rev int64) position { return position{rev, math.MaxUint32} }
 // start is the key of the first change after p.
 func (p position) start() (int64, uint32) {
 	if p.index == math.MaxUint32 {
+		if p.rev == math.MaxInt64 {
+			return p.rev, p.index // nothing comes after (rev+1 would wrap to a negative revision)
+		}
 		return p.rev + 1, 0
 	}
 	return p.rev, p.index + 1
