@@ -178,9 +178,10 @@ func preconditionSubjects(st *status.Status) []string {
 
 // restResult is a decoded REST response.
 type restResult struct {
-	Code int
-	Body map[string]any
-	Raw  string
+	Code   int
+	Body   map[string]any
+	Raw    string
+	Header http.Header
 }
 
 // reason returns the ErrorInfo reason of a REST error body.
@@ -221,7 +222,7 @@ func (e *env) rest(actor, method, path, body string) restResult {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	out := restResult{Code: resp.StatusCode, Raw: string(raw)}
+	out := restResult{Code: resp.StatusCode, Raw: string(raw), Header: resp.Header}
 	if len(raw) > 0 && json.Unmarshal(raw, &out.Body) != nil {
 		e.t.Fatalf("%s %s: body is not JSON: %s", method, path, raw)
 	}

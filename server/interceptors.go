@@ -21,6 +21,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/powerreg/powerreg/server/auth"
+	"github.com/powerreg/powerreg/server/metrics"
+	"github.com/powerreg/powerreg/server/ratelimit"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -35,6 +37,7 @@ type callKey struct{}
 type callInfo struct {
 	principal *auth.Principal
 	call      registry.Call
+	limited   bool // refused by a rate limit: not audited
 }
 
 func callInfoOf(ctx context.Context) *callInfo {
@@ -49,8 +52,12 @@ func actor(ctx context.Context) string { return callInfoOf(ctx).principal.Name }
 
 // access is the interceptor chain's state: who is calling, and the trail.
 type access struct {
-	authn *auth.Authenticator
-	svc   *registry.Service
+	authn          *auth.Authenticator
+	svc            *registry.Service
+	metrics        *metrics.Metrics
+	principalLimit *ratelimit.Limiter
+	anonymousLimit *ratelimit.Limiter
+	gatewaySecret  string // proves metadata comes from our own gateway (limits.go)
 }
 
 func newRequestID() string {
@@ -69,7 +76,8 @@ func firstMD(md metadata.MD, key string) string {
 // around runs every call the same way, unary or streaming, over gRPC and
 // (through the gateway's loopback connection) REST alike: it gives the call
 // a request id, authenticates and authorizes the caller, recovers panics,
-// translates errors with toStatus, audits refusals and logs the call.
+// translates errors with toStatus, rate-limits callers, audits refusals,
+// and logs and counts the call.
 // Streams are authorized on their first message (authorizeStream).
 func (a *access) around(ctx context.Context, method string, req proto.Message, call func(ctx context.Context) error) (err error) {
 	start := time.Now()
@@ -88,21 +96,29 @@ func (a *access) around(ctx context.Context, method string, req proto.Message, c
 		}
 		a.audit(ctx, ci, err)
 		code := status.Code(err)
+		a.metrics.Call(method, codeName(code), time.Since(start))
 		level := slog.LevelInfo
 		if code == codes.Internal || code == codes.Unknown {
 			level = slog.LevelError
 		}
-		slog.Log(ctx, level, "rpc", "method", method, "code", code.String(), "principal", ci.principal.Name,
+		slog.Log(ctx, level, "rpc", "method", method, "code", codeName(code), "principal", ci.principal.Name,
 			"request_id", id, "duration", time.Since(start))
 	}()
 	if isInfrastructure(method) {
 		return call(ctx)
 	}
 	p, err := a.authn.Authenticate(firstMD(md, "authorization"))
+	if err == nil {
+		ci.principal = p
+	}
+	// Before anything is written: a refused authentication is audited, so
+	// it is limited by the caller's address first.
+	if lerr := a.rateLimit(ctx, ci, md); lerr != nil {
+		return lerr
+	}
 	if err != nil {
 		return toStatus(ctx, err)
 	}
-	ci.principal = p
 	switch {
 	case req != nil:
 		err = authorize(p, method, req)
@@ -121,7 +137,7 @@ func (a *access) around(ctx context.Context, method string, req proto.Message, c
 // refused for its credentials. Changes that take effect are recorded by
 // the registry in their own transaction.
 func (a *access) audit(ctx context.Context, ci *callInfo, err error) {
-	if err == nil {
+	if err == nil || ci.limited {
 		return
 	}
 	st := status.Convert(err)

@@ -30,6 +30,8 @@ import (
 	"github.com/powerreg/powerreg/gen/openapiv2"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/auth"
+	"github.com/powerreg/powerreg/server/metrics"
+	"github.com/powerreg/powerreg/server/ratelimit"
 	"github.com/powerreg/powerreg/server/registry"
 	"github.com/powerreg/powerreg/server/search"
 	"github.com/powerreg/powerreg/server/store"
@@ -51,6 +53,8 @@ type Config struct {
 	// CatalogCacheBytes bounds the cache of rendered catalogue answers
 	// (httpcache.go): 0 for DefaultCatalogCacheBytes, negative for none.
 	CatalogCacheBytes int64
+	// Limits bounds request sizes, rates and timeouts (limits.go).
+	Limits Limits
 }
 
 // AdminTokenFile is where powerregd writes the first admin token of a new
@@ -60,10 +64,6 @@ const AdminTokenFile = "admin.token"
 // SearchSnapshotFile, in the data dir, lets a restart skip indexing the
 // whole catalogue (server/search/snapshot.go); deleting it is safe.
 const SearchSnapshotFile = "search.snapshot"
-
-// maxMessage bounds one request message; imports stream their rows in
-// chunks well under it.
-const maxMessage = 16 << 20
 
 // Server is a running registry: the store, the gRPC server and the HTTP
 // gateway in front of it.
@@ -78,6 +78,7 @@ type Server struct {
 	httpLis  net.Listener
 	loopback *grpc.ClientConn
 	tls      bool
+	metrics  *metrics.Metrics
 }
 
 // New opens the store and binds both ports; Serve starts serving.
@@ -86,7 +87,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{db: db, svc: registry.New(registry.Config{Store: db, DefaultRegion: cfg.Region, Now: cfg.Now})}
+	s := &Server{db: db, metrics: metrics.New(filepath.Join(cfg.DataDir, store.FileName))}
+	s.svc = registry.New(registry.Config{Store: s.metrics.Store(db), DefaultRegion: cfg.Region, Now: cfg.Now})
+	s.metrics.Workload(s.svc, cfg.Now)
 	if err := s.bootstrap(cfg.DataDir); err != nil {
 		s.close()
 		return nil, err
@@ -118,9 +121,12 @@ func (s *Server) listen(cfg Config) error {
 	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("HTTP address %s: %w", cfg.HTTPAddr, err)
 	}
-	a := &access{authn: &auth.Authenticator{Tokens: s.svc, JWT: cfg.JWT}, svc: s.svc}
-	opts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(a.unary), grpc.ChainStreamInterceptor(a.stream),
-		grpc.MaxRecvMsgSize(maxMessage)}
+	limits := cfg.Limits.withDefaults()
+	a := &access{authn: &auth.Authenticator{Tokens: s.svc, JWT: cfg.JWT}, svc: s.svc, metrics: s.metrics,
+		principalLimit: ratelimit.New(limits.Principal, cfg.Now), anonymousLimit: ratelimit.New(limits.Anonymous, cfg.Now),
+		gatewaySecret: newRequestID() + newRequestID()}
+	opts := append([]grpc.ServerOption{grpc.ChainUnaryInterceptor(a.unary), grpc.ChainStreamInterceptor(a.stream)},
+		limits.grpcLimits()...)
 	if s.tls {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(serverTLS)))
 	}
@@ -130,6 +136,7 @@ func (s *Server) listen(cfg Config) error {
 	pb.RegisterAccessServiceServer(s.grpc, &accessServer{svc: s.svc})
 	pb.RegisterOperationsServiceServer(s.grpc, &operationsServer{db: s.db, svc: s.svc, now: cfg.Now})
 	s.health = health.NewServer()
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING) // until ready (followReadiness)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 
@@ -142,12 +149,16 @@ func (s *Server) listen(cfg Config) error {
 	gw := runtime.NewServeMux(
 		runtime.WithIncomingHeaderMatcher(headerMatcher),
 		runtime.WithOutgoingHeaderMatcher(func(key string) (string, bool) {
-			if key == RequestIDHeader {
+			switch key {
+			case RequestIDHeader:
 				return "X-Request-Id", true
+			case retryAfterMD:
+				return "Retry-After", true
 			}
 			return runtime.DefaultHeaderMatcher(key)
 		}),
 		runtime.WithErrorHandler(gatewayError),
+		runtime.WithMetadata(gatewayMetadata(a.gatewaySecret, limits.TrustedProxies)),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
 			// Canonical proto3 JSON: zero values and empty lists are
 			// omitted (a missing count is 0).
@@ -169,7 +180,7 @@ func (s *Server) listen(cfg Config) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", gw)
+	mux.Handle("/v1/", throughGateway(gw))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openapiv2.Document)
@@ -177,12 +188,14 @@ func (s *Server) listen(cfg Config) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
+	mux.HandleFunc("GET /readyz", s.serveReady)
+	mux.Handle("GET /metrics", s.metrics.Handler())
 	// ETags, Cache-Control, the catalogue's response cache, gzip and CORS.
 	handler, err := newHTTPLayer(mux, s.svc, cfg)
 	if err != nil {
 		return err
 	}
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	s.http = limits.httpServer(s.observeHTTP(streamingRoute(limitBody(handler, limits.MaxRequestBytes))))
 	if s.tls {
 		s.http.TLSConfig = serverTLS.Clone()
 	}
@@ -240,8 +253,11 @@ func isLoopback(addr string) bool {
 // headerMatcher forwards the request id to gRPC metadata, besides the
 // gateway's defaults (which forward Authorization).
 func headerMatcher(key string) (string, bool) {
-	if http.CanonicalHeaderKey(key) == "X-Request-Id" {
+	switch k := http.CanonicalHeaderKey(key); {
+	case k == "X-Request-Id":
 		return RequestIDHeader, true
+	case strings.HasPrefix(k, "Grpc-Metadata-X-Powerreg-"):
+		return "", false // only our gateway sets these (limits.go)
 	}
 	return runtime.DefaultHeaderMatcher(key)
 }
@@ -250,6 +266,9 @@ func headerMatcher(key string) (string, bool) {
 // valid JSON, an unknown enum name, an unknown route) the same shape as the
 // registry's: a bilingual message and an ErrorInfo.
 func gatewayError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	if bodyTooLarge(w, r) {
+		return
+	}
 	if st, ok := status.FromError(err); ok && len(st.Details()) == 0 {
 		var reason, zh string
 		switch st.Code() {
@@ -316,13 +335,17 @@ func (s *Server) Serve(ctx context.Context) error {
 			errc <- err
 		}
 	}()
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	ready, stopReadiness := context.WithCancel(ctx)
+	followed := make(chan struct{})
+	go func() { s.followReadiness(ready); close(followed) }()
 	slog.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr(), "tls", s.tls)
 	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
+	stopReadiness()
+	<-followed
 	s.health.Shutdown()
 	// Open watches of the change feed would hold both shutdowns: end them
 	// first (their callers reconnect to the next server).

@@ -1,0 +1,308 @@
+package server
+
+// Limits: request size, rate limits and timeouts. See README "Limits".
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/powerreg/powerreg/server/ratelimit"
+)
+
+// Limits bounds what one caller can take of the server. Zero sizes and
+// durations mean the defaults of DefaultLimits; zero rate limits mean none
+// (powerregd's flags turn them on).
+type Limits struct {
+	// MaxRequestBytes bounds a REST body and a gRPC message (an import
+	// streams its rows in many messages, each under it).
+	MaxRequestBytes int64
+	// Principal limits the calls of each authenticated principal (token or
+	// SSO user).
+	Principal ratelimit.Limit
+	// Anonymous limits the calls of each client address without a valid
+	// token: anonymous catalogue reads, and failed authentications (which
+	// are limited before they are audited). Cached catalogue pages are
+	// answered before any call and are not limited.
+	Anonymous ratelimit.Limit
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed when telling anonymous callers apart; without any, the
+	// connection's address is the caller's.
+	TrustedProxies []netip.Prefix
+	// HTTP server timeouts (net/http's meanings); the change feed's watch
+	// route is exempt from ReadTimeout and WriteTimeout (it streams).
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// GRPCConnectionTimeout bounds a gRPC connection's handshake;
+	// GRPCKeepalive is how long a gRPC connection may be silent before the
+	// server pings it (and closes it when no answer comes within 20 s).
+	GRPCConnectionTimeout, GRPCKeepalive time.Duration
+}
+
+// DefaultLimits are powerregd's defaults.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxRequestBytes:       16 << 20,
+		Principal:             ratelimit.Limit{Rate: 50, Burst: 100},
+		Anonymous:             ratelimit.Limit{Rate: 20, Burst: 40},
+		ReadHeaderTimeout:     10 * time.Second,
+		ReadTimeout:           time.Minute,
+		WriteTimeout:          time.Minute,
+		IdleTimeout:           2 * time.Minute,
+		GRPCConnectionTimeout: 10 * time.Second,
+		GRPCKeepalive:         time.Minute,
+	}
+}
+
+// withDefaults fills the zero sizes and durations.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	for _, p := range []struct{ v, def *time.Duration }{
+		{&l.ReadHeaderTimeout, &d.ReadHeaderTimeout}, {&l.ReadTimeout, &d.ReadTimeout},
+		{&l.WriteTimeout, &d.WriteTimeout}, {&l.IdleTimeout, &d.IdleTimeout},
+		{&l.GRPCConnectionTimeout, &d.GRPCConnectionTimeout}, {&l.GRPCKeepalive, &d.GRPCKeepalive},
+	} {
+		if *p.v <= 0 {
+			*p.v = *p.def
+		}
+	}
+	if l.MaxRequestBytes <= 0 {
+		l.MaxRequestBytes = d.MaxRequestBytes
+	}
+	return l
+}
+
+// keepaliveMinTime: clients pinging more often than this are sent away
+// (GOAWAY "too_many_pings"); grpc-go's default is 5 minutes, too long for
+// clients behind NATs that drop silent connections.
+const keepaliveMinTime = 10 * time.Second
+
+// grpcLimits are the gRPC server options of l.
+func (l Limits) grpcLimits() []grpc.ServerOption {
+	return []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(int(l.MaxRequestBytes)),
+		grpc.ConnectionTimeout(l.GRPCConnectionTimeout),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveMinTime, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: l.GRPCKeepalive, Timeout: 20 * time.Second}),
+	}
+}
+
+// httpServer is the HTTP server of handler with l's timeouts.
+func (l Limits) httpServer(handler http.Handler) *http.Server {
+	return &http.Server{Handler: handler, ReadHeaderTimeout: l.ReadHeaderTimeout, ReadTimeout: l.ReadTimeout,
+		WriteTimeout: l.WriteTimeout, IdleTimeout: l.IdleTimeout}
+}
+
+// streamingRoute lifts the read and write deadlines of the change feed's
+// watch, which streams for as long as the client stays (header and idle
+// timeouts still apply to its connection).
+func streamingRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ":watch") {
+			rc := http.NewResponseController(w)
+			rc.SetReadDeadline(time.Time{})
+			rc.SetWriteDeadline(time.Time{})
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitedBody is a request body cut at the maximum size; it remembers
+// whether the cut was hit, for gatewayError.
+type limitedBody struct {
+	io.ReadCloser
+	max      int64
+	exceeded atomic.Bool // read by the error handler while the gateway may still read
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		b.exceeded.Store(true)
+	}
+	return n, err
+}
+
+// limitBody refuses bodies over max with 413: at once when Content-Length
+// says so, else when the gateway reads past max (gatewayError asks
+// bodyTooLarge).
+func limitBody(next http.Handler, max int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writeTooLarge(w, r, max)
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, max), max: max}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bodyTooLarge answers 413 when the request's body was cut at the
+// maximum, and reports whether it did.
+func bodyTooLarge(w http.ResponseWriter, r *http.Request) bool {
+	b, ok := r.Body.(*limitedBody)
+	if !ok || !b.exceeded.Load() {
+		return false
+	}
+	writeTooLarge(w, r, b.max)
+	return true
+}
+
+func writeTooLarge(w http.ResponseWriter, r *http.Request, max int64) {
+	st := withInfoMeta(status.New(codes.ResourceExhausted, fmt.Sprintf(
+		"请求体超过 %d 字节的上限；大批量导入请用 powerctl import（gRPC 分块流式上传） / "+
+			"the request body exceeds the limit of %d bytes; import large files with powerctl import (streams in chunks over gRPC)",
+		max, max)), "REQUEST_TOO_LARGE", map[string]string{"max_bytes": strconv.FormatInt(max, 10)})
+	// The rest of the body is not read: the connection is not reused.
+	w.Header().Set("Connection", "close")
+	writeStatus(w, r, http.StatusRequestEntityTooLarge, status.Convert(st))
+}
+
+// writeStatus writes an error answered by the HTTP layer itself in the
+// gateway's shape (google.rpc.Status as JSON), with a request id.
+func writeStatus(w http.ResponseWriter, r *http.Request, code int, st *status.Status) {
+	body, _ := protojson.Marshal(st.Proto())
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", noStore)
+	if h.Get("X-Request-Id") == "" {
+		h.Set("X-Request-Id", requestID(r, ""))
+	}
+	w.WriteHeader(code)
+	w.Write(body)
+}
+
+// The gateway tells the interceptor who the REST caller is with these
+// metadata keys; the key proves the metadata comes from our own gateway
+// (a gRPC caller could send any x-powerreg-client).
+const (
+	gatewayKeyMD = "x-powerreg-gateway"
+	clientAddrMD = "x-powerreg-client"
+)
+
+// gatewayMetadata is the gateway's metadata annotator: the REST caller's
+// address.
+func gatewayMetadata(secret string, trusted []netip.Prefix) func(context.Context, *http.Request) metadata.MD {
+	return func(_ context.Context, r *http.Request) metadata.MD {
+		return metadata.Pairs(gatewayKeyMD, secret, clientAddrMD, clientAddr(r, trusted))
+	}
+}
+
+// clientAddr is an HTTP caller's address: the connection's peer, or, when
+// that is a trusted proxy, the nearest address in X-Forwarded-For that is
+// not one (the ones to its left could be forged by the caller).
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+	addr := peerAddr(r.RemoteAddr)
+	if !isTrusted(addr, trusted) {
+		return addr
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(hop); err != nil {
+			break // garbage: trust nothing further left
+		}
+		addr = hop
+		if !isTrusted(addr, trusted) {
+			break
+		}
+	}
+	return addr
+}
+
+func isTrusted(addr string, trusted []netip.Prefix) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	for _, p := range trusted {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// peerAddr is the host of a host:port.
+func peerAddr(hostport string) string {
+	if host, _, err := net.SplitHostPort(hostport); err == nil {
+		return host
+	}
+	return hostport
+}
+
+// lastMD is the last value of key: metadata the gateway adds comes after
+// any a caller forwarded in Grpc-Metadata- headers.
+func lastMD(md metadata.MD, key string) string {
+	if v := md.Get(key); len(v) > 0 {
+		return v[len(v)-1]
+	}
+	return ""
+}
+
+// callerAddr is the address a call's anonymous rate limit is keyed by.
+func (a *access) callerAddr(ctx context.Context, md metadata.MD) string {
+	if subtle.ConstantTimeCompare([]byte(lastMD(md, gatewayKeyMD)), []byte(a.gatewaySecret)) == 1 {
+		if c := lastMD(md, clientAddrMD); c != "" {
+			return c
+		}
+	}
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		return peerAddr(p.Addr.String())
+	}
+	return "unknown"
+}
+
+// rateLimit takes a token from the caller's bucket, or refuses the call
+// with RESOURCE_EXHAUSTED, a Retry-After header (HTTP 429 through the
+// gateway) and RetryInfo. It runs before anything is written, so refused
+// calls are not audited.
+func (a *access) rateLimit(ctx context.Context, ci *callInfo, md metadata.MD) error {
+	lim, key, name := a.principalLimit, "principal:"+ci.principal.Name, "principal"
+	zh, en := "每个用户", "for each principal"
+	if ci.principal.Anonymous {
+		lim, key, name = a.anonymousLimit, "addr:"+a.callerAddr(ctx, md), "anonymous"
+		zh, en = "每个未登录的来源地址", "for each anonymous client address"
+	}
+	ok, wait := lim.Allow(key)
+	if ok {
+		return nil
+	}
+	ci.limited = true
+	a.metrics.Limited(name)
+	secs := ratelimit.RetryAfterSeconds(wait)
+	grpc.SetHeader(ctx, metadata.Pairs(retryAfterMD, strconv.Itoa(secs)))
+	l := lim.Limit()
+	rate := strconv.FormatFloat(l.Rate, 'g', -1, 64)
+	return withInfoMeta(status.New(codes.ResourceExhausted, fmt.Sprintf(
+		"请求过于频繁：%s每秒最多 %s 次（可连续 %d 次），请 %d 秒后重试 / "+
+			"too many requests: the %s limit is %s per second (bursts of %d) %s; retry in %d s",
+		zh, rate, l.Burst, secs, name, rate, l.Burst, en, secs)), "RATE_LIMITED",
+		map[string]string{"limit": name, "rate_per_second": rate, "burst": strconv.Itoa(l.Burst)},
+		&errdetails.RetryInfo{RetryDelay: durationpb.New(time.Duration(secs) * time.Second)})
+}
+
+// retryAfterMD carries a rate-limited call's wait; the gateway sends it as
+// Retry-After.
+const retryAfterMD = "retry-after"
