@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,8 +44,10 @@ powerregd writes into a new data directory.`,
 func parseDuration(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.ParseFloat(days, 64)
-		if err == nil && n >= 0 {
-			return time.Duration(n * float64(24*time.Hour)), nil
+		// Beyond 2^63 ns (about 106751 days) the conversion is not defined:
+		// on amd64 it gave a negative lifetime.
+		if ns := n * float64(24*time.Hour); err == nil && n >= 0 && ns < math.MaxInt64 {
+			return time.Duration(ns), nil
 		}
 	}
 	return time.ParseDuration(s)
