@@ -25,12 +25,12 @@ func main() {
 			os.Exit(sub(os.Args[2:], os.Stdout, os.Stderr))
 		}
 	}
-	opts, err := parseFlags(flag.CommandLine, os.Args[1:])
+	opts, err := parseFlags(flag.CommandLine, os.Args[1:], os.LookupEnv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "powerregd:", err)
 		os.Exit(2)
 	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	slog.SetDefault(opts.logger(os.Stderr))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
