@@ -95,7 +95,8 @@ func TestLoadRunningServer(t *testing.T) {
 	grpcAddr, _ := proc.FreeAddr()
 	httpAddr, _ := proc.FreeAddr()
 	data := filepath.Join(dir, "data")
-	srv, err := proc.Start("powerregd", exec.Command(bin, "--data-dir", data, "--grpc-addr", grpcAddr, "--http-addr", httpAddr))
+	srv, err := proc.Start("powerregd", exec.Command(bin, "--data-dir", data, "--grpc-addr", grpcAddr, "--http-addr", httpAddr,
+		"--rate-limit", "0", "--anonymous-rate-limit", "0"))
 	if err != nil {
 		t.Fatal(err)
 	}

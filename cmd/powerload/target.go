@@ -71,7 +71,10 @@ func startTarget(o *options, log io.Writer) (*target, error) {
 		cleanup()
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--data-dir", dataDir, "--grpc-addr", grpcAddr, "--http-addr", httpAddr)
+	// Rate limits off: the load measures capacity, and its portal readers
+	// all come from one anonymous address.
+	cmd := exec.Command(bin, "--data-dir", dataDir, "--grpc-addr", grpcAddr, "--http-addr", httpAddr,
+		"--rate-limit", "0", "--anonymous-rate-limit", "0")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	child, err := proc.Start("powerregd", cmd)
 	if err != nil {
