@@ -49,7 +49,8 @@ type Limits struct {
 	// connection's address is the caller's.
 	TrustedProxies []netip.Prefix
 	// HTTP server timeouts (net/http's meanings); the change feed's watch
-	// route is exempt from ReadTimeout and WriteTimeout (it streams).
+	// and the backup are exempt from ReadTimeout and WriteTimeout (they
+	// stream).
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// GRPCConnectionTimeout bounds a gRPC connection's handshake;
 	// GRPCKeepalive is how long a gRPC connection may be silent before the
@@ -112,11 +113,12 @@ func (l Limits) httpServer(handler http.Handler) *http.Server {
 }
 
 // streamingRoute lifts the read and write deadlines of the change feed's
-// watch, which streams for as long as the client stays (header and idle
-// timeouts still apply to its connection).
+// watch, which streams for as long as the client stays, and of a backup,
+// which streams the whole data file (header and idle timeouts still apply
+// to their connections).
 func streamingRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, ":watch") {
+		if strings.HasSuffix(r.URL.Path, ":watch") || r.URL.Path == "/v1/backup" {
 			rc := http.NewResponseController(w)
 			rc.SetReadDeadline(time.Time{})
 			rc.SetWriteDeadline(time.Time{})
