@@ -105,7 +105,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // ready reports why the server cannot serve yet: the store must answer a
 // read and the search index be built.
 func (s *Server) ready() error {
-	if _, err := s.svc.CatalogRevision(); err != nil {
+	// Not CatalogRevision: that one is kept in memory.
+	if _, err := s.svc.ChangesFloor(); err != nil {
 		return fmt.Errorf("存储无法读取 / the store does not answer a read: %w", err)
 	}
 	if s.search == nil || !s.search.Ready() {
