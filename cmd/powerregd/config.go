@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/netip"
 	"os"
 	"strconv"
@@ -128,6 +129,11 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) (string, bo
 	}
 	if err := fillUnset(fs, getenv); err != nil {
 		return nil, err
+	}
+	for name, rate := range map[string]float64{"rate-limit": o.server.Limits.Principal.Rate, "anonymous-rate-limit": o.server.Limits.Anonymous.Rate} {
+		if math.IsNaN(rate) { // ParseFloat reads NaN, which no comparison with a limit would catch
+			return nil, fmt.Errorf("--%s NaN: give calls per second, 0 for no limit / 须为每秒请求数，0 为不限", name)
+		}
 	}
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return nil, fmt.Errorf("--log-format %q: give text or json / 日志格式须为 text 或 json", o.logFormat)
@@ -259,9 +265,17 @@ func flagStrings(v any) ([]string, error) {
 func keyLine(data []byte, key string) int {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
-		k, _, ok := strings.Cut(sc.Text(), "=")
-		if ok && strings.Trim(strings.TrimSpace(k), `"'`) == key {
-			return n
+		line := strings.TrimSpace(sc.Text())
+		k, _, ok := strings.Cut(line, "=")
+		if strings.HasPrefix(line, "[") { // a table, [server] or [[server]], sets its first part
+			k, _, _ = strings.Cut(strings.TrimLeft(line, "["), "]")
+			ok = true
+		}
+		first, _, _ := strings.Cut(k, ".") // a dotted key, a.b = 1, sets a
+		for _, s := range []string{k, first} {
+			if ok && strings.Trim(strings.TrimSpace(s), `"'`) == key {
+				return n
+			}
 		}
 	}
 	return 0
