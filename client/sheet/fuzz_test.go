@@ -2,11 +2,13 @@ package sheet
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
@@ -18,8 +20,20 @@ func checkResult(t *testing.T, rows []Row, problems []Problem) {
 	for _, p := range problems {
 		checkProblem(t, p)
 	}
+	// A line gives a row or problems, never both; a problem of the whole
+	// file (no cells) gives no rows at all.
+	bad := map[int]bool{}
+	for _, p := range problems {
+		if p.Cells == nil && len(rows) > 0 {
+			t.Errorf("a problem of the whole file (%s), yet %d rows", p, len(rows))
+		}
+		bad[p.Line] = true
+	}
 	last := 0
 	for _, r := range rows {
+		if bad[r.Line] {
+			t.Errorf("line %d is both a row and a problem", r.Line)
+		}
 		if r.Line <= last || r.Line < 2 {
 			t.Errorf("row line %d after %d", r.Line, last)
 		}
@@ -46,6 +60,16 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add([]byte{0xD6, 0xB0, 0xC8, 0xA8, 0xC3, 0xFB, 0xB3, 0xC6, ',', 0xD6, 0xB0, 0xC8, 0xA8, 0xC0, 0xE0, 0xD0, 0xCD, '\n', 'a', ',', 'b'}) // GB18030
 	f.Add([]byte{0xFF, 0xFE, 'a', 0, '\t', 0, 'b', 0})
 	f.Add([]byte(""))
+	// The start of the real list of Guang'an, as UTF-8 and as GB18030 (what
+	// Excel in China saves).
+	if data, err := os.ReadFile(guangan); err == nil {
+		lines := strings.SplitAfter(string(data), "\n")
+		head := strings.Join(lines[:min(len(lines), 30)], "")
+		f.Add([]byte(head))
+		if gb, err := simplifiedchinese.GB18030.NewEncoder().String(head); err == nil {
+			f.Add([]byte(gb))
+		}
+	}
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, richRows()); err != nil {
 		f.Fatal(err)
@@ -119,6 +143,9 @@ func FuzzReadXLSX(f *testing.F) {
 	f.Add([]byte("PK\x03\x04"))
 	f.Add([]byte("职权名称,职权类型\n"))
 	f.Add([]byte("职权名称,职权类型,大项\n甲,行政许可,\n\n乙,行政许可,甲\n说明：x,,\n"))
+	if data, err := os.ReadFile(guangan); err == nil { // cells of the real list, through the XLSX path
+		f.Add([]byte(strings.Join(strings.SplitAfter(string(data), "\n")[:10], "")))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// The bytes as a workbook: mostly broken zips.
 		rows, problems, err := ReadXLSX(bytes.NewReader(data), "f.xlsx", Options{})
