@@ -71,6 +71,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/powerreg/powerreg/server/registry"
 )
@@ -101,6 +102,7 @@ type httpLayer struct {
 	origins   map[string]bool
 	anyOrigin bool
 	stamp     string // identifies the build in ETags
+	keys      keyMemo
 }
 
 func newHTTPLayer(next http.Handler, svc *registry.Service, cfg Config) (*httpLayer, error) {
@@ -175,8 +177,15 @@ func buildStamp() string {
 	return hex.EncodeToString(b)
 }
 
+// Headers set on every catalogue page are written into the header map
+// directly, keys already canonical: Header.Set would check each key again
+// on every request, and a page costs a few microseconds in all.
+
+var varyValue = "Accept-Encoding, Origin"
+
 func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Add("Vary", "Accept-Encoding, Origin")
+	hdr := w.Header()
+	hdr["Vary"] = append(hdr["Vary"], varyValue)
 	if h.cors(w, r) {
 		return
 	}
@@ -239,7 +248,18 @@ type cachedResponse struct {
 	body        []byte
 	gz          []byte // the body gzipped; nil when too small to be worth it
 	size        int64
+	// Header values of each encoding, made once (see ServeHTTP).
+	identity, gzipped encoding
+	contentTypeHdr    []string
 }
+
+// encoding is one encoding of a cached answer, with its header values.
+type encoding struct {
+	body         []byte
+	etag, length []string
+}
+
+var gzipHdr = []string{"gzip"}
 
 func (e *cachedResponse) gzETag() string { return e.etag[:len(e.etag)-1] + `-gz"` }
 
@@ -256,6 +276,33 @@ func (h *httpLayer) etag(rev int64, key string) string {
 	out = append(out, '-')
 	out = hex.AppendEncode(out, f.Sum(nil))
 	return string(append(out, '"'))
+}
+
+// keyMemo remembers the cache keys of the request URLs seen: portals ask
+// for the same pages over and over, and putting a query in canonical order
+// costs more than the rest of a cached answer. It forgets everything when
+// full.
+type keyMemo struct {
+	m sync.Map // rawURL → string
+	n atomic.Int64
+}
+
+type rawURL struct{ path, rawPath, query string }
+
+const keyMemoSize = 10000
+
+func (k *keyMemo) of(u *url.URL) string {
+	raw := rawURL{u.Path, u.RawPath, u.RawQuery}
+	if key, ok := k.m.Load(raw); ok {
+		return key.(string)
+	}
+	key := cacheKey(u)
+	if k.n.Add(1) > keyMemoSize {
+		k.m.Clear()
+		k.n.Store(1)
+	}
+	k.m.Store(raw, key)
+	return key
 }
 
 // cacheKey is a request's path and its query with the parameters in a
@@ -283,8 +330,7 @@ func (h *httpLayer) serveCatalog(w http.ResponseWriter, r *http.Request) {
 		serveGzipped(w, r, h.next)
 		return
 	}
-	key := cacheKey(r.URL)
-	etag := h.etag(rev, key)
+	key := h.keys.of(r.URL)
 	inm := r.Header.Get("If-None-Match")
 	var lead *flight // the miss this request renders for others too
 	var e *cachedResponse
@@ -311,6 +357,7 @@ func (h *httpLayer) serveCatalog(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	etag := h.etag(rev, key)
 	if !private && inm != "" {
 		// No body needed to know that the client's copy is current.
 		if tag, ok := matchETag(inm, etag, ""); ok {
@@ -344,25 +391,26 @@ func (h *httpLayer) answer(w http.ResponseWriter, r *http.Request, e *cachedResp
 	if private {
 		cc = privateCacheControl
 	}
-	body, tag, zipped := e.body, e.etag, gz && e.gz != nil
+	enc, zipped := &e.identity, gz && e.gz != nil
 	if zipped {
-		body, tag = e.gz, e.gzETag()
+		enc = &e.gzipped
 	}
 	hdr := w.Header()
-	hdr.Set("X-Request-Id", id)
+	hdr["X-Request-Id"] = []string{id}
 	if inm != "" {
-		if matched, ok := matchETag(inm, e.etag, tag); ok {
+		if matched, ok := matchETag(inm, e.etag, enc.etag[0]); ok {
 			notModified(w, r, matched, cc)
 			return
 		}
 	}
-	hdr.Set("Content-Type", e.contentType)
-	hdr.Set("Cache-Control", cc)
-	hdr.Set("ETag", tag)
+	hdr["Content-Type"] = e.contentTypeHdr
+	hdr["Cache-Control"] = []string{cc}
+	hdr["Etag"] = enc.etag
 	if zipped {
-		hdr.Set("Content-Encoding", "gzip")
+		hdr["Content-Encoding"] = gzipHdr
 	}
-	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	hdr["Content-Length"] = enc.length
+	body := enc.body
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body)
@@ -472,6 +520,11 @@ func newCachedResponse(key, etag, contentType string, body []byte) *cachedRespon
 		}
 	}
 	e.size = int64(len(key)+len(etag)+len(contentType)+len(body)+len(e.gz)) + 256
+	e.contentTypeHdr = []string{contentType}
+	e.identity = encoding{body: body, etag: []string{etag}, length: []string{strconv.Itoa(len(body))}}
+	if e.gz != nil {
+		e.gzipped = encoding{body: e.gz, etag: []string{e.gzETag()}, length: []string{strconv.Itoa(len(e.gz))}}
+	}
 	return e
 }
 

@@ -54,6 +54,9 @@ func (s *Server) observeHTTP(next http.Handler) http.Handler {
 		if sw.code >= 400 {
 			level = slog.LevelInfo
 		}
+		if !slog.Default().Enabled(r.Context(), level) {
+			return // before building the line's values, which costs on every page
+		}
 		principal := "anonymous"
 		if r.Header.Get("Authorization") != "" {
 			principal = "(not authenticated)"

@@ -22,13 +22,14 @@ import (
 
 // Metrics is one server's metrics.
 type Metrics struct {
-	reg         *prometheus.Registry
-	rpcs        *prometheus.CounterVec
-	rpcDuration *prometheus.HistogramVec
-	http        *prometheus.CounterVec
-	limited     *prometheus.CounterVec
-	txDuration  *prometheus.HistogramVec
-	writes      atomic.Uint64 // committed write transactions, the workload cache's key
+	reg          *prometheus.Registry
+	rpcs         *prometheus.CounterVec
+	rpcDuration  *prometheus.HistogramVec
+	http         *prometheus.CounterVec
+	httpCounters sync.Map // httpKey → prometheus.Counter of http
+	limited      *prometheus.CounterVec
+	txDuration   *prometheus.HistogramVec
+	writes       atomic.Uint64 // committed write transactions, the workload cache's key
 }
 
 // New makes the metrics of a server whose store file is storeFile.
@@ -92,11 +93,26 @@ func (m *Metrics) HTTP(route string, code int, byGateway bool) {
 	if m == nil {
 		return
 	}
+	k := httpKey{route, code, byGateway}
+	if c, ok := m.httpCounters.Load(k); ok {
+		c.(prometheus.Counter).Inc() // the portal's bulk: no label hashing
+		return
+	}
 	layer := "http"
 	if byGateway {
 		layer = "gateway"
 	}
-	m.http.WithLabelValues(route, strconv.Itoa(code), layer).Inc()
+	c := m.http.WithLabelValues(route, strconv.Itoa(code), layer)
+	m.httpCounters.Store(k, c)
+	c.Inc()
+}
+
+// httpKey names one counter of HTTP answers; routes and codes are few
+// (routeOf in server/observe.go), so the counters are kept.
+type httpKey struct {
+	route     string
+	code      int
+	byGateway bool
 }
 
 // Limited records a call refused by the named limit.
