@@ -77,7 +77,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	if writeErr != nil {
 		t.Fatalf("a write during the backup failed: %v", writeErr)
 	}
-	if !strings.Contains(r.stderr, "backed up") || !strings.Contains(r.stderr, "schema version 2") {
+	if !strings.Contains(r.stderr, "backed up") || !strings.Contains(r.stderr, fmt.Sprintf("schema version %d", store.SchemaVersion)) {
 		t.Errorf("backup said: %s", r)
 	}
 	if _, err := os.Stat(path + ".tmp"); !os.IsNotExist(err) {

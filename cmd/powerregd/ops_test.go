@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -159,7 +160,7 @@ func TestRestoreRefuses(t *testing.T) {
 	foreign := filepath.Join(src, "foreign.db")
 	corrupt(t, foreign, func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("widgets")); return err })
 	newer := file("newer.db", data)
-	corrupt(t, newer, func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("schema"), u64(3)) })
+	corrupt(t, newer, func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("schema"), u64(store.SchemaVersion+1)) })
 	dangling := file("dangling.db", data)
 	corrupt(t, dangling, func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte("items_by_dept")).Put(append([]byte("gtzyj\x00"), u64(7)...), nil)
@@ -172,7 +173,8 @@ func TestRestoreRefuses(t *testing.T) {
 		{"text", text, []string{"not a powerreg", "nothing was written", "未写入"}},
 		{"cut short", cut, []string{"cut short", "nothing was written"}},
 		{"another program's bbolt file", foreign, []string{"not a powerreg", "nothing was written"}},
-		{"newer schema", newer, []string{"schema version 3", "only up to 2", "版本 3", "nothing was written"}},
+		{"newer schema", newer, []string{fmt.Sprintf("schema version %d", store.SchemaVersion+1),
+			fmt.Sprintf("only up to %d", store.SchemaVersion), fmt.Sprintf("版本 %d", store.SchemaVersion+1), "nothing was written"}},
 		{"fails the check", dangling, []string{"items_by_dept gtzyj/7", "dangling index entry", "fails the check", "nothing was written"}},
 	} {
 		target := filepath.Join(t.TempDir(), "data")
@@ -269,8 +271,8 @@ func TestNewerSchemaRefused(t *testing.T) {
 		{"recover-admin", "--data-dir", dir},
 	} {
 		code, out, errOut := powerregd(t, args...)
-		if code != 1 || !strings.Contains(errOut, "schema version 7") || !strings.Contains(errOut, "only up to 2") ||
-			!strings.Contains(errOut, "版本 7 高于本程序支持的 2") {
+		if code != 1 || !strings.Contains(errOut, "schema version 7") || !strings.Contains(errOut, fmt.Sprintf("only up to %d", store.SchemaVersion)) ||
+			!strings.Contains(errOut, fmt.Sprintf("版本 7 高于本程序支持的 %d", store.SchemaVersion)) {
 			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
 		}
 	}

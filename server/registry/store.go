@@ -36,6 +36,8 @@ type Tx interface {
 	GetItem(id uint64) (*Item, error)
 	PutItem(it *Item) error
 	DeleteItem(it *Item) error
+	// ItemStates counts the items per state of their working copy.
+	ItemStates() (map[ItemState]int, error)
 	// ScanItems visits items in id order after `after`, of one department
 	// or of all when dept is empty.
 	ScanItems(dept string, after uint64, fn func(*Item) (bool, error)) error

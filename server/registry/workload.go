@@ -18,17 +18,15 @@ type Workload struct {
 	OldestWaiting time.Time
 }
 
-// Workload counts the items per state and the submissions waiting for
-// review, in one read transaction. It reads every item and submission:
-// callers that ask often should keep the answer until the store changes.
+// Workload counts the items per state (kept by the store) and the
+// submissions waiting for review, in one read transaction. It reads every
+// submission: callers that ask often should keep the answer until the
+// store changes.
 func (s *Service) Workload() (*Workload, error) {
-	w := &Workload{Items: map[ItemState]int{}}
+	w := &Workload{}
 	err := s.store.View(func(tx Tx) error {
-		err := tx.ScanItems("", 0, func(it *Item) (bool, error) {
-			w.Items[it.State]++
-			return true, nil
-		})
-		if err != nil {
+		var err error
+		if w.Items, err = tx.ItemStates(); err != nil {
 			return err
 		}
 		return tx.ScanSubmissions("", 0, func(sub *Submission) (bool, error) {

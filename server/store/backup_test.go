@@ -100,7 +100,8 @@ func TestInspectRefuses(t *testing.T) {
 	open(t, data).Close()
 	setSchema(t, data, schemaVersion+1)
 	if _, err := Check(filepath.Join(data, FileName)); !errors.Is(err, ErrNewerSchema) ||
-		!strings.Contains(err.Error(), "schema version 3") || !strings.Contains(err.Error(), "only up to 2") {
+		!strings.Contains(err.Error(), fmt.Sprintf("schema version %d", schemaVersion+1)) ||
+		!strings.Contains(err.Error(), fmt.Sprintf("only up to %d", schemaVersion)) {
 		t.Errorf("Check of a newer schema: %v", err)
 	}
 	setSchema(t, data, schemaVersion)

@@ -114,6 +114,7 @@ func (c *checker) records() {
 	c.meta()
 	c.departments()
 	c.loadItems()
+	c.itemStates()
 	c.itemsByDept()
 	c.revisions()
 	c.codes()
@@ -211,6 +212,28 @@ func (c *checker) counter(name string) uint64 {
 
 // above notes a record's number, which its counter must not be below.
 func (c *checker) above(counter string, n uint64) { c.highest[counter] = max(c.highest[counter], n) }
+
+// itemStates compares the counts of items per state with the items.
+func (c *checker) itemStates() {
+	if c.r.SchemaVersion < 3 {
+		return // counted by the migration to schema 3
+	}
+	want := map[registry.ItemState]int{}
+	for _, it := range c.items {
+		want[it.State]++
+	}
+	got, err := c.t.ItemStates()
+	if err != nil {
+		c.add(bItemStates, "", "计数格式错误", err.Error())
+		return
+	}
+	for st := registry.ItemState(0); st <= registry.ItemAbolished; st++ {
+		if got[st] != want[st] {
+			c.add(bItemStates, strconv.Itoa(int(st)), fmt.Sprintf("计数为 %d，实际有 %d 个事项处于此状态", got[st], want[st]),
+				fmt.Sprintf("the count is %d, but %d items are in this state", got[st], want[st]))
+		}
+	}
+}
 
 // counters reports a counter below the highest number in use: it would
 // hand out numbers again.

@@ -122,6 +122,12 @@ func TestCheckFindsCorruption(t *testing.T) {
 			}
 			return "items_by_dept", it.Department + "/" + numText(u64(it.ID))
 		}, "missing index entry"},
+		{"count of items per state", func(t *testing.T, tx *bolt.Tx) (string, string) {
+			if err := tx.Bucket(bItemStates).Put(stateKey(registry.ItemDraft), u64(999)); err != nil {
+				t.Fatal(err)
+			}
+			return "item_states", "1"
+		}, "the count is 999"},
 		{"code of another item", func(t *testing.T, tx *bolt.Tx) (string, string) {
 			it := firstItem(t, tx, registry.ItemPublished)
 			if err := tx.Bucket(bCodes).Put([]byte(it.Code), u64(it.ID+1)); err != nil {

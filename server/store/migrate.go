@@ -1,10 +1,13 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/powerreg/powerreg/server/registry"
 )
 
 // migrations[v] upgrades a file from schema version v to v+1, inside the
@@ -13,6 +16,27 @@ import (
 // test that opens a file of the old layout.
 var migrations = map[uint64]func(tx *bolt.Tx) error{
 	1: addChangeFeed, // 2: the change feed (changes.go)
+	2: countStates,   // 3: the count of items per state (item_states)
+}
+
+// countStates fills item_states from the items.
+func countStates(tx *bolt.Tx) error {
+	if err := tx.DeleteBucket(bItemStates); err != nil {
+		return err
+	}
+	if _, err := tx.CreateBucket(bItemStates); err != nil {
+		return err
+	}
+	t := &txn{tx}
+	return tx.Bucket(bItems).ForEach(func(k, v []byte) error {
+		var st struct {
+			State registry.ItemState `json:"state"`
+		}
+		if err := json.Unmarshal(v, &st); err != nil {
+			return fmt.Errorf("item %x: %w", k, err)
+		}
+		return t.addState(st.State, 1)
+	})
 }
 
 func migrate(tx *bolt.Tx, from uint64) error {

@@ -10,6 +10,7 @@ import (
 // its test and its line here.
 var migrationTests = map[uint64]string{
 	1: "TestMigrateChangeFeed",
+	2: "TestMigrateItemStates",
 }
 
 // TestEveryMigrationIsTested: every version below the current one has a

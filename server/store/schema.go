@@ -29,6 +29,9 @@ package store
 //	departments          {dept id} → Department
 //	items                u64 item id → Item
 //	items_by_dept        {dept id} 0x00 u64 item id → empty
+//	item_states          u8 item state → u64 how many items' working copies
+//	                     are in that state (kept by PutItem and DeleteItem,
+//	                     so that metrics need not read every item; schema 3)
 //	revisions            u64 item id, u32 revision number → Revision
 //	codes                {code} → u64 item id; every code given or assigned,
 //	                     kept after abolition so that no code is ever reused
@@ -51,7 +54,7 @@ package store
 
 // schemaVersion is the layout version this binary writes. Migrations from
 // older versions are listed in migrations (migrate.go).
-const schemaVersion = 2
+const schemaVersion = 3
 
 var (
 	bMeta              = []byte("meta")
@@ -59,6 +62,7 @@ var (
 	bDepartments       = []byte("departments")
 	bItems             = []byte("items")
 	bItemsByDept       = []byte("items_by_dept")
+	bItemStates        = []byte("item_states")
 	bRevisions         = []byte("revisions")
 	bCodes             = []byte("codes")
 	bSubmissions       = []byte("submissions")
@@ -74,7 +78,7 @@ var (
 	bAudit             = []byte("audit")
 	bChanges           = []byte("changes")
 
-	allBuckets = [][]byte{bMeta, bCounters, bDepartments, bItems, bItemsByDept, bRevisions, bCodes,
+	allBuckets = [][]byte{bMeta, bCounters, bDepartments, bItems, bItemsByDept, bItemStates, bRevisions, bCodes,
 		bSubmissions, bSubmissionsByDept, bPublications, bEvents, bCatalog, bCatalogByCategory,
 		bCatalogByDept, bRequests, bTokens, bTokenHashes, bAudit, bChanges}
 

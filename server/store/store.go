@@ -246,6 +246,9 @@ func (t *txn) PutItem(it *registry.Item) error {
 	if err := t.b(bItemsByDept).Put(deptKey(it.Department, u64(it.ID)), nil); err != nil {
 		return err
 	}
+	if err := t.moveState(u64(it.ID), it.State); err != nil {
+		return err
+	}
 	return t.put(bItems, u64(it.ID), it)
 }
 
@@ -253,7 +256,61 @@ func (t *txn) DeleteItem(it *registry.Item) error {
 	if err := t.b(bItemsByDept).Delete(deptKey(it.Department, u64(it.ID))); err != nil {
 		return err
 	}
+	if err := t.moveState(u64(it.ID), 0); err != nil {
+		return err
+	}
 	return t.b(bItems).Delete(u64(it.ID))
+}
+
+// moveState keeps item_states as the stored item under key moves to state
+// to (0: deleted).
+func (t *txn) moveState(key []byte, to registry.ItemState) error {
+	var from registry.ItemState
+	if old := t.b(bItems).Get(key); old != nil {
+		var st struct {
+			State registry.ItemState `json:"state"`
+		}
+		if err := json.Unmarshal(old, &st); err != nil {
+			return fmt.Errorf("item %x: %w", key, err)
+		}
+		from = st.State
+	}
+	if from == to {
+		return nil
+	}
+	if from != 0 {
+		if err := t.addState(from, -1); err != nil {
+			return err
+		}
+	}
+	if to != 0 {
+		return t.addState(to, 1)
+	}
+	return nil
+}
+
+func stateKey(s registry.ItemState) []byte { return []byte{byte(s)} }
+
+func (t *txn) addState(s registry.ItemState, delta int64) error {
+	b := t.b(bItemStates)
+	var n int64
+	if v := b.Get(stateKey(s)); len(v) == 8 {
+		n = int64(binary.BigEndian.Uint64(v))
+	}
+	return b.Put(stateKey(s), u64(uint64(max(0, n+delta))))
+}
+
+// ItemStates implements registry.Tx.
+func (t *txn) ItemStates() (map[registry.ItemState]int, error) {
+	out := map[registry.ItemState]int{}
+	err := t.b(bItemStates).ForEach(func(k, v []byte) error {
+		if len(k) != 1 || len(v) != 8 {
+			return fmt.Errorf("item_states: a malformed entry %x → %x", k, v)
+		}
+		out[registry.ItemState(k[0])] = int(binary.BigEndian.Uint64(v))
+		return nil
+	})
+	return out, err
 }
 
 func (t *txn) ScanItems(dept string, after uint64, fn func(*registry.Item) (bool, error)) error {
