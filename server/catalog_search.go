@@ -73,14 +73,9 @@ func (s *catalogServer) searchCatalog(req *pb.ListCatalogItemsRequest, dept stri
 	if err != nil {
 		return nil, err
 	}
-	size := int(req.GetPageSize())
-	switch {
-	case size < 0:
-		return nil, registry.InvalidArgument("page_size", "不能为负数", "must not be negative")
-	case size == 0:
-		size = registry.DefaultCatalogPageSize
-	case size > registry.MaxCatalogPageSize:
-		size = registry.MaxCatalogPageSize
+	size, err := s.svc.CatalogPageSize(int(req.GetPageSize()))
+	if err != nil {
+		return nil, err
 	}
 	sr := &search.Request{Q: req.GetQ(), Category: registry.Category(req.GetCategory()), Match: match, Order: order, Size: size}
 	if sr.Category != 0 && !sr.Category.Valid() {

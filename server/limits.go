@@ -36,6 +36,9 @@ type Limits struct {
 	// MaxRequestBytes bounds a REST body and a gRPC message (an import
 	// streams its rows in many messages, each under it).
 	MaxRequestBytes int64
+	// MaxPageSize, when positive, lowers the largest and the default page
+	// of every list to it; 0 keeps the API's (1000, the catalogue's 500).
+	MaxPageSize int
 	// Principal limits the calls of each authenticated principal (token or
 	// SSO user).
 	Principal ratelimit.Limit

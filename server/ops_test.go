@@ -537,3 +537,36 @@ func TestWatchOutlivesWriteTimeout(t *testing.T) {
 		t.Fatalf("after the timeouts the watch sent %v", c)
 	}
 }
+
+// TestMaxPageSize: a configured maximum lowers every list's largest and
+// default page, the catalogue's and its search's too; paging still reaches
+// every item.
+func TestMaxPageSize(t *testing.T) {
+	e := startOps(t, server.Config{Limits: server.Limits{MaxPageSize: 4}})
+	publishNew(t, e.srv.Registry(), "gtzyj", 10)
+	for _, size := range []int32{0, 3, 4, 50, 1000} {
+		want := min(int(size), 4)
+		if size == 0 {
+			want = 4
+		}
+		items := must(e.reg.ListItems(as("clerk"), &pb.ListItemsRequest{Parent: "departments/gtzyj", PageSize: size}))
+		cat := must(e.cat.ListCatalogItems(as(""), &pb.ListCatalogItemsRequest{PageSize: size}))
+		found := must(e.cat.ListCatalogItems(as(""), &pb.ListCatalogItemsRequest{Q: "土地", PageSize: size}))
+		if len(items.GetItems()) != want || len(cat.GetItems()) != want || len(found.GetItems()) != want ||
+			items.GetNextPageToken() == "" || cat.GetNextPageToken() == "" || found.GetNextPageToken() == "" {
+			t.Errorf("page_size %d: %d items, %d in force, %d found; want %d of each and a next page", size,
+				len(items.GetItems()), len(cat.GetItems()), len(found.GetItems()), want)
+		}
+	}
+	seen, token := 0, ""
+	for {
+		page := must(e.cat.ListCatalogItems(as(""), &pb.ListCatalogItemsRequest{PageSize: 100, PageToken: token}))
+		seen += len(page.GetItems())
+		if token = page.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	if seen != 10 {
+		t.Errorf("paging reached %d items of 10", seen)
+	}
+}

@@ -85,6 +85,7 @@ func defineFlags(fs *flag.FlagSet, o *options) {
 	l := &o.server.Limits
 	*l = server.DefaultLimits()
 	fs.Int64Var(&l.MaxRequestBytes, "max-request-bytes", l.MaxRequestBytes, "largest REST body and gRPC message, in bytes (REST: 413 above it) / 单个请求的最大字节数")
+	fs.IntVar(&l.MaxPageSize, "max-page-size", l.MaxPageSize, "largest page of every list, below the API's own (1000; the catalogue's 500); 0: those / 每页最多条数（不超过接口上限 1000，清单 500），0 为接口上限")
 	fs.Float64Var(&l.Principal.Rate, "rate-limit", l.Principal.Rate, "calls per second allowed to each principal (token or SSO user) on average; 0: no limit / 每个用户每秒的请求上限，0 为不限")
 	fs.IntVar(&l.Principal.Burst, "rate-burst", l.Principal.Burst, "calls a principal may make at once above --rate-limit / 每个用户可连续发出的请求数")
 	fs.Float64Var(&l.Anonymous.Rate, "anonymous-rate-limit", l.Anonymous.Rate, "calls per second allowed to each anonymous client address (cached catalogue pages are not counted); 0: no limit / 每个未登录来源地址每秒的请求上限，0 为不限")
@@ -134,6 +135,9 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) (string, bo
 		if math.IsNaN(rate) { // ParseFloat reads NaN, which no comparison with a limit would catch
 			return nil, fmt.Errorf("--%s NaN: give calls per second, 0 for no limit / 须为每秒请求数，0 为不限", name)
 		}
+	}
+	if n := o.server.Limits.MaxPageSize; n < 0 {
+		return nil, fmt.Errorf("--max-page-size %d: give a positive number of items, or 0 for the API's maxima / 须为正整数，0 为接口上限", n)
 	}
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return nil, fmt.Errorf("--log-format %q: give text or json / 日志格式须为 text 或 json", o.logFormat)

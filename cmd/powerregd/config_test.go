@@ -105,6 +105,12 @@ func TestConfigRefusals(t *testing.T) {
 		!strings.Contains(err.Error(), "POWERREGD_RATE_LIMIT") {
 		t.Errorf("a bad environment value: %v", err)
 	}
+	if _, err := parse(t, []string{"--max-page-size", "-5"}, nil); err == nil || !strings.Contains(err.Error(), "--max-page-size -5") {
+		t.Errorf("--max-page-size -5: %v", err)
+	}
+	if o, err := parse(t, nil, map[string]string{"POWERREGD_MAX_PAGE_SIZE": "20"}); err != nil || o.server.Limits.MaxPageSize != 20 {
+		t.Errorf("POWERREGD_MAX_PAGE_SIZE=20: %v", err)
+	}
 	if _, err := parse(t, []string{"--log-format", "xml"}, nil); err == nil || !strings.Contains(err.Error(), "text or json") {
 		t.Errorf("--log-format xml: %v", err)
 	}

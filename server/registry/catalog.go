@@ -38,7 +38,7 @@ func (s *Service) ListCatalog(cat Category, dept string, size int, token string)
 
 // catalogArgs checks the arguments shared by the catalogue's list methods
 // and compiles the filter and order.
-func catalogArgs(cat Category, dept string, lq ListQuery, size int) (int, *query, error) {
+func (s *Service) catalogArgs(cat Category, dept string, lq ListQuery, size int) (int, *query, error) {
 	var v violations
 	if cat != 0 && !cat.Valid() {
 		v.add("category", "未知的职权类型", "unknown category")
@@ -49,7 +49,7 @@ func catalogArgs(cat Category, dept string, lq ListQuery, size int) (int, *query
 	if err := v.err(); err != nil {
 		return 0, nil, err
 	}
-	size, err := pageSize("page_size", size, DefaultCatalogPageSize, MaxCatalogPageSize)
+	size, err := s.CatalogPageSize(size)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -62,7 +62,7 @@ func catalogArgs(cat Category, dept string, lq ListQuery, size int) (int, *query
 // filter applies to the scan of the category or department index; a code
 // prefix in it bounds the scan.
 func (s *Service) ListCatalogQuery(cat Category, dept string, lq ListQuery, size int, token string) ([]*CatalogView, string, error) {
-	size, q, err := catalogArgs(cat, dept, lq, size)
+	size, q, err := s.catalogArgs(cat, dept, lq, size)
 	if err != nil {
 		return nil, "", err
 	}

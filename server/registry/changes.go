@@ -253,7 +253,7 @@ func (s *Service) ListChanges(start int64, size int, token string) (list []*Chan
 	if err := checkStartRevision(start); err != nil {
 		return nil, "", 0, err
 	}
-	if size, err = pageSize("page_size", size, DefaultPageSize, MaxPageSize); err != nil {
+	if size, err = s.pageSize(size, DefaultPageSize, MaxPageSize); err != nil {
 		return nil, "", 0, err
 	}
 	filter := "changes/" + strconv.FormatInt(start, 10)

@@ -66,7 +66,7 @@ func (s *Service) GetDepartment(id string) (*Department, error) {
 
 // ListDepartments lists departments in id order.
 func (s *Service) ListDepartments(size int, token string) ([]*Department, string, error) {
-	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	size, err := s.pageSize(size, DefaultPageSize, MaxPageSize)
 	if err != nil {
 		return nil, "", err
 	}

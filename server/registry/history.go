@@ -117,7 +117,7 @@ func (s *Service) GetCatalogItemAsOf(code string, at time.Time) (*CatalogView, e
 // catalogue is a few thousand items; an index of (code, time) records
 // would be the next step.
 func (s *Service) ListCatalogAsOf(at time.Time, cat Category, dept string, lq ListQuery, size int, token string) ([]*CatalogView, string, error) {
-	size, q, err := catalogArgs(cat, dept, lq, size)
+	size, q, err := s.catalogArgs(cat, dept, lq, size)
 	if err != nil {
 		return nil, "", err
 	}

@@ -208,7 +208,7 @@ func (s *Service) ListItems(dept string, state ItemState, size int, token string
 // ListItemsQuery is ListItems with an AIP-160 filter and an AIP-132 order
 // (fields: see itemFields and itemOrder in query.go).
 func (s *Service) ListItemsQuery(dept string, state ItemState, lq ListQuery, size int, token string) ([]*ItemView, string, error) {
-	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	size, err := s.pageSize(size, DefaultPageSize, MaxPageSize)
 	if err != nil {
 		return nil, "", err
 	}
@@ -527,7 +527,7 @@ func revisionView(it *Item, r *Revision, deptName string) *RevisionView {
 
 // ListRevisions lists an item's revisions, newest first.
 func (s *Service) ListRevisions(dept string, id uint64, size int, token string) ([]*RevisionView, string, error) {
-	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	size, err := s.pageSize(size, DefaultPageSize, MaxPageSize)
 	if err != nil {
 		return nil, "", err
 	}

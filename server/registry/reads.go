@@ -29,7 +29,7 @@ func (s *Service) ListSubmissions(dept string, state SubmissionState, size int, 
 // AIP-132 order (fields: see submissionFields and submissionOrder in
 // query.go).
 func (s *Service) ListSubmissionsQuery(dept string, state SubmissionState, lq ListQuery, size int, token string) ([]*Submission, string, error) {
-	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	size, err := s.pageSize(size, DefaultPageSize, MaxPageSize)
 	if err != nil {
 		return nil, "", err
 	}
@@ -90,7 +90,7 @@ func (s *Service) GetPublication(id uint64) (*Publication, error) {
 
 // ListPublications lists publications newest first.
 func (s *Service) ListPublications(size int, token string) ([]*Publication, string, error) {
-	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	size, err := s.pageSize(size, DefaultPageSize, MaxPageSize)
 	if err != nil {
 		return nil, "", err
 	}
@@ -117,7 +117,7 @@ func (s *Service) ListPublications(size int, token string) ([]*Publication, stri
 // ListEvents lists the recorded steps of a department, item, submission or
 // publication (given by name), oldest first.
 func (s *Service) ListEvents(resource string, size int, token string) ([]*Event, string, error) {
-	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	size, err := s.pageSize(size, DefaultPageSize, MaxPageSize)
 	if err != nil {
 		return nil, "", err
 	}
@@ -188,7 +188,7 @@ func (f AuditFilter) match(r *audit.Record) bool {
 
 // ListAudit lists audit records newest first.
 func (s *Service) ListAudit(f AuditFilter, size int, token string) ([]*audit.Record, string, error) {
-	size, err := pageSize("page_size", size, DefaultPageSize, MaxPageSize)
+	size, err := s.pageSize(size, DefaultPageSize, MaxPageSize)
 	if err != nil {
 		return nil, "", err
 	}

@@ -24,6 +24,10 @@ type Config struct {
 	DefaultRegion string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// MaxPageSize, when positive, lowers the largest (and the default)
+	// page of every list to it; 0 keeps the API's own (MaxPageSize,
+	// MaxCatalogPageSize).
+	MaxPageSize int
 }
 
 // Service is the registry's domain API. Every method that changes anything
@@ -35,6 +39,8 @@ type Service struct {
 	now    func() time.Time
 	call   Call
 	feed   *feed // wakes the change feed's watches (changes.go)
+	// pageCap lowers every page size when positive (Config.MaxPageSize).
+	pageCap int
 	// catRev is the catalogue revision, -1 when unknown (catalogversion.go).
 	catRev *atomic.Int64
 }
@@ -57,7 +63,7 @@ func (s *Service) For(call Call) *Service {
 // New returns a Service over cfg.Store.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, scheme: cfg.Scheme, region: cfg.DefaultRegion, now: cfg.Now, feed: newFeed(),
-		catRev: new(atomic.Int64)}
+		catRev: new(atomic.Int64), pageCap: cfg.MaxPageSize}
 	s.catRev.Store(-1)
 	if s.scheme == nil {
 		s.scheme = coding.Default{}
@@ -203,6 +209,21 @@ func loadSubmission(tx Tx, dept string, id uint64) (*Submission, error) {
 
 // pageSize applies a list method's default and maximum (AIP-158: larger
 // sizes are lowered to the maximum).
+// pageSize is the page a list serves for a requested size: def for 0, at
+// most max, both lowered to the configured cap.
+func (s *Service) pageSize(size, def, max int) (int, error) {
+	if s.pageCap > 0 {
+		def, max = min(def, s.pageCap), min(max, s.pageCap)
+	}
+	return pageSize("page_size", size, def, max)
+}
+
+// CatalogPageSize is the page of the catalogue's lists and search for a
+// requested size.
+func (s *Service) CatalogPageSize(size int) (int, error) {
+	return s.pageSize(size, DefaultCatalogPageSize, MaxCatalogPageSize)
+}
+
 func pageSize(field string, size, def, max int) (int, error) {
 	switch {
 	case size < 0:
