@@ -160,7 +160,9 @@ func TestRestoreRefuses(t *testing.T) {
 	foreign := filepath.Join(src, "foreign.db")
 	corrupt(t, foreign, func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("widgets")); return err })
 	newer := file("newer.db", data)
-	corrupt(t, newer, func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("schema"), u64(store.SchemaVersion+1)) })
+	corrupt(t, newer, func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), u64(store.SchemaVersion+1))
+	})
 	dangling := file("dangling.db", data)
 	corrupt(t, dangling, func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte("items_by_dept")).Put(append([]byte("gtzyj\x00"), u64(7)...), nil)
