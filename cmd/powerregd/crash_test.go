@@ -127,18 +127,9 @@ func (e *crashEnv) restart() {
 
 // checkDataDir runs `powerregd check --data-dir DIR`, which must find
 // nothing wrong.
-//
-// TODO(issue 6): `powerregd check` is being written at the same time as
-// this test. Until it exists the binary refuses the argument as unexpected,
-// and the check is skipped with a log line; once it lands it runs here
-// without change.
 func checkDataDir(t *testing.T, dir string) {
 	t.Helper()
 	out, err := exec.Command(binary, "check", "--data-dir", dir).CombinedOutput()
-	if err != nil && strings.Contains(string(out), "unexpected arguments") {
-		t.Log("TODO: powerregd check does not exist yet; data dir not checked")
-		return
-	}
 	if err != nil {
 		t.Fatalf("powerregd check after the kill: %v\n%s", err, out)
 	}
