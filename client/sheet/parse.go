@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
@@ -49,6 +50,37 @@ const (
 	levelSeps = "；;、，,"
 )
 
+// newBasisRE is how a legal basis starts: a 《title》, maybe after a list
+// number (2. 2、 (2) （二） 二、).
+var newBasisRE = regexp.MustCompile(`^(?:(?:[0-9０-９]+[.．、)）]|[（(][0-9０-９一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)\s*)?《`)
+
+// splitBases splits a one-line 设定依据 cell at the semicolons that start a
+// new basis: "《甲法》第三条；《乙条例》第五条" and "1.《甲法》第三条；2.《乙条例》"
+// are two bases, "《甲法》第三条；第四条" is one citing two articles.
+func splitBases(s string) []string {
+	var pieces []string
+	start := 0
+	for i, r := range s {
+		if !strings.ContainsRune(listSeps, r) {
+			continue
+		}
+		next := i + utf8.RuneLen(r)
+		if newBasisRE.MatchString(strings.TrimLeftFunc(s[next:], isTrimmed)) {
+			pieces = append(pieces, s[start:i])
+			start = next
+		}
+	}
+	pieces = append(pieces, s[start:])
+	out := pieces[:0]
+	for _, p := range pieces {
+		p = strings.TrimFunc(p, func(r rune) bool { return isTrimmed(r) || strings.ContainsRune(listSeps, r) })
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 var articleRE = regexp.MustCompile(`第[0-9０-９一二三四五六七八九十百千零〇两]+条(?:之[一二三四五六七八九十]+)?(?:第[0-9０-９一二三四五六七八九十百千零〇两]+款)?(?:第[0-9０-９一二三四五六七八九十百千零〇两]+项)?`)
 
 // parseLegalBases splits a 设定依据 cell into bases: at line breaks when the
@@ -59,7 +91,7 @@ func parseLegalBases(s string) []*pb.LegalBasis {
 	if strings.Contains(s, "\n") {
 		pieces = splitList(s, "")
 	} else {
-		pieces = splitList(s, listSeps)
+		pieces = splitBases(s)
 	}
 	if len(pieces) == 0 {
 		return nil

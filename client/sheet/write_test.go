@@ -29,7 +29,9 @@ func richRows() []Row {
 			ReviewAndForward:  true, Remark: "2014 年梳理\n第二行, 带逗号和\"引号\""}},
 		{Department: "市国土资源局", MainItem: "对非法占用土地的处罚", Item: &pb.Item{
 			DisplayName: "子项：拒不交还土地的处罚", Category: pb.Category_CATEGORY_PENALTY, CategoryLabel: "行政处罚",
-			LegalBases:     []*pb.LegalBasis{{Text: "《中华人民共和国土地管理法》第八十一条", Title: "《中华人民共和国土地管理法》", Article: "第八十一条"}},
+			// One basis citing two articles of one law: it comes back
+			// whole, not split at the semicolon.
+			LegalBases:     []*pb.LegalBasis{{Text: "《中华人民共和国土地管理法》第八十一条；第八十三条", Title: "《中华人民共和国土地管理法》", Article: "第八十一条"}},
 			Source:         pb.PowerSource_POWER_SOURCE_STATUTORY,
 			LegalTimeLimit: &pb.TimeLimit{Value: 3, Unit: pb.TimeLimit_UNIT_MONTH}}},
 		{Department: "市民政局", Item: &pb.Item{DisplayName: "=1+1", Category: pb.Category_CATEGORY_OTHER, CategoryLabel: "其他权力",
