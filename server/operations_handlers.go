@@ -34,6 +34,11 @@ func (s *operationsServer) Backup(_ *pb.BackupRequest, stream grpc.ServerStreami
 		return err
 	}
 	defer f.Close()
+	// Who copied the whole registry, and when: in the audit trail.
+	ctx := stream.Context()
+	if err := s.svc.RecordRead(actor(ctx), callOf(ctx)); err != nil {
+		return err
+	}
 	taken := time.Now()
 	if s.now != nil {
 		taken = s.now()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"google.golang.org/protobuf/encoding/protojson"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
@@ -144,4 +147,22 @@ func TestBackupRefused(t *testing.T) {
 	if !strings.Contains(r.stderr, "-o") {
 		t.Errorf("backup without -o: %s", r)
 	}
+}
+
+// TestBackupAudited: a backup copies every record, so who took it and when
+// is in the audit trail, and the chain stays whole.
+func TestBackupAudited(t *testing.T) {
+	e := start(t)
+	e.ok("admin", "backup", "-o", filepath.Join(t.TempDir(), "b.db"))
+	r := e.ok("admin", "audit", "list", "--limit", "1", "-o", "json")
+	var events []json.RawMessage
+	if err := json.Unmarshal([]byte(r.stdout), &events); err != nil || len(events) != 1 {
+		t.Fatalf("audit list: %v\n%s", err, r.stdout)
+	}
+	newest := &pb.AuditEvent{}
+	if err := protojson.Unmarshal(events[0], newest); err != nil || newest.GetMethod() != pb.OperationsService_Backup_FullMethodName ||
+		newest.GetPrincipal() != "admin" || newest.GetOutcome() != "OK" || newest.GetRequestId() == "" {
+		t.Errorf("the newest audit event: %v (%v)", newest, err)
+	}
+	e.ok("admin", "audit", "verify")
 }

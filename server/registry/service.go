@@ -128,6 +128,13 @@ func appendAudit(tx Tx, r *audit.Record) error {
 	return tx.PutAudit(r)
 }
 
+// RecordRead audits a read that changes nothing but is worth knowing
+// about: a backup, which copies every record (tokens' hashes and the audit
+// trail included). Outcome OK, no revision.
+func (s *Service) RecordRead(principal string, call Call) error {
+	return s.RecordRefusal(principal, call, "OK", "")
+}
+
 // RecordRefusal audits a refused attempt, in a transaction of its own (the
 // attempt's own changes, if any, were rolled back).
 func (s *Service) RecordRefusal(principal string, call Call, outcome, reason string) error {
