@@ -13,7 +13,6 @@ package search
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"sync"
@@ -327,14 +326,4 @@ func (x *Index) Search(r *Request) (*Result, error) {
 		words = words[:maxWords] // q is at most 200 bytes: never reached through the API
 	}
 	return x.m.search(r, words), nil
-}
-
-// String describes the index, for logs.
-func (x *Index) String() string {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	if x.m == nil {
-		return "search index: not built"
-	}
-	return fmt.Sprintf("search index: %d items at catalogue revision %d", len(x.m.byCode), x.catRev)
 }
