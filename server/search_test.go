@@ -24,13 +24,6 @@ func (s *searchEnv) add(dept, name string, cat pb.Category, title string) *pb.It
 		LegalBases: []*pb.LegalBasis{{Level: pb.LegalBasis_LEVEL_LAW, Title: title, Article: "第一条", Text: title + "第一条"}}}})).Item
 }
 
-// published reads an item's code after publication.
-func (s *searchEnv) code(name string) string {
-	it := s.items[name]
-	got := must(s.reg.GetItem(s.clerk, &pb.GetItemRequest{Name: it.Name})).Item
-	return got.Code
-}
-
 func newSearchEnv(t *testing.T) *searchEnv {
 	f := newFeedEnv(t)
 	must(f.reg.CreateDepartment(f.clerk, &pb.CreateDepartmentRequest{DepartmentId: "kcj",

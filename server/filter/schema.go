@@ -26,7 +26,6 @@ package filter
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -99,9 +98,6 @@ func (s *Schema) Subset(names ...string) *Schema {
 	}
 	return out
 }
-
-// Names lists the fields in declaration order.
-func (s *Schema) Names() []string { return slices.Clone(s.names) }
 
 func (s *Schema) list() string { return strings.Join(s.names, ", ") }
 

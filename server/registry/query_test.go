@@ -82,22 +82,6 @@ func newQueryWorld(t *testing.T) *queryWorld {
 
 func rfc(t time.Time) string { return `"` + t.Format(time.RFC3339) + `"` }
 
-func itemKeys(list []*registry.ItemView) []string {
-	var out []string
-	for _, v := range list {
-		out = append(out, itemName(v))
-	}
-	return out
-}
-
-func subKeys(list []*registry.Submission) []string {
-	var out []string
-	for _, s := range list {
-		out = append(out, subName(s))
-	}
-	return out
-}
-
 func subNames(subs ...*registry.Submission) []string {
 	var out []string
 	for _, s := range subs {
