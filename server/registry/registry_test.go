@@ -248,12 +248,12 @@ func TestSubmitRequiresLegalBasis(t *testing.T) {
 // TestWrongState covers every step tried in the wrong state.
 func TestWrongState(t *testing.T) {
 	type fixture struct {
-		e                    *env
-		draft, sub, appr     *registry.ItemView // draft; in a submitted batch; in an approved batch
-		pub                  *registry.ItemView // published, no change pending
-		draftSub, submitted  *registry.Submission
-		approved, published  *registry.Submission
-		returned, returnedIt *registry.Submission
+		e                   *env
+		draft, sub, appr    *registry.ItemView // draft; in a submitted batch; in an approved batch
+		pub                 *registry.ItemView // published, no change pending
+		draftSub, submitted *registry.Submission
+		approved, published *registry.Submission
+		returned            *registry.Submission
 	}
 	setup := func(t *testing.T) *fixture {
 		e := newEnv(t)
