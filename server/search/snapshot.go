@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"hash/crc32"
 	"log/slog"
+	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/powerreg/powerreg/server/registry"
+	"github.com/powerreg/powerreg/server/store"
 )
 
 // The snapshot lets a restart skip reading the whole catalogue: the
@@ -22,8 +23,8 @@ import (
 
 const snapshotMagic = "powerreg search snapshot 1\n"
 
-// saveLocked writes the snapshot (temporary file, then rename), logging a
-// failure: search works without it. x.mu is held.
+// saveLocked writes the snapshot (whole or not at all: store.WriteFile),
+// logging a failure: search works without it. x.mu is held.
 func (x *Index) saveLocked() {
 	if x.snapshot == "" || x.m == nil {
 		return
@@ -31,7 +32,8 @@ func (x *Index) saveLocked() {
 	start := time.Now()
 	check, err := x.changeAt(x.feedRev)
 	if err == nil {
-		err = writeFileAtomic(x.snapshot, x.m.encode(x.feedRev, check))
+		data := x.m.encode(x.feedRev, check)
+		err = store.WriteFile(x.snapshot, func(w io.Writer) error { _, err := w.Write(data); return err }, nil)
 	}
 	if err != nil {
 		slog.Warn("save the search index snapshot / 保存搜索索引快照失败", "file", x.snapshot, "err", err)
@@ -211,25 +213,4 @@ func decode(data []byte) (*memIndex, int64, string, error) {
 		return nil, 0, "", errTruncated
 	}
 	return m, feedRev, check, nil
-}
-
-// writeFileAtomic replaces path with data: a crash leaves the old file or
-// the new one, never a part.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
