@@ -19,7 +19,8 @@ Usage: powerregd check [--data-dir DIR | --file BACKUP]
 Checks every index and cross-reference of the store against the primary
 records (items, their revisions, codes, submissions, publications, the
 published catalogue and its indexes, tokens), the counters and revisions, the
-change feed, and the hash chain of the audit trail. Exit status 0 when all is
+counts of items per state, the change feed, and the hash chain of the audit
+trail. Exit status 0 when all is
 well; 1 naming every problem (bucket, key, what is wrong), or when the file
 cannot be read; 2 for a bad command line.
 

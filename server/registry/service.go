@@ -132,12 +132,18 @@ func appendAudit(tx Tx, r *audit.Record) error {
 // about: a backup, which copies every record (tokens' hashes and the audit
 // trail included). Outcome OK, no revision.
 func (s *Service) RecordRead(principal string, call Call) error {
-	return s.RecordRefusal(principal, call, "OK", "")
+	return s.record(principal, call, "OK", "")
 }
 
-// RecordRefusal audits a refused attempt, in a transaction of its own (the
-// attempt's own changes, if any, were rolled back).
+// RecordRefusal audits a refused attempt (the attempt's own changes, if
+// any, were rolled back).
 func (s *Service) RecordRefusal(principal string, call Call, outcome, reason string) error {
+	return s.record(principal, call, outcome, reason)
+}
+
+// record appends an audit record in a transaction of its own, outside any
+// mutation.
+func (s *Service) record(principal string, call Call, outcome, reason string) error {
 	return s.store.Update(func(tx Tx) error {
 		return appendAudit(tx, &audit.Record{Time: s.now().UTC(), Principal: principal, Method: call.Method,
 			Resource: call.Resource, RequestID: call.RequestID, Outcome: outcome, Reason: reason})
