@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
@@ -18,6 +20,10 @@ type catalogServer struct {
 	pb.UnimplementedCatalogServiceServer
 	svc    *registry.Service
 	search *search.Index // keyword search (q); see catalog_search.go
+	// What a watch holds for a client slow to read, and for how long
+	// (sendQueue, streams.go).
+	watchBuffer  int
+	watchTimeout time.Duration
 }
 
 func (s *catalogServer) ListCatalogItems(ctx context.Context, req *pb.ListCatalogItemsRequest) (*pb.ListCatalogItemsResponse, error) {
@@ -116,7 +122,7 @@ func (s *catalogServer) GetCatalogStats(ctx context.Context, req *pb.GetCatalogS
 func changeToProto(v *registry.ChangeView) *pb.CatalogChange {
 	c := &v.Change
 	out := &pb.CatalogChange{Revision: c.Revision, Kind: pb.CatalogChange_Kind(c.Kind), Item: catalogToProto(v.Item()),
-		PublishTime: ts(c.Time)}
+		PublishTime: ts(c.Time), Position: v.Position()}
 	if c.Publication != 0 { // 0: a department's rename (changes.go)
 		out.Publication = registry.PublicationName(c.Publication)
 	}
@@ -127,7 +133,8 @@ func changeToProto(v *registry.ChangeView) *pb.CatalogChange {
 }
 
 func (s *catalogServer) ListCatalogChanges(ctx context.Context, req *pb.ListCatalogChangesRequest) (*pb.ListCatalogChangesResponse, error) {
-	list, next, current, err := s.svc.ListChanges(req.GetStartRevision(), int(req.GetPageSize()), req.GetPageToken())
+	list, next, current, err := s.svc.ListChangesFrom(registry.FeedStart{Revision: req.GetStartRevision(), Position: req.GetStartPosition()},
+		int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -141,15 +148,34 @@ func (s *catalogServer) ListCatalogChanges(ctx context.Context, req *pb.ListCata
 // WatchCatalogChanges sends the backlog, then new changes as they are
 // published. It sends the response headers once the start is accepted, so
 // that a caller (the REST gateway among them) learns at once that the
-// watch is on, and ends with UNAVAILABLE when the server shuts down.
+// watch is on, and ends with UNAVAILABLE when the server shuts down. The
+// changes go through a bounded queue: a client that does not read is cut
+// off with WATCH_TOO_SLOW rather than held (streams.go).
 func (s *catalogServer) WatchCatalogChanges(req *pb.WatchCatalogChangesRequest, stream pb.CatalogService_WatchCatalogChangesServer) error {
-	err := s.svc.WatchChanges(stream.Context(), req.GetStartRevision(),
+	ctx := stream.Context()
+	q := newSendQueue(func(m proto.Message) error { return stream.Send(m.(*pb.WatchCatalogChangesResponse)) },
+		s.watchBuffer, s.watchTimeout)
+	err := s.svc.WatchChangesFrom(ctx, registry.FeedStart{Revision: req.GetStartRevision(), Position: req.GetStartPosition()},
 		func() error { return stream.SendHeader(nil) },
 		func(v *registry.ChangeView) error {
-			return stream.Send(&pb.WatchCatalogChangesResponse{Change: changeToProto(v)})
+			return q.put(ctx, &pb.WatchCatalogChangesResponse{Change: changeToProto(v)})
 		})
-	if errors.Is(err, registry.ErrWatchesStopped) {
+	switch {
+	case errors.Is(err, registry.ErrWatchesStopped):
+		// What is queued is dropped: the client resumes from the last
+		// change it received.
+		q.stop()
 		return withInfo(status.New(codes.Unavailable, err.Error()), "SHUTTING_DOWN")
+	case registry.ClassOf(err) == registry.ClassResourceExhausted:
+		// Cut off: the sender may be blocked in Send for good; ending the
+		// call releases it.
+		q.stop()
+		return err
+	}
+	// The changes queued before an error (a compaction's OUT_OF_RANGE)
+	// go out first.
+	if ferr := q.flush(ctx); err == nil {
+		err = ferr
 	}
 	return err
 }

@@ -58,6 +58,7 @@ type access struct {
 	principalLimit *ratelimit.Limiter
 	anonymousLimit *ratelimit.Limiter
 	gatewaySecret  string // proves metadata comes from our own gateway (limits.go)
+	watches        *gate  // long-lived streams, per client address (streams.go)
 }
 
 func newRequestID() string {
@@ -169,6 +170,12 @@ func (a *access) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo,
 
 func (a *access) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	return a.around(ss.Context(), info.FullMethod, nil, func(ctx context.Context) error {
+		md, _ := metadata.FromIncomingContext(ctx)
+		release, err := a.watchSlot(info.FullMethod, a.callerAddr(ctx, md))
+		if err != nil {
+			return toStatus(ctx, err)
+		}
+		defer release()
 		s := &authorizeStream{ServerStream: ss, ctx: ctx, method: info.FullMethod}
 		if isInfrastructure(info.FullMethod) {
 			s.once.Do(func() {}) // health checks and reflection are open to anyone

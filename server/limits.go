@@ -27,6 +27,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/powerreg/powerreg/server/ratelimit"
+	"github.com/powerreg/powerreg/server/registry"
 )
 
 // Limits bounds what one caller can take of the server. Zero sizes and
@@ -59,6 +60,25 @@ type Limits struct {
 	// GRPCKeepalive is how long a gRPC connection may be silent before the
 	// server pings it (and closes it when no answer comes within 20 s).
 	GRPCConnectionTimeout, GRPCKeepalive time.Duration
+
+	// Streams (streams.go). MaxImportBytes is the byte budget of one
+	// import's rows as sent; MaxConcurrentImports bounds the imports
+	// running at once.
+	MaxImportBytes       int64
+	MaxConcurrentImports int
+	// MaxWatches and MaxWatchesPerAddress bound the streams that last as
+	// long as their client stays (the change feed's watch, gRPC health
+	// watches and reflection), in total and per client address.
+	MaxWatches, MaxWatchesPerAddress int
+	// WatchBufferBytes is what a watch holds for a client slow to read;
+	// a client that leaves it full for WatchSendTimeout is cut off.
+	WatchBufferBytes int
+	WatchSendTimeout time.Duration
+	// GRPCMaxStreams bounds the streams (calls) open at once on one gRPC
+	// connection; MaxConnectionsPerAddress the connections open at once
+	// from one client IP address on each port (trusted proxies apart).
+	GRPCMaxStreams           uint32
+	MaxConnectionsPerAddress int
 }
 
 // DefaultLimits are powerregd's defaults.
@@ -73,6 +93,15 @@ func DefaultLimits() Limits {
 		IdleTimeout:           2 * time.Minute,
 		GRPCConnectionTimeout: 10 * time.Second,
 		GRPCKeepalive:         time.Minute,
+
+		MaxImportBytes:           registry.DefaultMaxImportBytes,
+		MaxConcurrentImports:     4,
+		MaxWatches:               1000,
+		MaxWatchesPerAddress:     8,
+		WatchBufferBytes:         1 << 20,
+		WatchSendTimeout:         30 * time.Second,
+		GRPCMaxStreams:           100,
+		MaxConnectionsPerAddress: 64,
 	}
 }
 
@@ -83,6 +112,7 @@ func (l Limits) withDefaults() Limits {
 		{&l.ReadHeaderTimeout, &d.ReadHeaderTimeout}, {&l.ReadTimeout, &d.ReadTimeout},
 		{&l.WriteTimeout, &d.WriteTimeout}, {&l.IdleTimeout, &d.IdleTimeout},
 		{&l.GRPCConnectionTimeout, &d.GRPCConnectionTimeout}, {&l.GRPCKeepalive, &d.GRPCKeepalive},
+		{&l.WatchSendTimeout, &d.WatchSendTimeout},
 	} {
 		if *p.v <= 0 {
 			*p.v = *p.def
@@ -90,6 +120,23 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxRequestBytes <= 0 {
 		l.MaxRequestBytes = d.MaxRequestBytes
+	}
+	// Zero stream bounds take the defaults too: an embedder that sets
+	// none is not left unbounded.
+	for _, p := range []struct{ v, def *int }{
+		{&l.MaxConcurrentImports, &d.MaxConcurrentImports}, {&l.MaxWatches, &d.MaxWatches},
+		{&l.MaxWatchesPerAddress, &d.MaxWatchesPerAddress}, {&l.WatchBufferBytes, &d.WatchBufferBytes},
+		{&l.MaxConnectionsPerAddress, &d.MaxConnectionsPerAddress},
+	} {
+		if *p.v <= 0 {
+			*p.v = *p.def
+		}
+	}
+	if l.MaxImportBytes <= 0 {
+		l.MaxImportBytes = d.MaxImportBytes
+	}
+	if l.GRPCMaxStreams == 0 {
+		l.GRPCMaxStreams = d.GRPCMaxStreams
 	}
 	return l
 }
@@ -115,20 +162,61 @@ func (l Limits) httpServer(handler http.Handler) *http.Server {
 		WriteTimeout: l.WriteTimeout, IdleTimeout: l.IdleTimeout}
 }
 
-// streamingRoute lifts the read and write deadlines of the change feed's
-// watch, which streams for as long as the client stays, and of a backup,
-// which streams the whole data file (header and idle timeouts still apply
-// to their connections).
-func streamingRoute(next http.Handler) http.Handler {
+// streamingRoutes are the routes that stream for as long as the client
+// stays: the change feed's watch and a backup (which streams the whole
+// data file). The HTTP mux gives them to streaming, by exact method and
+// path: a suffix such as ":watch" on another path earns nothing.
+var streamingRoutes = []string{"GET /v1/catalog/changes:watch", "GET /v1/backup"}
+
+// streaming serves a routed streaming request without the server's
+// whole-request deadlines, which would cut the stream: once the handler
+// starts answering (after authentication and the start are checked), the
+// read deadline is lifted, and each write gets writeTimeout of its own (a
+// client that stops reading is still cut off). A request with a body
+// keeps its read deadline: a body sent one byte at a time is cut at
+// --read-timeout like any other.
+func streaming(next http.Handler, writeTimeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, ":watch") || r.URL.Path == "/v1/backup" {
-			rc := http.NewResponseController(w)
-			rc.SetReadDeadline(time.Time{})
-			rc.SetWriteDeadline(time.Time{})
-		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(&streamWriter{ResponseWriter: w, rc: http.NewResponseController(w),
+			liftRead: r.Body == nil || r.Body == http.NoBody, timeout: writeTimeout}, r)
 	})
 }
+
+// streamWriter moves a streaming answer's deadlines as it writes.
+type streamWriter struct {
+	http.ResponseWriter
+	rc       *http.ResponseController
+	liftRead bool
+	started  bool
+	timeout  time.Duration
+}
+
+func (w *streamWriter) before() {
+	if !w.started {
+		w.started = true
+		if w.liftRead {
+			w.rc.SetReadDeadline(time.Time{})
+		}
+	}
+	w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
+}
+
+func (w *streamWriter) WriteHeader(code int) {
+	w.before()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *streamWriter) Write(p []byte) (int, error) {
+	w.before()
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *streamWriter) Flush() {
+	w.before()
+	w.rc.Flush()
+}
+
+func (w *streamWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // limitedBody is a request body cut at the maximum size; it remembers
 // whether the cut was hit, for gatewayError.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"google.golang.org/protobuf/proto"
+
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
 )
@@ -16,6 +18,10 @@ import (
 type registryServer struct {
 	pb.UnimplementedRegistryServiceServer
 	svc *registry.Service
+	// imports bounds the imports running at once (its capacity), each
+	// holding its rows in memory up to maxImportBytes (streams.go).
+	imports        *gate
+	maxImportBytes int64
 }
 
 // reg is the registry serving one call: its changes' audit records name
@@ -90,9 +96,16 @@ func (s *registryServer) CreateItem(ctx context.Context, req *pb.CreateItemReque
 	return &pb.CreateItemResponse{Item: itemToProto(v)}, nil
 }
 
+// ImportItems checks each row as it arrives (registry.Importer), so that
+// a row over a limit ends the stream at once; the rows are written in one
+// transaction once the stream ends.
 func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer) error {
-	var in registry.ImportInput
-	for first := true; ; first = false {
+	if !s.imports.acquire("") {
+		return tooManyImports(s.imports.max)
+	}
+	defer s.imports.release("")
+	var im *registry.Importer
+	for {
 		req, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
 			break
@@ -100,27 +113,31 @@ func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer
 		if err != nil {
 			return err
 		}
-		if first {
+		if im == nil {
+			var head registry.ImportInput
 			if req.GetParent() != "" {
-				if in.Department, err = registry.ParseDepartmentName("parent", req.GetParent(), false); err != nil {
+				if head.Department, err = registry.ParseDepartmentName("parent", req.GetParent(), false); err != nil {
 					return err
 				}
 			}
-			in.CreateDepartments, in.ValidateOnly = req.GetCreateDepartments(), req.GetValidateOnly()
+			head.CreateDepartments, head.ValidateOnly = req.GetCreateDepartments(), req.GetValidateOnly()
+			im = registry.NewImporter(head, s.maxImportBytes)
 		}
 		for _, r := range req.GetRows() {
-			if len(in.Rows) > registry.MaxImportRows {
-				break // the domain refuses the import; stop holding more rows
+			row := registry.ImportRow{DepartmentName: r.GetDepartmentDisplayName(), MainItem: r.GetMainItem(), Item: itemInput(r.GetItem())}
+			if err := im.Add(row, proto.Size(r)); err != nil {
+				return err
 			}
-			in.Rows = append(in.Rows, registry.ImportRow{DepartmentName: r.GetDepartmentDisplayName(),
-				MainItem: r.GetMainItem(), Item: itemInput(r.GetItem())})
 		}
 	}
-	res, err := s.reg(stream.Context()).ImportItems(actor(stream.Context()), in)
+	if im == nil {
+		im = registry.NewImporter(registry.ImportInput{}, s.maxImportBytes)
+	}
+	res, err := s.reg(stream.Context()).Import(actor(stream.Context()), im)
 	if err != nil {
 		return err
 	}
-	out := &pb.ImportItemsResponse{Items: res.Items, RowCount: int32(len(in.Rows)), CreatedMainItems: res.MainItems}
+	out := &pb.ImportItemsResponse{Items: res.Items, RowCount: int32(im.Rows()), CreatedMainItems: res.MainItems}
 	for _, d := range res.Departments {
 		out.CreatedDepartments = append(out.CreatedDepartments, departmentToProto(d))
 	}

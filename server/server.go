@@ -4,7 +4,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -71,7 +70,9 @@ type Server struct {
 	db       *store.DB
 	svc      *registry.Service
 	search   *search.Index // keyword search of the catalogue, derived from the store
-	grpc     *grpc.Server
+	grpc     *grpc.Server  // the public gRPC port
+	inner    *grpc.Server  // the gateway's, in-process (streams.go pipeListener)
+	innerLis *pipeListener
 	health   *health.Server
 	http     *http.Server
 	grpcLis  net.Listener
@@ -106,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 }
 
 func (s *Server) listen(cfg Config) error {
-	serverTLS, loopbackCreds, err := loadTLS(cfg.TLSCert, cfg.TLSKey)
+	serverTLS, err := loadTLS(cfg.TLSCert, cfg.TLSKey)
 	if err != nil {
 		return err
 	}
@@ -116,34 +117,49 @@ func (s *Server) listen(cfg Config) error {
 			"未启用 TLS 且监听非本机地址，令牌将以明文传输，请使用 --tls-cert 和 --tls-key",
 			"grpc", cfg.GRPCAddr, "http", cfg.HTTPAddr)
 	}
+	limits := cfg.Limits.withDefaults()
+	refused := func() { s.metrics.Limited("connections") }
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return fmt.Errorf("gRPC address %s: %w", cfg.GRPCAddr, err)
 	}
+	s.grpcLis = limitConns(s.grpcLis, limits.MaxConnectionsPerAddress, limits.TrustedProxies, refused)
 	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("HTTP address %s: %w", cfg.HTTPAddr, err)
 	}
-	limits := cfg.Limits.withDefaults()
+	s.httpLis = limitConns(s.httpLis, limits.MaxConnectionsPerAddress, limits.TrustedProxies, refused)
 	a := &access{authn: &auth.Authenticator{Tokens: s.svc, JWT: cfg.JWT}, svc: s.svc, metrics: s.metrics,
 		principalLimit: ratelimit.New(limits.Principal, cfg.Now), anonymousLimit: ratelimit.New(limits.Anonymous, cfg.Now),
-		gatewaySecret: newRequestID() + newRequestID()}
+		gatewaySecret: newRequestID() + newRequestID(), watches: newGate(limits.MaxWatches, limits.MaxWatchesPerAddress)}
 	opts := append([]grpc.ServerOption{grpc.ChainUnaryInterceptor(a.unary), grpc.ChainStreamInterceptor(a.stream)},
 		limits.grpcLimits()...)
-	if s.tls {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(serverTLS)))
-	}
-	s.grpc = grpc.NewServer(opts...)
-	pb.RegisterRegistryServiceServer(s.grpc, &registryServer{svc: s.svc})
-	pb.RegisterCatalogServiceServer(s.grpc, &catalogServer{svc: s.svc, search: s.search})
-	pb.RegisterAccessServiceServer(s.grpc, &accessServer{svc: s.svc})
-	pb.RegisterOperationsServiceServer(s.grpc, &operationsServer{db: s.db, svc: s.svc, now: cfg.Now})
 	s.health = health.NewServer()
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING) // until ready (followReadiness)
-	healthpb.RegisterHealthServer(s.grpc, s.health)
-	reflection.Register(s.grpc)
+	imports := newGate(limits.MaxConcurrentImports, 0)                      // shared by both servers
+	register := func(g *grpc.Server) *grpc.Server {
+		pb.RegisterRegistryServiceServer(g, &registryServer{svc: s.svc, imports: imports, maxImportBytes: limits.MaxImportBytes})
+		pb.RegisterCatalogServiceServer(g, &catalogServer{svc: s.svc, search: s.search,
+			watchBuffer: limits.WatchBufferBytes, watchTimeout: limits.WatchSendTimeout})
+		pb.RegisterAccessServiceServer(g, &accessServer{svc: s.svc})
+		pb.RegisterOperationsServiceServer(g, &operationsServer{db: s.db, svc: s.svc, now: cfg.Now})
+		healthpb.RegisterHealthServer(g, s.health)
+		reflection.Register(g)
+		return g
+	}
+	public := append(limits.grpcStreamLimits(), opts...)
+	if s.tls {
+		public = append(public, grpc.Creds(credentials.NewTLS(serverTLS)))
+	}
+	s.grpc = register(grpc.NewServer(public...))
 
-	// REST goes through a client connection to our own gRPC port, so that
-	// it runs through the same interceptors as gRPC.
-	s.loopback, err = grpc.NewClient(s.grpcLis.Addr().String(), grpc.WithTransportCredentials(loopbackCreds))
+	// REST goes through a client connection to a gRPC server of its own,
+	// in-process, with the same interceptors and services as the public
+	// port: REST calls are authenticated, limited and audited as gRPC
+	// calls are, without sharing the public port's per-connection stream
+	// limit on the gateway's one connection.
+	s.inner = register(grpc.NewServer(opts...))
+	s.innerLis = newPipeListener()
+	s.loopback, err = grpc.NewClient("passthrough:///gateway", grpc.WithContextDialer(s.innerLis.dial),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return err
 	}
@@ -182,6 +198,9 @@ func (s *Server) listen(cfg Config) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", throughGateway(gw))
+	for _, route := range streamingRoutes {
+		mux.Handle(route, streaming(throughGateway(gw), limits.WriteTimeout))
+	}
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openapiv2.Document)
@@ -196,7 +215,7 @@ func (s *Server) listen(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	s.http = limits.httpServer(s.observeHTTP(streamingRoute(limitBody(handler, limits.MaxRequestBytes))))
+	s.http = limits.httpServer(s.observeHTTP(limitBody(handler, limits.MaxRequestBytes)))
 	if s.tls {
 		s.http.TLSConfig = serverTLS.Clone()
 	}
@@ -204,37 +223,20 @@ func (s *Server) listen(cfg Config) error {
 }
 
 // loadTLS loads the server's certificate: the TLS configuration of both
-// ports, and the credentials of the gateway's loopback connection, which
-// trusts exactly that certificate (whatever names it holds: a certificate
-// for the registry's public name has none for 127.0.0.1). Without a
-// certificate, it returns nil and plaintext credentials.
-func loadTLS(certFile, keyFile string) (*tls.Config, credentials.TransportCredentials, error) {
+// ports. Without a certificate, it returns nil.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
 	if certFile == "" && keyFile == "" {
-		return nil, insecure.NewCredentials(), nil
+		return nil, nil
 	}
 	if certFile == "" || keyFile == "" {
-		return nil, nil, errors.New("TLS needs both a certificate and its key (--tls-cert and --tls-key) / " +
+		return nil, errors.New("TLS needs both a certificate and its key (--tls-cert and --tls-key) / " +
 			"TLS 须同时指定证书和私钥（--tls-cert 与 --tls-key）")
 	}
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
-		return nil, nil, fmt.Errorf("TLS certificate %s and key %s: %w", certFile, keyFile, err)
+		return nil, fmt.Errorf("TLS certificate %s and key %s: %w", certFile, keyFile, err)
 	}
-	own := cert.Certificate[0] // the leaf, DER
-	loopback := &tls.Config{
-		MinVersion: tls.VersionTLS12,
-		// The chain is not verified against a root: the peer must present
-		// our own certificate, byte for byte.
-		InsecureSkipVerify: true,
-		VerifyConnection: func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 || !bytes.Equal(cs.PeerCertificates[0].Raw, own) {
-				return errors.New("the loopback peer does not present the server's own certificate")
-			}
-			return nil
-		},
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
-		credentials.NewTLS(loopback), nil
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // isLoopback reports whether a listen address only accepts connections
@@ -327,6 +329,7 @@ func (s *Server) HTTPAddr() string { return s.httpLis.Addr().String() }
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 2)
 	go func() { errc <- s.grpc.Serve(s.grpcLis) }()
+	go s.inner.Serve(s.innerLis) // ends with the listener (close)
 	go func() {
 		serve := s.http.Serve
 		if s.tls {
@@ -355,11 +358,12 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer cancel()
 	s.http.Shutdown(shutdown)
 	stopped := make(chan struct{})
-	go func() { s.grpc.GracefulStop(); close(stopped) }()
+	go func() { s.grpc.GracefulStop(); s.inner.GracefulStop(); close(stopped) }()
 	select {
 	case <-stopped:
 	case <-shutdown.Done():
 		s.grpc.Stop()
+		s.inner.Stop()
 	}
 	s.close()
 	return err
@@ -373,6 +377,9 @@ func (s *Server) close() {
 		if l != nil {
 			l.Close()
 		}
+	}
+	if s.innerLis != nil {
+		s.innerLis.Close()
 	}
 	if s.search != nil {
 		s.search.Close()

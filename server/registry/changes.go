@@ -78,6 +78,12 @@ type ChangeView struct {
 	DepartmentName string
 }
 
+// Position is the change's place in the feed, "{revision}.{index}": a
+// watch or a list started at it resumes right after the change.
+func (v *ChangeView) Position() string {
+	return position{v.Change.Revision, v.Change.Index}.String()
+}
+
 // Item is the change's item as the catalogue shows it.
 func (v *ChangeView) Item() *CatalogView {
 	return &CatalogView{Entry: v.Change.Entry, DepartmentName: v.DepartmentName}
@@ -174,6 +180,12 @@ func (p position) covers(floor int64) bool {
 	return p.rev > floor || p.rev == floor && p.index == math.MaxUint32
 }
 
+// before reports whether the change at q comes after p.
+func (p position) before(q position) bool {
+	r, i := p.start()
+	return q.rev > r || q.rev == r && q.index >= i
+}
+
 func (p position) String() string { return fmt.Sprintf("%d.%d", p.rev, p.index) }
 
 // parsePosition reads a page token's cursor, as String writes it.
@@ -183,6 +195,37 @@ func parsePosition(s string) (position, bool) {
 	index, err2 := strconv.ParseUint(i, 10, 32)
 	p := position{rev, uint32(index)}
 	return p, ok && err1 == nil && err2 == nil && rev >= 0 && p.String() == s
+}
+
+// FeedStart is where a read of the feed starts: right after the change at
+// Position when it is set ("12.3", as ChangeView.Position gives it),
+// else after the whole revision Revision (0: the beginning).
+type FeedStart struct {
+	Revision int64
+	Position string
+}
+
+// pos checks the start and gives the position to read after.
+func (st FeedStart) pos() (position, error) {
+	if st.Position == "" {
+		return afterRevision(st.Revision), checkStartRevision(st.Revision)
+	}
+	p, ok := parsePosition(st.Position)
+	if !ok {
+		var v violations
+		v.add("start_position", fmt.Sprintf("“%s”不是变更位置；应为某条变更的 position，形如“修订号.序号”（如 12.3）", st.Position),
+			fmt.Sprintf("%q is not a position: give the position of a change as received (revision.index, e.g. 12.3)", st.Position))
+		return p, v.err()
+	}
+	return p, nil
+}
+
+// filter keys the page tokens of a list from this start.
+func (st FeedStart) filter() string {
+	if st.Position != "" {
+		return "changes/p" + st.Position
+	}
+	return "changes/" + strconv.FormatInt(st.Revision, 10)
 }
 
 func checkStartRevision(start int64) error {
@@ -250,22 +293,28 @@ func (s *Service) readChanges(pos position, size int) (out []*ChangeView, more b
 // first. current is the revision the catalogue stands at: after the last
 // page, follow the feed from it.
 func (s *Service) ListChanges(start int64, size int, token string) (list []*ChangeView, next string, current int64, err error) {
-	if err := checkStartRevision(start); err != nil {
+	return s.ListChangesFrom(FeedStart{Revision: start}, size, token)
+}
+
+// ListChangesFrom is ListChanges from a revision or a position.
+func (s *Service) ListChangesFrom(start FeedStart, size int, token string) (list []*ChangeView, next string, current int64, err error) {
+	first, err := start.pos()
+	if err != nil {
 		return nil, "", 0, err
 	}
 	if size, err = s.pageSize(size, DefaultPageSize, MaxPageSize); err != nil {
 		return nil, "", 0, err
 	}
-	filter := "changes/" + strconv.FormatInt(start, 10)
+	filter := start.filter()
 	cursor, err := decodeToken(token, filter)
 	if err != nil {
 		return nil, "", 0, err
 	}
-	pos := afterRevision(start)
+	pos := first
 	if cursor != "" {
 		var ok bool
-		// A cursor is a change served by this list: after start.
-		if pos, ok = parsePosition(cursor); !ok || pos.rev <= start {
+		// A cursor is a change served by this list: after its start.
+		if pos, ok = parsePosition(cursor); !ok || !first.before(pos) {
 			return nil, "", 0, badToken()
 		}
 	}
@@ -283,17 +332,22 @@ func (s *Service) ListChanges(start int64, size int, token string) (list []*Chan
 // watchBatch is how many changes a watch reads per transaction.
 const watchBatch = 100
 
-// WatchChanges sends the changes after revision start, oldest first, then
+// WatchChanges is WatchChangesFrom after revision start.
+func (s *Service) WatchChanges(ctx context.Context, start int64, ready func() error, send func(*ChangeView) error) error {
+	return s.WatchChangesFrom(ctx, FeedStart{Revision: start}, ready, send)
+}
+
+// WatchChangesFrom sends the changes after start, oldest first, then
 // each new change as publications commit, until ctx is done (the caller
 // hung up), send fails, the position falls below the floor (compaction;
 // OUT_OF_RANGE), or the server stops the watches (ErrWatchesStopped).
 // ready is called once, after the start is checked and before the first
 // change is sent.
-func (s *Service) WatchChanges(ctx context.Context, start int64, ready func() error, send func(*ChangeView) error) error {
-	if err := checkStartRevision(start); err != nil {
+func (s *Service) WatchChangesFrom(ctx context.Context, start FeedStart, ready func() error, send func(*ChangeView) error) error {
+	pos, err := start.pos()
+	if err != nil {
 		return err
 	}
-	pos := afterRevision(start)
 	for first := true; ; first = false {
 		select {
 		case <-ctx.Done():

@@ -21,6 +21,9 @@ const (
 	ClassPermissionDenied
 	ClassUnauthenticated
 	ClassOutOfRange
+	// ClassResourceExhausted: the server's bounds on what one caller may
+	// hold at once (imports, watches) or send (an import's size).
+	ClassResourceExhausted
 )
 
 // Sentinels for errors.Is: errors.Is(err, ErrNotFound) holds for every error
@@ -62,6 +65,13 @@ const (
 	ReasonTokenNotFound       = "TOKEN_NOT_FOUND"
 	ReasonTokenExists         = "TOKEN_EXISTS"
 	ReasonRevisionCompacted   = "REVISION_COMPACTED" // the change feed's history asked for was compacted (changes.go)
+
+	// Streams (README "Streams, imports and slow clients"); all
+	// RESOURCE_EXHAUSTED.
+	ReasonImportTooLarge = "IMPORT_TOO_LARGE" // an import's rows passed its byte budget (--max-import-bytes)
+	ReasonTooManyImports = "TOO_MANY_IMPORTS" // --max-concurrent-imports imports are running; retry shortly
+	ReasonTooManyWatches = "TOO_MANY_WATCHES" // the caller's address, or the server, holds the most watch streams allowed
+	ReasonWatchTooSlow   = "WATCH_TOO_SLOW"   // a watch whose client did not read was cut off; resume from its last position
 )
 
 // Violation names one bad field of a request, as a proto field path such as
@@ -69,6 +79,7 @@ const (
 type Violation struct {
 	Field       string
 	Description string
+	size        bool // a size limit: an import stops at once (import.go)
 }
 
 // Subject names one resource that blocks a step, for FAILED_PRECONDITION.
@@ -124,6 +135,22 @@ type violations []Violation
 
 func (v *violations) add(field, zh, en string) {
 	*v = append(*v, Violation{Field: field, Description: bi(zh, en)})
+}
+
+// addSize adds the violation of a size limit (a text too long, a list too
+// long): an import refuses the stream at the first one.
+func (v *violations) addSize(field, zh, en string) {
+	*v = append(*v, Violation{Field: field, Description: bi(zh, en), size: true})
+}
+
+// sized reports whether a size limit is among v.
+func (v violations) sized() bool {
+	for _, x := range v {
+		if x.size {
+			return true
+		}
+	}
+	return false
 }
 
 func (v violations) err() error {

@@ -27,13 +27,13 @@ func checkText(v *violations, field, s string, max int, required bool) {
 	case !utf8.ValidString(s):
 		v.add(field, "不是有效的 UTF-8 文本", "not valid UTF-8 text")
 	case utf8.RuneCountInString(s) > max:
-		v.add(field, fmt.Sprintf("过长，最多 %d 字", max), fmt.Sprintf("too long; at most %d characters", max))
+		v.addSize(field, fmt.Sprintf("过长，最多 %d 字", max), fmt.Sprintf("too long; at most %d characters", max))
 	}
 }
 
 func checkList(v *violations, field string, list []string) {
 	if len(list) > maxListEntries {
-		v.add(field, fmt.Sprintf("条目过多，最多 %d 条", maxListEntries),
+		v.addSize(field, fmt.Sprintf("条目过多，最多 %d 条", maxListEntries),
 			fmt.Sprintf("too many entries; at most %d", maxListEntries))
 		return
 	}
@@ -66,7 +66,8 @@ func checkContent(v *violations, prefix string, c *Content) {
 	}
 	checkText(v, f("category_label"), c.CategoryLabel, 50, false)
 	if len(c.LegalBases) > maxListEntries {
-		v.add(f("legal_bases"), "设定依据过多", "too many legal bases")
+		v.addSize(f("legal_bases"), fmt.Sprintf("设定依据过多，最多 %d 条", maxListEntries),
+			fmt.Sprintf("too many legal bases; at most %d", maxListEntries))
 	}
 	for i, b := range c.LegalBases {
 		bf := fmt.Sprintf("%s[%d]", f("legal_bases"), i)

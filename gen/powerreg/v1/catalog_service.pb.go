@@ -980,7 +980,12 @@ type CatalogChange struct {
 	// department's rename.
 	Publication string `protobuf:"bytes,4,opt,name=publication,proto3" json:"publication,omitempty"`
 	// When the publication (or the rename) took effect.
-	PublishTime   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
+	PublishTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
+	// Where the change stands in the feed: its revision and its index within
+	// the revision, as `{revision}.{index}` (e.g. `12.3`). Positions
+	// increase along the feed; start_position resumes right after one, also
+	// in the middle of a large publication.
+	Position      string `protobuf:"bytes,6,opt,name=position,proto3" json:"position,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1050,15 +1055,27 @@ func (x *CatalogChange) GetPublishTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *CatalogChange) GetPosition() string {
+	if x != nil {
+		return x.Position
+	}
+	return ""
+}
+
 // Request of ListCatalogChanges.
 type ListCatalogChangesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Start after this revision; 0 for the beginning.
+	// Start after this revision; 0 for the beginning. Ignored when
+	// start_position is set.
 	StartRevision int64 `protobuf:"varint,1,opt,name=start_revision,json=startRevision,proto3" json:"start_revision,omitempty"`
 	// Maximum number of changes to return: default 100, maximum 1000.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token.
-	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Start right after this change: the position of the last change
+	// received (CatalogChange.position, e.g. `12.3`). Empty: start_revision
+	// says where to start.
+	StartPosition string `protobuf:"bytes,4,opt,name=start_position,json=startPosition,proto3" json:"start_position,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1110,6 +1127,13 @@ func (x *ListCatalogChangesRequest) GetPageSize() int32 {
 func (x *ListCatalogChangesRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListCatalogChangesRequest) GetStartPosition() string {
+	if x != nil {
+		return x.StartPosition
 	}
 	return ""
 }
@@ -1182,8 +1206,14 @@ func (x *ListCatalogChangesResponse) GetCurrentRevision() int64 {
 // Request of WatchCatalogChanges.
 type WatchCatalogChangesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Start after this revision; 0 for the beginning.
+	// Start after this revision; 0 for the beginning. Ignored when
+	// start_position is set.
 	StartRevision int64 `protobuf:"varint,1,opt,name=start_revision,json=startRevision,proto3" json:"start_revision,omitempty"`
+	// Start right after this change: the position of the last change
+	// received (CatalogChange.position, e.g. `12.3`), so that a watch cut
+	// off in the middle of a publication resumes with exactly the rest.
+	// Empty: start_revision says where to start.
+	StartPosition string `protobuf:"bytes,2,opt,name=start_position,json=startPosition,proto3" json:"start_position,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1223,6 +1253,13 @@ func (x *WatchCatalogChangesRequest) GetStartRevision() int64 {
 		return x.StartRevision
 	}
 	return 0
+}
+
+func (x *WatchCatalogChangesRequest) GetStartPosition() string {
+	if x != nil {
+		return x.StartPosition
+	}
+	return ""
 }
 
 // One message of WatchCatalogChanges.
@@ -1701,29 +1738,32 @@ const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"categories\x18\x01 \x03(\v2\x1a.powerreg.v1.CategoryStatsR\n" +
 	"categories\x12>\n" +
 	"\vdepartments\x18\x02 \x03(\v2\x1c.powerreg.v1.DepartmentStatsR\vdepartments\x12/\n" +
-	"\x05total\x18\x03 \x01(\v2\x19.powerreg.v1.CatalogCountR\x05total\"\xc0\x02\n" +
+	"\x05total\x18\x03 \x01(\v2\x19.powerreg.v1.CatalogCountR\x05total\"\xdc\x02\n" +
 	"\rCatalogChange\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x03R\brevision\x123\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1f.powerreg.v1.CatalogChange.KindR\x04kind\x12%\n" +
 	"\x04item\x18\x03 \x01(\v2\x11.powerreg.v1.ItemR\x04item\x12 \n" +
 	"\vpublication\x18\x04 \x01(\tR\vpublication\x12=\n" +
-	"\fpublish_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\"V\n" +
+	"\fpublish_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\x12\x1a\n" +
+	"\bposition\x18\x06 \x01(\tR\bposition\"V\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eKIND_PUBLISHED\x10\x01\x12\x10\n" +
 	"\fKIND_CHANGED\x10\x02\x12\x12\n" +
-	"\x0eKIND_ABOLISHED\x10\x03\"~\n" +
+	"\x0eKIND_ABOLISHED\x10\x03\"\xa5\x01\n" +
 	"\x19ListCatalogChangesRequest\x12%\n" +
 	"\x0estart_revision\x18\x01 \x01(\x03R\rstartRevision\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\xa5\x01\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12%\n" +
+	"\x0estart_position\x18\x04 \x01(\tR\rstartPosition\"\xa5\x01\n" +
 	"\x1aListCatalogChangesResponse\x124\n" +
 	"\achanges\x18\x01 \x03(\v2\x1a.powerreg.v1.CatalogChangeR\achanges\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12)\n" +
-	"\x10current_revision\x18\x03 \x01(\x03R\x0fcurrentRevision\"C\n" +
+	"\x10current_revision\x18\x03 \x01(\x03R\x0fcurrentRevision\"j\n" +
 	"\x1aWatchCatalogChangesRequest\x12%\n" +
-	"\x0estart_revision\x18\x01 \x01(\x03R\rstartRevision\"Q\n" +
+	"\x0estart_revision\x18\x01 \x01(\x03R\rstartRevision\x12%\n" +
+	"\x0estart_position\x18\x02 \x01(\tR\rstartPosition\"Q\n" +
 	"\x1bWatchCatalogChangesResponse\x122\n" +
 	"\x06change\x18\x01 \x01(\v2\x1a.powerreg.v1.CatalogChangeR\x06change\"\xb2\x02\n" +
 	"\x13CatalogItemRevision\x12%\n" +
