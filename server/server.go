@@ -73,6 +73,7 @@ type Server struct {
 	grpc     *grpc.Server  // the public gRPC port
 	inner    *grpc.Server  // the gateway's, in-process (streams.go pipeListener)
 	innerLis *pipeListener
+	watches  *gate // the long-lived streams open (streams.go)
 	health   *health.Server
 	http     *http.Server
 	grpcLis  net.Listener
@@ -130,6 +131,7 @@ func (s *Server) listen(cfg Config) error {
 	a := &access{authn: &auth.Authenticator{Tokens: s.svc, JWT: cfg.JWT}, svc: s.svc, metrics: s.metrics,
 		principalLimit: ratelimit.New(limits.Principal, cfg.Now), anonymousLimit: ratelimit.New(limits.Anonymous, cfg.Now),
 		gatewaySecret: newRequestID() + newRequestID(), watches: newGate(limits.MaxWatches, limits.MaxWatchesPerAddress)}
+	s.watches = a.watches
 	opts := append([]grpc.ServerOption{grpc.ChainUnaryInterceptor(a.unary), grpc.ChainStreamInterceptor(a.stream)},
 		limits.grpcLimits()...)
 	s.health = health.NewServer()
@@ -314,6 +316,10 @@ func (s *Server) bootstrap(dir string) error {
 	}
 	return nil
 }
+
+// OpenWatches is the number of long-lived streams open (change feed and
+// health watches, reflection).
+func (s *Server) OpenWatches() int { return s.watches.held() }
 
 // Registry returns the domain service, for loading demo data.
 func (s *Server) Registry() *registry.Service { return s.svc }

@@ -114,6 +114,22 @@ func defineFlags(fs *flag.FlagSet, o *options) {
 	fs.DurationVar(&l.IdleTimeout, "idle-timeout", l.IdleTimeout, "how long an idle HTTP keep-alive connection stays open / 空闲 HTTP 连接的保留时间")
 	fs.DurationVar(&l.GRPCConnectionTimeout, "grpc-connection-timeout", l.GRPCConnectionTimeout, "time allowed for a gRPC connection's handshake / gRPC 建立连接的时限")
 	fs.DurationVar(&l.GRPCKeepalive, "grpc-keepalive", l.GRPCKeepalive, "silence after which the server pings a gRPC connection (and closes it 20 s later without an answer) / gRPC 连接静默多久后探测")
+
+	fs.Int64Var(&l.MaxImportBytes, "max-import-bytes", l.MaxImportBytes, "largest import, in bytes of its rows as sent (an import is held in memory until its last row) / 单次导入的最大字节数")
+	fs.IntVar(&l.MaxConcurrentImports, "max-concurrent-imports", l.MaxConcurrentImports, "imports running at once; more are refused with TOO_MANY_IMPORTS / 同时进行的导入数上限")
+	fs.IntVar(&l.MaxWatches, "max-watches", l.MaxWatches, "long-lived streams (change feed watches, gRPC health watches, reflection) open at once / 同时打开的订阅流上限")
+	fs.IntVar(&l.MaxWatchesPerAddress, "max-watches-per-address", l.MaxWatchesPerAddress, "long-lived streams open at once from one client address / 每个来源地址同时打开的订阅流上限")
+	fs.IntVar(&l.WatchBufferBytes, "watch-buffer-bytes", l.WatchBufferBytes, "bytes of changes a watch holds for a client slow to read / 每个订阅流为读取慢的客户端缓存的字节数")
+	fs.DurationVar(&l.WatchSendTimeout, "watch-send-timeout", l.WatchSendTimeout, "how long a watch's buffer may stay full before its client is cut off (WATCH_TOO_SLOW; it resumes from its last position) / 缓存满多久后断开读取慢的订阅")
+	fs.Func("grpc-max-streams", fmt.Sprintf("`number` of calls open at once on one gRPC connection (default %d) / 每个 gRPC 连接同时进行的调用数上限", l.GRPCMaxStreams), func(v string) error {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || n == 0 {
+			return fmt.Errorf("give a positive number of streams / 须为正整数")
+		}
+		l.GRPCMaxStreams = uint32(n)
+		return nil
+	})
+	fs.IntVar(&l.MaxConnectionsPerAddress, "max-connections-per-address", l.MaxConnectionsPerAddress, "connections open at once from one client IP address, on each port (trusted proxies are not counted) / 每个来源 IP 地址在每个端口上同时打开的连接数上限")
 }
 
 // parseFlags reads the options from the command line, the environment
@@ -134,6 +150,15 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) (string, bo
 	for name, rate := range map[string]float64{"rate-limit": o.server.Limits.Principal.Rate, "anonymous-rate-limit": o.server.Limits.Anonymous.Rate} {
 		if math.IsNaN(rate) { // ParseFloat reads NaN, which no comparison with a limit would catch
 			return nil, fmt.Errorf("--%s NaN: give calls per second, 0 for no limit / 须为每秒请求数，0 为不限", name)
+		}
+	}
+	l := &o.server.Limits
+	for name, n := range map[string]int64{"max-import-bytes": l.MaxImportBytes, "max-concurrent-imports": int64(l.MaxConcurrentImports),
+		"max-watches": int64(l.MaxWatches), "max-watches-per-address": int64(l.MaxWatchesPerAddress),
+		"watch-buffer-bytes": int64(l.WatchBufferBytes), "watch-send-timeout": int64(l.WatchSendTimeout),
+		"max-connections-per-address": int64(l.MaxConnectionsPerAddress)} {
+		if n <= 0 { // 0 would silently mean the default, not "no limit"
+			return nil, fmt.Errorf("--%s: give a positive value / 须为正数", name)
 		}
 	}
 	if n := o.server.Limits.MaxPageSize; n < 0 {

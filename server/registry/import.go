@@ -78,8 +78,8 @@ func (im *Importer) Add(r ImportRow, size int) error {
 	f := fmt.Sprintf("rows[%d]", i)
 	if i >= MaxImportRows {
 		var v violations
-		v.addSize(f, fmt.Sprintf("第 %d 行超出上限：一次最多导入 %d 行，请分成几个文件", i+1, MaxImportRows),
-			fmt.Sprintf("row %d is over the limit: at most %d rows per import; split the file", i+1, MaxImportRows))
+		v.addSize(f, fmt.Sprintf("第 %d 行超出上限：一次最多导入 %d 行，请分成几个文件", i, MaxImportRows),
+			fmt.Sprintf("rows[%d] is over the limit: at most %d rows per import; split the file", i, MaxImportRows))
 		return v.err()
 	}
 	im.bytes += int64(size)
@@ -112,13 +112,15 @@ func (im *Importer) Add(r ImportRow, size int) error {
 func (im *Importer) Rows() int { return len(im.in.Rows) }
 
 // importTooLarge refuses an import whose row i passed the byte budget.
+// Rows are named by their index in the stream (第 i 行, rows[i]), which
+// powerctl rewrites as the file's row numbers.
 func importTooLarge(i int, max int64) error {
 	e := newErr(ClassResourceExhausted, ReasonImportTooLarge,
-		fmt.Sprintf("导入在第 %d 行超过 %d 字节的上限（--max-import-bytes），未导入任何内容；请把文件分成几次导入，或请管理员调高上限", i+1, max),
-		fmt.Sprintf("the import passed its limit of %d bytes (--max-import-bytes) at row %d; nothing was imported: split the file, or ask the administrator to raise the limit", max, i+1))
+		fmt.Sprintf("导入在第 %d 行超过 %d 字节的上限（--max-import-bytes），未导入任何内容；请把文件分成几次导入，或请管理员调高上限", i, max),
+		fmt.Sprintf("the import passed its limit of %d bytes (--max-import-bytes) at rows[%d]; nothing was imported: split the file, or ask the administrator to raise the limit", max, i))
 	e.Violations = []Violation{{Field: fmt.Sprintf("rows[%d]", i), Description: bi(
 		fmt.Sprintf("导入至此行超过 %d 字节的上限", max), fmt.Sprintf("the import passes its limit of %d bytes at this row", max))}}
-	e.Metadata = map[string]string{"max_bytes": strconv.FormatInt(max, 10), "row": strconv.Itoa(i + 1)}
+	e.Metadata = map[string]string{"max_bytes": strconv.FormatInt(max, 10), "row_index": strconv.Itoa(i)}
 	return e
 }
 
