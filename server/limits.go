@@ -169,37 +169,31 @@ func (l Limits) httpServer(handler http.Handler) *http.Server {
 var streamingRoutes = []string{"GET /v1/catalog/changes:watch", "GET /v1/backup"}
 
 // streaming serves a routed streaming request without the server's
-// whole-request deadlines, which would cut the stream: once the handler
-// starts answering (after authentication and the start are checked), the
-// read deadline is lifted, and each write gets writeTimeout of its own (a
-// client that stops reading is still cut off). A request with a body
-// keeps its read deadline: a body sent one byte at a time is cut at
-// --read-timeout like any other.
+// whole-request deadlines, which would cut the stream: a request without
+// a body has its read deadline lifted (nothing is left to read; the
+// stream is then bounded by the watch limits, streams.go), and each write
+// gets writeTimeout of its own (a client that stops reading is still cut
+// off). A request with a body keeps its read deadline: a body sent one
+// byte at a time is cut at --read-timeout like any other.
 func streaming(next http.Handler, writeTimeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&streamWriter{ResponseWriter: w, rc: http.NewResponseController(w),
-			liftRead: r.Body == nil || r.Body == http.NoBody, timeout: writeTimeout}, r)
+		rc := http.NewResponseController(w)
+		if r.Body == nil || r.Body == http.NoBody {
+			rc.SetReadDeadline(time.Time{})
+		}
+		next.ServeHTTP(&streamWriter{ResponseWriter: w, rc: rc, timeout: writeTimeout}, r)
 	})
 }
 
-// streamWriter moves a streaming answer's deadlines as it writes.
+// streamWriter gives each write of a streaming answer a deadline of its
+// own.
 type streamWriter struct {
 	http.ResponseWriter
-	rc       *http.ResponseController
-	liftRead bool
-	started  bool
-	timeout  time.Duration
+	rc      *http.ResponseController
+	timeout time.Duration
 }
 
-func (w *streamWriter) before() {
-	if !w.started {
-		w.started = true
-		if w.liftRead {
-			w.rc.SetReadDeadline(time.Time{})
-		}
-	}
-	w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
-}
+func (w *streamWriter) before() { w.rc.SetWriteDeadline(time.Now().Add(w.timeout)) }
 
 func (w *streamWriter) WriteHeader(code int) {
 	w.before()
