@@ -2,20 +2,130 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/powerreg/powerreg/client"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
 
 func (a *app) changesCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "changes",
-		Short:   "清单变更流的维护（管理员） / maintenance of the catalogue's change feed (admins)",
-		Example: `  powerctl changes compact --before 1200`,
-		Args:    args(cobra.NoArgs),
+		Use:   "changes",
+		Short: "清单的变更流：列出、订阅、压缩 / the catalogue's change feed: list, watch, compact",
+		Example: `  powerctl changes list --from-revision 0
+  powerctl changes watch --from-position 1200.37
+  powerctl changes compact --before 1200`,
+		Args: args(cobra.NoArgs),
 	}
-	cmd.AddCommand(a.changesCompactCmd())
+	cmd.AddCommand(a.changesListCmd(), a.changesWatchCmd(), a.changesCompactCmd())
+	return cmd
+}
+
+// feedFlags say where a read of the feed starts.
+type feedFlags struct {
+	revision int64
+	position string
+}
+
+func (f *feedFlags) add(cmd *cobra.Command) {
+	cmd.Flags().Int64Var(&f.revision, "from-revision", 0, "start after this revision (0: the beginning)")
+	cmd.Flags().StringVar(&f.position, "from-position", "", "start right after this change's position (revision.index, e.g. 1200.37), as printed; beats --from-revision")
+}
+
+func (f *feedFlags) start() client.FeedStart {
+	return client.FeedStart{Revision: f.revision, Position: strings.TrimSpace(f.position)}
+}
+
+const feedHelp = `Each change has a position, revision.index (e.g. 1200.37): all the changes
+of one publication share its revision, and the index orders them within it.
+--from-position resumes right after a change, also in the middle of a large
+publication; --from-revision starts after a whole revision.`
+
+// changeLine is one change as a line: position, kind, code, department
+// and name.
+func changeLine(c *pb.CatalogChange) string {
+	kind := map[pb.CatalogChange_Kind]string{pb.CatalogChange_KIND_PUBLISHED: "发布 PUBLISHED",
+		pb.CatalogChange_KIND_CHANGED: "变更 CHANGED", pb.CatalogChange_KIND_ABOLISHED: "废止 ABOLISHED"}[c.GetKind()]
+	it := c.GetItem()
+	return strings.Join([]string{c.GetPosition(), kind, it.GetCode(), it.GetDepartmentDisplayName(), it.GetDisplayName()}, "\t")
+}
+
+func (a *app) changesListCmd() *cobra.Command {
+	var from feedFlags
+	cmd := &cobra.Command{
+		Use:   "list [--from-position P | --from-revision R]",
+		Short: "列出变更 / list the catalogue's changes",
+		Long:  "Lists the catalogue's changes after a point, oldest first, then the revision\nthe catalogue stands at.\n\n" + feedHelp,
+		Example: `  powerctl changes list
+  powerctl changes list --from-position 1200.37 -o json`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			list, current, err := c.Changes(cmd.Context(), from.start())
+			if err != nil {
+				return err
+			}
+			if a.json() {
+				return writeJSON(a.stdout, map[string]any{"changes": protoList(list), "currentRevision": current})
+			}
+			t := &table{}
+			t.add("位置 POSITION", "变更 KIND", "编码 CODE", "部门 DEPARTMENT", "名称 NAME")
+			for _, ch := range list {
+				t.add(strings.Split(changeLine(ch), "\t")...)
+			}
+			t.write(a.stdout)
+			next := from.position
+			if len(list) > 0 {
+				next = list[len(list)-1].GetPosition()
+			}
+			resume := fmt.Sprintf("--from-revision %d", current)
+			if next != "" {
+				resume = "--from-position " + next
+			}
+			_, err = fmt.Fprintf(a.stdout, "%d 条变更；清单当前修订号 %d；继续请用 %s / %d changes; the catalogue stands at revision %d; go on with %s\n",
+				len(list), current, resume, len(list), current, resume)
+			return err
+		},
+	}
+	from.add(cmd)
+	return cmd
+}
+
+func (a *app) changesWatchCmd() *cobra.Command {
+	var from feedFlags
+	cmd := &cobra.Command{
+		Use:   "watch [--from-position P | --from-revision R]",
+		Short: "订阅变更，逐条输出 / follow the catalogue's changes as they are published",
+		Long: "Prints the changes after a point, then each new one as it is published, until\ninterrupted. When the server cuts the watch off (a client too slow to read:\nWATCH_TOO_SLOW) or restarts, the watch goes on from the last position printed:\nno change is lost or printed twice.\n\n" + feedHelp,
+		Example: `  powerctl changes watch
+  powerctl changes watch --from-position 1200.37 -o json`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			return c.WatchChanges(cmd.Context(), from.start(), func(ch *pb.CatalogChange) error {
+				if a.json() {
+					line, err := marshalNoEscape(protoJSON(ch))
+					if err == nil {
+						_, err = fmt.Fprintf(a.stdout, "%s\n", line)
+					}
+					return err
+				}
+				_, err := fmt.Fprintln(a.stdout, changeLine(ch))
+				return err
+			}, func(why error) {
+				fmt.Fprintf(a.stderr, "powerctl: 订阅中断，从最后一条变更的位置继续 / the watch was cut off, going on from the last position: %s\n", a.describe(why))
+			})
+		},
+	}
+	from.add(cmd)
 	return cmd
 }
 
