@@ -53,8 +53,8 @@ type Limits struct {
 	// connection's address is the caller's.
 	TrustedProxies []netip.Prefix
 	// HTTP server timeouts (net/http's meanings); the change feed's watch
-	// and the backup are exempt from ReadTimeout and WriteTimeout (they
-	// stream).
+	// and the backup, which stream, have no ReadTimeout when they have no
+	// body and WriteTimeout per write (streaming).
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// GRPCConnectionTimeout bounds a gRPC connection's handshake;
 	// GRPCKeepalive is how long a gRPC connection may be silent before the

@@ -109,8 +109,8 @@ func defineFlags(fs *flag.FlagSet, o *options) {
 			return nil
 		})
 	fs.DurationVar(&l.ReadHeaderTimeout, "read-header-timeout", l.ReadHeaderTimeout, "time allowed to send a request's headers (slow clients are cut) / 读取请求头的时限")
-	fs.DurationVar(&l.ReadTimeout, "read-timeout", l.ReadTimeout, "time allowed to send a whole request, body included (not for the change feed's watch) / 读取整个请求的时限")
-	fs.DurationVar(&l.WriteTimeout, "write-timeout", l.WriteTimeout, "time allowed to answer a request (not for the change feed's watch) / 发送应答的时限")
+	fs.DurationVar(&l.ReadTimeout, "read-timeout", l.ReadTimeout, "time allowed to send a whole request, body included (not for GET /v1/catalog/changes:watch and GET /v1/backup without a body) / 读取整个请求的时限")
+	fs.DurationVar(&l.WriteTimeout, "write-timeout", l.WriteTimeout, "time allowed to answer a request (the streaming watch and backup: per write) / 发送应答的时限")
 	fs.DurationVar(&l.IdleTimeout, "idle-timeout", l.IdleTimeout, "how long an idle HTTP keep-alive connection stays open / 空闲 HTTP 连接的保留时间")
 	fs.DurationVar(&l.GRPCConnectionTimeout, "grpc-connection-timeout", l.GRPCConnectionTimeout, "time allowed for a gRPC connection's handshake / gRPC 建立连接的时限")
 	fs.DurationVar(&l.GRPCKeepalive, "grpc-keepalive", l.GRPCKeepalive, "silence after which the server pings a gRPC connection (and closes it 20 s later without an answer) / gRPC 连接静默多久后探测")

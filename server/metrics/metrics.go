@@ -50,7 +50,7 @@ func New(storeFile string) *Metrics {
 	}, []string{"route", "code", "layer"})
 	m.limited = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "powerreg_rate_limited_total",
-		Help: "Calls refused by a rate limit, by limit (principal or anonymous).",
+		Help: "Calls and connections refused by a limit, by limit: principal or anonymous (rates), watches (long-lived streams), connections (per address).",
 	}, []string{"limit"})
 	m.txDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "powerreg_store_transaction_duration_seconds",
