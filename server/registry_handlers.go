@@ -98,12 +98,9 @@ func (s *registryServer) CreateItem(ctx context.Context, req *pb.CreateItemReque
 
 // ImportItems checks each row as it arrives (registry.Importer), so that
 // a row over a limit ends the stream at once; the rows are written in one
-// transaction once the stream ends.
+// transaction once the stream ends. An import takes a place among the
+// imports running at once on its first message, once it is authorized.
 func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer) error {
-	if !s.imports.acquire("") {
-		return tooManyImports(s.imports.max)
-	}
-	defer s.imports.release("")
 	var im *registry.Importer
 	for {
 		req, err := stream.Recv()
@@ -114,6 +111,10 @@ func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer
 			return err
 		}
 		if im == nil {
+			if !s.imports.acquire("") {
+				return tooManyImports(s.imports.max)
+			}
+			defer s.imports.release("")
 			var head registry.ImportInput
 			if req.GetParent() != "" {
 				if head.Department, err = registry.ParseDepartmentName("parent", req.GetParent(), false); err != nil {

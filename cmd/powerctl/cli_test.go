@@ -196,8 +196,8 @@ func TestHelpHasExamples(t *testing.T) {
 		}
 	}
 	walk((&app{env: func(string) string { return "" }}).rootCmd())
-	if n != 31 {
-		t.Errorf("%d commands, want 31", n)
+	if n != 33 {
+		t.Errorf("%d commands, want 33", n)
 	}
 }
 
