@@ -101,7 +101,7 @@ func (a *app) changesWatchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "watch [--from-position P | --from-revision R]",
 		Short: "订阅变更，逐条输出 / follow the catalogue's changes as they are published",
-		Long: "Prints the changes after a point, then each new one as it is published, until\ninterrupted. When the server cuts the watch off (a client too slow to read:\nWATCH_TOO_SLOW) or restarts, the watch goes on from the last position printed:\nno change is lost or printed twice.\n\n" + feedHelp,
+		Long:  "Prints the changes after a point, then each new one as it is published, until\ninterrupted. When the server cuts the watch off (a client too slow to read:\nWATCH_TOO_SLOW) or restarts, the watch goes on from the last position printed:\nno change is lost or printed twice.\n\n" + feedHelp,
 		Example: `  powerctl changes watch
   powerctl changes watch --from-position 1200.37 -o json`,
 		Args: args(cobra.NoArgs),

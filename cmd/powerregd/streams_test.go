@@ -19,8 +19,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
-	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/client"
+	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
