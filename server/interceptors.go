@@ -92,7 +92,7 @@ func (a *access) around(ctx context.Context, method string, req proto.Message, c
 	defer func() {
 		if p := recover(); p != nil {
 			slog.ErrorContext(ctx, "panic", "method", method, "panic", p, "stack", string(debug.Stack()))
-			err = withInfo(status.New(codes.Internal, "服务器内部错误 / internal error"), "INTERNAL")
+			err = withInfo(status.New(codes.Internal, "服务器内部错误 / internal error"), registry.ReasonInternal)
 		}
 		a.audit(ctx, ci, err)
 		code := status.Code(err)

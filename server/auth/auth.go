@@ -45,7 +45,7 @@ type Authenticator struct {
 // unauthenticated is the error of bad credentials; it never says which
 // part was wrong beyond what helps an honest caller.
 func unauthenticated(zh, en string) error {
-	return &registry.Error{Class: registry.ClassUnauthenticated, Reason: "UNAUTHENTICATED", Message: zh + " / " + en}
+	return &registry.Error{Class: registry.ClassUnauthenticated, Reason: registry.ReasonUnauthenticated, Message: zh + " / " + en}
 }
 
 // Authenticate returns the principal of an Authorization header value

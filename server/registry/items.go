@@ -221,7 +221,12 @@ func (s *Service) ListItemsQuery(dept string, state ItemState, lq ListQuery, siz
 	if err != nil {
 		return nil, "", err
 	}
-	after, _ := strconv.ParseUint(cursor, 10, 64)
+	var after uint64
+	if q.order == nil { // else the cursor is a sort key (listItemsSorted)
+		if after, err = parseID(cursor); err != nil {
+			return nil, "", err
+		}
+	}
 	scan := dept
 	if dept == AllDepartments {
 		scan = ""

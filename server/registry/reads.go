@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +43,12 @@ func (s *Service) ListSubmissionsQuery(dept string, state SubmissionState, lq Li
 	if err != nil {
 		return nil, "", err
 	}
-	before, _ := strconv.ParseUint(cursor, 10, 64)
+	var before uint64
+	if q.order == nil { // else the cursor is a sort key (listSubmissionsSorted)
+		if before, err = parseID(cursor); err != nil {
+			return nil, "", err
+		}
+	}
 	scan := dept
 	if dept == AllDepartments {
 		scan = ""
@@ -98,7 +104,10 @@ func (s *Service) ListPublications(size int, token string) ([]*Publication, stri
 	if err != nil {
 		return nil, "", err
 	}
-	before, _ := strconv.ParseUint(cursor, 10, 64)
+	before, err := parseID(cursor)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []*Publication
 	next := ""
 	err = s.store.View(func(tx Tx) error {
@@ -126,7 +135,11 @@ func (s *Service) ListEvents(resource string, size int, token string) ([]*Event,
 	if err != nil {
 		return nil, "", err
 	}
-	after, _ := strconv.ParseInt(cursor, 10, 64)
+	n, err := parseID(cursor)
+	if err != nil || n > math.MaxInt64 {
+		return nil, "", badToken()
+	}
+	after := int64(n)
 	var out []*Event
 	next := ""
 	err = s.store.View(func(tx Tx) error {
@@ -197,7 +210,10 @@ func (s *Service) ListAudit(f AuditFilter, size int, token string) ([]*audit.Rec
 	if err != nil {
 		return nil, "", err
 	}
-	before, _ := strconv.ParseUint(cursor, 10, 64)
+	before, err := parseID(cursor)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []*audit.Record
 	next := ""
 	err = s.store.View(func(tx Tx) error {
