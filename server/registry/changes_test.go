@@ -334,6 +334,7 @@ func FuzzChangesPageToken(f *testing.F) {
 	f.Add("e30")          // {}
 	f.Add("bnVsbA")       // null
 	f.Add("eyJjIjoiMSJ9") // {"c":"1"}
+
 	issued := map[int64]string{} // the one token each list may accept
 	for _, start := range []int64{0, 1} {
 		_, tok, _, err := e.svc.ListChanges(start, 1, "")

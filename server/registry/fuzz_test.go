@@ -203,6 +203,7 @@ func FuzzPageToken(f *testing.F) {
 	f.Add("e30")          // {}
 	f.Add("bnVsbA")       // null
 	f.Add("eyJjIjoiMSJ9") // {"c":"1"}
+
 	issued := map[string]bool{} // the only tokens a list may accept
 	for name, call := range calls {
 		tok, err := call("")
