@@ -90,7 +90,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{db: db, metrics: metrics.New(filepath.Join(cfg.DataDir, store.FileName))}
 	s.svc = registry.New(registry.Config{Store: s.metrics.Store(db), DefaultRegion: cfg.Region, Now: cfg.Now,
-		MaxPageSize: cfg.Limits.MaxPageSize})
+		MaxPageSize: cfg.Limits.MaxPageSize, EncodedSize: encodedSize})
 	s.metrics.Workload(s.svc, cfg.Now)
 	if err := s.bootstrap(cfg.DataDir); err != nil {
 		s.close()

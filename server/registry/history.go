@@ -137,6 +137,7 @@ func (s *Service) ListCatalogAsOf(at time.Time, cat Category, dept string, lq Li
 	}
 	var out []*CatalogView
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		st := &sorted[*CatalogEntry]{order: order}
 		err := tx.ScanItems(dept, 0, func(it *Item) (bool, error) {
@@ -158,20 +159,8 @@ func (s *Service) ListCatalogAsOf(at time.Time, cat Category, dept string, lq Li
 		if err != nil {
 			return err
 		}
-		page, n, err := st.page(after, size, tokenFilter)
-		if err != nil {
-			return err
-		}
-		next = n
-		names := &deptNames{tx: tx, names: map[string]string{}}
-		for _, e := range page {
-			n, err := names.get(e.Department)
-			if err != nil {
-				return err
-			}
-			out = append(out, &CatalogView{Entry: *e, DepartmentName: n})
-		}
-		return nil
+		next, err = st.page(after, tokenFilter, catalogPage(tx, &out, size, b))
+		return err
 	})
 	return out, next, err
 }

@@ -55,6 +55,7 @@ func (s *Service) ListSubmissionsQuery(dept string, state SubmissionState, lq Li
 	}
 	var out []*Submission
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		if scan != "" {
 			if _, err := loadDepartment(tx, scan); err != nil {
@@ -63,14 +64,14 @@ func (s *Service) ListSubmissionsQuery(dept string, state SubmissionState, lq Li
 		}
 		if q.order != nil {
 			var err error
-			out, next, err = listSubmissionsSorted(tx, scan, state, q, size, cursor, filter)
+			out, next, err = listSubmissionsSorted(tx, scan, state, q, size, b, cursor, filter)
 			return err
 		}
 		return tx.ScanSubmissions(scan, before, func(sub *Submission) (bool, error) {
 			if state != 0 && sub.State != state || q.filters() && !q.match(submissionRecord(sub)) {
 				return true, nil
 			}
-			if len(out) == size {
+			if len(out) == size || b.full(len(out), sub) {
 				next = encodeToken(filter, strconv.FormatUint(out[len(out)-1].ID, 10))
 				return false, nil
 			}
@@ -110,9 +111,10 @@ func (s *Service) ListPublications(size int, token string) ([]*Publication, stri
 	}
 	var out []*Publication
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		return tx.ScanPublications(before, func(p *Publication) (bool, error) {
-			if len(out) == size {
+			if len(out) == size || b.full(len(out), p) {
 				next = encodeToken("publications", strconv.FormatUint(out[len(out)-1].ID, 10))
 				return false, nil
 			}
@@ -142,12 +144,13 @@ func (s *Service) ListEvents(resource string, size int, token string) ([]*Event,
 	after := int64(n)
 	var out []*Event
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		if err := checkExists(tx, resource); err != nil {
 			return err
 		}
 		return tx.ScanEvents(resource, after, func(e *Event) (bool, error) {
-			if len(out) == size {
+			if len(out) == size || b.full(len(out), e) {
 				next = encodeToken(filter, strconv.FormatInt(out[len(out)-1].Revision, 10))
 				return false, nil
 			}
@@ -216,12 +219,13 @@ func (s *Service) ListAudit(f AuditFilter, size int, token string) ([]*audit.Rec
 	}
 	var out []*audit.Record
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		return tx.ScanAudit(before, func(r *audit.Record) (bool, error) {
 			if !f.match(r) {
 				return true, nil
 			}
-			if len(out) == size {
+			if len(out) == size || b.full(len(out), r) {
 				next = encodeToken(filter, strconv.FormatUint(out[len(out)-1].Seq, 10))
 				return false, nil
 			}

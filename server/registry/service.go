@@ -28,6 +28,10 @@ type Config struct {
 	// page of every list to it; 0 keeps the API's own (MaxPageSize,
 	// MaxCatalogPageSize).
 	MaxPageSize int
+	// EncodedSize is the size of a listed element (an *ItemView,
+	// *CatalogView, *ChangeView, …) as the API sends it, within its list:
+	// pages end before PageBytes. Nil bounds pages by count only.
+	EncodedSize func(any) int
 }
 
 // Service is the registry's domain API. Every method that changes anything
@@ -41,6 +45,8 @@ type Service struct {
 	feed   *feed // wakes the change feed's watches (changes.go)
 	// pageCap lowers every page size when positive (Config.MaxPageSize).
 	pageCap int
+	// encodedSize sizes listed elements (Config.EncodedSize, pagebytes.go).
+	encodedSize func(any) int
 	// catRev is the catalogue revision, -1 when unknown (catalogversion.go).
 	catRev *atomic.Int64
 }
@@ -63,7 +69,7 @@ func (s *Service) For(call Call) *Service {
 // New returns a Service over cfg.Store.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, scheme: cfg.Scheme, region: cfg.DefaultRegion, now: cfg.Now, feed: newFeed(),
-		catRev: new(atomic.Int64), pageCap: cfg.MaxPageSize}
+		catRev: new(atomic.Int64), pageCap: cfg.MaxPageSize, encodedSize: cfg.EncodedSize}
 	s.catRev.Store(-1)
 	if s.scheme == nil {
 		s.scheme = coding.Default{}
