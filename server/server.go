@@ -309,8 +309,10 @@ func transportReason(st *status.Status) (reason, zh string) {
 	case codes.ResourceExhausted:
 		// grpc-go's message size limits: the server refusing a request
 		// message over --max-request-bytes ("received message larger than
-		// max"), or an answer over its send limit ("trying to send").
-		if strings.Contains(st.Message(), "trying to send") {
+		// max (n vs. limit)"), or an answer over its send limit ("trying to
+		// send"), or the loopback client one over its receive limit.
+		if msg := st.Message(); strings.Contains(msg, "trying to send") ||
+			strings.Contains(msg, fmt.Sprintf("vs. %d)", maxAnswerBytes)) {
 			return registry.ReasonResponseTooLarge, "服务器的应答超过上限，请缩小 page_size 或联系管理员"
 		}
 		return registry.ReasonRequestTooLarge, "请求超过 --max-request-bytes 的上限"
