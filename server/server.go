@@ -283,7 +283,7 @@ func gatewayError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 	httpStatus := 0
 	var hse *runtime.HTTPStatusError
 	if errors.As(err, &hse) {
-		httpStatus = hse.HTTPStatus
+		httpStatus, err = hse.HTTPStatus, hse.Err
 	}
 	if st, ok := status.FromError(err); ok && len(st.Details()) == 0 {
 		reason, zh := transportReason(st)
