@@ -89,9 +89,14 @@ type ListCatalogItemsRequest struct {
 	// Only items of this department, `departments/{department}`; empty for all.
 	Department string `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
 	// Maximum number of items to return: default 50, maximum 500.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token, used with the same
 	// filters.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
 	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 filter, combined with category and department, e.g.
 	// `code: "430400-CF*" AND publish_time > "2014-11-01T00:00:00Z"`. Fields:
@@ -1056,8 +1061,13 @@ type ListCatalogChangesRequest struct {
 	// Start after this revision; 0 for the beginning.
 	StartRevision int64 `protobuf:"varint,1,opt,name=start_revision,json=startRevision,proto3" json:"start_revision,omitempty"`
 	// Maximum number of changes to return: default 100, maximum 1000.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
