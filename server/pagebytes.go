@@ -36,6 +36,8 @@ func encodedSize(x any) int {
 		m = auditToProto(v)
 	case *registry.Department:
 		m = departmentToProto(v)
+	case *registry.PublishedRevision:
+		m = catalogRevisionToProto(v)
 	default:
 		return 0
 	}

@@ -20,6 +20,12 @@ func TestPageBytes(t *testing.T) {
 			e.publishItems("hbj", v)
 		}
 	}
+	// it, published once and edited since: published twice more.
+	e.publishItems("gtzyj", e.getItem(it))
+	_, err := e.svc.UpdateItem(clerk, "gtzyj", it.Item.ID, registry.ItemInput{Content: registry.Content{Remark: "again"}}, []string{"remark"}, "")
+	e.must(err, "UpdateItem")
+	e.publishItems("gtzyj", e.getItem(it))
+	code := e.getItem(it).Item.Code
 	const big = registry.PageBytes/3 + 1
 	sized := registry.New(registry.Config{Store: e.db, DefaultRegion: "430400", Now: e.clock.Now,
 		EncodedSize: func(any) int { return big }})
@@ -73,6 +79,10 @@ func TestPageBytes(t *testing.T) {
 		},
 		"ListChanges": func(s *registry.Service, tok string) (int, string, error) {
 			l, n, _, err := s.ListChanges(0, 1000, tok)
+			return count(len(l), n, err)
+		},
+		"ListCatalogItemRevisions": func(s *registry.Service, tok string) (int, string, error) {
+			l, n, err := s.ListCatalogItemRevisions(code, 1000, tok)
 			return count(len(l), n, err)
 		},
 		"ListAudit": func(s *registry.Service, tok string) (int, string, error) {
