@@ -11,7 +11,7 @@ func TestOf(t *testing.T) {
 		'a': None, '处': None, ' ': None, '\u3000': None, '\u00a0': None, '\u200b': None,
 		'\n': LineBreak, '\r': LineBreak, '\v': LineBreak, '\f': LineBreak, 0x85: LineBreak, 0x2028: LineBreak, 0x2029: LineBreak,
 		'\t': Tab,
-		0: Control, 0x07: Control, 0x1b: Control, 0x1f: Control, 0x7f: Control, 0x80: Control, 0x9b: Control, 0x9f: Control,
+		0x00: Control, 0x07: Control, 0x1b: Control, 0x1f: Control, 0x7f: Control, 0x80: Control, 0x9b: Control, 0x9f: Control,
 		0x202a: Bidi, 0x202e: Bidi, 0x2066: Bidi, 0x2069: Bidi, 0x200e: Bidi, 0x200f: Bidi, 0x061c: Bidi,
 		0x2065: None, 0x206a: None, 0x2027: None, 0x202f: None,
 	} {
