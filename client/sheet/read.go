@@ -433,7 +433,7 @@ func (l *layout) cell(cells []string, k int) string {
 	if i < 0 || i >= len(cells) {
 		return ""
 	}
-	return clean(cells[i])
+	return clean(unneutralize(cells[i]))
 }
 
 var categoryList = strings.Join(CategoryLabels(), "、")
