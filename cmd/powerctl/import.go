@@ -118,6 +118,11 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 			continue
 		}
 		f.rows = rows
+		for _, r := range rows {
+			for _, w := range r.Warnings {
+				fmt.Fprintln(a.stderr, "警告 / warning: "+safe(w.String()))
+			}
+		}
 		for _, p := range ps {
 			fmt.Fprintln(a.stderr, safe(p.String()))
 			if p.Cells == nil {

@@ -3,9 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
+	"github.com/powerreg/powerreg/client/sheet"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
 	"github.com/powerreg/powerreg/server/store"
@@ -122,5 +127,114 @@ func TestRenderMarks(t *testing.T) {
 	}
 	if got := escapeJSON([]byte(`{"a": "x` + "\u202e\u0085\x7f" + `y"}` + "\n")); string(got) != `{"a": "x\u202e\u0085\u007fy"}`+"\n" {
 		t.Fatalf("escapeJSON = %s", got)
+	}
+}
+
+// TestExportNeutralisesFormulas: powerctl export writes a name such as
+// =cmd|'/c calc'!A1 neutralised (CSV: a leading '; XLSX: text, no formula,
+// no visible quote), and importing either file gives the name back.
+func TestExportNeutralisesFormulas(t *testing.T) {
+	const formula = "=cmd|'/c calc'!A1"
+	e := start(t)
+	dir := t.TempDir()
+	e.ok("admin", "departments", "create", "--id", "gtzyj", "--name", "市国土资源局", "--region", "430400")
+	src := filepath.Join(dir, "in.csv")
+	writeCSV(t, src, [][]string{
+		{"职权名称", "职权类型", "设定依据", "承办机构", "备注"},
+		{formula, "行政处罚", "《甲法》第三条", "-", "+1"},
+		{"@SUM(1+1)", "行政许可", "《乙法》第五条", "执法科", "-5"},
+	})
+	e.ok("clerk", "import", "--department", "gtzyj", src)
+	e.publishAll("gtzyj")
+	before := e.catalog()
+	if names := []string{before[0].GetDisplayName(), before[1].GetDisplayName()}; !slices.Contains(names, formula) {
+		t.Fatalf("published %q", names)
+	}
+
+	csvPath, xlsxPath := filepath.Join(dir, "out.csv"), filepath.Join(dir, "out.xlsx")
+	e.ok("anyone", "export", "-o", csvPath)
+	e.ok("anyone", "export", "--format", "xlsx", "-o", xlsxPath)
+	recs := readCSV(t, csvPath)
+	for _, rec := range recs {
+		for _, c := range rec {
+			if c != "" && strings.ContainsAny(c[:1], "=+-@\t\r") {
+				t.Errorf("CSV cell %q starts with a formula trigger", c)
+			}
+		}
+	}
+	if csv := readFile(t, csvPath); !strings.Contains(csv, ",'"+formula+",") || !strings.Contains(csv, ",'@SUM(1+1),") {
+		t.Errorf("CSV export:\n%s", csv)
+	}
+	x, err := excelize.OpenFile(xlsxPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	rows, err := x.GetRows(sheet.SheetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for r, row := range rows {
+		for c, v := range row {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+			if f, _ := x.GetCellFormula(sheet.SheetName, cell); f != "" {
+				t.Errorf("XLSX %s has the formula %q", cell, f)
+			}
+			found = found || v == formula
+		}
+	}
+	if !found {
+		t.Errorf("XLSX lacks a cell %q (with no visible quote): %q", formula, rows)
+	}
+
+	for _, path := range []string{csvPath, xlsxPath} {
+		t.Run(filepath.Ext(path), func(t *testing.T) {
+			f := start(t)
+			f.ok("admin", "departments", "create", "--id", "gtzyj", "--name", "市国土资源局", "--region", "430400")
+			f.ok("clerk", "import", "--department", "gtzyj", path)
+			f.publishAll("gtzyj")
+			if diff := compareCatalogues(before, f.catalog()); diff != "" {
+				t.Error(diff)
+			}
+		})
+	}
+}
+
+// TestImportTextRules: a line break in a name (Alt+Enter) is imported as
+// a space with a warning; a control character is refused by the server,
+// located at its row and shown escaped.
+func TestImportTextRules(t *testing.T) {
+	e := start(t)
+	dir := t.TempDir()
+	e.ok("admin", "departments", "create", "--id", "gtzyj", "--name", "市国土资源局")
+	path := filepath.Join(dir, "wrapped.csv")
+	writeCSV(t, path, [][]string{
+		{"职权名称", "职权类型", "设定依据", "备注"},
+		{"对非法占用土地\n的处罚", "行政处罚", "《甲法》第三条\n《乙法》第五条", "第一行\n第二行"},
+	})
+	r := e.ok("clerk", "import", "--department", "gtzyj", path)
+	if !strings.Contains(r.stderr, "警告 / warning: wrapped.csv 第2行「职权名称」: 职权名称中的换行已改为空格：“对非法占用土地 的处罚”") {
+		t.Errorf("no warning:\n%s", r)
+	}
+	items := e.items()
+	if len(items) != 1 || items[0].GetDisplayName() != "对非法占用土地 的处罚" || items[0].GetRemark() != "第一行\n第二行" ||
+		len(items[0].GetLegalBases()) != 2 {
+		t.Fatalf("imported %v", items)
+	}
+
+	path = filepath.Join(dir, "escape.csv")
+	writeCSV(t, path, [][]string{
+		{"职权名称", "职权类型"},
+		{"好事项", "行政许可"},
+		{"处罚\x1b[31m", "行政处罚"},
+	})
+	r = e.fails(1, "clerk", "import", "--department", "gtzyj", path)
+	if !strings.Contains(r.stderr, "escape.csv 第3行「职权名称」") || !strings.Contains(r.stderr, "U+001B") ||
+		strings.ContainsRune(r.stderr, 0x1b) {
+		t.Errorf("import of a name with ESC:\n%q", r.stderr)
+	}
+	if n := len(e.items()); n != 1 {
+		t.Errorf("%d items after a refused import", n)
 	}
 }
