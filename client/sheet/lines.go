@@ -33,7 +33,7 @@ func (l *layout) joinLines(r rawRow) (cells []string, warnings []Problem) {
 		if len(warnings) == 0 {
 			cells = append([]string(nil), cells...) // r.cells stay as read, for the rejects file
 		}
-		cells[i] = after
+		cells[i] = neutralize(after) // what layout.cell reads back as after
 		p := newProblem(l.file, r.line, l.names[k],
 			fmt.Sprintf("%s中的换行已改为空格：%s；此列只能写一行", l.names[k], quote(after)),
 			fmt.Sprintf("the line break in %s was replaced by a space: %s; this column is one line", l.names[k], quote(after)))

@@ -184,6 +184,16 @@ func TestRejectsNeutralised(t *testing.T) {
 	}
 }
 
+// TestJoinLinesQuoted: a name wrapped by hand that starts with quotes and
+// a trigger loses one quote, once.
+func TestJoinLinesQuoted(t *testing.T) {
+	rows, problems, err := ReadCSV(strings.NewReader("职权名称,职权类型\n\"''=甲\n乙\",行政处罚\n"), "q.csv", Options{})
+	noProblems(t, problems)
+	if err != nil || len(rows) != 1 || rows[0].Item.DisplayName != "'=甲 乙" || len(rows[0].Warnings) != 1 {
+		t.Fatalf("rows %v, %v", rows, err)
+	}
+}
+
 // FuzzNeutralize: neutralising and reading back gives the text again, a
 // neutralised cell never starts with a trigger, and text that needs no
 // quote is left alone.
