@@ -1,7 +1,9 @@
 package registry_test
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +115,44 @@ func TestPageBytes(t *testing.T) {
 				t.Errorf("the pages hold %d elements, the list %d", got, want)
 			}
 		})
+	}
+}
+
+// bases is n legal bases of 10,000 characters (30,000 bytes each).
+func bases(n int) []registry.LegalBasis {
+	var out []registry.LegalBasis
+	for range n {
+		out = append(out, registry.LegalBasis{Level: 1, Text: strings.Repeat("违", 10000)})
+	}
+	return out
+}
+
+// TestItemSizeCap (issue 10, item 1): an item's whole encoded size is at
+// most MaxItemBytes; creating, editing or importing past it is refused
+// naming the item, and nothing is written.
+func TestItemSizeCap(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	content := func(n int) registry.Content {
+		return registry.Content{DisplayName: "土地大事项", Category: registry.CategoryPenalty, LegalBases: bases(n)}
+	}
+	near := e.itemIn("gtzyj", registry.ItemInput{Content: content(34)}) // ~1,020,000 bytes
+	_, err := e.svc.CreateItem(clerk, "gtzyj", registry.ItemInput{Content: content(36)}, "")
+	wantFields(t, err, "item")
+	var re *registry.Error
+	if errors.As(err, &re); !strings.Contains(re.Violations[0].Description, "土地大事项") ||
+		!strings.Contains(re.Violations[0].Description, "1 MiB") {
+		t.Errorf("the refusal does not name the item and the limit: %s", re.Violations[0].Description)
+	}
+	_, err = e.svc.UpdateItem(clerk, "gtzyj", near.Item.ID, registry.ItemInput{Content: content(36)}, []string{"legal_bases"}, "")
+	wantFields(t, err, "item")
+	if got := e.getItem(near); len(got.Content.LegalBases) != 34 {
+		t.Errorf("a refused edit changed the item: %d legal bases", len(got.Content.LegalBases))
+	}
+	_, err = e.svc.ImportItems(clerk, registry.ImportInput{Department: "gtzyj", Rows: []registry.ImportRow{
+		{Item: registry.ItemInput{Content: content(1)}}, {Item: registry.ItemInput{Content: content(40)}}}})
+	wantFields(t, err, "rows[1].item")
+	if list, _, _ := e.svc.ListItems("gtzyj", 0, 100, ""); len(list) != 1 {
+		t.Errorf("%d items after the refusals, want 1", len(list))
 	}
 }
