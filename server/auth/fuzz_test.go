@@ -21,6 +21,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/powerreg/powerreg/server/auth"
+	"github.com/powerreg/powerreg/server/principal"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -130,8 +131,8 @@ func checkVerified(t *testing.T, token string, p *auth.Principal, err error) {
 	}
 	name := strings.TrimPrefix(p.Name, auth.SSOPrefix)
 	holder := strings.TrimPrefix(p.Holder, auth.SSOPrefix)
-	if p.Anonymous || name == p.Name || holder == p.Holder || registry.PrincipalFlaw(name) != "" ||
-		registry.PrincipalFlaw(holder) != "" || p.Issuer != "" || len(p.Roles) == 0 {
+	if p.Anonymous || name == p.Name || holder == p.Holder || principal.Flaw(name) != "" ||
+		principal.Flaw(holder) != "" || p.Issuer != "" || len(p.Roles) == 0 {
 		t.Fatalf("Verify(%q) = %+v", token, p)
 	}
 	for i, r := range p.Roles {
@@ -231,7 +232,7 @@ func FuzzJWTClaims(f *testing.F) {
 			(std.NotBefore == nil || now.Add(time.Minute).After(std.NotBefore.Time())) &&
 			(std.IssuedAt == nil || now.Add(time.Minute).After(std.IssuedAt.Time())) &&
 			std.Issuer == fuzzIssuer && slices.Contains(std.Audience, "powerreg") &&
-			sub != "" && registry.PrincipalFlaw(sub) == "" && len(roles) > 0
+			sub != "" && principal.Flaw(sub) == "" && len(roles) > 0
 		if valid != (err == nil) {
 			t.Fatalf("claims %q (valid: %v): Verify = %+v, %v", payload, valid, p, err)
 		}

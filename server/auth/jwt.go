@@ -16,6 +16,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/powerreg/powerreg/server/principal"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -225,10 +226,10 @@ func (v *JWTVerifier) principal(claims map[string]any) (*Principal, error) {
 func nameClaim(claims map[string]any, claim string) (string, error) {
 	name, _ := claims[claim].(string)
 	name = strings.TrimSpace(name) // as before: " 王五 " is 王五
-	if name == "" || len(name) > registry.MaxPrincipalBytes {
+	if name == "" || len(name) > principal.MaxBytes {
 		return "", fmt.Errorf("no usable name in claim %q", claim)
 	}
-	if flaw := registry.PrincipalFlaw(name); flaw != "" {
+	if flaw := principal.Flaw(name); flaw != "" {
 		_, en, _ := strings.Cut(flaw, " / ")
 		return "", fmt.Errorf("claim %q %s", claim, en)
 	}

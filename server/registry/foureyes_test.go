@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/powerreg/powerreg/server/principal"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -110,7 +111,7 @@ func TestSamePerson(t *testing.T) {
 		{"李四", "李四", true}, {"Li Si", "li si", true}, {"Jos\u00e9", "Jose\u0301", true},
 		{"李四", "李五", false}, {"li si", "lisi", false}, {"admin", "sso:admin", false},
 	} {
-		if got := registry.SamePerson(c.a, c.b); got != c.same {
+		if got := principal.Same(c.a, c.b); got != c.same {
 			t.Errorf("SamePerson(%q, %q) = %v", c.a, c.b, got)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/powerreg/powerreg/server/principal"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -35,12 +36,12 @@ func FuzzPrincipal(f *testing.F) {
 	}
 	n := 0
 	f.Fuzz(func(t *testing.T, s string) {
-		flaw := registry.PrincipalFlaw(s)
+		flaw := principal.Flaw(s)
 		hidden := strings.ContainsFunc(s, func(r rune) bool {
 			return r != ' ' && (unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Z) ||
 				!unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S))
 		})
-		plain := s != "" && len(s) <= registry.MaxPrincipalBytes && utf8.ValidString(s) && !hidden &&
+		plain := s != "" && len(s) <= principal.MaxBytes && utf8.ValidString(s) && !hidden &&
 			strings.TrimSpace(s) == s && !strings.Contains(s, "  ")
 		if flaw == "" && !plain {
 			t.Fatalf("PrincipalFlaw(%q) accepts a name that could pass for another", s)
@@ -58,7 +59,7 @@ func FuzzPrincipal(f *testing.F) {
 		n++
 		name := fmt.Sprintf("holder-%d", n)
 		tok, secret, err := e.svc.CreateToken("admin", registry.TokenInput{Name: name, Holder: s, Roles: []string{registry.RoleReviewer}})
-		ok := utf8.RuneCountInString(s) <= registry.MaxHolderRunes && !strings.HasPrefix(strings.ToLower(s), "sso:")
+		ok := utf8.RuneCountInString(s) <= principal.MaxHolderRunes && !strings.HasPrefix(strings.ToLower(s), "sso:")
 		if !ok {
 			if fields := violated(t, err, "token."); !fields["token.holder"] || len(fields) != 1 {
 				t.Fatalf("holder %q: %v; want a violation of token.holder", s, err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/powerreg/powerreg/server/audit"
+	"github.com/powerreg/powerreg/server/principal"
 )
 
 // GetSubmission returns a submission.
@@ -175,7 +176,7 @@ func checkExists(tx Tx, name string) error {
 // AuditFilter selects audit records; zero fields select all.
 type AuditFilter struct {
 	Principal string
-	Holder    string // the person (SamePerson); a record without one is its principal's
+	Holder    string // the person (principal.Same); a record without one is its principal's
 	Resource  string // the resource or anything under it, e.g. departments/gtzyj
 	Start     time.Time
 	End       time.Time // exclusive
@@ -186,7 +187,7 @@ func (f AuditFilter) match(r *audit.Record) bool {
 	if holder == "" {
 		holder = r.Principal
 	}
-	return (f.Principal == "" || r.Principal == f.Principal) && (f.Holder == "" || SamePerson(holder, f.Holder)) &&
+	return (f.Principal == "" || r.Principal == f.Principal) && (f.Holder == "" || principal.Same(holder, f.Holder)) &&
 		(f.Resource == "" || r.Resource == f.Resource || strings.HasPrefix(r.Resource, f.Resource+"/")) &&
 		(f.Start.IsZero() || !r.Time.Before(f.Start)) && (f.End.IsZero() || r.Time.Before(f.End))
 }

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/powerreg/powerreg/server/principal"
 )
 
 // Tokens are the registry's own bearer credentials, managed by admins.
@@ -92,14 +94,14 @@ func (s *Service) CreateToken(actor string, in TokenInput) (*Token, string, erro
 // refused where it could pass for another (PrincipalFlaw) or for a single
 // sign-on subject.
 func checkHolder(v *violations, field, holder string) {
-	if flaw := PrincipalFlaw(holder); flaw != "" {
+	if flaw := principal.Flaw(holder); flaw != "" {
 		zh, en, _ := strings.Cut(flaw, " / ")
 		v.add(field, "持有人"+zh+"，可能被看成别人的名字；请写持有人的姓名或工号，如 李四",
 			"the holder "+en+", which could pass for another name; give the holder's name or staff number, e.g. Li Si")
 		return
 	}
-	if utf8.RuneCountInString(holder) > MaxHolderRunes {
-		v.add(field, fmt.Sprintf("持有人最长 %d 个字符", MaxHolderRunes), fmt.Sprintf("the holder has at most %d characters", MaxHolderRunes))
+	if utf8.RuneCountInString(holder) > principal.MaxHolderRunes {
+		v.add(field, fmt.Sprintf("持有人最长 %d 个字符", principal.MaxHolderRunes), fmt.Sprintf("the holder has at most %d characters", principal.MaxHolderRunes))
 	}
 	if len(holder) >= len(ssoPrefix) && strings.EqualFold(holder[:len(ssoPrefix)], ssoPrefix) {
 		v.add(field, "持有人不能以 sso: 开头：这是单点登录用户的前缀", "the holder must not start with sso:, which marks single sign-on users")

@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/powerreg/powerreg/server/principal"
 )
 
 // wrongState is the FAILED_PRECONDITION error of a step tried in the wrong
@@ -387,7 +389,7 @@ func commentFor(list []ItemComment, id uint64) (string, bool) {
 	return "", false
 }
 
-// Four eyes (四眼原则). People are compared by holder (SamePerson), never
+// Four eyes (四眼原则). People are compared by holder (principal.Same), never
 // by token name, so that two tokens of one person count as one:
 //
 //   - nobody reviews (approves or returns) a batch they submitted or in
@@ -451,7 +453,7 @@ func involvedIn(m *mut, sub *Submission) (*involvement, error) {
 			if h == "" {
 				h = r.Actor
 			}
-			if !slices.ContainsFunc(inv.editors, func(e editor) bool { return SamePerson(e.holder, h) }) {
+			if !slices.ContainsFunc(inv.editors, func(e editor) bool { return principal.Same(e.holder, h) }) {
 				inv.editors = append(inv.editors, editor{h, ItemName(sub.Department, id)})
 			}
 		}
@@ -463,11 +465,11 @@ func involvedIn(m *mut, sub *Submission) (*involvement, error) {
 // and English ("submitted …", "edited item … of …"), or "" when they did
 // not.
 func (inv *involvement) role(person, name string) (zh, en string) {
-	if SamePerson(person, inv.submitter) {
+	if principal.Same(person, inv.submitter) {
 		return "报送了批次 " + name, "submitted " + name
 	}
 	for _, e := range inv.editors {
-		if SamePerson(person, e.holder) {
+		if principal.Same(person, e.holder) {
 			return fmt.Sprintf("编辑过批次 %s 中的事项 %s", name, e.item), fmt.Sprintf("edited item %s of %s", e.item, name)
 		}
 	}
@@ -495,13 +497,13 @@ func checkFourEyes(m *mut, sub *Submission, step fourEyesStep) error {
 		stepZh, stepEn, otherZh, otherEn = "发布", "publish", "发布人", "publisher"
 	}
 	zh, en := inv.role(m.holder, name)
-	if step == stepPublish && m.publisherMayEdit && !SamePerson(m.holder, inv.submitter) {
+	if step == stepPublish && m.publisherMayEdit && !principal.Same(m.holder, inv.submitter) {
 		zh, en = "", "" // the city's choice: a publisher may have edited the batch (--four-eyes-publisher-edits=allow)
 	}
 	if zh != "" {
 		return newErr(ClassPermissionDenied, ReasonFourEyes,
 			fmt.Sprintf("四眼原则：%s %s，不能%s该批次；请由其他%s用其本人的令牌%s", whoActs(m), zh, stepZh, otherZh, stepZh),
-			fmt.Sprintf("four eyes: %s %s and may not %s it; another %s must, with their own token", whoActs(m), en, stepEn, otherEn))
+			fmt.Sprintf("four eyes: %s %s and cannot %s it; another %s must, with their own token", whoActs(m), en, stepEn, otherEn))
 	}
 	if m.issuer == "" {
 		return nil

@@ -1,4 +1,14 @@
-package registry
+// Package principal says which names may name a principal or a person
+// (token holders, single sign-on names and subjects), compares people, and
+// shows names so that none passes for another.
+//
+// A name that looks like another (admin and admin followed by a zero-width
+// space, or a right-to-left override that shows nimda as admin) would let
+// one person pass for another in the eyes of whoever reads the audit
+// trail, so every source of such names refuses the characters that cannot
+// be seen or that reorder text, and powerctl shows any that older data
+// still holds escaped.
+package principal
 
 import (
 	"fmt"
@@ -9,18 +19,14 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Principals and holders name people in the audit trail and in four eyes.
-// A name that looks like another (admin and admin followed by a zero-width
-// space, or a right-to-left override that shows nimda as admin) would let
-// one person pass for another in the eyes of whoever reads the trail, so
-// every source of such names (token holders, SSO claims) refuses the
-// characters that cannot be seen or that reorder text.
-
-// MaxPrincipalBytes bounds a principal or holder from any source.
-const MaxPrincipalBytes = 256
+// MaxBytes bounds a principal or holder from any source.
+const MaxBytes = 256
 
 // MaxHolderRunes bounds a token's holder: a person's name or id.
 const MaxHolderRunes = 64
+
+// bi joins a Chinese and an English text, as registry errors do.
+func bi(zh, en string) string { return zh + " / " + en }
 
 // invisible lists look-alike characters outside the categories refused
 // as a whole: fillers that render as blanks, and selectors that change
@@ -41,19 +47,19 @@ var invisible = &unicode.RangeTable{
 	},
 }
 
-// PrincipalFlaw says, in Chinese and English, why s cannot name a
+// Flaw says, in Chinese and English, why s cannot name a
 // principal or a person; "" when it can. Refused: empty or longer than
-// MaxPrincipalBytes, bad UTF-8, control and format characters (Unicode
+// MaxBytes, bad UTF-8, control and format characters (Unicode
 // categories Cc and Cf: zero-width characters, bidirectional controls),
 // private-use and unassigned code points, line and paragraph separators,
 // spaces other than U+0020, blank fillers and variation selectors, and
 // spaces at either end or two in a row.
-func PrincipalFlaw(s string) string {
+func Flaw(s string) string {
 	switch {
 	case s == "":
 		return bi("为空", "is empty")
-	case len(s) > MaxPrincipalBytes:
-		return bi(fmt.Sprintf("超过 %d 字节", MaxPrincipalBytes), fmt.Sprintf("is longer than %d bytes", MaxPrincipalBytes))
+	case len(s) > MaxBytes:
+		return bi(fmt.Sprintf("超过 %d 字节", MaxBytes), fmt.Sprintf("is longer than %d bytes", MaxBytes))
 	case !utf8.ValidString(s):
 		return bi("不是有效的 UTF-8 文本", "is not valid UTF-8")
 	case s[0] == ' ' || s[len(s)-1] == ' ':
@@ -62,7 +68,7 @@ func PrincipalFlaw(s string) string {
 		return bi("不能有连续空格", "holds two spaces in a row")
 	}
 	for i, r := range []rune(s) {
-		if !lookAlike(r) {
+		if !LookAlike(r) {
 			continue
 		}
 		zh, en := "不可见字符", "the invisible character"
@@ -74,8 +80,9 @@ func PrincipalFlaw(s string) string {
 	return ""
 }
 
-// lookAlike reports whether r is refused in a principal.
-func lookAlike(r rune) bool {
+// LookAlike reports whether r is refused in a name: it cannot be seen,
+// reorders text, or may become anything in a later Unicode.
+func LookAlike(r rune) bool {
 	switch {
 	case r == ' ':
 		return false
@@ -92,10 +99,36 @@ func isBidiControl(r rune) bool {
 	return r == 0x061c || r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
-// SamePerson reports whether two holders name one person for four eyes:
+// Same reports whether two holders name one person for four eyes:
 // equal after Unicode normalisation (NFC) and case folding, so that
 // "Li Si" and "li si", or é composed and decomposed, count as one.
 // Refusing too much here only asks for another person.
-func SamePerson(a, b string) bool {
+func Same(a, b string) bool {
 	return strings.EqualFold(norm.NFC.String(a), norm.NFC.String(b))
+}
+
+// Escape shows a name so that it cannot pass for another: every character
+// LookAlike refuses is written \u{200B}, and a backslash \\ so that no
+// name can spell an escape. Names from before the rule may hold such
+// characters; powerctl shows principals and holders through Escape.
+func Escape(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r == '\\' || r == utf8.RuneError || LookAlike(r) }) {
+		return s
+	}
+	var b strings.Builder
+	for i, w := 0, 0; i < len(s); i += w {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		w = n
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02X`, s[i])
+		case LookAlike(r):
+			fmt.Fprintf(&b, `\u{%04X}`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
