@@ -181,7 +181,7 @@ func (v *JWTVerifier) Verify(token string) (*Principal, error) {
 }
 
 // SSOPrefix starts the name of every principal from single sign-on.
-const SSOPrefix = "sso:"
+const SSOPrefix = principal.SSOPrefix
 
 // principal maps verified claims to a principal, keeping only the roles
 // the registry knows and well-formed department ids. The subject ("sub")

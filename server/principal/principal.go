@@ -19,6 +19,11 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
+// SSOPrefix starts the principals and holders of single sign-on users, so
+// that they never pass for a registry token or holder of the same name;
+// token holders may not start with it.
+const SSOPrefix = "sso:"
+
 // MaxBytes bounds a principal or holder from any source.
 const MaxBytes = 256
 

@@ -91,7 +91,7 @@ func (s *Service) CreateToken(actor string, in TokenInput) (*Token, string, erro
 }
 
 // checkHolder checks the holder of a new token: a person's name or id,
-// refused where it could pass for another (PrincipalFlaw) or for a single
+// refused where it could pass for another (principal.Flaw) or for a single
 // sign-on subject.
 func checkHolder(v *violations, field, holder string) {
 	if flaw := principal.Flaw(holder); flaw != "" {
@@ -103,14 +103,10 @@ func checkHolder(v *violations, field, holder string) {
 	if utf8.RuneCountInString(holder) > principal.MaxHolderRunes {
 		v.add(field, fmt.Sprintf("持有人最长 %d 个字符", principal.MaxHolderRunes), fmt.Sprintf("the holder has at most %d characters", principal.MaxHolderRunes))
 	}
-	if len(holder) >= len(ssoPrefix) && strings.EqualFold(holder[:len(ssoPrefix)], ssoPrefix) {
+	if len(holder) >= len(principal.SSOPrefix) && strings.EqualFold(holder[:len(principal.SSOPrefix)], principal.SSOPrefix) {
 		v.add(field, "持有人不能以 sso: 开头：这是单点登录用户的前缀", "the holder must not start with sso:, which marks single sign-on users")
 	}
 }
-
-// ssoPrefix starts the principals and holders of single sign-on users
-// (auth.SSOPrefix), which no token holder may imitate.
-const ssoPrefix = "sso:"
 
 func newSecret() (string, error) {
 	raw := make([]byte, 32)
