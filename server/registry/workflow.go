@@ -477,11 +477,13 @@ func (inv *involvement) role(person, name string) (zh, en string) {
 }
 
 // whoActs names the person acting, with the token when its name differs.
+// Names are escaped (principal.Escape): records from before the rules on
+// names may hold characters that would make one look like another.
 func whoActs(m *mut) string {
 	if m.holder == m.actor {
-		return m.actor
+		return principal.Escape(m.actor)
 	}
-	return fmt.Sprintf("%s (%s)", m.holder, m.actor)
+	return fmt.Sprintf("%s (%s)", principal.Escape(m.holder), principal.Escape(m.actor))
 }
 
 // checkFourEyes refuses a step on a batch that four eyes forbids to the
@@ -511,9 +513,9 @@ func checkFourEyes(m *mut, sub *Submission, step fourEyesStep) error {
 	if zh, en := inv.role(m.issuer, name); zh != "" {
 		return newErr(ClassPermissionDenied, ReasonFourEyes,
 			fmt.Sprintf("四眼原则：所用令牌 %s 由 %s 创建，而 %s %s；参与批次的人不能为%s该批次签发令牌，请用未参与该批次的管理员（如首个 admin 令牌）为%s创建的令牌",
-				m.actor, m.issuer, m.issuer, zh, stepZh, otherZh),
+				principal.Escape(m.actor), principal.Escape(m.issuer), principal.Escape(m.issuer), zh, stepZh, otherZh),
 			fmt.Sprintf("four eyes: the token %s was created by %s, who %s; nobody involved in a batch may issue the token used to %s it: use a token that an admin not involved in it (such as the first admin token) created for the %s",
-				m.actor, m.issuer, en, stepEn, otherEn))
+				principal.Escape(m.actor), principal.Escape(m.issuer), en, stepEn, otherEn))
 	}
 	return nil
 }
