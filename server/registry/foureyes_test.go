@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -115,4 +116,45 @@ func TestSamePerson(t *testing.T) {
 			t.Errorf("SamePerson(%q, %q) = %v", c.a, c.b, got)
 		}
 	}
+}
+
+// TestFourEyesRecordsBeforeHolders: revisions and submissions written
+// before holders name their principal only, which then counts as the
+// person: the data of an upgraded registry keeps its four eyes.
+func TestFourEyesRecordsBeforeHolders(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	a := e.item("gtzyj", "甲", registry.CategoryPenalty)
+	_, err := e.svc.UpdateItem("old-editor", "gtzyj", a.Item.ID, registry.ItemInput{Content: content("甲（改）", registry.CategoryPenalty)},
+		[]string{"display_name"}, "")
+	e.must(err, "UpdateItem")
+	s := e.submit(e.batch("gtzyj", a))
+	// Strip the holders, as an older version stored them.
+	e.must(e.db.Update(func(tx registry.Tx) error {
+		for n := 1; n <= 2; n++ {
+			r, err := tx.GetRevision(a.Item.ID, n)
+			if err != nil || r == nil || r.Holder == "" {
+				return fmt.Errorf("revision %d: %+v %v", n, r, err)
+			}
+			r.Holder = ""
+			if err := tx.PutRevision(r); err != nil {
+				return err
+			}
+		}
+		sub, err := tx.GetSubmission(s.ID)
+		if err != nil || sub.SubmitterHolder != clerk {
+			return fmt.Errorf("submission: %+v %v", sub, err)
+		}
+		sub.SubmitterHolder = ""
+		return tx.PutSubmission(sub)
+	}), "strip holders")
+
+	for _, who := range []string{"old-editor", clerk} {
+		_, err = e.svc.ApproveSubmission(who, "gtzyj", s.ID, registry.ReviewInput{}, "")
+		wantErr(t, err, registry.ClassPermissionDenied, registry.ReasonFourEyes)
+		_, err = e.svc.For(registry.Call{Holder: "someone", Issuer: who}).ApproveSubmission("r", "gtzyj", s.ID, registry.ReviewInput{}, "")
+		wantErr(t, err, registry.ClassPermissionDenied, registry.ReasonFourEyes)
+	}
+	_, err = e.svc.ApproveSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{}, "")
+	e.must(err, "approval by another reviewer")
 }
