@@ -86,7 +86,10 @@ func Flaw(s string) string {
 }
 
 // LookAlike reports whether r is refused in a name: it cannot be seen,
-// reorders text, or may become anything in a later Unicode.
+// reorders text, or may become anything in a later Unicode. It refuses
+// every character internal/controls refuses in the registry's text, and
+// more: names are compared by people, so invisible format characters
+// (zero-width spaces and joiners, tags), odd spaces and fillers count too.
 func LookAlike(r rune) bool {
 	switch {
 	case r == ' ':

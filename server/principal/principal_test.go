@@ -4,7 +4,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/powerreg/powerreg/internal/controls"
 )
 
 func TestEscape(t *testing.T) {
@@ -72,4 +75,14 @@ func FuzzEscape(f *testing.F) {
 			t.Fatalf("Flaw accepts %q, which Escape changes to %q", s, e)
 		}
 	})
+}
+
+// TestLookAlikeCoversControls: a name refuses at least what the registry's
+// text refuses (internal/controls).
+func TestLookAlikeCoversControls(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if controls.Of(r) != controls.None && !LookAlike(r) {
+			t.Errorf("U+%04X is refused in text but not in names", r)
+		}
+	}
 }
