@@ -110,6 +110,7 @@ func (a *access) around(ctx context.Context, method string, req proto.Message, c
 	p, err := a.authn.Authenticate(firstMD(md, "authorization"))
 	if err == nil {
 		ci.principal = p
+		ci.call.Holder, ci.call.Issuer = p.Holder, p.Issuer // for four eyes and the audit trail
 	}
 	// Before anything is written: a refused authentication is audited, so
 	// it is limited by the caller's address first.

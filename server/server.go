@@ -56,6 +56,10 @@ type Config struct {
 	CatalogCacheBytes int64
 	// Limits bounds request sizes, rates and timeouts (limits.go).
 	Limits Limits
+	// PublisherMayEdit lets a publisher publish a batch with items they
+	// edited since their last publication (--four-eyes-publisher-edits=allow);
+	// refused by default.
+	PublisherMayEdit bool
 }
 
 // AdminTokenFile is where powerregd writes the first admin token of a new
@@ -90,7 +94,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{db: db, metrics: metrics.New(filepath.Join(cfg.DataDir, store.FileName))}
 	s.svc = registry.New(registry.Config{Store: s.metrics.Store(db), DefaultRegion: cfg.Region, Now: cfg.Now,
-		MaxPageSize: cfg.Limits.MaxPageSize, EncodedSize: encodedSize})
+		MaxPageSize: cfg.Limits.MaxPageSize, PublisherMayEdit: cfg.PublisherMayEdit, EncodedSize: encodedSize})
 	s.metrics.Workload(s.svc, cfg.Now)
 	if err := s.bootstrap(cfg.DataDir); err != nil {
 		s.close()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/powerreg/powerreg/server/audit"
+	"github.com/powerreg/powerreg/server/principal"
 )
 
 // GetSubmission returns a submission.
@@ -191,13 +192,18 @@ func checkExists(tx Tx, name string) error {
 // AuditFilter selects audit records; zero fields select all.
 type AuditFilter struct {
 	Principal string
+	Holder    string // the person (principal.Same); a record without one is its principal's
 	Resource  string // the resource or anything under it, e.g. departments/gtzyj
 	Start     time.Time
 	End       time.Time // exclusive
 }
 
 func (f AuditFilter) match(r *audit.Record) bool {
-	return (f.Principal == "" || r.Principal == f.Principal) &&
+	holder := r.Holder
+	if holder == "" {
+		holder = r.Principal
+	}
+	return (f.Principal == "" || r.Principal == f.Principal) && (f.Holder == "" || principal.Same(holder, f.Holder)) &&
 		(f.Resource == "" || r.Resource == f.Resource || strings.HasPrefix(r.Resource, f.Resource+"/")) &&
 		(f.Start.IsZero() || !r.Time.Before(f.Start)) && (f.End.IsZero() || r.Time.Before(f.End))
 }
@@ -208,7 +214,7 @@ func (s *Service) ListAudit(f AuditFilter, size int, token string) ([]*audit.Rec
 	if err != nil {
 		return nil, "", err
 	}
-	filter := fmt.Sprintf("audit/%s/%s/%d/%d", f.Principal, f.Resource, f.Start.UnixNano(), f.End.UnixNano())
+	filter := fmt.Sprintf("audit/%q/%q/%d/%d/%q", f.Principal, f.Resource, f.Start.UnixNano(), f.End.UnixNano(), f.Holder)
 	cursor, err := decodeToken(token, filter)
 	if err != nil {
 		return nil, "", err
