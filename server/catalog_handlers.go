@@ -165,7 +165,7 @@ func (s *catalogServer) WatchCatalogChanges(req *pb.WatchCatalogChangesRequest, 
 		// What is queued is dropped: the client resumes from the last
 		// change it received.
 		q.stop()
-		return withInfo(status.New(codes.Unavailable, err.Error()), "SHUTTING_DOWN")
+		return withInfo(status.New(codes.Unavailable, err.Error()), registry.ReasonShuttingDown)
 	case registry.ClassOf(err) == registry.ClassResourceExhausted:
 		// Cut off: the sender may be blocked in Send for good; ending the
 		// call releases it.

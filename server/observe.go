@@ -17,6 +17,8 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+
+	"github.com/powerreg/powerreg/server/registry"
 )
 
 type gatewayMarkKey struct{}
@@ -123,7 +125,7 @@ func (s *Server) ready() error {
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	if err := s.ready(); err != nil {
 		writeStatus(w, r, http.StatusServiceUnavailable, status.Convert(
-			withInfo(status.New(codes.Unavailable, "服务尚未就绪 / not ready: "+err.Error()), "NOT_READY")))
+			withInfo(status.New(codes.Unavailable, "服务尚未就绪 / not ready: "+err.Error()), registry.ReasonNotReady)))
 		return
 	}
 	w.Header().Set("Cache-Control", noStore)

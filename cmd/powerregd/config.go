@@ -79,6 +79,8 @@ func defineFlags(fs *flag.FlagSet, o *options) {
 	fs.StringVar(&o.jwt.RolesClaim, "jwt-roles-claim", "roles", "claim listing registry roles (editor, reviewer, publisher, admin) / 角色所在的声明")
 	fs.StringVar(&o.jwt.DepartmentsClaim, "jwt-departments-claim", "departments", "claim listing an editor's department ids / 编辑所属部门所在的声明")
 
+	fs.Var(publisherEdits{&o.server.PublisherMayEdit}, "four-eyes-publisher-edits",
+		"`refuse|allow`: whether a publisher may publish a batch with items they edited since their last publication (four eyes) / 发布人编辑过批次中的事项时拒绝（refuse）或允许（allow）其发布")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json / 日志格式：text 或 json")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "least level logged: debug, info, warn or error (debug adds the cached catalogue answers) / 日志级别")
 
@@ -130,6 +132,26 @@ func defineFlags(fs *flag.FlagSet, o *options) {
 		return nil
 	})
 	fs.IntVar(&l.MaxConnectionsPerAddress, "max-connections-per-address", l.MaxConnectionsPerAddress, "connections open at once from one client IP address, on each port (trusted proxies are not counted) / 每个来源 IP 地址在每个端口上同时打开的连接数上限")
+}
+
+// publisherEdits is --four-eyes-publisher-edits: refuse (the default) or
+// allow.
+type publisherEdits struct{ allow *bool }
+
+func (p publisherEdits) String() string {
+	if p.allow != nil && *p.allow {
+		return "allow"
+	}
+	return "refuse"
+}
+
+func (p publisherEdits) Set(v string) error {
+	switch v {
+	case "refuse", "allow":
+		*p.allow = v == "allow"
+		return nil
+	}
+	return fmt.Errorf("%q: give refuse or allow / 须为 refuse 或 allow", v)
 }
 
 // parseFlags reads the options from the command line, the environment
