@@ -44,8 +44,13 @@ type CatalogServiceClient interface {
 	// Replaying them gives exactly the catalogue. Asking for history that was
 	// compacted away is OUT_OF_RANGE, naming the oldest revision kept.
 	ListCatalogChanges(ctx context.Context, in *ListCatalogChangesRequest, opts ...grpc.CallOption) (*ListCatalogChangesResponse, error)
-	// Streams the catalogue's changes after a revision: first those already
-	// made, then new ones as they are published, until the caller hangs up.
+	// Streams the catalogue's changes after a revision or a position: first
+	// those already made, then new ones as they are published, until the
+	// caller hangs up. A caller that does not read is cut off with
+	// RESOURCE_EXHAUSTED (WATCH_TOO_SLOW); the server shutting down ends the
+	// stream with UNAVAILABLE: either way, watch again from the position of
+	// the last change received. Watches are bounded per client address and
+	// in total (RESOURCE_EXHAUSTED, TOO_MANY_WATCHES).
 	WatchCatalogChanges(ctx context.Context, in *WatchCatalogChangesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchCatalogChangesResponse], error)
 	// Lists every revision of an item that was ever in force, newest first,
 	// with when it took effect and when it was superseded.
@@ -160,8 +165,13 @@ type CatalogServiceServer interface {
 	// Replaying them gives exactly the catalogue. Asking for history that was
 	// compacted away is OUT_OF_RANGE, naming the oldest revision kept.
 	ListCatalogChanges(context.Context, *ListCatalogChangesRequest) (*ListCatalogChangesResponse, error)
-	// Streams the catalogue's changes after a revision: first those already
-	// made, then new ones as they are published, until the caller hangs up.
+	// Streams the catalogue's changes after a revision or a position: first
+	// those already made, then new ones as they are published, until the
+	// caller hangs up. A caller that does not read is cut off with
+	// RESOURCE_EXHAUSTED (WATCH_TOO_SLOW); the server shutting down ends the
+	// stream with UNAVAILABLE: either way, watch again from the position of
+	// the last change received. Watches are bounded per client address and
+	// in total (RESOURCE_EXHAUSTED, TOO_MANY_WATCHES).
 	WatchCatalogChanges(*WatchCatalogChangesRequest, grpc.ServerStreamingServer[WatchCatalogChangesResponse]) error
 	// Lists every revision of an item that was ever in force, newest first,
 	// with when it took effect and when it was superseded.

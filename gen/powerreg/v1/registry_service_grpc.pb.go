@@ -77,7 +77,12 @@ type RegistryServiceClient interface {
 	// Send the rows in chunks; the options are read from the first message.
 	// A row's main item (大项) is matched by display name among the main items
 	// of its department and created (as a draft without legal basis) when
-	// absent.
+	// absent. Rows are checked as they arrive: the first row over a size
+	// limit (a field, the item's encoded size, 100,000 rows) ends the stream
+	// with INVALID_ARGUMENT, and rows past the server's byte budget with
+	// RESOURCE_EXHAUSTED (IMPORT_TOO_LARGE); an import beyond the server's
+	// concurrent imports is refused with RESOURCE_EXHAUSTED
+	// (TOO_MANY_IMPORTS): retry later.
 	ImportItems(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportItemsRequest, ImportItemsResponse], error)
 	// Gets an item's working copy.
 	GetItem(ctx context.Context, in *GetItemRequest, opts ...grpc.CallOption) (*GetItemResponse, error)
@@ -422,7 +427,12 @@ type RegistryServiceServer interface {
 	// Send the rows in chunks; the options are read from the first message.
 	// A row's main item (大项) is matched by display name among the main items
 	// of its department and created (as a draft without legal basis) when
-	// absent.
+	// absent. Rows are checked as they arrive: the first row over a size
+	// limit (a field, the item's encoded size, 100,000 rows) ends the stream
+	// with INVALID_ARGUMENT, and rows past the server's byte budget with
+	// RESOURCE_EXHAUSTED (IMPORT_TOO_LARGE); an import beyond the server's
+	// concurrent imports is refused with RESOURCE_EXHAUSTED
+	// (TOO_MANY_IMPORTS): retry later.
 	ImportItems(grpc.ClientStreamingServer[ImportItemsRequest, ImportItemsResponse]) error
 	// Gets an item's working copy.
 	GetItem(context.Context, *GetItemRequest) (*GetItemResponse, error)
