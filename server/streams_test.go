@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"runtime"
@@ -13,7 +14,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 
+	"github.com/powerreg/powerreg/client"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server"
 	"github.com/powerreg/powerreg/server/registry"
@@ -163,6 +166,48 @@ func TestSlowWatchResumesFromPosition(t *testing.T) {
 	st = wantStatus(t, err, codes.InvalidArgument, registry.ReasonInvalidFields)
 	if f := fieldViolations(st); len(f) != 1 || f[0] != "start_position" {
 		t.Fatalf("fields %v", f)
+	}
+}
+
+// The client's WatchChanges (powerctl changes watch) goes on by itself
+// after a cut-off, from the last position: every change once, in order.
+func TestClientWatchResumesAfterCut(t *testing.T) {
+	const n = 300
+	e := startLimits(t, server.Limits{WatchBufferBytes: 1, WatchSendTimeout: 100 * time.Millisecond})
+	publishBig(t, e, n)
+	c, err := client.Dial(e.srv.GRPCAddr(), client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	all, _, err := c.Changes(context.Background(), client.FeedStart{})
+	if err != nil || len(all) != n {
+		t.Fatalf("the feed: %d changes, %v", len(all), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var got []string
+	var cuts []error
+	err = c.WatchChanges(ctx, client.FeedStart{}, func(ch *pb.CatalogChange) error {
+		got = append(got, ch.GetPosition())
+		if len(got) == 5 && len(cuts) == 0 {
+			waitWatches(t, e, 0) // stop reading until the server cut the watch off
+		}
+		if len(got) == n {
+			cancel()
+		}
+		return nil
+	}, func(why error) { cuts = append(cuts, why) })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("watch ended with %v", err)
+	}
+	if len(cuts) == 0 || status.Code(cuts[0]) != codes.ResourceExhausted || !strings.Contains(cuts[0].Error(), "start_position") {
+		t.Fatalf("reconnections: %v", cuts)
+	}
+	for i, ch := range all {
+		if got[i] != ch.GetPosition() {
+			t.Fatalf("change %d: %s, want %s", i, got[i], ch.GetPosition())
+		}
 	}
 }
 
