@@ -63,9 +63,11 @@ type Limits struct {
 
 	// Streams (streams.go). MaxImportBytes is the byte budget of one
 	// import's rows as sent; MaxConcurrentImports bounds the imports
-	// running at once.
+	// running at once; one more waits up to ImportWait for a place, then
+	// is refused.
 	MaxImportBytes       int64
 	MaxConcurrentImports int
+	ImportWait           time.Duration
 	// MaxWatches and MaxWatchesPerAddress bound the streams that last as
 	// long as their client stays (the change feed's watch, gRPC health
 	// watches and reflection), in total and per client address.
@@ -96,12 +98,13 @@ func DefaultLimits() Limits {
 
 		MaxImportBytes:           registry.DefaultMaxImportBytes,
 		MaxConcurrentImports:     4,
+		ImportWait:               10 * time.Second,
 		MaxWatches:               1000,
 		MaxWatchesPerAddress:     8,
 		WatchBufferBytes:         1 << 20,
 		WatchSendTimeout:         30 * time.Second,
 		GRPCMaxStreams:           100,
-		MaxConnectionsPerAddress: 64,
+		MaxConnectionsPerAddress: 256,
 	}
 }
 
@@ -112,7 +115,7 @@ func (l Limits) withDefaults() Limits {
 		{&l.ReadHeaderTimeout, &d.ReadHeaderTimeout}, {&l.ReadTimeout, &d.ReadTimeout},
 		{&l.WriteTimeout, &d.WriteTimeout}, {&l.IdleTimeout, &d.IdleTimeout},
 		{&l.GRPCConnectionTimeout, &d.GRPCConnectionTimeout}, {&l.GRPCKeepalive, &d.GRPCKeepalive},
-		{&l.WatchSendTimeout, &d.WatchSendTimeout},
+		{&l.WatchSendTimeout, &d.WatchSendTimeout}, {&l.ImportWait, &d.ImportWait},
 	} {
 		if *p.v <= 0 {
 			*p.v = *p.def

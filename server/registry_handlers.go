@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -21,6 +22,7 @@ type registryServer struct {
 	// imports bounds the imports running at once (its capacity), each
 	// holding its rows in memory up to maxImportBytes (streams.go).
 	imports        *gate
+	importWait     time.Duration // how long an import waits for a place
 	maxImportBytes int64
 }
 
@@ -99,7 +101,9 @@ func (s *registryServer) CreateItem(ctx context.Context, req *pb.CreateItemReque
 // ImportItems checks each row as it arrives (registry.Importer), so that
 // a row over a limit ends the stream at once; the rows are written in one
 // transaction once the stream ends. An import takes a place among the
-// imports running at once on its first message, once it is authorized.
+// imports running at once on its first message, once it is authorized,
+// waiting a little for one (many departments import small lists at once
+// on a deadline day; each takes a fraction of a second).
 func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer) error {
 	var im *registry.Importer
 	for {
@@ -111,8 +115,11 @@ func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer
 			return err
 		}
 		if im == nil {
-			if !s.imports.acquire("") {
-				return tooManyImports(s.imports.max)
+			if !s.imports.await(stream.Context(), "", s.importWait) {
+				if err := stream.Context().Err(); err != nil {
+					return err
+				}
+				return tooManyImports(s.imports.max, s.importWait)
 			}
 			defer s.imports.release("")
 			var head registry.ImportInput

@@ -143,7 +143,8 @@ func (s *Server) listen(cfg Config) error {
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING) // until ready (followReadiness)
 	imports := newGate(limits.MaxConcurrentImports, 0)                      // shared by both servers
 	register := func(g *grpc.Server) *grpc.Server {
-		pb.RegisterRegistryServiceServer(g, &registryServer{svc: s.svc, imports: imports, maxImportBytes: limits.MaxImportBytes})
+		pb.RegisterRegistryServiceServer(g, &registryServer{svc: s.svc, imports: imports, importWait: limits.ImportWait,
+			maxImportBytes: limits.MaxImportBytes})
 		pb.RegisterCatalogServiceServer(g, &catalogServer{svc: s.svc, search: s.search,
 			watchBuffer: limits.WatchBufferBytes, watchTimeout: limits.WatchSendTimeout})
 		pb.RegisterAccessServiceServer(g, &accessServer{svc: s.svc})

@@ -45,6 +45,30 @@ func (g *gate) acquire(key string) bool {
 	return true
 }
 
+// await takes a place for key, waiting up to wait for one to be given
+// back; it reports whether it got one.
+func (g *gate) await(ctx context.Context, key string, wait time.Duration) bool {
+	if g.acquire(key) {
+		return true
+	}
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond) // places are given back often; polling keeps the gate simple
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			if g.acquire(key) {
+				return true
+			}
+		case <-deadline.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
 // full reports whether the total is taken (rather than key's share).
 func (g *gate) full() bool {
 	g.mu.Lock()
@@ -72,10 +96,10 @@ func exhausted(reason, zh, en string, meta map[string]string) error {
 	return &registry.Error{Class: registry.ClassResourceExhausted, Reason: reason, Message: zh + " / " + en, Metadata: meta}
 }
 
-func tooManyImports(max int) error {
+func tooManyImports(max int, waited time.Duration) error {
 	return exhausted(registry.ReasonTooManyImports,
-		fmt.Sprintf("服务器正在进行 %d 个导入（上限 --max-concurrent-imports），请稍后重试", max),
-		fmt.Sprintf("the server is running %d imports, its limit (--max-concurrent-imports); retry in a minute", max),
+		fmt.Sprintf("服务器正在进行 %d 个导入（上限 --max-concurrent-imports），等待 %s 后仍无空位，请稍后重试", max, waited),
+		fmt.Sprintf("the server is running %d imports, its limit (--max-concurrent-imports), and none ended within %s; retry in a minute", max, waited),
 		map[string]string{"max_concurrent_imports": strconv.Itoa(max)})
 }
 

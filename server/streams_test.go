@@ -408,11 +408,11 @@ func TestImportBudgetAndProblems(t *testing.T) {
 	}
 }
 
-// Imports running at once are bounded: one more is refused with
-// RESOURCE_EXHAUSTED TOO_MANY_IMPORTS (not RATE_LIMITED), and a place is
-// free again when one ends.
+// Imports running at once are bounded: one more waits --import-wait for
+// a place, then is refused with RESOURCE_EXHAUSTED TOO_MANY_IMPORTS (not
+// RATE_LIMITED), and a place is free again when one ends.
 func TestConcurrentImportsBounded(t *testing.T) {
-	e := startLimits(t, server.Limits{MaxConcurrentImports: 2})
+	e := startLimits(t, server.Limits{MaxConcurrentImports: 2, ImportWait: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(as("clerk"))
 	defer cancel()
 	must(e.reg.CreateDepartment(ctx, &pb.CreateDepartmentRequest{DepartmentId: "gtzyj", Department: &pb.Department{DisplayName: "市国土资源局"}}))
@@ -422,8 +422,8 @@ func TestConcurrentImportsBounded(t *testing.T) {
 			{Item: &pb.Item{DisplayName: "对非法占用土地的处罚", Category: pb.Category_CATEGORY_PENALTY}}}}))
 		return s
 	}
-	// Three at once: one is refused at once (whichever reached the server
-	// last); the other two run.
+	// Three at once: one is refused after the wait (whichever reached the
+	// server last); the other two run.
 	streams := []pb.RegistryService_ImportItemsClient{open(), open(), open()}
 	ended := make(chan int, len(streams))
 	for i, s := range streams {
@@ -450,6 +450,33 @@ func TestConcurrentImportsBounded(t *testing.T) {
 	}
 	if r, err := open().CloseAndRecv(); err != nil || r.RowCount != 1 {
 		t.Fatalf("an import after the others ended: %v %v", r, err)
+	}
+}
+
+// An import over the bound waits for a place: it runs as soon as one
+// ends (many departments import small lists at once).
+func TestImportWaitsForAPlace(t *testing.T) {
+	e := startLimits(t, server.Limits{MaxConcurrentImports: 1, ImportWait: time.Minute})
+	ctx := as("clerk")
+	must(e.reg.CreateDepartment(ctx, &pb.CreateDepartmentRequest{DepartmentId: "gtzyj", Department: &pb.Department{DisplayName: "市国土资源局"}}))
+	open := func(name string) pb.RegistryService_ImportItemsClient {
+		s := must(e.reg.ImportItems(ctx))
+		must(0, s.Send(&pb.ImportItemsRequest{Parent: "departments/gtzyj", Rows: []*pb.ImportRow{
+			{Item: &pb.Item{DisplayName: name, Category: pb.Category_CATEGORY_PENALTY}}}}))
+		return s
+	}
+	first := open("对非法占用土地的处罚")
+	second := open("对非法转让土地的处罚")
+	done := make(chan error, 1)
+	go func() { _, err := second.CloseAndRecv(); done <- err }()
+	if r, err := first.CloseAndRecv(); err != nil || r.RowCount != 1 {
+		t.Fatalf("first import: %v %v", r, err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the import that waited for a place: %v", err)
+	}
+	if items := must(e.reg.ListItems(ctx, &pb.ListItemsRequest{Parent: "departments/gtzyj"})); len(items.Items) != 2 {
+		t.Fatalf("%d items, want 2", len(items.Items))
 	}
 }
 

@@ -119,6 +119,7 @@ func defineFlags(fs *flag.FlagSet, o *options) {
 
 	fs.Int64Var(&l.MaxImportBytes, "max-import-bytes", l.MaxImportBytes, "largest import, in bytes of its rows as sent (an import is held in memory until its last row) / 单次导入的最大字节数")
 	fs.IntVar(&l.MaxConcurrentImports, "max-concurrent-imports", l.MaxConcurrentImports, "imports running at once; more are refused with TOO_MANY_IMPORTS / 同时进行的导入数上限")
+	fs.DurationVar(&l.ImportWait, "import-wait", l.ImportWait, "how long an import waits for one of the --max-concurrent-imports places before it is refused / 导入等待空位的时限")
 	fs.IntVar(&l.MaxWatches, "max-watches", l.MaxWatches, "long-lived streams (change feed watches, gRPC health watches, reflection) open at once / 同时打开的订阅流上限")
 	fs.IntVar(&l.MaxWatchesPerAddress, "max-watches-per-address", l.MaxWatchesPerAddress, "long-lived streams open at once from one client address / 每个来源地址同时打开的订阅流上限")
 	fs.IntVar(&l.WatchBufferBytes, "watch-buffer-bytes", l.WatchBufferBytes, "bytes of changes a watch holds for a client slow to read / 每个订阅流为读取慢的客户端缓存的字节数")
@@ -177,7 +178,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) (string, bo
 	l := &o.server.Limits
 	for name, n := range map[string]int64{"max-import-bytes": l.MaxImportBytes, "max-concurrent-imports": int64(l.MaxConcurrentImports),
 		"max-watches": int64(l.MaxWatches), "max-watches-per-address": int64(l.MaxWatchesPerAddress),
-		"watch-buffer-bytes": int64(l.WatchBufferBytes), "watch-send-timeout": int64(l.WatchSendTimeout),
+		"watch-buffer-bytes": int64(l.WatchBufferBytes), "watch-send-timeout": int64(l.WatchSendTimeout), "import-wait": int64(l.ImportWait),
 		"max-connections-per-address": int64(l.MaxConnectionsPerAddress)} {
 		if n <= 0 { // 0 would silently mean the default, not "no limit"
 			return nil, fmt.Errorf("--%s: give a positive value / 须为正数", name)
