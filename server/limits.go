@@ -101,7 +101,7 @@ func DefaultLimits() Limits {
 		ImportWait:               10 * time.Second,
 		MaxWatches:               1000,
 		MaxWatchesPerAddress:     8,
-		WatchBufferBytes:         1 << 20,
+		WatchBufferBytes:         256 << 10,
 		WatchSendTimeout:         30 * time.Second,
 		GRPCMaxStreams:           100,
 		MaxConnectionsPerAddress: 256,
