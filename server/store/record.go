@@ -34,13 +34,21 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 var ErrRecordDamaged = errors.New("the record is damaged / 记录已损坏")
 
 func recordSum(key []byte, version byte, payload []byte) uint32 {
-	var pre [5]byte
-	binary.BigEndian.PutUint32(pre[:], uint32(len(key)))
-	h := crc32.Update(0, castagnoli, pre[:4])
+	n := uint32(len(key))
+	h := crcByte(0, byte(n>>24))
+	h = crcByte(h, byte(n>>16))
+	h = crcByte(h, byte(n>>8))
+	h = crcByte(h, byte(n))
 	h = crc32.Update(h, castagnoli, key)
-	pre[4] = version
-	h = crc32.Update(h, castagnoli, pre[4:])
+	h = crcByte(h, version)
 	return crc32.Update(h, castagnoli, payload)
+}
+
+// crcByte is crc32.Update of one byte, without the slice that would take
+// it to the heap on every read.
+func crcByte(crc uint32, b byte) uint32 {
+	c := ^crc
+	return ^(castagnoli[byte(c)^b] ^ c>>8)
 }
 
 // EncodeRecord wraps a JSON payload, stored under key, in the envelope.

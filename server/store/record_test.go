@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -290,5 +292,18 @@ func TestValidate(t *testing.T) {
 		t.Error("Open took another program's bbolt file")
 	} else if !errors.Is(err, ErrNotStore) {
 		t.Errorf("another program's bbolt file: %v", err)
+	}
+}
+
+// TestRecordSum: the checksum is CRC-32C of the key's length (u32
+// big-endian), the key, the version and the payload.
+func TestRecordSum(t *testing.T) {
+	key, payload := []byte("gtzyj"), []byte(`{"id":"gtzyj"}`)
+	want := crc32.Checksum(slices.Concat([]byte{0, 0, 0, 5}, key, []byte{RecordJSON}, payload), crc32.MakeTable(crc32.Castagnoli))
+	if got := recordSum(key, RecordJSON, payload); got != want {
+		t.Errorf("recordSum %08x, want %08x", got, want)
+	}
+	if n := testing.AllocsPerRun(100, func() { recordSum(key, RecordJSON, payload) }); n != 0 {
+		t.Errorf("recordSum allocates %v times", n)
 	}
 }
