@@ -41,7 +41,9 @@ func Validate(path string) error {
 	}
 	size := st.Size()
 	if size == 0 {
-		return fmt.Errorf("%s: %w: 空文件（0 字节） / empty file, 0 bytes: not a powerreg store", path, ErrNotStore)
+		return fmt.Errorf("%s: %w: 空文件（0 字节），若此目录原有登记簿，请从备份恢复（powerregd restore） / "+
+			"empty file, 0 bytes: not a powerreg store; if this data dir held a registry, restore it from a backup (powerregd restore)",
+			path, ErrNotStore)
 	}
 	m0, err0 := readMeta(f, 0)
 	if err0 != nil && !m0.magicOK {
