@@ -16,8 +16,9 @@ import (
 	"github.com/powerreg/powerreg/server/registry"
 )
 
-// Check verifies a data file against itself: bbolt's page structure, then
-// every index and cross-reference of the layout (schema.go) against the
+// Check verifies a data file against itself: its size and meta pages
+// (Validate), bbolt's page structure, every record's checksum (record.go),
+// then every index and cross-reference of the layout (schema.go) against the
 // primary records, the counters against the records, the change feed, and
 // the audit hash chain. It opens the file read-only: ErrLocked when a
 // running powerregd has it open, an error wrapping ErrNewerSchema for a
