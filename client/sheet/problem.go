@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/powerreg/powerreg/internal/controls"
 )
 
 // Problem is one thing wrong with the input, located as a user sees it.
@@ -63,10 +65,10 @@ func (p Problem) where(file, zh, en string) string {
 	return fmt.Sprintf("%s第%d行「%s」: %s / %srow %d, column %s: %s", file, p.Line, p.Column, zh, file, p.Line, p.Column, en)
 }
 
-// quote shows a cell value in a message: quoted, on one line, and cut after
-// 40 characters.
+// quote shows a cell value in a message: quoted, on one line, control
+// characters as [U+001B], and cut after 40 characters.
 func quote(s string) string {
-	s = strings.ReplaceAll(s, "\n", "⏎")
+	s = controls.Escape(strings.ReplaceAll(s, "\n", "⏎"), "")
 	if utf8.RuneCountInString(s) > 40 {
 		r := []rune(s)
 		s = string(r[:40]) + "…"

@@ -177,7 +177,7 @@ sequence and why.`,
 				return nil
 			}
 			fmt.Fprintf(a.stderr, "powerctl: 审计链在第 %d 条记录处断开 / the audit chain is broken at record %d (of %d): %s\n",
-				brk.Seq, brk.Seq, n, brk.Reason)
+				brk.Seq, brk.Seq, n, safe(brk.Reason))
 			return errReported
 		},
 	}

@@ -27,7 +27,7 @@ var nextStep = map[string]string{
 // describe renders an error for a person: client.Describe, then what to do
 // next when the reason is known.
 func (a *app) describe(err error) string {
-	s := client.Describe(err)
+	s := safe(client.Describe(err))
 	reason := client.Reason(err)
 	if reason == "UNAUTHENTICATED" {
 		if a.token == "" {

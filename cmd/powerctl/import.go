@@ -118,8 +118,13 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 			continue
 		}
 		f.rows = rows
+		for _, r := range rows {
+			for _, w := range r.Warnings {
+				fmt.Fprintln(a.stderr, "警告 / warning: "+safe(w.String()))
+			}
+		}
 		for _, p := range ps {
-			fmt.Fprintln(a.stderr, p.String())
+			fmt.Fprintln(a.stderr, safe(p.String()))
 			if p.Cells == nil {
 				f.fatal = true
 			}
@@ -176,12 +181,12 @@ func (a *app) importFile(ctx context.Context, c *client.Client, f *inputFile, o 
 			if len(located) == 0 && len(other) == 0 {
 				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, a.describe(err))
 			} else {
-				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, firstLine(client.Describe(err)))
+				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, firstLine(safe(client.Describe(err))))
 				for _, p := range located {
-					fmt.Fprintln(a.stderr, p.String())
+					fmt.Fprintln(a.stderr, safe(p.String()))
 				}
 				for _, p := range other {
-					fmt.Fprintf(a.stderr, "%s: %s: %s\n", f.path, p.Where, p.What)
+					fmt.Fprintf(a.stderr, "%s: %s: %s\n", f.path, safe(p.Where), safe(p.What))
 				}
 			}
 			fmt.Fprintf(a.stderr, "%s: 整个文件未导入 / the whole file was refused; nothing was imported from it\n", f.path)
@@ -189,7 +194,7 @@ func (a *app) importFile(ctx context.Context, c *client.Client, f *inputFile, o 
 		}
 		bad := map[int]bool{}
 		for _, p := range located {
-			fmt.Fprintln(a.stderr, p.String())
+			fmt.Fprintln(a.stderr, safe(p.String()))
 			bad[p.Line] = true
 		}
 		var rest []sheet.Row

@@ -153,7 +153,7 @@ func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*
 	}
 	var b strings.Builder
 	for _, r := range items {
-		fmt.Fprintf(&b, "\n%s  %s  [%s]\n", r.Item, oneLine(r.DisplayName), r.Category)
+		fmt.Fprintf(&b, "\n%s  %s  [%s]\n", oneLine(r.Item), oneLine(r.DisplayName), oneLine(r.Category))
 		kind := changeText[r.Change]
 		switch {
 		case r.Change == pb.ChangeKind_CHANGE_KIND_MODIFY.String() && len(r.Changes) == 0:
@@ -171,9 +171,9 @@ func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*
 		}
 		_ = ct.write(&b)
 		if r.Returned {
-			fmt.Fprintf(&b, "  退回修改 / returned: %s\n", r.Comment)
+			fmt.Fprintf(&b, "  退回修改 / returned: %s\n", oneLine(r.Comment))
 		} else if r.Comment != "" {
-			fmt.Fprintf(&b, "  审核意见 / comment: %s\n", r.Comment)
+			fmt.Fprintf(&b, "  审核意见 / comment: %s\n", oneLine(r.Comment))
 		}
 	}
 	_, err := fmt.Fprint(a.stdout, b.String())

@@ -128,7 +128,7 @@ func claimCode(tx Tx, code string, id uint64) error {
 // CreateItem creates a draft item in a department.
 func (s *Service) CreateItem(actor, dept string, in ItemInput, requestID string) (*ItemView, error) {
 	var v violations
-	checkContent(&v, "item", &in.Content)
+	checkContent(&v, "item", &in.Content, nil)
 	checkCode(&v, "item.code", in.Code)
 	if err := v.err(); err != nil {
 		return nil, err
@@ -344,7 +344,7 @@ func (s *Service) UpdateItem(actor, dept string, id uint64, in ItemInput, mask [
 		for _, f := range apply {
 			f(&next, &in)
 		}
-		checkContent(&v, "item", &next.Content)
+		checkContent(&v, "item", &next.Content, &cur.Content)
 		checkCode(&v, "item.code", next.Code)
 		published := len(it.Published) > 0
 		if published && next.Code != cur.Code {
