@@ -121,8 +121,8 @@ func (e *errDamaged) Error() string {
 
 // ready reports why the server cannot serve yet: the store must answer a
 // read and the search index be built. Once a record was found damaged the
-// server stays unready until it is restarted on a good file: a load
-// balancer should send readers to another replica.
+// server stays unready for the rest of the process's life: a load
+// balancer should send readers elsewhere while the operator restores.
 func (s *Server) ready() error {
 	if n, first := s.db.Damaged(); n > 0 {
 		return &errDamaged{n, first}
