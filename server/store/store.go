@@ -48,17 +48,28 @@ func Open(dir string) (*DB, error) {
 	if err := Validate(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	db := &DB{}
+	var b *bolt.DB
+	var err error
+	// bbolt reads its freelist at open, and the first transaction the
+	// root: a damaged page there is refused, not a crash.
+	if gerr := (*DB)(nil).guard(func() error {
+		if b, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second}); err != nil {
+			return nil
+		}
+		db.bolt = b
+		return db.init()
+	}); gerr != nil {
+		if b != nil {
+			b.Close()
+		}
+		return nil, fmt.Errorf("%s: %w", path, gerr)
+	}
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s: %w", path, ErrLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	db := &DB{bolt: b}
-	if err := db.init(); err != nil {
-		b.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return db, nil
 }
@@ -110,12 +121,17 @@ func (db *DB) init() error {
 
 // View implements registry.Store.
 func (db *DB) View(fn func(registry.Tx) error) error {
-	return db.bolt.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, db: db}) })
+	return db.guard(func() error {
+		return db.bolt.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, db: db}) })
+	})
 }
 
-// Update implements registry.Store.
+// Update implements registry.Store. bbolt rolls the transaction back when
+// guard stops a panic.
 func (db *DB) Update(fn func(registry.Tx) error) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, db: db}) })
+	return db.guard(func() error {
+		return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, db: db}) })
+	})
 }
 
 // Damaged reports how many records read so far failed their checksum
