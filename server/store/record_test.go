@@ -323,12 +323,22 @@ func readAll(db *DB) error {
 			}
 		}
 		for _, scan := range []func() error{
-			func() error { return tx.ScanDepartments("", func(*registry.Department) (bool, error) { return true, nil }) },
-			func() error { return tx.ScanCatalog(0, "", "", func(*registry.CatalogEntry) (bool, error) { return true, nil }) },
-			func() error { return tx.ScanSubmissions("", 0, func(*registry.Submission) (bool, error) { return true, nil }) },
-			func() error { return tx.ScanPublications(0, func(*registry.Publication) (bool, error) { return true, nil }) },
+			func() error {
+				return tx.ScanDepartments("", func(*registry.Department) (bool, error) { return true, nil })
+			},
+			func() error {
+				return tx.ScanCatalog(0, "", "", func(*registry.CatalogEntry) (bool, error) { return true, nil })
+			},
+			func() error {
+				return tx.ScanSubmissions("", 0, func(*registry.Submission) (bool, error) { return true, nil })
+			},
+			func() error {
+				return tx.ScanPublications(0, func(*registry.Publication) (bool, error) { return true, nil })
+			},
 			func() error { return tx.ScanTokens(func(*registry.Token) (bool, error) { return true, nil }) },
-			func() error { return tx.ScanChanges(0, 0, func(*registry.CatalogChange) (bool, error) { return true, nil }) },
+			func() error {
+				return tx.ScanChanges(0, 0, func(*registry.CatalogChange) (bool, error) { return true, nil })
+			},
 		} {
 			if err := scan(); err != nil {
 				return err
