@@ -84,8 +84,8 @@ func recordsOf(events []*pb.AuditEvent) []*audit.Record {
 	var out []*audit.Record
 	for i := len(events) - 1; i >= 0; i-- {
 		ev := events[i]
-		out = append(out, &audit.Record{Seq: uint64(ev.Sequence), Time: ev.Time.AsTime(), Principal: ev.Principal,
-			Method: ev.Method, Resource: ev.Resource, RequestID: ev.RequestId, Outcome: ev.Outcome, Reason: ev.Reason,
+		out = append(out, &audit.Record{Version: int(ev.Version), Seq: uint64(ev.Sequence), Time: ev.Time.AsTime(),
+			Principal: ev.Principal, Holder: ev.Holder, Method: ev.Method, Resource: ev.Resource, RequestID: ev.RequestId, Outcome: ev.Outcome, Reason: ev.Reason,
 			Revision: ev.Revision, PrevHash: ev.PreviousHash, Hash: ev.Hash})
 	}
 	return out

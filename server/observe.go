@@ -141,7 +141,7 @@ func (s *Server) ready() error {
 // the registry's error shape.
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	if err := s.ready(); err != nil {
-		st := withInfo(status.New(codes.Unavailable, "服务尚未就绪 / not ready: "+err.Error()), "NOT_READY")
+		st := withInfo(status.New(codes.Unavailable, "服务尚未就绪 / not ready: "+err.Error()), registry.ReasonNotReady)
 		if d := (*errDamaged)(nil); errors.As(err, &d) {
 			st = withInfo(status.New(codes.DataLoss, "服务未就绪 / not ready: "+err.Error()), registry.ReasonDataLoss)
 		}

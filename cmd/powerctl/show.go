@@ -8,6 +8,7 @@ import (
 
 	"github.com/powerreg/powerreg/client"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/principal"
 )
 
 // change is one field that differs between the revision in force and the
@@ -136,10 +137,10 @@ func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*
 	t.add("批次 submission", sub.GetName())
 	t.add("状态 state", submissionStateText[sub.GetState()])
 	t.add("部门 department", dept.GetDisplayName()+" ("+dept.GetName()+")")
-	t.add("报送人 submitter", sub.GetSubmitter())
+	t.add("报送人 submitter", principal.Escape(sub.GetSubmitter()))
 	t.add("说明 comment", sub.GetComment())
 	if sub.GetReviewer() != "" {
-		t.add("审核人 reviewer", sub.GetReviewer())
+		t.add("审核人 reviewer", principal.Escape(sub.GetReviewer()))
 		t.add("审核意见 review", sub.GetReviewComment())
 	}
 	if sub.GetPublication() != "" {

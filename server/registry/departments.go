@@ -76,9 +76,10 @@ func (s *Service) ListDepartments(size int, token string) ([]*Department, string
 	}
 	var out []*Department
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		return tx.ScanDepartments(after, func(d *Department) (bool, error) {
-			if len(out) == size {
+			if len(out) == size || b.full(len(out), d) {
 				next = encodeToken("departments", out[len(out)-1].ID)
 				return false, nil
 			}

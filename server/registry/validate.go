@@ -122,3 +122,52 @@ func checkRegion(v *violations, field, region string) {
 			"a region code is six digits (GB/T 2260), e.g. 430400")
 	}
 }
+
+// MaxItemBytes caps one item's whole encoded size: the field limits alone
+// allow an item of about 18 MB, over any request limit and over what a
+// gRPC client reads by default. 1 MiB is generous for real lists (an item
+// with two legal bases of 2,000 characters is about 12 KB).
+const MaxItemBytes = 1 << 20
+
+// checkItemSize refuses content whose encoded size (contentBytes) passes
+// MaxItemBytes, naming the item (prefix) and its size. An edit of an item
+// stored before the cap (prev) is refused only if it grows it.
+func checkItemSize(v *violations, prefix string, c, prev *Content) {
+	n := contentBytes(c)
+	if n <= MaxItemBytes || prev != nil && n <= contentBytes(prev) {
+		return
+	}
+	name := []rune(c.DisplayName)
+	if len(name) > 40 {
+		name = append(name[:40], '…')
+	}
+	v.add(prefix, fmt.Sprintf("事项「%s」编码后约 %d 字节，超过每个事项 %d 字节（1 MiB）的上限；请精简设定依据等长文本，或改为引用条款",
+		string(name), n, MaxItemBytes),
+		fmt.Sprintf("the item %q is about %d bytes encoded, over the limit of %d bytes (1 MiB) per item; shorten its long texts (legal bases, remarks) or cite the articles instead",
+			string(name), n, MaxItemBytes))
+}
+
+// contentBytes is an upper bound of c's size in an encoded Item: every
+// text's UTF-8 bytes plus room for its field's tag and length, and a fixed
+// allowance for the numbers and enums. (JSON of the same item is larger;
+// the bound is for gRPC's message limits.)
+func contentBytes(c *Content) int {
+	n := 64
+	text := func(s string) { n += len(s) + 8 }
+	for _, s := range []string{c.DisplayName, c.CategoryLabel, c.EntrustingBody, c.HandlingUnit,
+		c.Fee.Basis, c.Fee.Standard, c.Remark} {
+		text(s)
+	}
+	for _, b := range c.LegalBases {
+		n += 16 // the entry's own tag, length and level
+		text(b.Title)
+		text(b.Article)
+		text(b.Text)
+	}
+	for _, list := range [][]string{c.Levels, c.Responsibilities, c.Accountability} {
+		for _, s := range list {
+			text(s)
+		}
+	}
+	return n
+}
