@@ -248,7 +248,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"empty", nil, ErrNotStore, "empty file, 0 bytes: not a powerreg store"},
 		{"text", bytes.Repeat([]byte("不是数据库 not a database\n"), 500), ErrNotStore, "without a bbolt database's marker"},
-		{"short", data[:100], ErrDamaged, "meta page 1 is damaged"},
+		{"short", data[:100], ErrDamaged, "the file is cut short (100 bytes of 8192)"},
 		{"cut short", data[:len(data)/2], ErrDamaged, "the file is cut short"},
 		{"meta page 0", meta(0), ErrDamaged, "meta page 0 is damaged (checksum mismatch"},
 		{"meta page 1", meta(1), ErrDamaged, "meta page 1 is damaged (checksum mismatch"},

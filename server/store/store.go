@@ -52,7 +52,8 @@ func Open(dir string) (*DB, error) {
 	var b *bolt.DB
 	var err error
 	// bbolt reads its freelist at open, and the first transaction the
-	// root: a damaged page there is refused, not a crash.
+	// root: a damaged page there is refused, not a crash. (A nil DB: a
+	// store that is not open has no damage to count.)
 	if gerr := (*DB)(nil).guard(func() error {
 		if b, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second}); err != nil {
 			return nil

@@ -51,15 +51,15 @@ func Validate(path string) error {
 		return fmt.Errorf("%s: %w: %d 字节，开头没有 bbolt 数据库标记 / %d bytes without a bbolt database's marker at the start",
 			path, ErrNotStore, size, size)
 	}
+	if err0 == nil && size < 2*int64(m0.pageSize) {
+		return cutShort(path, size, 2*int64(m0.pageSize))
+	}
 	var m1 meta
 	err1 := errors.New("no meta page / 没有元数据页")
 	for _, ps := range pageSizes(m0) {
 		if m1, err1 = readMeta(f, int64(ps)); err1 == nil {
 			break
 		}
-	}
-	if err0 == nil && err1 != nil && size < 2*int64(m0.pageSize) {
-		err1 = fmt.Errorf("the file ends before it (%d bytes) / 文件在此之前结束（%d 字节）", size, size)
 	}
 	for i, err := range []error{err0, err1} {
 		if err != nil {
@@ -72,10 +72,14 @@ func Validate(path string) error {
 		use = m1
 	}
 	if want := int64(use.pgid) * int64(use.pageSize); size < want {
-		return fmt.Errorf("%s: %w: the file is cut short (%d bytes of %d); restore the data dir from a backup (powerregd restore) / "+
-			"文件不完整（%d 字节，应为 %d 字节），请从备份恢复（powerregd restore）", path, ErrDamaged, size, want, size, want)
+		return cutShort(path, size, want)
 	}
 	return nil
+}
+
+func cutShort(path string, size, want int64) error {
+	return fmt.Errorf("%s: %w: the file is cut short (%d bytes of %d); restore the data dir from a backup (powerregd restore) / "+
+		"文件不完整（%d 字节，应为 %d 字节），请从备份恢复（powerregd restore）", path, ErrDamaged, size, want, size, want)
 }
 
 // meta is what Validate reads of a bbolt meta page
