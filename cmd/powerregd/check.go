@@ -68,6 +68,9 @@ func checkMain(args []string, stdout, stderr io.Writer) int {
 		total += r.Records[b]
 		counts = append(counts, fmt.Sprintf("%s %d", b, r.Records[b]))
 	}
+	for _, w := range r.Warnings {
+		fmt.Fprintln(stdout, "注意 / warning:", w)
+	}
 	fmt.Fprintf(stdout, "检查了 %d 条记录 / checked %d records: %s\n", total, total, strings.Join(counts, ", "))
 	if len(r.Problems) == 0 {
 		fmt.Fprintln(stdout, "未发现问题 / no problems found")

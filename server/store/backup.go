@@ -92,7 +92,7 @@ func (db *DB) Backup() (*os.File, Info, error) {
 // readers, once Validate has passed it; a running powerregd holds it
 // exclusively, and the open then fails within a second with ErrLocked.
 func openReadOnly(path string) (*bolt.DB, error) {
-	if err := Validate(path); err != nil {
+	if err := Validate(path); err != nil && !errors.Is(err, ErrMetaFallback) {
 		return nil, err
 	}
 	b, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})

@@ -43,6 +43,9 @@ type Report struct {
 	Info
 	Records  map[string]int // records per bucket
 	Problems []Problem
+	// Warnings are what does not make the file wrong but the operator
+	// should know: one meta page damaged (Validate's ErrMetaFallback).
+	Warnings []string
 }
 
 // Check verifies the data file at path (a data dir's FileName, or a backup).
@@ -62,6 +65,9 @@ func Check(path string) (*Report, error) {
 			return newerSchema(info.SchemaVersion)
 		}
 		r = &Report{Info: info, Records: map[string]int{}}
+		if err := Validate(path); errors.Is(err, ErrMetaFallback) {
+			r.Warnings = append(r.Warnings, err.Error())
+		}
 		if err := safely(func() error { return touch(tx) }); err != nil {
 			r.Problems = []Problem{{Bucket: "bbolt", What: "文件已损坏，无法读完，检查中止 / " + err.Error() + "; the check stopped"}}
 			return nil

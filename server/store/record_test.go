@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -240,6 +241,8 @@ func TestValidate(t *testing.T) {
 	}
 	const page = 4096 // the demo file's page size on this machine
 	meta := func(i int) []byte { b := bytes.Clone(data); b[i*page+boltPageHeader+30] ^= 0x10; return b }
+	both := meta(0)
+	both[page+boltPageHeader+30] ^= 0x10
 	for _, c := range []struct {
 		name    string
 		content []byte
@@ -250,8 +253,7 @@ func TestValidate(t *testing.T) {
 		{"text", bytes.Repeat([]byte("不是数据库 not a database\n"), 500), ErrNotStore, "without a bbolt database's marker"},
 		{"short", data[:100], ErrDamaged, "the file is cut short (100 bytes of 8192)"},
 		{"cut short", data[:len(data)/2], ErrDamaged, "the file is cut short"},
-		{"meta page 0", meta(0), ErrDamaged, "meta page 0 is damaged (checksum mismatch"},
-		{"meta page 1", meta(1), ErrDamaged, "meta page 1 is damaged (checksum mismatch"},
+		{"both meta pages", both, ErrDamaged, "both meta pages are damaged"},
 	} {
 		dir := t.TempDir()
 		path := filepath.Join(dir, FileName)
@@ -276,6 +278,44 @@ func TestValidate(t *testing.T) {
 		}
 		if got, _ := os.ReadFile(path); !bytes.Equal(got, c.content) {
 			t.Errorf("%s: the file was changed", c.name)
+		}
+	}
+
+	// One meta page damaged (a commit torn by a power failure): the file
+	// is whole at the other one's transaction, bbolt's own recovery. It is
+	// opened with a warning, not refused; the next commit repairs it.
+	for i := range 2 {
+		dir := t.TempDir()
+		path := filepath.Join(dir, FileName)
+		if err := os.WriteFile(path, meta(i), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("meta page %d is damaged (checksum mismatch", i)
+		if err := Validate(path); !errors.Is(err, ErrMetaFallback) || !strings.Contains(err.Error(), want) {
+			t.Errorf("meta page %d: Validate: %v; want ErrMetaFallback saying %q", i, err, want)
+		}
+		r, err := Check(path)
+		if err != nil || len(r.Problems) > 0 || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], want) {
+			t.Fatalf("meta page %d: Check: %v, %+v; want no problems and the warning", i, err, r)
+		}
+		db, err := Open(dir)
+		if err != nil {
+			t.Fatalf("meta page %d: Open: %v", i, err)
+		}
+		if err := db.bolt.Update(func(tx *bolt.Tx) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		db, err = Open(dir) // the commit rewrote one meta page; maybe not yet the damaged one
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.bolt.Update(func(tx *bolt.Tx) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if err := Validate(path); err != nil {
+			t.Errorf("meta page %d: after two commits: %v", i, err)
 		}
 	}
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -45,7 +46,10 @@ func Open(dir string) (*DB, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	if err := Validate(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	switch err := Validate(path); {
+	case errors.Is(err, ErrMetaFallback):
+		slog.Warn(err.Error())
+	case err != nil && !errors.Is(err, os.ErrNotExist):
 		return nil, err
 	}
 	db := &DB{}

@@ -19,8 +19,9 @@ import (
 // they are read (record.go), all of them by Check.
 //
 // It returns nil, or an error wrapping ErrNotStore (empty, too short, not
-// a bbolt file), ErrDamaged (a meta page damaged, the file cut short) or
-// ErrLocked.
+// a bbolt file), ErrDamaged (both meta pages damaged, the file cut short),
+// ErrLocked, or the warning ErrMetaFallback (one meta page damaged: the
+// file opens at the other).
 func Validate(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -61,21 +62,43 @@ func Validate(path string) error {
 			break
 		}
 	}
-	for i, err := range []error{err0, err1} {
-		if err != nil {
-			return fmt.Errorf("%s: %w: 元数据页 %d 已损坏（%v）；请从备份恢复（powerregd restore） / meta page %d is damaged (%v); "+
-				"restore the data dir from a backup (powerregd restore)", path, ErrDamaged, i, err, i, err)
-		}
+	if err0 != nil && err1 != nil {
+		return fmt.Errorf("%s: %w: 两个元数据页都已损坏（0：%v；1：%v）；请从备份恢复（powerregd restore） / both meta pages are damaged "+
+			"(0: %v; 1: %v); restore the data dir from a backup (powerregd restore)", path, ErrDamaged, err0, err1, err0, err1)
 	}
-	use := m0
-	if m1.txid > m0.txid {
+	use, bad, badErr := m0, -1, error(nil)
+	switch {
+	case err0 != nil:
+		use, bad, badErr = m1, 0, err0
+	case err1 != nil:
+		bad, badErr = 1, err1
+	case m1.txid > m0.txid:
 		use = m1
 	}
 	if want := int64(use.pgid) * int64(use.pageSize); size < want {
 		return cutShort(path, size, want)
 	}
+	if bad >= 0 {
+		// bbolt writes the meta pages in turn, the newer one last of a
+		// commit, and keeps the pages of the transaction before: a meta
+		// page torn by a power failure during a commit (not acknowledged)
+		// leaves the other one, the last commit, whole. bbolt opens at it,
+		// which is its designed recovery; refusing would turn every power
+		// failure into a restore from an older backup. The next commit
+		// rewrites the damaged page.
+		return fmt.Errorf("%s: %w: 元数据页 %d 已损坏（%v），将使用另一个元数据页（事务 %d）打开。若上次是断电或宕机，这是正常的恢复，未丢失已确认的写入；"+
+			"否则最后一次写入可能丢失，请运行 powerregd check 并与最近的备份核对 / meta page %d is damaged (%v); the file opens at the other one "+
+			"(transaction %d). After a power failure or a crash this is the normal recovery and nothing acknowledged is lost; otherwise the last "+
+			"write may be lost: run powerregd check and compare with the latest backup",
+			path, ErrMetaFallback, bad, badErr, use.txid, bad, badErr, use.txid)
+	}
 	return nil
 }
+
+// ErrMetaFallback is Validate's warning that one meta page is damaged and
+// the file opens at the other, one transaction older: the store is whole
+// and consistent, so it is opened, and the warning logged or reported.
+var ErrMetaFallback = errors.New("one meta page is damaged / 一个元数据页已损坏")
 
 func cutShort(path string, size, want int64) error {
 	return fmt.Errorf("%s: %w: the file is cut short (%d bytes of %d); restore the data dir from a backup (powerregd restore) / "+
