@@ -28,6 +28,7 @@ var classCodes = map[registry.Class]codes.Code{
 	registry.ClassUnauthenticated:    codes.Unauthenticated,
 	registry.ClassOutOfRange:         codes.OutOfRange,
 	registry.ClassResourceExhausted:  codes.ResourceExhausted,
+	registry.ClassDataLoss:           codes.DataLoss,
 }
 
 // toStatus is the one place where errors become gRPC statuses. Domain errors

@@ -24,6 +24,7 @@ const (
 	// ClassResourceExhausted: the server's bounds on what one caller may
 	// hold at once (imports, watches) or send (an import's size).
 	ClassResourceExhausted
+	ClassDataLoss // a stored record is damaged (its checksum does not match)
 )
 
 // Sentinels for errors.Is: errors.Is(err, ErrNotFound) holds for every error
@@ -72,6 +73,7 @@ const (
 	ReasonTooManyImports = "TOO_MANY_IMPORTS" // --max-concurrent-imports imports are running; retry shortly
 	ReasonTooManyWatches = "TOO_MANY_WATCHES" // the caller's address, or the server, holds the most watch streams allowed
 	ReasonWatchTooSlow   = "WATCH_TOO_SLOW"   // a watch whose client did not read was cut off; resume from its last position
+	ReasonDataLoss       = "DATA_LOSS"        // a stored record is damaged (server/store/record.go)
 )
 
 // Reasons set outside the domain: by the interceptors, the HTTP layer and
@@ -138,6 +140,15 @@ func bi(zh, en string) string { return zh + " / " + en }
 
 func newErr(c Class, reason, zh, en string) *Error {
 	return &Error{Class: c, Reason: reason, Message: bi(zh, en)}
+}
+
+// DataLoss is the error of a stored record that fails its checksum:
+// record names it (bucket/key), zh and en say how. The operator checks the
+// file and restores a backup; retrying does not help.
+func DataLoss(record, zh, en string) *Error {
+	return newErr(ClassDataLoss, ReasonDataLoss,
+		fmt.Sprintf("存储的记录 %s 已损坏（%s）：请管理员运行 powerregd check 并从备份恢复", record, zh),
+		fmt.Sprintf("the stored record %s is damaged (%s): the operator should run powerregd check and restore from a backup", record, en))
 }
 
 func notFound(reason, name, kindZh, kindEn string) *Error {
