@@ -7,7 +7,8 @@ import (
 )
 
 // Problem is one thing wrong with the input, located as a user sees it.
-// A row with a problem is not among the rows Read returns.
+// A row with a problem is not among the rows Read returns, unless the
+// problem is a Warning.
 type Problem struct {
 	File    string // file name as shown to the user (the base name for Read)
 	Line    int    // row number as Excel shows it, counting the header as 1 (≥ 1)
@@ -19,6 +20,11 @@ type Problem struct {
 	// for a problem of the whole file (a bad or missing header).
 	Header []string
 	Cells  []string
+
+	// Warning marks a row that was read but looks wrong (see ReadCSV): the
+	// row is among the rows too. powerctl imports nothing from a file with
+	// a warning unless told to (--force).
+	Warning bool
 
 	zh, en string // the two halves of Message
 }
