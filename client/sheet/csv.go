@@ -222,7 +222,7 @@ func ignoreEOF(err error) error {
 // never closed: everything up to the end of the file is in that field.
 func openQuote(c *collector, rec csvRecord) Problem {
 	i := len(rec.fields) - 1
-	lines := bytes.Count(rec.fields[i], []byte{'\n'})
+	lines := bytes.Count(bytes.TrimRight(rec.fields[i], "\n"), []byte{'\n'})
 	p := newProblem(c.file, rec.row, c.headerName(i),
 		fmt.Sprintf("这个单元格以引号（\"）开头，但直到文件末尾都没有对应的引号，其后的 %d 行都被读进了这一个单元格：请在单元格内容末尾补上引号，或删去开头的引号（单元格内的引号要写成两个：\"\"）；未导入任何内容", lines),
 		fmt.Sprintf("this cell opens a quote (\") that is never closed, so the %d lines after it up to the end of the file were read into this one cell: add the closing quote at the end of the cell or remove the opening one (a quote inside a cell is written twice: \"\"); nothing was imported", lines))

@@ -48,7 +48,8 @@ type collector struct {
 	raw      []rawRow
 	nonEmpty int
 	header   int // index in raw of the header row, -1 until known
-	items    int // non-empty rows after the header (the notes row included)
+	items    int // item rows so far: non-empty rows after the header but the notes row
+	afterHdr int // non-empty rows after the header
 	lines    int // rows seen, empty ones included, for progress
 	progress func(int)
 }
@@ -94,29 +95,36 @@ func (c *collector) add(line int, cells []string) *Problem {
 	}
 	c.raw = append(c.raw, rawRow{line: line, cells: cells})
 	c.nonEmpty++
-	if c.header < 0 {
+	switch {
+	case c.header >= 0:
+		c.count(c.raw[len(c.raw)-1:])
+	case c.nonEmpty == headerScan:
 		// findHeader looks at the first headerScan non-empty rows only.
-		if c.nonEmpty < headerScan {
-			return nil
-		}
 		c.header = findHeader(c.raw)
-		c.items = 0
-		for _, r := range c.raw[c.header+1:] {
-			if len(r.cells) > 0 {
-				c.items++
-			}
-		}
-	} else {
-		c.items++
+		c.count(c.raw[c.header+1:])
 	}
-	// One more for the notes row, which is not an item.
-	if c.items > MaxRows+1 {
-		p := newProblem(c.file, line, "",
-			fmt.Sprintf("文件超过 %d 行（导入一次最多 %d 个事项）：请把文件分成几个，每个不超过 %d 行，分别导入", MaxRows, MaxRows, MaxRows),
-			fmt.Sprintf("the file has more than %d rows (one import takes at most %d items): split it into files of at most %d rows and import each", MaxRows, MaxRows, MaxRows))
+	if c.items > MaxRows {
+		p := tooManyRows(c.file, line)
 		return &p
 	}
 	return nil
+}
+
+// count counts the item rows among rows, which follow the header.
+func (c *collector) count(rows []rawRow) {
+	for _, r := range rows {
+		if c.afterHdr++; c.afterHdr == 1 && isNotes(r.cells) {
+			continue // the notes row, as process skips it
+		}
+		c.items++
+	}
+}
+
+// tooManyRows is the problem of the row that passes MaxRows.
+func tooManyRows(file string, line int) Problem {
+	return newProblem(file, line, "",
+		fmt.Sprintf("文件超过 %d 个事项行的上限（服务器一次最多导入 %d 行），在这一行停止读取：请把文件分成几个，每个不超过 %d 行，分别导入；未导入任何内容", MaxRows, MaxRows, MaxRows),
+		fmt.Sprintf("the file has more than %d item rows, the limit (the server imports at most %d rows at once); reading stopped at this row: split the file into files of at most %d rows and import each; nothing was imported", MaxRows, MaxRows, MaxRows))
 }
 
 // headerName is the header of column i once the header row is known, else
@@ -159,4 +167,55 @@ func byteSize(n int) string {
 		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// checkSizes reports the fields of a row that pass the server's field
+// limits, located at their column, so that a row is refused before it is
+// sent and in the same terms as any other bad cell.
+func (l *layout) checkSizes(row Row, bad func(k int, zh, en string)) {
+	it := row.Item
+	text := func(k int, s string, max int) {
+		if n := utf8.RuneCountInString(s); n > max {
+			bad(k, fmt.Sprintf("%s过长：%d 字，最多 %d 字", l.names[k], n, max),
+				fmt.Sprintf("%s is too long: %d characters, at most %d", l.names[k], n, max))
+		}
+	}
+	list := func(k int, entries []string) {
+		if len(entries) > registry.MaxListEntries {
+			bad(k, fmt.Sprintf("%s有 %d 条，最多 %d 条", l.names[k], len(entries), registry.MaxListEntries),
+				fmt.Sprintf("%s has %d entries, at most %d", l.names[k], len(entries), registry.MaxListEntries))
+			return
+		}
+		for _, e := range entries {
+			if n := utf8.RuneCountInString(e); n > registry.MaxTextRunes {
+				bad(k, fmt.Sprintf("%s中有一条过长：%d 字，每条最多 %d 字", l.names[k], n, registry.MaxTextRunes),
+					fmt.Sprintf("an entry of %s is too long: %d characters, at most %d each", l.names[k], n, registry.MaxTextRunes))
+				return
+			}
+		}
+	}
+	name := cName
+	if l.cell(row.Cells, cSubItem) != "" {
+		name = cSubItem
+	}
+	text(name, it.GetDisplayName(), registry.MaxNameRunes)
+	if main := cMainItem; l.idx[main] >= 0 && l.cell(row.Cells, main) != "" {
+		text(main, row.MainItem, registry.MaxNameRunes)
+	} else if name == cSubItem {
+		text(cName, row.MainItem, registry.MaxNameRunes)
+	}
+	text(cDepartment, row.Department, registry.MaxNameRunes)
+	bases := make([]string, len(it.GetLegalBases()))
+	for i, b := range it.GetLegalBases() {
+		bases[i] = b.GetText()
+	}
+	list(cLegalBases, bases)
+	text(cEntrustingBody, it.GetEntrustingBody(), registry.MaxNameRunes)
+	text(cHandlingUnit, it.GetHandlingUnit(), registry.MaxNameRunes)
+	list(cLevels, it.GetLevels())
+	list(cResponsibilities, it.GetResponsibilities())
+	list(cAccountability, it.GetAccountability())
+	text(cFeeBasis, it.GetFee().GetBasis(), registry.MaxTextRunes)
+	text(cFeeStandard, it.GetFee().GetStandard(), registry.MaxTextRunes)
+	text(cRemark, it.GetRemark(), registry.MaxTextRunes)
 }

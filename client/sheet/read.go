@@ -208,6 +208,7 @@ func process(file string, raw []rawRow, opts Options) (rows []Row, problems []Pr
 	}
 	rows = make([]Row, 0, len(raw)-h-1)
 	first := true // the notes row can only be the first row after the header
+	n := 0
 	for _, r := range raw[h+1:] {
 		if isEmpty(r.cells) {
 			continue
@@ -217,6 +218,9 @@ func process(file string, raw []rawRow, opts Options) (rows []Row, problems []Pr
 			if isNotes(r.cells) {
 				continue
 			}
+		}
+		if n++; n > MaxRows {
+			return nil, []Problem{tooManyRows(file, r.line)}
 		}
 		row, ps := l.row(r)
 		if len(ps) > 0 {
@@ -347,6 +351,7 @@ func (l *layout) row(r rawRow) (Row, []Problem) {
 	}
 	it.ReviewAndForward = boolean(cReviewAndForward)
 	it.Remark = get(cRemark)
+	l.checkSizes(row, bad)
 	if len(problems) > 0 {
 		return Row{}, problems
 	}
