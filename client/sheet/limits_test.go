@@ -215,7 +215,9 @@ func TestReadCSVRowLimit(t *testing.T) {
 	}
 	base := heapAfterGC()
 	gen := &csvGen{header: "实施主体,职权名称,职权类型,设定依据\n", rows: 1000000, sampling: 20000,
-		row: func(i int) string { return fmt.Sprintf("区局,事项%07d,行政许可,《某某法》第%d条\n", i, i%300+1) }}
+		row: func(i int) string {
+			return fmt.Sprintf("区局,事项%07d,行政许可,《某某法》第%d条\n", i, i%300+1)
+		}}
 	var progress []int
 	rows, problems, err := ReadCSV(gen, "big.csv", Options{Progress: func(n int) { progress = append(progress, n) }})
 	fileProblem(t, rows, problems, err, MaxRows+2, "", "超过 100000 个事项行的上限", "split the file")
