@@ -387,7 +387,7 @@ func TestReadXLSXManyMerges(t *testing.T) {
 	if a := allocated(func() { rows, problems, err = ReadXLSX(bytes.NewReader(data), "m.xlsx", Options{}) }); a > 64<<20 {
 		t.Errorf("allocated %d MB to refuse the file", a>>20)
 	}
-	fileError(t, rows, problems, err, "m.xlsx", "xl/worksheets/sheet1.xml", "合并单元格超过 10000 处的上限", "more than 10000 merged ranges")
+	fileError(t, rows, problems, err, "m.xlsx", "xl/worksheets/sheet1.xml", "的合并单元格超过 10000 处的上限", "has more than 10000 merged ranges")
 
 	// Within the limit, merges still fill the rows below.
 	rows, problems, err = ReadXLSX(bytes.NewReader(xlsxWith(t, merges(MaxMergedRanges), nil)), "m.xlsx", Options{})

@@ -91,7 +91,9 @@ func readXLSX(zr *zip.Reader, name string, opts Options, open func(excelize.Opti
 	part := sheetPart(zr, sheet)
 	merges, err := scanMerges(zr, part)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: 工作表“%s”（文件内的 %s）: %w", name, sheet, part, err)
+		return nil, nil, fmt.Errorf("%s: 工作表“%s”（文件内的 %s）的合并单元格超过 %d 处的上限：请取消不需要的合并（选中整个表格，“取消合并单元格”），只保留大项的合并 / "+
+			"sheet %q (part %s of the file) has more than %d merged ranges, over the limit: unmerge the cells that need not be merged (select the whole sheet, “Unmerge Cells”) and keep only the main items merged",
+			name, sheet, part, MaxMergedRanges, sheet, part, MaxMergedRanges)
 	}
 	it, err := f.Rows(sheet)
 	if err != nil {
@@ -322,8 +324,7 @@ func scanMerges(zr *zip.Reader, part string) ([]mergeRange, error) {
 			continue
 		}
 		if n++; n > MaxMergedRanges {
-			return nil, fmt.Errorf("合并单元格超过 %d 处的上限：请取消不需要的合并（选中整个表格，“取消合并单元格”），只保留大项的合并 / more than %d merged ranges, over the limit: unmerge the cells that need not be merged (select the whole sheet, “Unmerge Cells”) and keep only the main items merged: %w",
-				MaxMergedRanges, MaxMergedRanges, errTooManyMerges)
+			return nil, errTooManyMerges
 		}
 		first, last, ok := strings.Cut(attr(e, "ref"), ":")
 		if !ok {
