@@ -125,35 +125,49 @@ type csvScanner struct {
 	sep  byte
 	max  int // bytes a record may hold
 	rows int
+
+	buf  []byte // the current record's fields, one after the other
+	ends []int  // where each field ends in buf
 }
 
 var errRecordTooLarge = errors.New("record too large")
 
+// next returns the next record; its fields are valid until the next call.
 func (s *csvScanner) next() (csvRecord, error) {
 	if _, err := s.r.Peek(1); err != nil {
 		return csvRecord{}, err
 	}
 	s.rows++
 	rec := csvRecord{row: s.rows}
-	size := 0
-	var field []byte
-	end := func() { rec.fields = append(rec.fields, field); size += len(field); field = nil }
+	// The fields are kept one after the other in s.buf, which is reused.
+	s.buf, s.ends = s.buf[:0], s.ends[:0]
+	finish := func(err error) (csvRecord, error) {
+		s.ends = append(s.ends, len(s.buf))
+		start := 0
+		for _, e := range s.ends {
+			rec.fields = append(rec.fields, s.buf[start:e:e])
+			start = e
+		}
+		return rec, err
+	}
+	add := func(b byte) bool {
+		s.buf = append(s.buf, b)
+		return len(s.buf) <= s.max
+	}
 	for {
 		// The start of a field.
 		b, err := s.r.ReadByte()
 		if err != nil {
-			end()
-			return rec, ignoreEOF(err)
+			return finish(ignoreEOF(err))
 		}
 		if b == '"' {
 			for closed := false; !closed; {
 				if b, err = s.r.ReadByte(); err != nil {
-					end()
 					if err == io.EOF {
 						rec.open = true
 						err = nil
 					}
-					return rec, err
+					return finish(err)
 				}
 				switch b {
 				case '"':
@@ -167,10 +181,9 @@ func (s *csvScanner) next() (csvRecord, error) {
 					s.crlf()
 					b = '\n'
 				}
-				if field = append(field, b); size+len(field) > s.max {
-					end()
+				if !add(b) {
 					rec.quoted = true
-					return rec, errRecordTooLarge
+					return finish(errRecordTooLarge)
 				}
 			}
 		} else if err := s.r.UnreadByte(); err != nil {
@@ -180,22 +193,19 @@ func (s *csvScanner) next() (csvRecord, error) {
 		for {
 			b, err := s.r.ReadByte()
 			if err != nil {
-				end()
-				return rec, ignoreEOF(err)
+				return finish(ignoreEOF(err))
 			}
 			switch b {
 			case s.sep:
-				end()
+				s.ends = append(s.ends, len(s.buf))
 			case '\r':
 				s.crlf()
 				fallthrough
 			case '\n':
-				end()
-				return rec, nil
+				return finish(nil)
 			default:
-				if field = append(field, b); size+len(field) > s.max {
-					end()
-					return rec, errRecordTooLarge
+				if !add(b) {
+					return finish(errRecordTooLarge)
 				}
 				continue
 			}
@@ -314,8 +324,20 @@ func (e *encoding) decode(c *collector, rec csvRecord) ([]string, *Problem) {
 		return nil, &p
 	}
 	if *e != encGB18030 || ascii {
+		// One string for the record, cut into cells: one allocation.
+		n := 0
+		for _, f := range rec.fields {
+			n += len(f)
+		}
+		var b strings.Builder
+		b.Grow(n)
+		for _, f := range rec.fields {
+			b.Write(f)
+		}
+		all, start := b.String(), 0
 		for i, f := range rec.fields {
-			cells[i] = string(f)
+			cells[i] = all[start : start+len(f)]
+			start += len(f)
 		}
 	}
 	return cells, nil
@@ -391,8 +413,13 @@ func swallowedRows(file string, raw []rawRow, sep byte, opts Options) []Problem 
 				continue // the reasons of a rejects file list categories
 			}
 			found := 0
-			for _, l := range strings.Split(c, "\n")[1:] {
-				if fields := strings.Split(l, string(sep)); len(fields) > need && category < len(fields) && isCategory(fields[category]) {
+			for _, rest, ok := strings.Cut(c, "\n"); ok; {
+				var l string
+				l, rest, ok = strings.Cut(rest, "\n")
+				if strings.Count(l, string(sep)) < need {
+					continue
+				}
+				if fields := strings.Split(l, string(sep)); category < len(fields) && isCategory(fields[category]) {
 					found++
 				}
 			}
