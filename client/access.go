@@ -21,6 +21,7 @@ func (c *Client) Tokens(ctx context.Context) ([]*pb.Token, error) {
 // AuditFilter selects audit events; the zero value selects all.
 type AuditFilter struct {
 	Principal string    // only this principal's events
+	Holder    string    // only the events of this person (the principal's holder)
 	Resource  string    // only events of this resource or resources under it, e.g. departments/gtzyj
 	Since     time.Time // only events at or after this time
 	Until     time.Time // only events before this time
@@ -30,7 +31,7 @@ type AuditFilter struct {
 // AuditEvents returns the audit events a filter selects, newest first,
 // reading every page. Admins and reviewers.
 func (c *Client) AuditEvents(ctx context.Context, f AuditFilter) ([]*pb.AuditEvent, error) {
-	req := &pb.ListAuditEventsRequest{Principal: f.Principal, Resource: f.Resource, PageSize: pageSize}
+	req := &pb.ListAuditEventsRequest{Principal: f.Principal, Holder: f.Holder, Resource: f.Resource, PageSize: pageSize}
 	if !f.Since.IsZero() {
 		req.StartTime = timestamppb.New(f.Since)
 	}
@@ -60,7 +61,8 @@ func (c *Client) AuditEvents(ctx context.Context, f AuditFilter) ([]*pb.AuditEve
 // AuditRecord is the audit.Record of an event as the API returns it: the
 // fields the server hashed, so that audit.Verify can recompute the chain.
 func AuditRecord(e *pb.AuditEvent) *audit.Record {
-	return &audit.Record{Seq: uint64(e.GetSequence()), Time: e.GetTime().AsTime(), Principal: e.GetPrincipal(),
+	return &audit.Record{Version: int(e.GetVersion()), Seq: uint64(e.GetSequence()), Time: e.GetTime().AsTime(),
+		Principal: e.GetPrincipal(), Holder: e.GetHolder(),
 		Method: e.GetMethod(), Resource: e.GetResource(), RequestID: e.GetRequestId(), Outcome: e.GetOutcome(),
 		Reason: e.GetReason(), Revision: e.GetRevision(), PrevHash: e.GetPreviousHash(), Hash: e.GetHash()}
 }

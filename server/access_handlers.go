@@ -18,8 +18,8 @@ type accessServer struct {
 }
 
 func tokenToProto(t *registry.Token) *pb.Token {
-	out := &pb.Token{Name: "tokens/" + t.Name, Roles: t.Roles, Creator: t.Creator, CreateTime: ts(t.CreateTime),
-		ExpireTime: ts(t.ExpireTime), RevokeTime: ts(t.RevokeTime)}
+	out := &pb.Token{Name: "tokens/" + t.Name, Roles: t.Roles, Holder: t.HolderName(), Creator: t.Creator,
+		CreatorHolder: t.IssuerName(), CreateTime: ts(t.CreateTime), ExpireTime: ts(t.ExpireTime), RevokeTime: ts(t.RevokeTime)}
 	for _, d := range t.Departments {
 		out.Departments = append(out.Departments, registry.DepartmentName(d))
 	}
@@ -27,7 +27,8 @@ func tokenToProto(t *registry.Token) *pb.Token {
 }
 
 func (s *accessServer) CreateToken(ctx context.Context, req *pb.CreateTokenRequest) (*pb.CreateTokenResponse, error) {
-	in := registry.TokenInput{Name: req.GetTokenId(), Roles: req.GetToken().GetRoles(), TTL: req.GetTtl().AsDuration()}
+	in := registry.TokenInput{Name: req.GetTokenId(), Holder: req.GetToken().GetHolder(), Roles: req.GetToken().GetRoles(),
+		TTL: req.GetTtl().AsDuration()}
 	for _, d := range req.GetToken().GetDepartments() {
 		in.Departments = append(in.Departments, strings.TrimPrefix(d, "departments/"))
 	}
@@ -59,13 +60,17 @@ func (s *accessServer) RevokeToken(ctx context.Context, req *pb.RevokeTokenReque
 }
 
 func auditToProto(r *audit.Record) *pb.AuditEvent {
-	return &pb.AuditEvent{Sequence: int64(r.Seq), Time: timestamppb.New(r.Time), Principal: r.Principal, Method: r.Method,
-		Resource: r.Resource, RequestId: r.RequestID, Outcome: r.Outcome, Reason: r.Reason, Revision: r.Revision,
-		PreviousHash: r.PrevHash, Hash: r.Hash}
+	version := int32(r.Version)
+	if version == 0 {
+		version = audit.Version1 // stored before versions
+	}
+	return &pb.AuditEvent{Sequence: int64(r.Seq), Time: timestamppb.New(r.Time), Principal: r.Principal, Holder: r.Holder,
+		Method: r.Method, Resource: r.Resource, RequestId: r.RequestID, Outcome: r.Outcome, Reason: r.Reason, Revision: r.Revision,
+		PreviousHash: r.PrevHash, Hash: r.Hash, Version: version}
 }
 
 func (s *accessServer) ListAuditEvents(ctx context.Context, req *pb.ListAuditEventsRequest) (*pb.ListAuditEventsResponse, error) {
-	f := registry.AuditFilter{Principal: req.GetPrincipal(), Resource: req.GetResource()}
+	f := registry.AuditFilter{Principal: req.GetPrincipal(), Holder: req.GetHolder(), Resource: req.GetResource()}
 	if req.GetStartTime() != nil {
 		f.Start = req.GetStartTime().AsTime()
 	}

@@ -149,7 +149,7 @@ func (s *catalogServer) WatchCatalogChanges(req *pb.WatchCatalogChangesRequest, 
 			return stream.Send(&pb.WatchCatalogChangesResponse{Change: changeToProto(v)})
 		})
 	if errors.Is(err, registry.ErrWatchesStopped) {
-		return withInfo(status.New(codes.Unavailable, err.Error()), "SHUTTING_DOWN")
+		return withInfo(status.New(codes.Unavailable, err.Error()), registry.ReasonShuttingDown)
 	}
 	return err
 }

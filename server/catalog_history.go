@@ -27,23 +27,27 @@ func asOfTime(t *timestamppb.Timestamp) (*time.Time, error) {
 }
 
 func (s *catalogServer) ListCatalogItemRevisions(ctx context.Context, req *pb.ListCatalogItemRevisionsRequest) (*pb.ListCatalogItemRevisionsResponse, error) {
-	list, err := s.svc.ListCatalogItemRevisions(req.GetCode())
+	list, next, err := s.svc.ListCatalogItemRevisions(req.GetCode(), int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
-	out := &pb.ListCatalogItemRevisionsResponse{}
+	out := &pb.ListCatalogItemRevisionsResponse{NextPageToken: next}
 	for _, r := range list {
-		item := catalogToProto(&registry.CatalogView{Entry: r.Entry, DepartmentName: r.DepartmentName})
-		if r.Change == registry.ChangeAbolish {
-			item.State = pb.Item_STATE_ABOLISHED
-		}
-		out.Revisions = append(out.Revisions, &pb.CatalogItemRevision{
-			Item: item, RevisionId: revID(r.Entry.Revision), Change: pb.ChangeKind(r.Change),
-			Publication: registry.PublicationName(r.Entry.Publication),
-			PublishTime: ts(r.Entry.PublishTime), SupersedeTime: ts(r.SupersedeTime),
-		})
+		out.Revisions = append(out.Revisions, catalogRevisionToProto(r))
 	}
 	return out, nil
+}
+
+func catalogRevisionToProto(r *registry.PublishedRevision) *pb.CatalogItemRevision {
+	item := catalogToProto(&registry.CatalogView{Entry: r.Entry, DepartmentName: r.DepartmentName})
+	if r.Change == registry.ChangeAbolish {
+		item.State = pb.Item_STATE_ABOLISHED
+	}
+	return &pb.CatalogItemRevision{
+		Item: item, RevisionId: revID(r.Entry.Revision), Change: pb.ChangeKind(r.Change),
+		Publication: registry.PublicationName(r.Entry.Publication),
+		PublishTime: ts(r.Entry.PublishTime), SupersedeTime: ts(r.SupersedeTime),
+	}
 }
 
 func (s *catalogServer) CompareCatalogItemRevisions(ctx context.Context, req *pb.CompareCatalogItemRevisionsRequest) (*pb.CompareCatalogItemRevisionsResponse, error) {

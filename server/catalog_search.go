@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
 	"github.com/powerreg/powerreg/server/search"
@@ -115,22 +117,34 @@ func (s *catalogServer) searchCatalog(req *pb.ListCatalogItemsRequest, dept stri
 		return nil, err
 	}
 	out := &pb.ListCatalogItemsResponse{TotalSize: int32(res.Total), Facets: &pb.Facets{}}
+	// The page also ends before registry.PageBytes (an item and its
+	// highlight counted together); the next page starts at the first hit
+	// not served.
+	used, served := 0, 0
 	for _, h := range res.Hits {
 		v, err := s.svc.GetCatalogItem(h.Code)
 		if err != nil {
 			if errors.Is(err, registry.ErrNotFound) {
+				served++
 				continue // abolished since the search
 			}
 			return nil, err
 		}
-		out.Items = append(out.Items, catalogToProto(v))
+		item := catalogToProto(v)
 		hl := &pb.Highlight{Code: h.Code}
 		for _, f := range h.Fragments {
 			hl.Fragments = append(hl.Fragments, &pb.HighlightFragment{Field: f.Field, Text: f.Text})
 		}
+		size := proto.Size(item) + proto.Size(hl) + 2*listEntryOverhead
+		if len(out.Items) > 0 && used+size > registry.PageBytes {
+			break
+		}
+		used += size
+		served++
+		out.Items = append(out.Items, item)
 		out.Highlights = append(out.Highlights, hl)
 	}
-	if end := sr.Offset + len(res.Hits); end < res.Total && len(res.Hits) > 0 {
+	if end := sr.Offset + served; end < res.Total && served > 0 {
 		out.NextPageToken = registry.EncodePageToken(tokenKey, strconv.Itoa(end))
 	}
 	for _, c := range res.Categories {

@@ -415,6 +415,16 @@ func (w *world) cases() []errCase {
 			method: "POST", path: "/v1/departments/gtzyj/items", body: `{"displayName": "土地登记", "bogus": 1}`},
 		{name: "unknown enum name in the query", code: inv, reason: "MALFORMED_REQUEST",
 			method: "GET", path: "/v1/departments/gtzyj/items?state=STATE_NOPE"},
+		// Issue 10, item 11: json.Decoder reads one value and the
+		// gateway ignored what followed.
+		{name: "text after the body's object", code: inv, reason: "MALFORMED_REQUEST",
+			method: "POST", path: "/v1/departments/gtzyj/items",
+			body: `{"displayName": "土地登记", "category": "CATEGORY_LICENSING"} garbage{{{`},
+		{name: "a second object after the body's object", code: inv, reason: "MALFORMED_REQUEST",
+			method: "POST", path: "/v1/departments/gtzyj/items",
+			body: `{"displayName": "土地登记", "category": "CATEGORY_LICENSING"}{"displayName": "x"}`},
+		{name: "text after a PATCH body", code: inv, reason: "MALFORMED_REQUEST",
+			method: "PATCH", path: "/v1/" + w.draft.Name, body: `{"displayName": "x"} }`},
 
 		// NOT_FOUND.
 		{name: "department not found", code: nf, reason: "DEPARTMENT_NOT_FOUND",

@@ -92,13 +92,13 @@ func (a *access) around(ctx context.Context, method string, req proto.Message, c
 	defer func() {
 		if p := recover(); p != nil {
 			slog.ErrorContext(ctx, "panic", "method", method, "panic", p, "stack", string(debug.Stack()))
-			err = withInfo(status.New(codes.Internal, "服务器内部错误 / internal error"), "INTERNAL")
+			err = withInfo(status.New(codes.Internal, "服务器内部错误 / internal error"), registry.ReasonInternal)
 		}
 		a.audit(ctx, ci, err)
 		code := status.Code(err)
 		a.metrics.Call(method, codeName(code), time.Since(start))
 		level := slog.LevelInfo
-		if code == codes.Internal || code == codes.Unknown {
+		if code == codes.Internal || code == codes.Unknown || code == codes.DataLoss {
 			level = slog.LevelError
 		}
 		slog.Log(ctx, level, "rpc", "method", method, "code", codeName(code), "principal", ci.principal.Name,
@@ -110,6 +110,7 @@ func (a *access) around(ctx context.Context, method string, req proto.Message, c
 	p, err := a.authn.Authenticate(firstMD(md, "authorization"))
 	if err == nil {
 		ci.principal = p
+		ci.call.Holder, ci.call.Issuer = p.Holder, p.Issuer // for four eyes and the audit trail
 	}
 	// Before anything is written: a refused authentication is audited, so
 	// it is limited by the caller's address first.

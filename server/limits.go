@@ -27,6 +27,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/powerreg/powerreg/server/ratelimit"
+	"github.com/powerreg/powerreg/server/registry"
 )
 
 // Limits bounds what one caller can take of the server. Zero sizes and
@@ -94,6 +95,13 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
+// maxAnswerBytes bounds one answer message the server sends, and is what
+// the gateway's loopback client accepts. Lists are paged under
+// registry.PageBytes (well under 4 MiB, for clients with gRPC's default
+// receive limit); no answer comes near this bound, which is a last guard
+// (RESPONSE_TOO_LARGE, HTTP 500).
+const maxAnswerBytes = 64 << 20
+
 // keepaliveMinTime: clients pinging more often than this are sent away
 // (GOAWAY "too_many_pings"); grpc-go's default is 5 minutes, too long for
 // clients behind NATs that drop silent connections.
@@ -103,6 +111,7 @@ const keepaliveMinTime = 10 * time.Second
 func (l Limits) grpcLimits() []grpc.ServerOption {
 	return []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(int(l.MaxRequestBytes)),
+		grpc.MaxSendMsgSize(maxAnswerBytes),
 		grpc.ConnectionTimeout(l.GRPCConnectionTimeout),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveMinTime, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: l.GRPCKeepalive, Timeout: 20 * time.Second}),
@@ -166,7 +175,11 @@ func limitBody(next http.Handler, max int64) http.Handler {
 // bodyTooLarge answers 413 when the request's body was cut at the
 // maximum, and reports whether it did.
 func bodyTooLarge(w http.ResponseWriter, r *http.Request) bool {
-	b, ok := r.Body.(*limitedBody)
+	body := r.Body
+	if s, ok := body.(*streamBody); ok { // the import's (gateway.go)
+		body = s.ReadCloser
+	}
+	b, ok := body.(*limitedBody)
 	if !ok || !b.exceeded.Load() {
 		return false
 	}
@@ -178,7 +191,7 @@ func writeTooLarge(w http.ResponseWriter, r *http.Request, max int64) {
 	st := withInfoMeta(status.New(codes.ResourceExhausted, fmt.Sprintf(
 		"请求体超过 %d 字节的上限；大批量导入请用 powerctl import（gRPC 分块流式上传） / "+
 			"the request body exceeds the limit of %d bytes; import large files with powerctl import (streams in chunks over gRPC)",
-		max, max)), "REQUEST_TOO_LARGE", map[string]string{"max_bytes": strconv.FormatInt(max, 10)})
+		max, max)), registry.ReasonRequestTooLarge, map[string]string{"max_bytes": strconv.FormatInt(max, 10)})
 	// The rest of the body is not read: the connection is not reused.
 	w.Header().Set("Connection", "close")
 	writeStatus(w, r, http.StatusRequestEntityTooLarge, status.Convert(st))
@@ -303,7 +316,7 @@ func (a *access) rateLimit(ctx context.Context, ci *callInfo, md metadata.MD) er
 	return withInfoMeta(status.New(codes.ResourceExhausted, fmt.Sprintf(
 		"请求过于频繁：%s每秒最多 %s 次（可连续 %d 次），请 %d 秒后重试 / "+
 			"too many requests: the %s limit is %s per second (bursts of %d) %s; retry in %d s",
-		zh, rate, l.Burst, secs, name, rate, l.Burst, en, secs)), "RATE_LIMITED",
+		zh, rate, l.Burst, secs, name, rate, l.Burst, en, secs)), registry.ReasonRateLimited,
 		map[string]string{"limit": name, "rate_per_second": rate, "burst": strconv.Itoa(l.Burst)},
 		&errdetails.RetryInfo{RetryDelay: durationpb.New(time.Duration(secs) * time.Second)})
 }

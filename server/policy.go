@@ -88,7 +88,7 @@ func isInfrastructure(method string) bool {
 }
 
 func denied(zh, en string) error {
-	return &registry.Error{Class: registry.ClassPermissionDenied, Reason: "PERMISSION_DENIED", Message: zh + " / " + en}
+	return &registry.Error{Class: registry.ClassPermissionDenied, Reason: registry.ReasonPermissionDenied, Message: zh + " / " + en}
 }
 
 // authorize decides whether p may make request req of method. The message
@@ -102,7 +102,7 @@ func authorize(p *auth.Principal, method string, req proto.Message) error {
 		return nil
 	}
 	if p.Anonymous {
-		return &registry.Error{Class: registry.ClassUnauthenticated, Reason: "UNAUTHENTICATED",
+		return &registry.Error{Class: registry.ClassUnauthenticated, Reason: registry.ReasonUnauthenticated,
 			Message: "此操作需要登录：请提供令牌（Authorization: Bearer …，或 powerctl --token） / " +
 				"this needs credentials: send a token (Authorization: Bearer …, or powerctl --token)"}
 	}

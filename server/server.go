@@ -9,14 +9,17 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -55,6 +58,10 @@ type Config struct {
 	CatalogCacheBytes int64
 	// Limits bounds request sizes, rates and timeouts (limits.go).
 	Limits Limits
+	// PublisherMayEdit lets a publisher publish a batch with items they
+	// edited since their last publication (--four-eyes-publisher-edits=allow);
+	// refused by default.
+	PublisherMayEdit bool
 }
 
 // AdminTokenFile is where powerregd writes the first admin token of a new
@@ -83,13 +90,23 @@ type Server struct {
 
 // New opens the store and binds both ports; Serve starts serving.
 func New(cfg Config) (*Server, error) {
+	// A data dir with an admin token but no data file: the file was lost
+	// or moved, and a new registry would be another one. Nothing is
+	// created.
+	tokenPath := filepath.Join(cfg.DataDir, AdminTokenFile)
+	if _, err := os.Lstat(filepath.Join(cfg.DataDir, store.FileName)); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Lstat(tokenPath); err == nil {
+			return nil, tokenFileLeft(tokenPath)
+		}
+	}
 	db, err := store.Open(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{db: db, metrics: metrics.New(filepath.Join(cfg.DataDir, store.FileName))}
+	s.metrics.ChecksumFailures(func() uint64 { n, _ := db.Damaged(); return n })
 	s.svc = registry.New(registry.Config{Store: s.metrics.Store(db), DefaultRegion: cfg.Region, Now: cfg.Now,
-		MaxPageSize: cfg.Limits.MaxPageSize})
+		MaxPageSize: cfg.Limits.MaxPageSize, PublisherMayEdit: cfg.PublisherMayEdit, EncodedSize: encodedSize})
 	s.metrics.Workload(s.svc, cfg.Now)
 	if err := s.bootstrap(cfg.DataDir); err != nil {
 		s.close()
@@ -143,7 +160,11 @@ func (s *Server) listen(cfg Config) error {
 
 	// REST goes through a client connection to our own gRPC port, so that
 	// it runs through the same interceptors as gRPC.
-	s.loopback, err = grpc.NewClient(s.grpcLis.Addr().String(), grpc.WithTransportCredentials(loopbackCreds))
+	// Its receive limit is the server's send limit: the default 4 MiB
+	// would fail answers the server gave (and report writes that took
+	// effect as failed).
+	s.loopback, err = grpc.NewClient(s.grpcLis.Addr().String(), grpc.WithTransportCredentials(loopbackCreds),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxAnswerBytes)))
 	if err != nil {
 		return err
 	}
@@ -159,13 +180,15 @@ func (s *Server) listen(cfg Config) error {
 			return runtime.DefaultHeaderMatcher(key)
 		}),
 		runtime.WithErrorHandler(gatewayError),
+		runtime.WithRoutingErrorHandler(routingError),
+		runtime.WithMiddlewares(routeProbe),
 		runtime.WithMetadata(gatewayMetadata(a.gatewaySecret, limits.TrustedProxies)),
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &oneValueJSON{JSONPb: runtime.JSONPb{
 			// Canonical proto3 JSON: zero values and empty lists are
 			// omitted (a missing count is 0).
 			MarshalOptions:   protojson.MarshalOptions{},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		}}),
 	)
 	ctx := context.Background()
 	if err := pb.RegisterRegistryServiceHandler(ctx, gw, s.loopback); err != nil {
@@ -181,7 +204,7 @@ func (s *Server) listen(cfg Config) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", throughGateway(gw))
+	mux.Handle("/v1/", throughGateway(markStreams(gw)))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openapiv2.Document)
@@ -264,25 +287,89 @@ func headerMatcher(key string) (string, bool) {
 }
 
 // gatewayError gives errors the gateway raises itself (a body that is not
-// valid JSON, an unknown enum name, an unknown route) the same shape as the
-// registry's: a bilingual message and an ErrorInfo.
+// valid JSON, an unknown enum name, an unknown route) and the statuses of
+// grpc-go's own transport (which carry no details) the same shape as the
+// registry's: a bilingual message and an ErrorInfo with one of the reasons
+// of server/registry/errors.go. It also picks the HTTP status of
+// RESOURCE_EXHAUSTED by reason (httpStatusOf): only a rate limit is 429.
 func gatewayError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	if bodyTooLarge(w, r) {
 		return
 	}
+	httpStatus := 0
+	var hse *runtime.HTTPStatusError
+	if errors.As(err, &hse) {
+		httpStatus, err = hse.HTTPStatus, hse.Err
+	}
 	if st, ok := status.FromError(err); ok && len(st.Details()) == 0 {
-		var reason, zh string
-		switch st.Code() {
-		case codes.InvalidArgument:
-			reason, zh = "MALFORMED_REQUEST", "请求格式有误，请对照 /openapi.json 检查"
-		case codes.NotFound, codes.Unimplemented:
-			reason, zh = "NO_SUCH_ROUTE", "没有这个接口，请对照 /openapi.json 检查路径和方法"
-		default: // e.g. the loopback connection failing
-			reason, zh = strings.ToUpper(st.Code().String()), "服务暂时无法处理请求，请稍后重试"
-		}
+		reason, zh := transportReason(st)
 		err = withInfo(status.New(st.Code(), zh+" / "+st.Message()), reason)
 	}
+	if httpStatus == 0 {
+		httpStatus = httpStatusOf(status.Convert(err))
+	}
+	if httpStatus != 0 {
+		err = &runtime.HTTPStatusError{HTTPStatus: httpStatus, Err: err}
+	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, &challenge{ResponseWriter: w}, r, err)
+}
+
+// transportReason names a status without details: one the gateway made
+// (routing, decoding) or one of grpc-go's transport.
+func transportReason(st *status.Status) (reason, zh string) {
+	switch st.Code() {
+	case codes.InvalidArgument:
+		return registry.ReasonMalformedRequest, "请求格式有误，请对照 /openapi.json 检查"
+	case codes.NotFound, codes.Unimplemented:
+		return registry.ReasonNoSuchRoute, "没有这个接口，请对照 /openapi.json 检查路径和方法"
+	case codes.ResourceExhausted:
+		// grpc-go's message size limits: the server refusing a request
+		// message over --max-request-bytes ("received message larger than
+		// max (n vs. limit)"), or an answer over its send limit ("trying to
+		// send"), or the loopback client one over its receive limit.
+		if msg := st.Message(); strings.Contains(msg, "trying to send") ||
+			strings.Contains(msg, fmt.Sprintf("vs. %d)", maxAnswerBytes)) {
+			return registry.ReasonResponseTooLarge, "服务器的应答超过上限，请缩小 page_size 或联系管理员"
+		}
+		return registry.ReasonRequestTooLarge, "请求超过 --max-request-bytes 的上限"
+	case codes.Canceled:
+		return registry.ReasonCanceled, "请求已取消"
+	case codes.DeadlineExceeded:
+		return registry.ReasonDeadlineExceeded, "请求超时"
+	case codes.Unavailable:
+		return registry.ReasonUnavailable, "服务暂时无法处理请求，请稍后重试"
+	}
+	return registry.ReasonInternal, "服务器内部错误，请稍后重试或联系管理员"
+}
+
+// httpStatusOf is the HTTP status of a RESOURCE_EXHAUSTED status by its
+// reason (the gateway answers 429 for every one, which tells clients to
+// retry); 0 keeps the gateway's mapping.
+func httpStatusOf(st *status.Status) int {
+	if st.Code() != codes.ResourceExhausted {
+		return 0
+	}
+	switch reasonOf(st) {
+	case registry.ReasonRateLimited:
+		return http.StatusTooManyRequests
+	case registry.ReasonRequestTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case registry.ReasonStorageFull:
+		return http.StatusInsufficientStorage
+	case registry.ReasonResponseTooLarge:
+		return http.StatusInternalServerError
+	}
+	return 0
+}
+
+// reasonOf is the reason of a status's ErrorInfo, "" without one.
+func reasonOf(st *status.Status) string {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
 }
 
 // challenge sets a standard WWW-Authenticate on 401 answers: the gateway's
@@ -302,7 +389,10 @@ func (c *challenge) WriteHeader(code int) {
 // token.
 func (s *Server) bootstrap(dir string) error {
 	path := filepath.Join(dir, AdminTokenFile)
-	created, err := s.svc.BootstrapToken(func(secret string) error { return WriteAdminToken(path, secret) })
+	created, err := s.svc.BootstrapToken(func(secret string) error { return createAdminToken(path, secret) })
+	if errors.Is(err, fs.ErrExist) {
+		return tokenFileLeft(path)
+	}
 	if err != nil {
 		return fmt.Errorf("write the first admin token to %s: %w", path, err)
 	}

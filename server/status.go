@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"syscall"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -26,6 +27,7 @@ var classCodes = map[registry.Class]codes.Code{
 	registry.ClassPermissionDenied:   codes.PermissionDenied,
 	registry.ClassUnauthenticated:    codes.Unauthenticated,
 	registry.ClassOutOfRange:         codes.OutOfRange,
+	registry.ClassDataLoss:           codes.DataLoss,
 }
 
 // toStatus is the one place where errors become gRPC statuses. Domain errors
@@ -42,13 +44,20 @@ func toStatus(ctx context.Context, err error) error {
 	if !errors.As(err, &e) {
 		switch {
 		case errors.Is(err, context.Canceled):
-			return withInfo(status.New(codes.Canceled, "request canceled / 请求已取消"), "CANCELED")
+			return withInfo(status.New(codes.Canceled, "request canceled / 请求已取消"), registry.ReasonCanceled)
 		case errors.Is(err, context.DeadlineExceeded):
-			return withInfo(status.New(codes.DeadlineExceeded, "deadline exceeded / 请求超时"), "DEADLINE_EXCEEDED")
+			return withInfo(status.New(codes.DeadlineExceeded, "deadline exceeded / 请求超时"), registry.ReasonDeadlineExceeded)
+		case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+			// The transaction was rolled back: nothing was written.
+			slog.ErrorContext(ctx, "storage full", "err", err)
+			return withInfo(status.New(codes.ResourceExhausted,
+				"服务器磁盘已满（或超出磁盘配额），本次操作未写入任何内容；请管理员释放磁盘空间后重试 / "+
+					"the server's disk is full (or over its quota) and nothing was written; the administrator must free disk space, then retry"),
+				registry.ReasonStorageFull)
 		}
 		slog.ErrorContext(ctx, "internal error", "err", err)
 		return withInfo(status.New(codes.Internal,
-			"服务器内部错误，请稍后重试或联系管理员 / internal error; retry later or contact the administrator"), "INTERNAL")
+			"服务器内部错误，请稍后重试或联系管理员 / internal error; retry later or contact the administrator"), registry.ReasonInternal)
 	}
 	st := status.New(classCodes[e.Class], e.Message)
 	var details []protoadapt.MessageV1

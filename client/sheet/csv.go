@@ -433,7 +433,7 @@ func swallowedRows(file string, raw []rawRow, sep byte, opts Options) []Problem 
 			p := newProblem(file, r.line, column,
 				fmt.Sprintf("警告：这个单元格里有 %d 行看起来是表格的整行（分隔符和表头一样多，且有职权类型），可能是引号没有配对，把后面的行读进了这个单元格；请检查这个单元格及其后的引号，确认无误后可用 --force 导入", found),
 				fmt.Sprintf("warning: %d lines inside this cell look like whole rows of the file (as many separators as the header, and a category): a quote is probably not matched and the rows after it were read into this cell. Check the quotes of this cell and those after it; if the cell is right, import with --force", found))
-			p.Warning, p.Header, p.Cells = true, header, r.cells
+			p.Suspect, p.Header, p.Cells = true, header, r.cells
 			out = append(out, p)
 			break
 		}

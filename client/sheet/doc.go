@@ -48,19 +48,26 @@
 //     them; a quote left open at the end of the file is a problem of the
 //     whole file at the row where it opened, and a cell holding lines that
 //     look like whole rows (a stray quote closed by a later one) gives a
-//     warning (Problem.Warning) on its row, which is still read.
+//     warning (Problem.Suspect) on its row, which is still read.
 //   - Limits (MaxRows, MaxColumns, MaxRowBytes, MaxMergedRanges,
 //     MaxFileBytes, MaxUnzippedBytes) are checked as rows are read: the
 //     first one passed ends the reading with one problem of the whole file
 //     (or an error for the file's sizes). Field lengths are the server's
 //     (server/registry) and are problems of their row.
+//   - A cell starting with ' before = + - @, a tab or a CR (maybe after
+//     more quotes) loses that one quote: the writers' neutralisation of
+//     formulas (neutral.go).
+//   - Line breaks and tabs in a one-line column (names, 实施主体, 委托机关,
+//     承办机构) become spaces, with a warning in Row.Warnings (lines.go).
 //
 // Writing (WriteCSV, WriteXLSX, WriteTemplate) uses the template's columns
 // and Chinese headers (see Cells for how values are written); what the
 // writers write, Read reads back to the same rows when they came from Read.
 // Two things do not survive: a legal basis's Level (only texts are written)
 // and a single legal basis whose text holds a semicolon (it is read back as
-// two). WriteRejects and RejectLines hand bad rows back to the department
+// two). The writers neutralise formulas (OWASP): CSV cells get a leading ',
+// XLSX cells Excel's quote prefix; control characters are written as
+// [U+001B] (neutral.go). WriteRejects and RejectLines hand bad rows back to the department
 // with their reasons, in a file it can fix and import again.
 //
 // The package does not talk to the network.

@@ -22,11 +22,10 @@ const (
 	// MaxColumns is the number of columns a row may use: trailing empty
 	// cells do not count. The template has 20.
 	MaxColumns = 200
-	// MaxRowBytes bounds one row's cells together (UTF-8): a row is sent
-	// as one message and kept in memory; 1 MiB holds any item the server
-	// accepts in practice (its fields' limits are MaxNameRunes and
-	// MaxTextRunes characters).
-	MaxRowBytes = 1 << 20
+	// MaxRowBytes bounds one row's cells together (UTF-8): the server's
+	// cap on one item's encoded size, which a row that passes it cannot
+	// fit (its cells are the item's texts).
+	MaxRowBytes = registry.MaxItemBytes
 	// MaxMergedRanges is the number of merged ranges an XLSX sheet may
 	// declare (a real list merges one range per main item).
 	MaxMergedRanges = 10000

@@ -31,9 +31,9 @@ func fileProblem(t *testing.T, rows []Row, problems []Problem, err error, line i
 	}
 	p := problems[0]
 	checkProblem(t, p)
-	if p.Line != line || p.Column != column || p.Cells != nil || p.Warning {
+	if p.Line != line || p.Column != column || p.Cells != nil || p.Suspect {
 		t.Errorf("problem %s: line %d, column %q, cells %q, warning %v; want line %d, column %q, a problem of the whole file",
-			p, p.Line, p.Column, p.Cells, p.Warning, line, column)
+			p, p.Line, p.Column, p.Cells, p.Suspect, line, column)
 	}
 	for _, s := range says {
 		if !strings.Contains(p.Message, s) {
@@ -104,8 +104,8 @@ func TestReadCSVSwallowedRows(t *testing.T) {
 	}
 	p := problems[0]
 	checkProblem(t, p)
-	if !p.Warning || p.Line != 2 || p.Column != "设定依据" || p.Cells == nil || !strings.Contains(p.Message, "2 lines inside this cell look like whole rows") {
-		t.Errorf("warning %s: warning %v, line %d, column %q", p, p.Warning, p.Line, p.Column)
+	if !p.Suspect || p.Line != 2 || p.Column != "设定依据" || p.Cells == nil || !strings.Contains(p.Message, "2 lines inside this cell look like whole rows") {
+		t.Errorf("warning %s: warning %v, line %d, column %q", p, p.Suspect, p.Line, p.Column)
 	}
 	if len(rows) != 3 || rows[0].Line != 2 || rows[1].Line != 3 || rows[1].Item.DisplayName != "事项丁" || rows[2].Line != 4 {
 		t.Errorf("rows %v", rows)

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/powerreg/powerreg/internal/controls"
 )
 
 // Problem is one thing wrong with the input, located as a user sees it.
 // A row with a problem is not among the rows Read returns, unless the
-// problem is a Warning.
+// problem is Suspect.
 type Problem struct {
 	File    string // file name as shown to the user (the base name for Read)
 	Line    int    // row number as Excel shows it, counting the header as 1 (≥ 1)
@@ -21,10 +23,11 @@ type Problem struct {
 	Header []string
 	Cells  []string
 
-	// Warning marks a row that was read but looks wrong (see ReadCSV): the
-	// row is among the rows too. powerctl imports nothing from a file with
-	// a warning unless told to (--force).
-	Warning bool
+	// Suspect marks a row that was read but may hide rows lost to a stray
+	// quote (see ReadCSV): the row is among the rows too, and powerctl
+	// imports nothing from the file unless told to (--force). Unlike
+	// Row.Warnings, which say what reading changed, it stops an import.
+	Suspect bool
 
 	zh, en string // the two halves of Message
 }
@@ -69,10 +72,10 @@ func (p Problem) where(file, zh, en string) string {
 	return fmt.Sprintf("%s第%d行「%s」: %s / %srow %d, column %s: %s", file, p.Line, p.Column, zh, file, p.Line, p.Column, en)
 }
 
-// quote shows a cell value in a message: quoted, on one line, and cut after
-// 40 characters.
+// quote shows a cell value in a message: quoted, on one line, control
+// characters as [U+001B], and cut after 40 characters.
 func quote(s string) string {
-	s = strings.ReplaceAll(s, "\n", "⏎")
+	s = controls.Escape(strings.ReplaceAll(s, "\n", "⏎"), "")
 	if utf8.RuneCountInString(s) > 40 {
 		r := []rune(s)
 		s = string(r[:40]) + "…"

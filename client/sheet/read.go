@@ -22,6 +22,10 @@ type Row struct {
 	// reason (see WriteRejects).
 	Header []string
 	Cells  []string
+
+	// Warnings are what was changed in reading the row, such as a line
+	// break in a name turned into a space (lines.go). The row is good.
+	Warnings []Problem
 }
 
 // Options tune Read.
@@ -238,7 +242,7 @@ func (l *layout) cell(cells []string, k int) string {
 	if i < 0 || i >= len(cells) {
 		return ""
 	}
-	return clean(cells[i])
+	return clean(unneutralize(cells[i]))
 }
 
 var categoryList = strings.Join(CategoryLabels(), "、")
@@ -251,9 +255,10 @@ func (l *layout) row(r rawRow) (Row, []Problem) {
 		p.Header, p.Cells = l.header, r.cells
 		problems = append(problems, p)
 	}
-	get := func(k int) string { return l.cell(r.cells, k) }
+	cells, warnings := l.joinLines(r) // lines.go
+	get := func(k int) string { return l.cell(cells, k) }
 	it := &pb.Item{}
-	row := Row{File: l.file, Line: r.line, Item: it, Header: l.header, Cells: r.cells}
+	row := Row{File: l.file, Line: r.line, Item: it, Header: l.header, Cells: r.cells, Warnings: warnings}
 
 	if l.idx[cDepartment] >= 0 {
 		if row.Department = get(cDepartment); row.Department == "" {

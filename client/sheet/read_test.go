@@ -87,7 +87,8 @@ func TestReadBadCSV(t *testing.T) {
 	}{
 		{4, &pb.Item{DisplayName: "好事项", Category: pb.Category_CATEGORY_LICENSING, CategoryLabel: "行政许可",
 			Source: pb.PowerSource_POWER_SOURCE_STATUTORY, LegalTimeLimit: &pb.TimeLimit{Value: 20, Unit: pb.TimeLimit_UNIT_WORKING_DAY}}},
-		{9, &pb.Item{DisplayName: "多行\n名称", Category: pb.Category_CATEGORY_LICENSING, CategoryLabel: "行政许可"}},
+		// A line break in a name (Alt+Enter) becomes a space, with a warning.
+		{9, &pb.Item{DisplayName: "多行 名称", Category: pb.Category_CATEGORY_LICENSING, CategoryLabel: "行政许可"}},
 		{13, &pb.Item{DisplayName: "最后", Category: pb.Category_CATEGORY_PENALTY, Source: pb.PowerSource_POWER_SOURCE_ENTRUSTED,
 			LegalTimeLimit:    &pb.TimeLimit{Value: 30, Unit: pb.TimeLimit_UNIT_DAY},
 			PromisedTimeLimit: &pb.TimeLimit{Value: 3, Unit: pb.TimeLimit_UNIT_MONTH},
@@ -97,6 +98,10 @@ func TestReadBadCSV(t *testing.T) {
 		r := rows[i]
 		if r.Line != w.line || r.Department != "区局" || r.MainItem != "" || !proto.Equal(r.Item, w.item) {
 			t.Errorf("row %d: line %d, department %q, main %q, item %v\nwant line %d, item %v", i, r.Line, r.Department, r.MainItem, r.Item, w.line, w.item)
+		}
+		if warned := len(r.Warnings) == 1 && r.Warnings[0].Line == 9 && r.Warnings[0].Column == "事项名称" &&
+			strings.Contains(r.Warnings[0].Message, "换行已改为空格"); warned != (w.line == 9) {
+			t.Errorf("row %d: warnings %v", i, r.Warnings)
 		}
 	}
 }
@@ -132,7 +137,7 @@ func TestReadBadXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkProblems(t, problems, badWant)
-	if len(rows) != 3 || rows[0].Line != 4 || rows[1].Line != 9 || rows[1].Item.DisplayName != "多行\n名称" || rows[2].Line != 13 {
+	if len(rows) != 3 || rows[0].Line != 4 || rows[1].Line != 9 || rows[1].Item.DisplayName != "多行 名称" || len(rows[1].Warnings) != 1 || rows[2].Line != 13 {
 		t.Errorf("rows %v", rows)
 	}
 }

@@ -105,32 +105,47 @@ func Cells(row Row) []string {
 }
 
 // writeCSV writes records as CSV for Excel in China: UTF-8 with a
-// byte-order mark, CRLF line ends.
-func writeCSV(w io.Writer, records func(*csv.Writer) error) error {
+// byte-order mark, CRLF line ends. records calls put with each record;
+// put writes every cell through cell (neutral.go).
+func writeCSV(w io.Writer, cell func(string) string, records func(put func([]string) error) error) error {
 	if _, err := w.Write(utf8BOM); err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	if err := records(cw); err != nil {
+	var out []string
+	put := func(rec []string) error {
+		out = out[:0]
+		for _, c := range rec {
+			out = append(out, cell(c))
+		}
+		return cw.Write(out)
+	}
+	if err := records(put); err != nil {
 		return err
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
+// csvCell is a text as WriteCSV writes it: control characters escaped and
+// a formula neutralised (neutral.go).
+func csvCell(s string) string { return neutralize(exportText(s)) }
+
 // WriteCSV writes rows as CSV in the template's columns with Chinese
 // headers (without 实施主体 when no row has a department), UTF-8 with a byte-order mark (so that Excel in China opens it
-// correctly) and CRLF line ends. There is no notes row. Read reads it back to
-// the same rows.
+// correctly) and CRLF line ends. There is no notes row. A cell that starts
+// with = + - @, a tab or a CR gets a leading ' so that no spreadsheet
+// program runs it as a formula, and control characters are shown as
+// [U+001B] (neutral.go). Read reads it back to the same rows.
 func WriteCSV(w io.Writer, rows []Row) error {
 	cols := written(rows)
-	return writeCSV(w, func(cw *csv.Writer) error {
-		if err := cw.Write(pick(Headers(), cols)); err != nil {
+	return writeCSV(w, csvCell, func(put func([]string) error) error {
+		if err := put(pick(Headers(), cols)); err != nil {
 			return err
 		}
 		for _, r := range rows {
-			if err := cw.Write(pick(Cells(r), cols)); err != nil {
+			if err := put(pick(Cells(r), cols)); err != nil {
 				return err
 			}
 		}
@@ -141,8 +156,11 @@ func WriteCSV(w io.Writer, rows []Row) error {
 // WriteXLSX writes rows as an XLSX workbook with one sheet 权力清单: the
 // header row, the notes row (row 2), then one row per item, with the
 // template's drop-down, frozen header and column widths (and without
-// 实施主体 when there are rows and none has a department). Read reads it back
-// to the same rows.
+// 实施主体 when there are rows and none has a department). A cell that
+// starts with = + - @, a tab or a CR is text with Excel's quote prefix
+// (shown and printed without the quote, never run as a formula, not even
+// once edited), and control characters are shown as [U+001B] (neutral.go).
+// Read reads it back to the same rows.
 func WriteXLSX(w io.Writer, rows []Row) error {
 	return writeWorkbook(w, rows)
 }
@@ -204,6 +222,10 @@ func writeWorkbook(w io.Writer, rows []Row) (err error) {
 		return err
 	}
 	bodyStyle, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
+	if err != nil {
+		return err
+	}
+	textStyle, err := quotePrefixStyle(f)
 	if err != nil {
 		return err
 	}
@@ -274,9 +296,15 @@ func writeWorkbook(w io.Writer, rows []Row) (err error) {
 	values := make([]any, len(cols))
 	for n, r := range rows {
 		for i, v := range pick(Cells(r), cols) {
-			if v == "" {
+			switch v = exportText(v); {
+			case v == "":
 				values[i] = nil
-			} else {
+			case needsQuote(v):
+				if v[0] == '\'' {
+					v = neutralize(v) // quotes before a trigger: one more, which Read removes
+				}
+				values[i] = excelize.Cell{StyleID: textStyle, Value: v}
+			default:
 				values[i] = excelize.Cell{StyleID: bodyStyle, Value: v}
 			}
 		}
@@ -294,6 +322,25 @@ func writeWorkbook(w io.Writer, rows []Row) (err error) {
 	return f.Write(w)
 }
 
+// quotePrefixStyle adds the body's style as text (number format @) with
+// Excel's quote prefix: what Excel gives a cell typed with a leading ',
+// which it then never takes for a formula. excelize's Style has no field
+// for it: the attribute is set on the cell format NewStyle made (the
+// styles part is written from f.Styles; TestExportNeutralisesFormulas reads
+// it back from the file).
+func quotePrefixStyle(f *excelize.File) (int, error) {
+	id, err := f.NewStyle(&excelize.Style{NumFmt: 49, Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
+	if err != nil {
+		return 0, err
+	}
+	if f.Styles == nil || f.Styles.CellXfs == nil || id >= len(f.Styles.CellXfs.Xf) {
+		return 0, errors.New("sheet: excelize 的样式表结构已变 / excelize's style sheet changed: cannot set the quote prefix")
+	}
+	yes := true
+	f.Styles.CellXfs.Xf[id].QuotePrefix = &yes
+	return id, nil
+}
+
 // WriteRejects writes rows handed back to a department as CSV (UTF-8 with a
 // byte-order mark, CRLF): header, then each line's cells followed by its
 // reason in a last column 错误原因 / error. The department fixes the cells
@@ -309,18 +356,21 @@ func WriteRejects(w io.Writer, header []string, lines [][]string, reasons []stri
 	for _, l := range lines {
 		width = max(width, len(l))
 	}
-	return writeCSV(w, func(cw *csv.Writer) error {
+	// The cells are as read: Read took a neutralising quote off, and
+	// writing them back neutralises them again.
+	cell := func(s string) string { return csvCell(unneutralize(s)) }
+	return writeCSV(w, cell, func(put func([]string) error) error {
 		rec := make([]string, width+1)
 		copy(rec, header)
 		rec[width] = RejectHeader
-		if err := cw.Write(rec); err != nil {
+		if err := put(rec); err != nil {
 			return err
 		}
 		for i, l := range lines {
 			clear(rec)
 			copy(rec, l)
 			rec[width] = reasons[i]
-			if err := cw.Write(rec); err != nil {
+			if err := put(rec); err != nil {
 				return err
 			}
 		}

@@ -11,7 +11,8 @@ import (
 	"github.com/powerreg/powerreg/server/store"
 )
 
-// The actors of seeding: four eyes means three people.
+// The actors of seeding: four eyes means three people. Bare names, without
+// tokens: each name is its own person (holder).
 const (
 	clerk     = "bench-clerk"
 	reviewer  = "bench-reviewer"

@@ -17,6 +17,7 @@ import (
 
 	"github.com/powerreg/powerreg/client"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/store"
 )
 
 // secretPattern is how the registry's token secrets look.
@@ -48,12 +49,12 @@ func landRows(t *testing.T, name string) string {
 // line, in both output formats.
 func TestTokensCreateSecretIsLastLine(t *testing.T) {
 	e := start(t)
-	r := e.ok("admin", "tokens", "create", "--name", "reviewer-li", "--role", "reviewer")
+	r := e.ok("admin", "tokens", "create", "--name", "reviewer-li", "--holder", "李四", "--role", "reviewer")
 	table, secret := lastLine(r.stdout)
 	if !secretPattern.MatchString(secret) || strings.Contains(table, secret) {
 		t.Errorf("the last line is not the secret alone: %q\n%s", secret, r)
 	}
-	if !regexp.MustCompile(`(?m)^reviewer-li\s+reviewer\s+有效 active\s+admin\s`).MatchString(table) {
+	if !regexp.MustCompile(`(?m)^reviewer-li\s+reviewer\s+有效 active\s+李四\s+admin\s`).MatchString(table) {
 		t.Errorf("no table of the token before the secret:\n%s", r)
 	}
 	if !strings.Contains(r.stderr, "shown this once") {
@@ -72,7 +73,8 @@ func TestTokensCreateSecretIsLastLine(t *testing.T) {
 	}
 	life := tok.GetExpireTime().AsTime().Sub(tok.GetCreateTime().AsTime())
 	if tok.GetName() != "tokens/gtj-clerk" || strings.Join(tok.GetRoles(), ",") != "editor,reviewer" ||
-		strings.Join(tok.GetDepartments(), ",") != "departments/-" || tok.GetCreator() != "admin" || life != 30*24*time.Hour {
+		strings.Join(tok.GetDepartments(), ",") != "departments/-" || tok.GetCreator() != "admin" ||
+		tok.GetHolder() != "gtj-clerk" || tok.GetCreatorHolder() != "admin" || life != 30*24*time.Hour {
 		t.Errorf("token %v", tok)
 	}
 }
@@ -132,9 +134,9 @@ func TestTokensCreateListRevoke(t *testing.T) {
 	// list
 	r = e.ok("admin", "tokens", "list")
 	for _, want := range []string{
-		`(?m)^admin\s+admin\s+有效 active\s+powerregd\s`,
-		`(?m)^gtj-clerk\s+editor\s+gtzyj\s+有效 active\s+admin\s`,
-		`(?m)^brief\s+reviewer\s+已过期 expired\s+admin\s`,
+		`(?m)^admin\s+admin\s+有效 active\s+admin\s+powerregd\s`,
+		`(?m)^gtj-clerk\s+editor\s+gtzyj\s+有效 active\s+gtj-clerk\s+admin\s`,
+		`(?m)^brief\s+reviewer\s+已过期 expired\s+brief\s+admin\s`,
 		`(?m)^共 4 个令牌 / 4 tokens$`, // and checker
 	} {
 		if !regexp.MustCompile(want).MatchString(r.stdout) {
@@ -195,10 +197,10 @@ func TestTokensCreateListRevoke(t *testing.T) {
 	}
 }
 
-// auditRow matches a row of audit list: principal, method, resource and
-// outcome.
+// auditRow matches a row of audit list: principal (whose holder is its
+// name), method, resource and outcome.
 func auditRow(principal, method, resource, outcome string) *regexp.Regexp {
-	return regexp.MustCompile(`(?m)^\d+\s+\S+ \S+\s+` + regexp.QuoteMeta(principal) + `\s+` + method + `\s+` +
+	return regexp.MustCompile(`(?m)^\d+\s+\S+ \S+\s+` + regexp.QuoteMeta(principal) + `\s+` + regexp.QuoteMeta(principal) + `\s+` + method + `\s+` +
 		regexp.QuoteMeta(resource) + `\s+` + outcome + `\s+[0-9a-f]+$`)
 }
 
@@ -304,7 +306,9 @@ func TestAuditVerifyTampered(t *testing.T) {
 	e.ok("admin", "audit", "verify")
 	e.stop()
 
-	// Change clerk into clark in the record of the import, keeping valid JSON.
+	// Change clerk into clark in the record of the import, keeping valid JSON
+	// and sealing its envelope again (the checksum catches damage, not
+	// intent: the hash chain does).
 	db, err := bolt.Open(filepath.Join(e.dir, "powerreg.db"), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -313,6 +317,10 @@ func TestAuditVerifyTampered(t *testing.T) {
 	err = db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("audit"))
 		return b.ForEach(func(k, v []byte) error {
+			v, err := store.DecodeRecord(k, v)
+			if err != nil {
+				return err
+			}
 			var rec map[string]any
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return err
@@ -325,7 +333,7 @@ func TestAuditVerifyTampered(t *testing.T) {
 			if !json.Valid(edited) || len(edited) != len(v) {
 				t.Fatalf("edited record %s", edited)
 			}
-			return b.Put(k, edited)
+			return b.Put(k, store.EncodeRecord(k, edited))
 		})
 	})
 	if cerr := db.Close(); err == nil {

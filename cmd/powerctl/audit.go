@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/powerreg/powerreg/client"
+	"github.com/powerreg/powerreg/server/principal"
 )
 
 func (a *app) auditCmd() *cobra.Command {
@@ -16,14 +17,19 @@ func (a *app) auditCmd() *cobra.Command {
 		Use:   "audit",
 		Short: "审计记录：查看、校验（管理员、审核人） / the audit trail: list and verify (admins, reviewers)",
 		Long: `The audit trail records every change that took effect and every refused
-attempt: who (the token's name), when, which method, which resource, the
-request id, the outcome and the reason of a refusal. Each record carries the
+attempt: who (the principal: the token's name, or sso: and the SSO name),
+the person behind it (the token's holder, or sso: and the SSO subject), when,
+which method, which resource, the request id, the outcome and the reason of a
+refusal. Names holding characters that could make them look like others
+(invisible or bidirectional control characters, recorded before such names
+were refused) are shown escaped, as \u{200B}. Each record carries the
 hash of the one before it, so that a record edited or deleted in the data file
 breaks the chain: powerctl audit verify finds the first broken link.
 
 It is readable by admins and reviewers.`,
 		Example: `  powerctl audit list --since 24h
   powerctl audit list --principal gtj-clerk --resource departments/gtzyj
+  powerctl audit list --holder 李四
   powerctl audit verify`,
 		Args: args(cobra.NoArgs),
 	}
@@ -62,19 +68,23 @@ func (a *app) auditListCmd() *cobra.Command {
 	var f client.AuditFilter
 	var since, until string
 	cmd := &cobra.Command{
-		Use:     "list [--principal NAME] [--resource NAME] [--since TIME] [--until TIME] [--limit N]",
+		Use:     "list [--principal NAME] [--holder PERSON] [--resource NAME] [--since TIME] [--until TIME] [--limit N]",
 		Aliases: []string{"ls"},
 		Short:   "列出审计记录，最新的在前 / list audit records, newest first",
-		Long: `Lists audit records, newest first: sequence, time, principal, method,
-resource, outcome (OK, or the refusal's code and reason) and request id.
+		Long: `Lists audit records, newest first: sequence, time, principal, holder (the
+person behind the principal), method, resource, outcome (OK, or the refusal's
+code and reason) and request id. Records written before holders show "-".
 
 --principal keeps one principal's records (a token name, or anonymous);
+--holder one person's, whichever of their tokens they used (case and Unicode
+normalisation aside);
 --resource keeps the records of a resource and those under it (e.g.
 departments/gtzyj); --since and --until take an RFC 3339 time, a date, or a
 duration meaning that long ago (24h, 7d). --limit N shows the newest N
 (default 100; 0 for all).`,
 		Example: `  powerctl audit list
   powerctl audit list --since 24h --principal gtj-clerk
+  powerctl audit list --holder 李四 --limit 0
   powerctl audit list --resource departments/gtzyj --since 2024-05-01 --until 2024-06-01 --limit 0 -o json`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -105,13 +115,18 @@ duration meaning that long ago (24h, 7d). --limit N shows the newest N
 				return writeJSON(a.stdout, protoList(list))
 			}
 			t := &table{}
-			t.add("序号 SEQ", "时间 TIME", "主体 PRINCIPAL", "操作 METHOD", "资源 RESOURCE", "结果 OUTCOME", "请求 REQUEST ID")
+			t.add("序号 SEQ", "时间 TIME", "主体 PRINCIPAL", "持有人 HOLDER", "操作 METHOD", "资源 RESOURCE", "结果 OUTCOME", "请求 REQUEST ID")
 			for _, e := range list {
 				outcome := e.GetOutcome()
 				if e.GetReason() != "" && e.GetReason() != outcome {
 					outcome += " " + e.GetReason()
 				}
-				t.add(strconv.FormatInt(e.GetSequence(), 10), timeText(e.GetTime()), e.GetPrincipal(), shortMethod(e.GetMethod()),
+				holder := principal.Escape(e.GetHolder())
+				if holder == "" {
+					holder = "-" // a record from before holders
+				}
+				t.add(strconv.FormatInt(e.GetSequence(), 10), timeText(e.GetTime()), principal.Escape(e.GetPrincipal()), holder,
+					shortMethod(e.GetMethod()),
 					e.GetResource(), outcome, e.GetRequestId())
 			}
 			if err := t.write(a.stdout); err != nil {
@@ -123,6 +138,7 @@ duration meaning that long ago (24h, 7d). --limit N shows the newest N
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.Principal, "principal", "", "only this principal's records (a token name, or anonymous)")
+	fl.StringVar(&f.Holder, "holder", "", "only this person's records (the holder of the tokens used, or sso: and an SSO subject)")
 	fl.StringVar(&f.Resource, "resource", "", "only records of this resource or those under it, e.g. departments/gtzyj")
 	fl.StringVar(&since, "since", "", "only records at or after this time: RFC 3339, a date, or a duration ago (24h, 7d)")
 	fl.StringVar(&until, "until", "", "only records before this time: RFC 3339, a date, or a duration ago")
@@ -177,7 +193,7 @@ sequence and why.`,
 				return nil
 			}
 			fmt.Fprintf(a.stderr, "powerctl: 审计链在第 %d 条记录处断开 / the audit chain is broken at record %d (of %d): %s\n",
-				brk.Seq, brk.Seq, n, brk.Reason)
+				brk.Seq, brk.Seq, n, safe(brk.Reason))
 			return errReported
 		},
 	}

@@ -49,7 +49,7 @@ It needs an admin's token.`,
 				return writeJSON(a.stdout, d)
 			}
 			_, err = fmt.Fprintf(a.stdout, "%s: 已创建部门“%s”，编号 %03d / created department %s, number %03d\n",
-				d.GetName(), d.GetDisplayName(), d.GetNumber(), d.GetDisplayName(), d.GetNumber())
+				oneLine(d.GetName()), oneLine(d.GetDisplayName()), d.GetNumber(), oneLine(d.GetDisplayName()), d.GetNumber())
 			return err
 		},
 	}

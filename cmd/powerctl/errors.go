@@ -20,14 +20,14 @@ var nextStep = map[string]string{
 	"CODE_IN_USE":              "编码须唯一：用 powerctl catalog get CODE 查看占用者 / codes are unique: see the holder with powerctl catalog get CODE",
 	"TOKEN_NOT_FOUND":          "用 powerctl tokens list 查看令牌 / see the tokens with powerctl tokens list",
 	"TOKEN_EXISTS":             "令牌名不能重复（已吊销的也算），请换一个名字；powerctl tokens list 列出已有的 / token names are never reused, revoked ones included; choose another (see powerctl tokens list)",
-	"FOUR_EYES":                "四眼原则：请由未报送、未编辑该批次的另一人（用其令牌）执行 / four eyes: someone else, who neither submitted nor edited the batch, must do it with their own token",
+	"FOUR_EYES":                "四眼原则：请由未报送、未编辑该批次的另一人，用未参与该批次的管理员为其创建的令牌执行 / four eyes: someone else, who neither submitted nor edited the batch, must do it with a token that an admin not involved in the batch created for them",
 	"PERMISSION_DENIED":        "请向管理员申请具有所需角色（或部门）的令牌，用 --token 或 POWERREG_TOKEN 传入 / ask an administrator for a token with the needed role (or department) and pass it with --token or POWERREG_TOKEN",
 }
 
 // describe renders an error for a person: client.Describe, then what to do
 // next when the reason is known.
 func (a *app) describe(err error) string {
-	s := client.Describe(err)
+	s := safe(client.Describe(err))
 	reason := client.Reason(err)
 	if reason == "UNAUTHENTICATED" {
 		if a.token == "" {

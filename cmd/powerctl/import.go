@@ -53,9 +53,10 @@ imported and the exit status is 1. With --skip-invalid the good rows are
 imported and the bad ones are written, with their reasons, to
 FILE.rejected.csv (or --rejects), to be fixed and imported again.
 
-A warning (a CSV cell that holds lines looking like whole rows, as a
-stray quote makes) also stops the import, even with --skip-invalid;
---force imports such a file once you have checked it.
+A suspect cell (a CSV cell that holds lines looking like whole rows, as a
+stray quote makes) is reported as a warning and also stops the import,
+even with --skip-invalid; --force imports such a file once you have
+checked it. Other warnings (a line break in a name made a space) do not.
 
 Files are read one row at a time within the limits of an import (at most
 100,000 item rows, 200 columns in use, 1 MB per row, 10,000 merged ranges,
@@ -118,7 +119,7 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 	}
 	opts := sheet.Options{Sheet: o.sheet, Categories: categoryMap(infos)}
 	var files []*inputFile
-	problems, warnings := 0, 0
+	problems, suspects := 0, 0
 	for _, path := range paths {
 		f := &inputFile{path: path}
 		files = append(files, f)
@@ -133,10 +134,15 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 			continue
 		}
 		f.rows = rows
+		for _, r := range rows {
+			for _, w := range r.Warnings {
+				fmt.Fprintln(a.stderr, "警告 / warning: "+safe(w.String()))
+			}
+		}
 		for _, p := range ps {
-			fmt.Fprintln(a.stderr, p.String())
-			if p.Warning { // the row is among rows
-				warnings++
+			fmt.Fprintln(a.stderr, safe(p.String()))
+			if p.Suspect { // the row is among rows
+				suspects++
 				continue
 			}
 			if p.Cells == nil {
@@ -159,10 +165,10 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 			problems, problems)
 		return errReported
 	}
-	if warnings > 0 && !o.force {
-		fmt.Fprintf(a.stderr, "powerctl: 发现 %d 处警告，未导入任何内容；请检查文件，确认无误后可用 --force 导入 / "+
-			"%d warnings found; nothing was imported. Check the file; if it is right, import it with --force\n",
-			warnings, warnings)
+	if suspects > 0 && !o.force {
+		fmt.Fprintf(a.stderr, "powerctl: 发现 %d 个可疑的单元格（见上面的警告），未导入任何内容；请检查文件，确认无误后可用 --force 导入 / "+
+			"%d suspect cells (see the warnings above); nothing was imported. Check the file; if it is right, import it with --force\n",
+			suspects, suspects)
 		return errReported
 	}
 	failed := 0
@@ -201,12 +207,12 @@ func (a *app) importFile(ctx context.Context, c *client.Client, f *inputFile, o 
 			if len(located) == 0 && len(other) == 0 {
 				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, a.describe(err))
 			} else {
-				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, firstLine(client.Describe(err)))
+				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, firstLine(safe(client.Describe(err))))
 				for _, p := range located {
-					fmt.Fprintln(a.stderr, p.String())
+					fmt.Fprintln(a.stderr, safe(p.String()))
 				}
 				for _, p := range other {
-					fmt.Fprintf(a.stderr, "%s: %s: %s\n", f.path, p.Where, p.What)
+					fmt.Fprintf(a.stderr, "%s: %s: %s\n", f.path, safe(p.Where), safe(p.What))
 				}
 			}
 			fmt.Fprintf(a.stderr, "%s: 整个文件未导入 / the whole file was refused; nothing was imported from it\n", f.path)
@@ -214,7 +220,7 @@ func (a *app) importFile(ctx context.Context, c *client.Client, f *inputFile, o 
 		}
 		bad := map[int]bool{}
 		for _, p := range located {
-			fmt.Fprintln(a.stderr, p.String())
+			fmt.Fprintln(a.stderr, safe(p.String()))
 			bad[p.Line] = true
 		}
 		var rest []sheet.Row

@@ -62,7 +62,7 @@ func TestImportSwallowedRowsWarning(t *testing.T) {
 		"区局,事项乙,行政处罚,《乙法》第四条\n"+
 		"区局,事项丙,行政处罚,《丙法》\"第五条\"\n"+
 		"区局,事项丁,行政处罚,《丁法》第六条\n")
-	e.refused([]string{"w.csv 第2行「设定依据」: 警告", "look like whole rows", "1 warnings found; nothing was imported", "--force"}, path)
+	e.refused([]string{"w.csv 第2行「设定依据」: 警告", "look like whole rows", "1 suspect cells (see the warnings above); nothing was imported", "--force"}, path)
 	e.refused([]string{"--force"}, "--skip-invalid", path)
 	r := e.ok("clerk", "import", "--create-departments", "--force", path)
 	if !strings.Contains(r.stdout, "imported 2 rows") || !strings.Contains(r.stderr, "警告") {

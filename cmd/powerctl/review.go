@@ -12,6 +12,7 @@ import (
 
 	"github.com/powerreg/powerreg/client"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/principal"
 )
 
 func (a *app) reviewCmd() *cobra.Command {
@@ -79,7 +80,7 @@ is (exit 1).`,
 			t := &table{}
 			t.add("批次 SUBMISSION", "状态 STATE", "事项 ITEMS", "报送人 SUBMITTER", "更新 UPDATED", "说明 COMMENT")
 			for _, s := range list {
-				t.add(s.GetName(), submissionStateText[s.GetState()], strconv.Itoa(len(s.GetItems())), s.GetSubmitter(),
+				t.add(s.GetName(), submissionStateText[s.GetState()], strconv.Itoa(len(s.GetItems())), principal.Escape(s.GetSubmitter()),
 					timeText(s.GetUpdateTime()), s.GetComment())
 			}
 			if err := t.write(a.stdout); err != nil {

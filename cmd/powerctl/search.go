@@ -61,10 +61,23 @@ func (a *app) marks() marks {
 	return marks{"【", "】"}
 }
 
-// render turns a fragment (HTML-escaped, matches in <mark>) into text.
+// render turns a fragment (HTML-escaped, matches in <mark>) into text:
+// the server's text is unescaped and made safe (oneLine) piece by piece,
+// before the marks, whose escape sequences are powerctl's own.
 func (m marks) render(fragment string) string {
-	s := strings.ReplaceAll(strings.ReplaceAll(fragment, "<mark>", m.open), "</mark>", m.close)
-	return oneLine(html.UnescapeString(s))
+	var b strings.Builder
+	for i, piece := range strings.Split(fragment, "<mark>") {
+		if i > 0 {
+			b.WriteString(m.open)
+		}
+		if inside, after, ok := strings.Cut(piece, "</mark>"); ok && i > 0 {
+			b.WriteString(oneLine(html.UnescapeString(inside)))
+			b.WriteString(m.close)
+			piece = after
+		}
+		b.WriteString(oneLine(html.UnescapeString(piece)))
+	}
+	return b.String()
 }
 
 func (a *app) catalogSearchCmd() *cobra.Command {
@@ -144,7 +157,7 @@ func (a *app) printSearch(pages []*pb.ListCatalogItemsResponse) error {
 	}
 	m := a.marks()
 	for i, it := range items {
-		name, dept := it.GetDisplayName(), it.GetDepartmentDisplayName()
+		name, dept := oneLine(it.GetDisplayName()), oneLine(it.GetDepartmentDisplayName())
 		var others []*pb.HighlightFragment
 		for _, f := range highlights[it.GetCode()] {
 			switch f.GetField() {
@@ -156,13 +169,13 @@ func (a *app) printSearch(pages []*pb.ListCatalogItemsResponse) error {
 				others = append(others, f)
 			}
 		}
-		w.printf("\n%d. %s\n   %s  %s  %s\n", i+1, name, it.GetCode(), categoryText(it), dept)
+		w.printf("\n%d. %s\n   %s  %s  %s\n", i+1, name, oneLine(it.GetCode()), oneLine(categoryText(it)), dept)
 		for _, f := range others {
 			label := highlightFields[f.GetField()]
 			if label == "" {
 				label = f.GetField()
 			}
-			w.printf("   %s: %s\n", label, m.render(f.GetText()))
+			w.printf("   %s: %s\n", oneLine(label), m.render(f.GetText()))
 		}
 	}
 	if w.err != nil || total == 0 {

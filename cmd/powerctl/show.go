@@ -8,6 +8,7 @@ import (
 
 	"github.com/powerreg/powerreg/client"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/principal"
 )
 
 // change is one field that differs between the revision in force and the
@@ -136,10 +137,10 @@ func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*
 	t.add("批次 submission", sub.GetName())
 	t.add("状态 state", submissionStateText[sub.GetState()])
 	t.add("部门 department", dept.GetDisplayName()+" ("+dept.GetName()+")")
-	t.add("报送人 submitter", sub.GetSubmitter())
+	t.add("报送人 submitter", principal.Escape(sub.GetSubmitter()))
 	t.add("说明 comment", sub.GetComment())
 	if sub.GetReviewer() != "" {
-		t.add("审核人 reviewer", sub.GetReviewer())
+		t.add("审核人 reviewer", principal.Escape(sub.GetReviewer()))
 		t.add("审核意见 review", sub.GetReviewComment())
 	}
 	if sub.GetPublication() != "" {
@@ -153,7 +154,7 @@ func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*
 	}
 	var b strings.Builder
 	for _, r := range items {
-		fmt.Fprintf(&b, "\n%s  %s  [%s]\n", r.Item, oneLine(r.DisplayName), r.Category)
+		fmt.Fprintf(&b, "\n%s  %s  [%s]\n", oneLine(r.Item), oneLine(r.DisplayName), oneLine(r.Category))
 		kind := changeText[r.Change]
 		switch {
 		case r.Change == pb.ChangeKind_CHANGE_KIND_MODIFY.String() && len(r.Changes) == 0:
@@ -171,9 +172,9 @@ func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*
 		}
 		_ = ct.write(&b)
 		if r.Returned {
-			fmt.Fprintf(&b, "  退回修改 / returned: %s\n", r.Comment)
+			fmt.Fprintf(&b, "  退回修改 / returned: %s\n", oneLine(r.Comment))
 		} else if r.Comment != "" {
-			fmt.Fprintf(&b, "  审核意见 / comment: %s\n", r.Comment)
+			fmt.Fprintf(&b, "  审核意见 / comment: %s\n", oneLine(r.Comment))
 		}
 	}
 	_, err := fmt.Fprint(a.stdout, b.String())

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/powerreg/powerreg/internal/controls"
 )
 
 // width measures display width: East Asian wide characters count double,
@@ -60,13 +64,21 @@ func (t *table) write(w io.Writer) error {
 	return err
 }
 
-// oneLine keeps a cell on one line.
+// oneLine keeps text on one line and makes it safe to print: line breaks
+// and tabs become " ⏎ ", and every other character of internal/controls
+// (escape sequences, bidi overrides, …) is shown as [U+001B]. Every text
+// powerctl prints from the server goes through oneLine or safe: what
+// others wrote must never act on the reader's terminal.
 func oneLine(s string) string {
+	s = controls.Escape(s, "\r\n\t")
 	if !strings.ContainsAny(s, "\r\n\t") {
 		return s
 	}
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' }), " ⏎ ")
 }
+
+// safe is oneLine for text of several lines: it keeps "\n" and tabs.
+func safe(s string) string { return controls.Escape(s, "\n\t") }
 
 // protoJSON is the JSON output of one message: canonical proto3 JSON,
 // indented, with Chinese unescaped.
@@ -96,8 +108,29 @@ func writeJSON(w io.Writer, v any) error {
 		return err
 	}
 	out.WriteByte('\n')
-	_, err := w.Write(out.Bytes())
+	_, err := w.Write(escapeJSON(out.Bytes()))
 	return err
+}
+
+// escapeJSON writes the characters of internal/controls that JSON encoders
+// leave as they are (DEL, C1 controls, bidi controls) as \uXXXX escapes,
+// so that JSON output too is safe on a terminal; it decodes to the same
+// strings. Outside strings, indented JSON holds only "\n" and spaces.
+func escapeJSON(b []byte) []byte {
+	if !bytes.ContainsFunc(b, func(r rune) bool { return r != '\n' && controls.Of(r) != controls.None }) {
+		return b
+	}
+	var out bytes.Buffer
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r != '\n' && controls.Of(r) != controls.None {
+			fmt.Fprintf(&out, `\u%04x`, r)
+		} else {
+			out.Write(b[:n])
+		}
+		b = b[n:]
+	}
+	return out.Bytes()
 }
 
 // protoList is the JSON array of a list of messages.

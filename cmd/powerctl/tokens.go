@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/principal"
 )
 
 func (a *app) tokensCmd() *cobra.Command {
@@ -20,7 +21,8 @@ func (a *app) tokensCmd() *cobra.Command {
 		Aliases: []string{"token"},
 		Short:   "令牌：创建、列出、吊销（管理员） / bearer tokens: create, list, revoke (admins)",
 		Long: `Tokens say who acts and what they may do. A token has a name (recorded as
-who performed each step and in the audit trail) and roles:
+who performed each step and in the audit trail), a holder (the person it is
+issued to, recorded in the audit trail; four eyes compares holders) and roles:
 
   editor     a department's items and submissions (--department, repeatable;
              "-" is every department)
@@ -29,9 +31,12 @@ who performed each step and in the audit trail) and roles:
   admin      departments, tokens and the audit trail
 
 Only admins manage tokens. The first admin token is the file admin.token that
-powerregd writes into a new data directory.`,
+powerregd writes into a new data directory: create the reviewers' and
+publishers' tokens with it (or with another admin that edits nothing), since
+a token created by someone who edited or submitted a batch may not approve
+or publish that batch (four eyes).`,
 		Example: `  export POWERREG_TOKEN=$(cat data/admin.token)
-  powerctl tokens create --name reviewer-li --role reviewer | tail -1 > reviewer.token
+  powerctl tokens create --name reviewer-li --holder 李四 --role reviewer | tail -1 > reviewer.token
   powerctl tokens list
   powerctl tokens revoke reviewer-li`,
 		Args: args(cobra.NoArgs),
@@ -54,10 +59,10 @@ func parseDuration(s string) (time.Duration, error) {
 }
 
 func (a *app) tokensCreateCmd() *cobra.Command {
-	var name, expires string
+	var name, holder, expires string
 	var roles, depts []string
 	cmd := &cobra.Command{
-		Use:   "create --name NAME --role ROLE [--role ROLE]… [--department ID]… [--expires DURATION]",
+		Use:   "create --name NAME [--holder PERSON] --role ROLE [--role ROLE]… [--department ID]… [--expires DURATION]",
 		Short: "创建令牌，末行输出令牌本身 / create a token; its secret is the last line",
 		Long: `Creates a token and prints it: a table (or JSON with -o json) of its name,
 roles, departments and expiry, then the secret ALONE on the last line of
@@ -70,16 +75,21 @@ keep it safe, and hand it to its holder, who passes it with --token or
 POWERREG_TOKEN.
 
 NAME is lower-case letters, digits and . _ @ -, starting with a letter; names
-are never reused. --role is editor, reviewer, publisher or admin (repeatable,
+are never reused. PERSON (--holder) is who the token is issued to: a name
+such as 李四 or a staff number, at most 64 characters, without invisible or
+bidirectional control characters; NAME when left out. Four eyes compares
+holders: two tokens of one holder count as one person, and a token may not
+approve or publish a batch that the person who created it submitted or
+edited. --role is editor, reviewer, publisher or admin (repeatable,
 or comma-separated). An editor needs --department (repeatable; "-" for every
 department, e.g. an office that imports a whole city's list). --expires is a
 lifetime such as 720h or 90d; without it the token works until revoked.`,
-		Example: `  powerctl tokens create --name gtj-clerk --role editor --department gtzyj | tail -1 > gtj-clerk.token
-  powerctl tokens create --name reviewer-li --role reviewer --expires 90d
+		Example: `  powerctl tokens create --name gtj-clerk --holder 张三 --role editor --department gtzyj | tail -1 > gtj-clerk.token
+  powerctl tokens create --name reviewer-li --holder 李四 --role reviewer --expires 90d
   powerctl tokens create --name city-office --role editor --role admin --department -`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			req := &pb.CreateTokenRequest{TokenId: name, Token: &pb.Token{}}
+			req := &pb.CreateTokenRequest{TokenId: name, Token: &pb.Token{Holder: holder}}
 			for _, r := range roles {
 				for _, r := range strings.Split(r, ",") {
 					if r = strings.ToLower(strings.TrimSpace(r)); r != "" && !slices.Contains(req.Token.Roles, r) {
@@ -120,6 +130,7 @@ lifetime such as 720h or 90d; without it the token works until revoked.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&name, "name", "", "token name, e.g. reviewer-li: recorded as who acts (required)")
+	f.StringVar(&holder, "holder", "", "the person the token is issued to, e.g. 李四 (default: the name)")
 	f.StringArrayVar(&roles, "role", nil, "editor, reviewer, publisher or admin (repeatable; required)")
 	f.StringArrayVar(&depts, "department", nil, `department id an editor works for (repeatable; "-" for every department)`)
 	f.StringVar(&expires, "expires", "", "lifetime, e.g. 720h or 90d (default: until revoked)")
@@ -140,11 +151,12 @@ func tokenState(t *pb.Token, now time.Time) string {
 }
 
 // tokenTable is the table of tokens: name, roles, departments, state,
-// creator and times.
+// holder, creator (with the person behind it when the name differs) and
+// times. Names are escaped (principal.Escape).
 func tokenTable(list []*pb.Token) *table {
 	now := time.Now()
 	t := &table{}
-	t.add("名称 NAME", "角色 ROLES", "部门 DEPARTMENTS", "状态 STATE", "创建人 CREATOR", "创建 CREATED", "到期 EXPIRES")
+	t.add("名称 NAME", "角色 ROLES", "部门 DEPARTMENTS", "状态 STATE", "持有人 HOLDER", "创建人 CREATOR", "创建 CREATED", "到期 EXPIRES")
 	for _, tok := range list {
 		var depts []string
 		for _, d := range tok.GetDepartments() {
@@ -154,8 +166,12 @@ func tokenTable(list []*pb.Token) *table {
 		if expires == "" {
 			expires = "-"
 		}
+		creator := principal.Escape(tok.GetCreator())
+		if h := tok.GetCreatorHolder(); h != "" && h != tok.GetCreator() {
+			creator += " (" + principal.Escape(h) + ")"
+		}
 		t.add(shortID(tok.GetName()), strings.Join(tok.GetRoles(), ","), strings.Join(depts, ","), tokenState(tok, now),
-			tok.GetCreator(), timeText(tok.GetCreateTime()), expires)
+			principal.Escape(tok.GetHolder()), creator, timeText(tok.GetCreateTime()), expires)
 	}
 	return t
 }

@@ -79,6 +79,8 @@ func defineFlags(fs *flag.FlagSet, o *options) {
 	fs.StringVar(&o.jwt.RolesClaim, "jwt-roles-claim", "roles", "claim listing registry roles (editor, reviewer, publisher, admin) / 角色所在的声明")
 	fs.StringVar(&o.jwt.DepartmentsClaim, "jwt-departments-claim", "departments", "claim listing an editor's department ids / 编辑所属部门所在的声明")
 
+	fs.Var(publisherEdits{&o.server.PublisherMayEdit}, "four-eyes-publisher-edits",
+		"`refuse|allow`: whether a publisher may publish a batch with items they edited since their last publication (four eyes) / 发布人编辑过批次中的事项时拒绝（refuse）或允许（allow）其发布")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json / 日志格式：text 或 json")
 	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "least level logged: debug, info, warn or error (debug adds the cached catalogue answers) / 日志级别")
 
@@ -114,6 +116,26 @@ func defineFlags(fs *flag.FlagSet, o *options) {
 	fs.DurationVar(&l.IdleTimeout, "idle-timeout", l.IdleTimeout, "how long an idle HTTP keep-alive connection stays open / 空闲 HTTP 连接的保留时间")
 	fs.DurationVar(&l.GRPCConnectionTimeout, "grpc-connection-timeout", l.GRPCConnectionTimeout, "time allowed for a gRPC connection's handshake / gRPC 建立连接的时限")
 	fs.DurationVar(&l.GRPCKeepalive, "grpc-keepalive", l.GRPCKeepalive, "silence after which the server pings a gRPC connection (and closes it 20 s later without an answer) / gRPC 连接静默多久后探测")
+}
+
+// publisherEdits is --four-eyes-publisher-edits: refuse (the default) or
+// allow.
+type publisherEdits struct{ allow *bool }
+
+func (p publisherEdits) String() string {
+	if p.allow != nil && *p.allow {
+		return "allow"
+	}
+	return "refuse"
+}
+
+func (p publisherEdits) Set(v string) error {
+	switch v {
+	case "refuse", "allow":
+		*p.allow = v == "allow"
+		return nil
+	}
+	return fmt.Errorf("%q: give refuse or allow / 须为 refuse 或 allow", v)
 }
 
 // parseFlags reads the options from the command line, the environment

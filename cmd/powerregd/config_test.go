@@ -177,3 +177,32 @@ func TestJSONLogsWithRequestIDs(t *testing.T) {
 		t.Fatalf("no rpc log line for request ops-test-1:\n%s", d.stderr)
 	}
 }
+
+// TestFourEyesPublisherEditsOption: refuse by default; allow by flag,
+// variable or file; anything else is refused naming the values.
+func TestFourEyesPublisherEditsOption(t *testing.T) {
+	o, err := parse(t, nil, nil)
+	if err != nil || o.server.PublisherMayEdit {
+		t.Fatalf("default: %v, %v; want refuse", o, err)
+	}
+	for name, c := range map[string]struct {
+		args []string
+		vars map[string]string
+		want bool
+	}{
+		"flag allow": {[]string{"--four-eyes-publisher-edits=allow"}, nil, true},
+		"env allow":  {nil, map[string]string{"POWERREGD_FOUR_EYES_PUBLISHER_EDITS": "allow"}, true},
+		"file allow": {nil, map[string]string{"POWERREGD_CONFIG": writeConfig(t, "four-eyes-publisher-edits = \"allow\"\n")}, true},
+		"flag beats env": {[]string{"--four-eyes-publisher-edits", "refuse"},
+			map[string]string{"POWERREGD_FOUR_EYES_PUBLISHER_EDITS": "allow"}, false},
+	} {
+		o, err := parse(t, c.args, c.vars)
+		if err != nil || o.server.PublisherMayEdit != c.want {
+			t.Errorf("%s: %v, %v; want allow=%v", name, o, err, c.want)
+		}
+	}
+	if _, err := parse(t, []string{"--four-eyes-publisher-edits", "yes"}, nil); err == nil ||
+		!strings.Contains(err.Error(), "give refuse or allow") {
+		t.Errorf("--four-eyes-publisher-edits yes: %v", err)
+	}
+}

@@ -347,7 +347,11 @@ func TestPlaintextWarning(t *testing.T) {
 }
 
 // TestSingleSignOn accepts a JWT signed by a key of the --jwks file, with
-// the configured issuer, audience and claims.
+// the configured issuer, audience and claims. The person behind the
+// principal is the subject, whatever claim names the principal: it is
+// recorded in the audit trail and as the creator of tokens; a subject that
+// could pass for another name is refused naming the claim (issue 10,
+// items 8 and 17).
 func TestSingleSignOn(t *testing.T) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -362,14 +366,15 @@ func TestSingleSignOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := func(aud string) string {
-		tok, err := jwt.Signed(signer).Claims(map[string]any{"iss": "https://sso.example.gov.cn", "aud": aud,
+	tokenOf := func(aud, sub string) string {
+		tok, err := jwt.Signed(signer).Claims(map[string]any{"iss": "https://sso.example.gov.cn", "aud": aud, "sub": sub,
 			"exp": time.Now().Add(time.Hour).Unix(), "uid": "zhang.san", "groups": []string{"admin"}}).Serialize()
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tok
 	}
+	token := func(aud string) string { return tokenOf(aud, "u-1001") }
 	d := startDaemon(t, t.TempDir(), "--jwks", jwks, "--jwt-issuer", "https://sso.example.gov.cn",
 		"--jwt-audience", "powerreg", "--jwt-name-claim", "uid", "--jwt-roles-claim", "groups")
 	if code, body := d.get(t, "/v1/tokens", token("powerreg")); code != 200 {
@@ -378,6 +383,35 @@ func TestSingleSignOn(t *testing.T) {
 	code, body := d.get(t, "/v1/tokens", token("another-app"))
 	if code != 401 || !strings.Contains(string(body), "wrong audience") {
 		t.Fatalf("SSO token for another audience: %d %s", code, body)
+	}
+	// A token the SSO admin creates records the person behind it; so does
+	// the audit trail.
+	req, _ := http.NewRequest("POST", d.base+"/v1/tokens?token_id=reviewer-li", strings.NewReader(`{"roles":["reviewer"],"holder":"李四"}`))
+	req.Header.Set("Authorization", "Bearer "+token("powerreg"))
+	resp, err := d.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(created), `"creator":"sso:zhang.san"`) ||
+		!strings.Contains(string(created), `"creatorHolder":"sso:u-1001"`) || !strings.Contains(string(created), `"holder":"李四"`) {
+		t.Fatalf("a token created by an SSO admin: %d %s", resp.StatusCode, created)
+	}
+	code, body = d.get(t, "/v1/auditEvents?holder=sso:u-1001", token("powerreg"))
+	var events struct {
+		AuditEvents []struct{ Principal, Holder, Method string } `json:"auditEvents"`
+	}
+	if err := json.Unmarshal(body, &events); code != 200 || err != nil || len(events.AuditEvents) != 1 ||
+		events.AuditEvents[0].Principal != "sso:zhang.san" || events.AuditEvents[0].Holder != "sso:u-1001" {
+		t.Fatalf("audit events of holder sso:u-1001: %d %s", code, body)
+	}
+	// Look-alike subjects.
+	for sub, char := range map[string]string{"admin\u200b": "U+200B", "\u202eadmin": "U+202E"} {
+		code, body := d.get(t, "/v1/tokens", tokenOf("powerreg", sub))
+		if code != 401 || !strings.Contains(string(body), `claim \"sub\"`) || !strings.Contains(string(body), char) {
+			t.Errorf("subject %q: %d %s", sub, code, body)
+		}
 	}
 	d.stop(t)
 	if !strings.Contains(d.stderr.String(), "principal=sso:zhang.san") {

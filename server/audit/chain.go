@@ -2,6 +2,10 @@
 // carries the hash of the one before it, so that editing or deleting a
 // record in the data file breaks the chain. The server writes the chain;
 // powerctl audit verify recomputes it from the API, with this same code.
+//
+// Records are versioned: a record's hash covers the fields of its version,
+// so that adding a field (the holder, in version 2) leaves every older
+// record verifiable as it was written.
 package audit
 
 import (
@@ -12,12 +16,22 @@ import (
 	"time"
 )
 
+// Record format versions. Version 1 records were stored without a version
+// field (so 0 reads as 1) and have no holder.
+const (
+	Version1       = 1
+	Version2       = 2 // adds Holder
+	CurrentVersion = Version2
+)
+
 // Record is one audited call: a mutation that took effect, or a refused
 // attempt.
 type Record struct {
+	Version   int       `json:",omitempty"` // format of the hash; 0 is Version1
 	Seq       uint64    // 1, 2, 3, … with no gap
 	Time      time.Time // UTC
 	Principal string
+	Holder    string `json:",omitempty"` // the person behind Principal (Version2)
 	Method    string // full gRPC method, e.g. /powerreg.v1.RegistryService/CreateItem
 	Resource  string // the resource the request named
 	RequestID string
@@ -29,13 +43,24 @@ type Record struct {
 }
 
 // Sum hashes the record's fields and PrevHash (not Hash) in a fixed,
-// unambiguous encoding: each field's length, then the field.
+// unambiguous encoding: each field's length, then the field. Version 1
+// hashes exactly what it always did; version 2 starts with the version
+// (so that no record of one version hashes like one of another) and adds
+// the holder. Sum of a version it does not know is "".
 func (r *Record) Sum() string {
-	var b strings.Builder
-	for _, f := range []string{
+	fields := []string{
 		strconv.FormatUint(r.Seq, 10), r.Time.UTC().Format(time.RFC3339Nano), r.Principal, r.Method,
 		r.Resource, r.RequestID, r.Outcome, r.Reason, strconv.FormatInt(r.Revision, 10), r.PrevHash,
-	} {
+	}
+	switch r.Version {
+	case 0, Version1:
+	case Version2:
+		fields = append([]string{"v2", r.Holder}, fields...)
+	default:
+		return ""
+	}
+	var b strings.Builder
+	for _, f := range fields {
 		b.WriteString(strconv.Itoa(len(f)))
 		b.WriteByte(':')
 		b.WriteString(f)
@@ -59,6 +84,10 @@ func Verify(records []*Record) *Break {
 		case r.Seq != want:
 			return &Break{want, "第 " + strconv.FormatUint(want, 10) + " 条记录缺失（被删除）/ record " +
 				strconv.FormatUint(want, 10) + " is missing (deleted)"}
+		case r.Version < 0 || r.Version > CurrentVersion:
+			v := strconv.Itoa(r.Version)
+			return &Break{r.Seq, "记录格式版本 " + v + " 未知，请升级 powerctl / record format version " + v +
+				" is unknown to this program; use a newer powerctl"}
 		case r.PrevHash != prev:
 			return &Break{r.Seq, "记录的前一哈希与上一条不符（上一条被改动或删除）/ the previous-record hash does not match (the record before was changed or deleted)"}
 		case r.Sum() != r.Hash:

@@ -13,14 +13,20 @@ import (
 
 // Principal is an authenticated caller.
 type Principal struct {
-	Name        string
+	Name string
+	// Holder is the person behind Name, whom four eyes compares: a
+	// registry token's holder, or SSOPrefix and the SSO subject ("sub").
+	Holder string
+	// Issuer is the person who created the registry token used (its
+	// creator's holder); empty for SSO.
+	Issuer      string
 	Roles       []string
 	Departments []string // department ids an editor works for; "-" is every department
 	Anonymous   bool
 }
 
 // Anonymous is the principal of a call without credentials.
-var Anonymous = &Principal{Name: "anonymous", Anonymous: true}
+var Anonymous = &Principal{Name: "anonymous", Holder: "anonymous", Anonymous: true}
 
 // Has reports whether p holds role.
 func (p *Principal) Has(role string) bool { return slices.Contains(p.Roles, role) }
@@ -45,7 +51,7 @@ type Authenticator struct {
 // unauthenticated is the error of bad credentials; it never says which
 // part was wrong beyond what helps an honest caller.
 func unauthenticated(zh, en string) error {
-	return &registry.Error{Class: registry.ClassUnauthenticated, Reason: "UNAUTHENTICATED", Message: zh + " / " + en}
+	return &registry.Error{Class: registry.ClassUnauthenticated, Reason: registry.ReasonUnauthenticated, Message: zh + " / " + en}
 }
 
 // Authenticate returns the principal of an Authorization header value
@@ -74,5 +80,5 @@ func (a *Authenticator) Authenticate(header string) (*Principal, error) {
 		return nil, unauthenticated("令牌无效、已过期或已吊销，请向管理员申请新令牌",
 			"the token is invalid, expired or revoked; ask an administrator for a new one")
 	}
-	return &Principal{Name: t.Name, Roles: t.Roles, Departments: t.Departments}, nil
+	return &Principal{Name: t.Name, Holder: t.HolderName(), Issuer: t.IssuerName(), Roles: t.Roles, Departments: t.Departments}, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/powerreg/powerreg/server/auth"
+	"github.com/powerreg/powerreg/server/principal"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -114,7 +115,7 @@ func fuzzClaims(kv ...any) []byte {
 var jwtReasons = []string{"token too large", "signature algorithm not accepted", "malformed token", "unknown signing key (kid ",
 	"signature algorithm does not match the key", "bad signature", "malformed claims", "token has no expiry (exp)",
 	"token expired", "token not valid yet", "wrong issuer", "wrong audience", "invalid claims", "no usable name in claim ",
-	"no registry role in claim "}
+	"no registry role in claim ", "claim "}
 
 // checkVerified checks the outcome of Verify on any token: a known short
 // reason, or a principal that is well formed.
@@ -129,7 +130,9 @@ func checkVerified(t *testing.T, token string, p *auth.Principal, err error) {
 		return
 	}
 	name := strings.TrimPrefix(p.Name, auth.SSOPrefix)
-	if p.Anonymous || name == p.Name || name == "" || name != strings.TrimSpace(name) || len(p.Roles) == 0 {
+	holder := strings.TrimPrefix(p.Holder, auth.SSOPrefix)
+	if p.Anonymous || name == p.Name || holder == p.Holder || principal.Flaw(name) != "" ||
+		principal.Flaw(holder) != "" || p.Issuer != "" || len(p.Roles) == 0 {
 		t.Fatalf("Verify(%q) = %+v", token, p)
 	}
 	for i, r := range p.Roles {
@@ -192,7 +195,8 @@ func FuzzJWTClaims(f *testing.F) {
 	s := newFuzzSSO(f)
 	for _, c := range [][]byte{
 		fuzzClaims(), fuzzClaims("aud", "powerreg", "roles", "editor,admin", "departments", "gtzyj hbj GTZYJ departments/-"),
-		fuzzClaims("sub", " 王五 "), fuzzClaims("sub", "a\x00b"), fuzzClaims("sub", 7), fuzzClaims("iss", "x"),
+		fuzzClaims("sub", " 王五 "), fuzzClaims("sub", "a\x00b"), fuzzClaims("sub", "admin\u200b"), fuzzClaims("sub", "\u202eadmin"),
+		fuzzClaims("sub", "li  si"), fuzzClaims("sub", "li\u3000si"), fuzzClaims("sub", "\U000e0061dmin"), fuzzClaims("sub", 7), fuzzClaims("iss", "x"),
 		fuzzClaims("nbf", 4102444800), fuzzClaims("exp", "4102444800"), fuzzClaims("exp", 4102444800.5),
 		fuzzClaims("roles", []string{"Editor", "editor", "editor"}), fuzzClaims("departments", []any{"a/b", "departments/x", 3}),
 		[]byte(`{"exp":4102444800,"EXP":1,"sub":"x","roles":"admin","iss":"` + fuzzIssuer + `","aud":"powerreg"}`),
@@ -228,15 +232,17 @@ func FuzzJWTClaims(f *testing.F) {
 			(std.NotBefore == nil || now.Add(time.Minute).After(std.NotBefore.Time())) &&
 			(std.IssuedAt == nil || now.Add(time.Minute).After(std.IssuedAt.Time())) &&
 			std.Issuer == fuzzIssuer && slices.Contains(std.Audience, "powerreg") &&
-			sub != "" && len(sub) <= 256 && !strings.ContainsFunc(sub, unicode.IsControl) &&
-			len(roles) > 0
+			sub != "" && principal.Flaw(sub) == "" && len(roles) > 0
 		if valid != (err == nil) {
 			t.Fatalf("claims %q (valid: %v): Verify = %+v, %v", payload, valid, p, err)
+		}
+		if err == nil && strings.ContainsFunc(sub, func(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Cf) }) {
+			t.Fatalf("claims %q: a subject with an invisible character was accepted: %+v", payload, p)
 		}
 		if err != nil {
 			return
 		}
-		if p.Name != auth.SSOPrefix+sub || !slices.Equal(p.Roles, roles) {
+		if p.Name != auth.SSOPrefix+sub || p.Holder != auth.SSOPrefix+sub || !slices.Equal(p.Roles, roles) {
 			t.Fatalf("claims %q: principal %+v", payload, p)
 		}
 		for _, d := range p.Departments {

@@ -16,6 +16,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/powerreg/powerreg/server/principal"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -180,19 +181,27 @@ func (v *JWTVerifier) Verify(token string) (*Principal, error) {
 }
 
 // SSOPrefix starts the name of every principal from single sign-on.
-const SSOPrefix = "sso:"
+const SSOPrefix = principal.SSOPrefix
 
 // principal maps verified claims to a principal, keeping only the roles
-// the registry knows and well-formed department ids.
+// the registry knows and well-formed department ids. The subject ("sub")
+// is the person, whatever claim names the principal: four eyes compares
+// subjects, and the audit trail records both.
 func (v *JWTVerifier) principal(claims map[string]any) (*Principal, error) {
-	name, _ := claims[v.cfg.NameClaim].(string)
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 256 || strings.ContainsFunc(name, unicode.IsControl) {
-		return nil, fmt.Errorf("no usable name in claim %q", v.cfg.NameClaim)
+	sub, err := nameClaim(claims, "sub")
+	if err != nil {
+		return nil, err
+	}
+	name := sub
+	if v.cfg.NameClaim != "sub" {
+		if name, err = nameClaim(claims, v.cfg.NameClaim); err != nil {
+			return nil, err
+		}
 	}
 	// SSO subjects are prefixed, so that they never pass for a registry
-	// token of the same name (in the audit trail and for four eyes).
-	p := &Principal{Name: SSOPrefix + name}
+	// token or holder of the same name (in the audit trail and for four
+	// eyes).
+	p := &Principal{Name: SSOPrefix + name, Holder: SSOPrefix + sub}
 	for _, r := range stringList(claims[v.cfg.RolesClaim]) {
 		if slices.Contains(registry.Roles, r) && !slices.Contains(p.Roles, r) {
 			p.Roles = append(p.Roles, r)
@@ -209,6 +218,22 @@ func (v *JWTVerifier) principal(claims map[string]any) (*Principal, error) {
 		}
 	}
 	return p, nil
+}
+
+// nameClaim reads a claim naming a person, refusing what could pass for
+// another name (registry.PrincipalFlaw: invisible and bidirectional
+// control characters, stray spaces).
+func nameClaim(claims map[string]any, claim string) (string, error) {
+	name, _ := claims[claim].(string)
+	name = strings.TrimSpace(name) // as before: " 王五 " is 王五
+	if name == "" || len(name) > principal.MaxBytes {
+		return "", fmt.Errorf("no usable name in claim %q", claim)
+	}
+	if flaw := principal.Flaw(name); flaw != "" {
+		_, en, _ := strings.Cut(flaw, " / ")
+		return "", fmt.Errorf("claim %q %s", claim, en)
+	}
+	return name, nil
 }
 
 // stringList reads a claim holding a list of strings, or one string of

@@ -19,6 +19,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/powerreg/powerreg/server/auth"
+	"github.com/powerreg/powerreg/server/registry"
 )
 
 // sso is a fake single sign-on: an RSA and an EC key, published in a JWKS
@@ -275,5 +276,41 @@ func TestAuthenticatorJWT(t *testing.T) {
 	_, err = a.Authenticate("Bearer " + sign(t, jose.RS256, s.rsa, "r1", claims("exp", time.Now().Add(-time.Hour).Unix())))
 	if err == nil || !strings.Contains(err.Error(), "单点登录") || !strings.Contains(err.Error(), "token expired") {
 		t.Fatalf("expired: %v", err)
+	}
+}
+
+// TestJWTLookAlikePrincipals (issue 10, item 17): a subject or name that
+// could pass for another (a zero-width space after admin, a right-to-left
+// override before it) is refused as UNAUTHENTICATED naming the claim; the
+// subject is the holder even when another claim names the principal.
+func TestJWTLookAlikePrincipals(t *testing.T) {
+	s := newSSO(t)
+	a := &auth.Authenticator{JWT: verifier(t, s, auth.JWTConfig{Issuer: strict.Issuer, Audience: strict.Audience, NameClaim: "uid"})}
+	for _, c := range []struct {
+		name, sub, uid, claim, char string
+	}{
+		{"zero-width space in sub", "admin\u200b", "admin", `"sub"`, "U+200B"},
+		{"right-to-left override in sub", "\u202eadmin", "admin", `"sub"`, "U+202E"},
+		{"zero-width joiner in the name claim", "u-1001", "ad\u200dmin", `"uid"`, "U+200D"},
+		{"ideographic space in the name claim", "u-1001", "李\u3000四", `"uid"`, "U+3000"},
+		{"tag character in sub", "\U000e0041dmin", "admin", `"sub"`, "U+E0041"},
+		{"BOM in sub", "\ufeffadmin", "admin", `"sub"`, "U+FEFF"},
+		{"Hangul filler in the name claim", "u-1001", "admin\u3164", `"uid"`, "U+3164"},
+		{"two spaces in sub", "li  si", "li", `"sub"`, "two spaces"},
+	} {
+		_, err := a.Authenticate("Bearer " + sign(t, jose.RS256, s.rsa, "r1", claims("sub", c.sub, "uid", c.uid)))
+		if registry.ClassOf(err) != registry.ClassUnauthenticated || !strings.Contains(err.Error(), "claim "+c.claim) ||
+			!strings.Contains(err.Error(), c.char) || !strings.Contains(err.Error(), "单点登录") {
+			t.Errorf("%s: %v; want UNAUTHENTICATED naming claim %s and %s", c.name, err, c.claim, c.char)
+		}
+	}
+	p, err := a.Authenticate("Bearer " + sign(t, jose.RS256, s.rsa, "r1", claims("sub", "u-1001", "uid", "Li Si")))
+	if err != nil || p.Name != "sso:Li Si" || p.Holder != "sso:u-1001" || p.Issuer != "" {
+		t.Fatalf("name claim uid: %+v %v; want principal sso:Li Si, holder sso:u-1001", p, err)
+	}
+	// The subject is required even when another claim names the principal.
+	_, err = a.Authenticate("Bearer " + sign(t, jose.RS256, s.rsa, "r1", claims("sub", nil, "uid", "li.si")))
+	if registry.ClassOf(err) != registry.ClassUnauthenticated || !strings.Contains(err.Error(), `claim "sub"`) {
+		t.Errorf("no sub: %v", err)
 	}
 }

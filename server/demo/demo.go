@@ -12,7 +12,9 @@ import (
 	"github.com/powerreg/powerreg/server/registry"
 )
 
-// Actors of the recorded history.
+// Actors of the recorded history: bare names, without tokens, so each name
+// is its own person (holder) for four eyes: three different people, none
+// of whom created another's token.
 const (
 	department = "demo-department"
 	reviewer   = "demo-reviewer"

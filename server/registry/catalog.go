@@ -73,10 +73,11 @@ func (s *Service) ListCatalogQuery(cat Category, dept string, lq ListQuery, size
 	}
 	var out []*CatalogView
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		if q.order != nil {
 			var err error
-			out, next, err = listCatalogSorted(tx, cat, dept, q, size, after, filter)
+			out, next, err = listCatalogSorted(tx, cat, dept, q, size, b, after, filter)
 			return err
 		}
 		names := &deptNames{tx: tx, names: map[string]string{}}
@@ -93,8 +94,16 @@ func (s *Service) ListCatalogQuery(cat Category, dept string, lq ListQuery, size
 				return false, nil
 			}
 			n, err := names.get(e.Department)
-			out = append(out, &CatalogView{Entry: *e, DepartmentName: n})
-			return err == nil, err
+			if err != nil {
+				return false, err
+			}
+			v := &CatalogView{Entry: *e, DepartmentName: n}
+			if b.full(len(out), v) {
+				next = encodeToken(filter, out[len(out)-1].Entry.Code)
+				return false, nil
+			}
+			out = append(out, v)
+			return true, nil
 		})
 	})
 	return out, next, err

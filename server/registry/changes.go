@@ -233,14 +233,23 @@ func (s *Service) readChanges(pos position, size int) (out []*ChangeView, more b
 		}
 		names := &deptNames{tx: tx, names: map[string]string{}}
 		rev, index := pos.start()
+		b := s.pageBudget()
 		return tx.ScanChanges(rev, index, func(c *CatalogChange) (bool, error) {
 			if len(out) == size {
 				more = true
 				return false, nil
 			}
 			n, err := names.get(c.Entry.Department)
-			out = append(out, &ChangeView{Change: *c, DepartmentName: n})
-			return err == nil, err
+			if err != nil {
+				return false, err
+			}
+			v := &ChangeView{Change: *c, DepartmentName: n}
+			if b.full(len(out), v) {
+				more = true
+				return false, nil
+			}
+			out = append(out, v)
+			return true, nil
 		})
 	})
 	return out, more, current, err

@@ -318,14 +318,15 @@ func TestChangesPageTokens(t *testing.T) {
 		_, _, _, err := e.svc.ListChanges(0, 1, forge(t, next, c))
 		wantFields(t, err, "page_token")
 	}
-	// A forged cursor that is well formed only moves the page.
-	if _, _, _, err := e.svc.ListChanges(0, 1, forge(t, next, "99999.3")); err != nil {
-		t.Errorf("well-formed cursor: %v", err)
-	}
+	// A forged cursor is refused even when it is well formed: the token
+	// was not issued (before, it silently moved the page).
+	_, _, _, err = e.svc.ListChanges(0, 1, forge(t, next, "99999.3"))
+	wantFields(t, err, "page_token")
 }
 
 // FuzzChangesPageToken: whatever token a client sends, ListChanges does
-// not panic and answers or refuses with INVALID_ARGUMENT on page_token.
+// not panic; it accepts only the token it issued and refuses anything else
+// with INVALID_ARGUMENT on page_token.
 func FuzzChangesPageToken(f *testing.F) {
 	e, _ := pagedEnv(f)
 	f.Add("")
@@ -333,11 +334,14 @@ func FuzzChangesPageToken(f *testing.F) {
 	f.Add("e30")          // {}
 	f.Add("bnVsbA")       // null
 	f.Add("eyJjIjoiMSJ9") // {"c":"1"}
+
+	issued := map[int64]string{} // the one token each list may accept
 	for _, start := range []int64{0, 1} {
 		_, tok, _, err := e.svc.ListChanges(start, 1, "")
 		if err != nil || tok == "" {
 			f.Fatalf("first page: next %q, %v", tok, err)
 		}
+		issued[start] = tok
 		f.Add(tok)
 		f.Add(tok[:len(tok)-1])
 		for _, c := range []string{"abc", "0", "1.0", "0.4294967295", "-1.0", "1.99", "18446744073709551615.0", "\x00", "9223372036854775807.4294967295"} {
@@ -347,12 +351,16 @@ func FuzzChangesPageToken(f *testing.F) {
 	f.Fuzz(func(t *testing.T, token string) {
 		for _, start := range []int64{0, 1} {
 			_, _, _, err := e.svc.ListChanges(start, 1, token)
-			if err != nil {
-				var re *registry.Error
-				if !errors.As(err, &re) || re.Class != registry.ClassInvalidArgument || len(re.Violations) != 1 ||
-					re.Violations[0].Field != "page_token" {
-					t.Fatalf("ListChanges(%d, page_token %q): %v; want INVALID_ARGUMENT on page_token", start, token, err)
+			if err == nil {
+				if token != "" && token != issued[start] {
+					t.Fatalf("ListChanges(%d) accepted page_token %q, which it did not issue", start, token)
 				}
+				continue
+			}
+			var re *registry.Error
+			if !errors.As(err, &re) || re.Class != registry.ClassInvalidArgument || len(re.Violations) != 1 ||
+				re.Violations[0].Field != "page_token" {
+				t.Fatalf("ListChanges(%d, page_token %q): %v; want INVALID_ARGUMENT on page_token", start, token, err)
 			}
 		}
 	})

@@ -76,9 +76,10 @@ func (s *Service) ListDepartments(size int, token string) ([]*Department, string
 	}
 	var out []*Department
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		return tx.ScanDepartments(after, func(d *Department) (bool, error) {
-			if len(out) == size {
+			if len(out) == size || b.full(len(out), d) {
 				next = encodeToken("departments", out[len(out)-1].ID)
 				return false, nil
 			}
@@ -99,7 +100,9 @@ func (s *Service) UpdateDepartment(actor string, d Department, mask []string, et
 	for _, p := range mask {
 		switch p {
 		case "display_name":
-			checkText(&v, "department.display_name", d.DisplayName, maxNameRunes, true)
+			// Its characters are checked below, when it changes: a name
+			// stored before the rule does not block other updates.
+			checkSize(&v, "department.display_name", d.DisplayName, maxNameRunes, true)
 		case "region_code":
 			checkRegion(&v, "department.region_code", d.RegionCode)
 		case "name", "number", "create_time", "update_time", "etag":
@@ -122,6 +125,10 @@ func (s *Service) UpdateDepartment(actor string, d Department, mask []string, et
 			return err
 		}
 		if slices.Contains(mask, "display_name") && cur.DisplayName != d.DisplayName {
+			checkChars(&v, "department.display_name", d.DisplayName)
+			if err := v.err(); err != nil {
+				return err
+			}
 			// Catalogue items and stats show it (catalogversion.go), and
 			// the change feed announces its items again (changes.go).
 			if err := m.catalogChanged(); err != nil {

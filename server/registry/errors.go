@@ -21,6 +21,7 @@ const (
 	ClassPermissionDenied
 	ClassUnauthenticated
 	ClassOutOfRange
+	ClassDataLoss // a stored record is damaged (its checksum does not match)
 )
 
 // Sentinels for errors.Is: errors.Is(err, ErrNotFound) holds for every error
@@ -62,6 +63,30 @@ const (
 	ReasonTokenNotFound       = "TOKEN_NOT_FOUND"
 	ReasonTokenExists         = "TOKEN_EXISTS"
 	ReasonRevisionCompacted   = "REVISION_COMPACTED" // the change feed's history asked for was compacted (changes.go)
+	ReasonDataLoss            = "DATA_LOSS"          // a stored record is damaged (server/store/record.go)
+)
+
+// Reasons set outside the domain: by the interceptors, the HTTP layer and
+// the gateway (package server), and by authentication (server/auth). They
+// live here too so that this file lists every reason a client can see
+// (TestReasonsAreListed enforces it; the README's Errors section documents
+// each one).
+const (
+	ReasonInternal         = "INTERNAL"           // an unexpected failure; the detail is in the server's log
+	ReasonCanceled         = "CANCELED"           // the caller hung up
+	ReasonDeadlineExceeded = "DEADLINE_EXCEEDED"  // the caller's deadline passed
+	ReasonUnavailable      = "UNAVAILABLE"        // the gateway could not reach the gRPC server
+	ReasonUnauthenticated  = "UNAUTHENTICATED"    // missing or bad credentials
+	ReasonPermissionDenied = "PERMISSION_DENIED"  // the token lacks the role or department
+	ReasonNotReady         = "NOT_READY"          // /readyz before the server is ready
+	ReasonShuttingDown     = "SHUTTING_DOWN"      // a watch ended by the server stopping
+	ReasonRateLimited      = "RATE_LIMITED"       // RESOURCE_EXHAUSTED, HTTP 429: retry after Retry-After
+	ReasonRequestTooLarge  = "REQUEST_TOO_LARGE"  // RESOURCE_EXHAUSTED, HTTP 413: a body or message over --max-request-bytes
+	ReasonResponseTooLarge = "RESPONSE_TOO_LARGE" // RESOURCE_EXHAUSTED, HTTP 500: an answer over the server's send limit (a bug: pages are bounded)
+	ReasonStorageFull      = "STORAGE_FULL"       // RESOURCE_EXHAUSTED, HTTP 507: the server's disk (or quota) is full
+	ReasonMalformedRequest = "MALFORMED_REQUEST"  // a REST body that is not one JSON object of the request's type
+	ReasonNoSuchRoute      = "NO_SUCH_ROUTE"      // no REST route has this path
+	ReasonMethodNotAllowed = "METHOD_NOT_ALLOWED" // the path exists, not with this HTTP method (405 with Allow)
 )
 
 // Violation names one bad field of a request, as a proto field path such as
@@ -104,6 +129,15 @@ func bi(zh, en string) string { return zh + " / " + en }
 
 func newErr(c Class, reason, zh, en string) *Error {
 	return &Error{Class: c, Reason: reason, Message: bi(zh, en)}
+}
+
+// DataLoss is the error of a stored record that fails its checksum:
+// record names it (bucket/key), zh and en say how. The operator checks the
+// file and restores a backup; retrying does not help.
+func DataLoss(record, zh, en string) *Error {
+	return newErr(ClassDataLoss, ReasonDataLoss,
+		fmt.Sprintf("存储的记录 %s 已损坏（%s）：请管理员运行 powerregd check 并从备份恢复", record, zh),
+		fmt.Sprintf("the stored record %s is damaged (%s): the operator should run powerregd check and restore from a backup", record, en))
 }
 
 func notFound(reason, name, kindZh, kindEn string) *Error {

@@ -192,8 +192,9 @@ func lists(e *env, it *registry.ItemView) map[string]func(token string) (string,
 	}
 }
 
-// FuzzPageToken: whatever token a client sends, no list panics or fails
-// with anything but INVALID_ARGUMENT on page_token.
+// FuzzPageToken: whatever token a client sends, no list panics; a list
+// accepts only a token it issued and refuses anything else with
+// INVALID_ARGUMENT on page_token (never restarts at page 1).
 func FuzzPageToken(f *testing.F) {
 	e, it := pagedEnv(f)
 	calls := lists(e, it)
@@ -202,11 +203,14 @@ func FuzzPageToken(f *testing.F) {
 	f.Add("e30")          // {}
 	f.Add("bnVsbA")       // null
 	f.Add("eyJjIjoiMSJ9") // {"c":"1"}
+
+	issued := map[string]bool{} // the only tokens a list may accept
 	for name, call := range calls {
 		tok, err := call("")
 		if err != nil || tok == "" {
 			f.Fatalf("%s: first page: next %q, %v", name, tok, err)
 		}
+		issued[tok] = true
 		f.Add(tok)
 		f.Add(tok[:len(tok)-1])
 		for _, c := range []string{"abc", "0", "-1", "1", "99999", "18446744073709551615", "\x00", "9223372036854775808",
@@ -216,12 +220,17 @@ func FuzzPageToken(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, token string) {
 		for name, call := range calls {
-			if _, err := call(token); err != nil {
-				var re *registry.Error
-				if !errors.As(err, &re) || re.Class != registry.ClassInvalidArgument || len(re.Violations) != 1 ||
-					re.Violations[0].Field != "page_token" {
-					t.Fatalf("%s(page_token %q): %v; want INVALID_ARGUMENT on page_token", name, token, err)
+			_, err := call(token)
+			if err == nil {
+				if token != "" && !issued[token] {
+					t.Fatalf("%s accepted page_token %q, which no list issued; want INVALID_ARGUMENT on page_token", name, token)
 				}
+				continue
+			}
+			var re *registry.Error
+			if !errors.As(err, &re) || re.Class != registry.ClassInvalidArgument || len(re.Violations) != 1 ||
+				re.Violations[0].Field != "page_token" {
+				t.Fatalf("%s(page_token %q): %v; want INVALID_ARGUMENT on page_token", name, token, err)
 			}
 		}
 	})

@@ -137,6 +137,7 @@ func (s *Service) ListCatalogAsOf(at time.Time, cat Category, dept string, lq Li
 	}
 	var out []*CatalogView
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		st := &sorted[*CatalogEntry]{order: order}
 		err := tx.ScanItems(dept, 0, func(it *Item) (bool, error) {
@@ -158,20 +159,8 @@ func (s *Service) ListCatalogAsOf(at time.Time, cat Category, dept string, lq Li
 		if err != nil {
 			return err
 		}
-		page, n, err := st.page(after, size, tokenFilter)
-		if err != nil {
-			return err
-		}
-		next = n
-		names := &deptNames{tx: tx, names: map[string]string{}}
-		for _, e := range page {
-			n, err := names.get(e.Department)
-			if err != nil {
-				return err
-			}
-			out = append(out, &CatalogView{Entry: *e, DepartmentName: n})
-		}
-		return nil
+		next, err = st.page(after, tokenFilter, catalogPage(tx, &out, size, b))
+		return err
 	})
 	return out, next, err
 }
@@ -226,15 +215,31 @@ func publishedRevision(tx Tx, it *Item, i int, deptName string) (*PublishedRevis
 
 // ListCatalogItemRevisions lists every published revision of the item with
 // a code, newest first (an abolition included, with the content it
-// abolished). A handful per item: not paged.
-func (s *Service) ListCatalogItemRevisions(code string) ([]*PublishedRevision, error) {
+// abolished). Usually a handful, but each may be up to MaxItemBytes: paged
+// like every list (by count and PageBytes).
+func (s *Service) ListCatalogItemRevisions(code string, size int, token string) ([]*PublishedRevision, string, error) {
 	var v violations
 	checkText(&v, "code", code, 100, true)
 	if err := v.err(); err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	size, err := s.pageSize(size, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	filter := "catalog-revisions/" + code
+	cursor, err := decodeToken(token, filter)
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := parseID(cursor) // the index in Published of the last served, +1
+	if err != nil {
+		return nil, "", err
 	}
 	var out []*PublishedRevision
-	err := s.store.View(func(tx Tx) error {
+	next := ""
+	b := s.pageBudget()
+	err = s.store.View(func(tx Tx) error {
 		it, err := loadCatalogItem(tx, code)
 		if err != nil {
 			return err
@@ -243,16 +248,27 @@ func (s *Service) ListCatalogItemRevisions(code string) ([]*PublishedRevision, e
 		if err != nil {
 			return err
 		}
-		for i := len(it.Published) - 1; i >= 0; i-- {
+		start := len(it.Published) - 1
+		if cursor != "" {
+			if after < 2 || after > uint64(len(it.Published)) {
+				return badToken()
+			}
+			start = int(after) - 2
+		}
+		for i := start; i >= 0; i-- {
 			r, err := publishedRevision(tx, it, i, n)
 			if err != nil {
 				return err
+			}
+			if len(out) == size || b.full(len(out), r) {
+				next = encodeToken(filter, strconv.Itoa(i+2))
+				break
 			}
 			out = append(out, r)
 		}
 		return nil
 	})
-	return out, err
+	return out, next, err
 }
 
 // FieldDifference is one content field that differs between two

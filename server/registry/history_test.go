@@ -153,7 +153,7 @@ func TestCatalogAsOf(t *testing.T) {
 func TestCatalogItemRevisions(t *testing.T) {
 	e := newHistoryEnv(t)
 
-	revs, err := e.svc.ListCatalogItemRevisions(e.codeA)
+	revs, _, err := e.svc.ListCatalogItemRevisions(e.codeA, 0, "")
 	e.must(err, "ListCatalogItemRevisions a")
 	if len(revs) != 2 {
 		t.Fatalf("revisions of a: %d, want 2", len(revs))
@@ -168,13 +168,13 @@ func TestCatalogItemRevisions(t *testing.T) {
 		t.Errorf("older revision: %+v", older)
 	}
 
-	revs, err = e.svc.ListCatalogItemRevisions(e.codeB)
+	revs, _, err = e.svc.ListCatalogItemRevisions(e.codeB, 0, "")
 	e.must(err, "ListCatalogItemRevisions b")
 	if len(revs) != 2 || revs[0].Change != registry.ChangeAbolish || !revs[0].Entry.PublishTime.Equal(e.moments[2]) ||
 		!revs[1].SupersedeTime.Equal(e.moments[2]) {
 		t.Errorf("revisions of b: %+v", revs)
 	}
-	_, err = e.svc.ListCatalogItemRevisions("430400-XX-999-9999-00")
+	_, _, err = e.svc.ListCatalogItemRevisions("430400-XX-999-9999-00", 0, "")
 	wantErr(t, err, registry.ClassNotFound, registry.ReasonCatalogItemNotFound)
 
 	from, to := "1", itoa(newer.Entry.Revision)

@@ -49,7 +49,8 @@ func (s *Service) ImportItems(actor string, in ImportInput) (*ImportResult, erro
 	for i := range in.Rows {
 		r := &in.Rows[i]
 		f := fmt.Sprintf("rows[%d]", i)
-		checkContent(&v, f+".item", &r.Item.Content)
+		checkContent(&v, f+".item", &r.Item.Content, nil)
+		checkItemSize(&v, f+".item", &r.Item.Content, nil)
 		checkCode(&v, f+".item.code", r.Item.Code)
 		checkText(&v, f+".main_item", r.MainItem, maxNameRunes, false)
 		if in.Department == "" {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/powerreg/powerreg/internal/controls"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -36,6 +37,12 @@ func violated(t *testing.T, err error, prefix string) map[string]bool {
 	return fields
 }
 
+// hasControls reports whether s holds a character of internal/controls
+// other than those in allowed.
+func hasControls(s, allowed string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return controls.Of(r) != controls.None && !strings.ContainsRune(allowed, r) })
+}
+
 // FuzzItemContent: whatever content a department sends, CreateItem either
 // refuses it with INVALID_ARGUMENT naming the bad fields (at least those
 // plainly wrong), or stores it: what is read back is what was sent (with
@@ -48,6 +55,7 @@ func FuzzItemContent(f *testing.F) {
 	f.Add("", 0, "", "", 0, 0, "", "", 0, 0, "", "")
 	f.Add("甲", 11, strings.Repeat("长", 51), "\n\n", 9, 4, "", "、、", -1, 1, "\xff", "-x")
 	f.Add("乙", 3, "", "x", 1, 3, "", "", 5, 0, "", "511Z07001006-511602000000-000-115113010-1-00")
+	f.Add("处罚\x1b[31m", 3, "\u202e", "甲\r\n乙", 1, 3, "省\n厅", "市级", 5, 1, "一\r\n二\t", "")
 	f.Add(strings.Repeat("名", 501), -1, "", "", 0, -1, "", "", 0, 4, "", "a b")
 	f.Fuzz(func(t *testing.T, name string, category int, label, bases string, level, source int,
 		entrusting, levels string, value, unit int, remark, code string) {
@@ -69,15 +77,15 @@ func FuzzItemContent(f *testing.F) {
 			}
 			fields := violated(t, err, "item.")
 			for field, bad := range map[string]bool{
-				"item.display_name":             name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > 500,
+				"item.display_name":             name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > 500 || hasControls(name, ""),
 				"item.category":                 category < 1 || category > 10,
-				"item.category_label":           !utf8.ValidString(label) || utf8.RuneCountInString(label) > 50,
-				"item.remark":                   !utf8.ValidString(remark),
+				"item.category_label":           !utf8.ValidString(label) || utf8.RuneCountInString(label) > 50 || hasControls(label, ""),
+				"item.remark":                   !utf8.ValidString(remark) || hasControls(remark, "\n"),
 				"item.legal_time_limit.value":   value < 0,
 				"item.legal_time_limit.unit":    unit < 0 || unit > 3 || value > 0 && unit == 0,
 				"item.promised_time_limit.unit": unit < 0 || unit > 3 || value/2 > 0 && unit == 0,
 				"item.source":                   source < 0 || source > 3,
-				"item.entrusting_body":          source == 3 && entrusting == "",
+				"item.entrusting_body":          source == 3 && entrusting == "" || hasControls(entrusting, ""),
 			} {
 				if bad && !fields[field] {
 					t.Fatalf("content %+v: refused for %v but not for %s", c, fields, field)

@@ -128,7 +128,8 @@ func claimCode(tx Tx, code string, id uint64) error {
 // CreateItem creates a draft item in a department.
 func (s *Service) CreateItem(actor, dept string, in ItemInput, requestID string) (*ItemView, error) {
 	var v violations
-	checkContent(&v, "item", &in.Content)
+	checkContent(&v, "item", &in.Content, nil)
+	checkItemSize(&v, "item", &in.Content, nil)
 	checkCode(&v, "item.code", in.Code)
 	if err := v.err(); err != nil {
 		return nil, err
@@ -221,13 +222,19 @@ func (s *Service) ListItemsQuery(dept string, state ItemState, lq ListQuery, siz
 	if err != nil {
 		return nil, "", err
 	}
-	after, _ := strconv.ParseUint(cursor, 10, 64)
+	var after uint64
+	if q.order == nil { // else the cursor is a sort key (listItemsSorted)
+		if after, err = parseID(cursor); err != nil {
+			return nil, "", err
+		}
+	}
 	scan := dept
 	if dept == AllDepartments {
 		scan = ""
 	}
 	var out []*ItemView
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		if scan != "" {
 			if _, err := loadDepartment(tx, scan); err != nil {
@@ -236,7 +243,7 @@ func (s *Service) ListItemsQuery(dept string, state ItemState, lq ListQuery, siz
 		}
 		if q.order != nil {
 			var err error
-			out, next, err = listItemsSorted(tx, scan, state, q, size, cursor, filter)
+			out, next, err = listItemsSorted(tx, scan, state, q, size, b, cursor, filter)
 			return err
 		}
 		return tx.ScanItems(scan, after, func(it *Item) (bool, error) {
@@ -253,8 +260,15 @@ func (s *Service) ListItemsQuery(dept string, state ItemState, lq ListQuery, siz
 				return false, nil
 			}
 			v, err := view(tx, it)
+			if err != nil {
+				return false, err
+			}
+			if b.full(len(out), v) {
+				next = encodeToken(filter, strconv.FormatUint(out[len(out)-1].Item.ID, 10))
+				return false, nil
+			}
 			out = append(out, v)
-			return err == nil, err
+			return true, nil
 		})
 	})
 	return out, next, err
@@ -344,7 +358,8 @@ func (s *Service) UpdateItem(actor, dept string, id uint64, in ItemInput, mask [
 		for _, f := range apply {
 			f(&next, &in)
 		}
-		checkContent(&v, "item", &next.Content)
+		checkContent(&v, "item", &next.Content, &cur.Content)
+		checkItemSize(&v, "item", &next.Content, &cur.Content)
 		checkCode(&v, "item.code", next.Code)
 		published := len(it.Published) > 0
 		if published && next.Code != cur.Code {
@@ -538,6 +553,7 @@ func (s *Service) ListRevisions(dept string, id uint64, size int, token string) 
 	}
 	var out []*RevisionView
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		it, err := loadItem(tx, dept, id)
 		if err != nil {
@@ -567,7 +583,12 @@ func (s *Service) ListRevisions(dept string, id uint64, size int, token string) 
 			if err != nil {
 				return err
 			}
-			out = append(out, revisionView(it, r, d.DisplayName))
+			v := revisionView(it, r, d.DisplayName)
+			if b.full(len(out), v) {
+				next = encodeToken(filter, strconv.Itoa(n+1))
+				break
+			}
+			out = append(out, v)
 		}
 		return nil
 	})

@@ -137,10 +137,8 @@ func (p *publishing) load() error {
 			blocked = append(blocked, Subject{name, bi("处于"+submissionStateZh[sub.State]+"状态", "is "+submissionStateEn[sub.State])})
 			continue
 		}
-		if sub.Submitter == p.actor {
-			return newErr(ClassPermissionDenied, ReasonFourEyes,
-				fmt.Sprintf("%s 是批次 %s 的报送人，不能发布自己报送的批次，请由其他发布人发布", p.actor, name),
-				fmt.Sprintf("%s submitted %s and cannot publish it; another publisher must", p.actor, name))
+		if err := checkFourEyes(p.mut, sub, stepPublish); err != nil { // workflow.go
+			return err
 		}
 		p.subs = append(p.subs, sub)
 		for i, id := range sub.Items {

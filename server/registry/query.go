@@ -134,9 +134,11 @@ func (s *sorted[T]) cmp(a, b sortKey) int {
 	return filter.CompareTie(a.Tie, b.Tie)
 }
 
-// page sorts the matches and returns the page after the cursor (a sortKey
-// in JSON, "" for the first page) and the next page's token.
-func (s *sorted[T]) page(cursor string, size int, tokenFilter string) ([]T, string, error) {
+// page sorts the matches and offers take each one after the cursor (a
+// sortKey in JSON, "" for the first page), in order, until take declines
+// one (the page is full: page_size or PageBytes); it returns the next
+// page's token.
+func (s *sorted[T]) page(cursor string, tokenFilter string, take func(T) (bool, error)) (string, error) {
 	idx := make([]int, len(s.recs))
 	for i := range idx {
 		idx[i] = i
@@ -146,21 +148,24 @@ func (s *sorted[T]) page(cursor string, size int, tokenFilter string) ([]T, stri
 	if cursor != "" {
 		var after sortKey
 		if json.Unmarshal([]byte(cursor), &after) != nil || len(after.K) != len(s.order) {
-			return nil, "", badToken()
+			return "", badToken()
 		}
 		start = sort.Search(len(idx), func(i int) bool { return s.cmp(s.keys[idx[i]], after) > 0 })
 	}
-	end := min(start+size, len(idx))
-	out := make([]T, 0, end-start)
-	for _, i := range idx[start:end] {
-		out = append(out, s.recs[i])
+	for n, i := range idx[start:] {
+		ok, err := take(s.recs[i])
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			if n == 0 {
+				return "", nil // unreachable: a page takes at least one (budget.full)
+			}
+			b, _ := json.Marshal(s.keys[idx[start+n-1]])
+			return encodeToken(tokenFilter, string(b)), nil
+		}
 	}
-	next := ""
-	if end < len(idx) {
-		b, _ := json.Marshal(s.keys[idx[end-1]])
-		next = encodeToken(tokenFilter, string(b))
-	}
-	return out, next, nil
+	return "", nil
 }
 
 // filters reports whether the query has a filter.
@@ -248,7 +253,7 @@ func catalogRecord(e *CatalogEntry) filter.Record {
 
 // listItemsSorted serves ListItems under an order_by: every match is
 // collected and sorted, then paged by its sort key.
-func listItemsSorted(tx Tx, scan string, state ItemState, q *query, size int, cursor, tokenFilter string) ([]*ItemView, string, error) {
+func listItemsSorted(tx Tx, scan string, state ItemState, q *query, size int, b *budget, cursor, tokenFilter string) ([]*ItemView, string, error) {
 	s := &sorted[*Item]{order: q.order}
 	err := tx.ScanItems(scan, 0, func(it *Item) (bool, error) {
 		if state != 0 && it.State != state {
@@ -263,24 +268,24 @@ func listItemsSorted(tx Tx, scan string, state ItemState, q *query, size int, cu
 	if err != nil {
 		return nil, "", err
 	}
-	page, next, err := s.page(cursor, size, tokenFilter)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]*ItemView, 0, len(page))
-	for _, it := range page {
+	var out []*ItemView
+	next, err := s.page(cursor, tokenFilter, func(it *Item) (bool, error) {
+		if len(out) == size {
+			return false, nil
+		}
 		v, err := view(tx, it)
-		if err != nil {
-			return nil, "", err
+		if err != nil || b.full(len(out), v) {
+			return false, err
 		}
 		out = append(out, v)
-	}
-	return out, next, nil
+		return true, nil
+	})
+	return out, next, err
 }
 
 // listSubmissionsSorted serves ListSubmissions under an order_by; ties
 // keep the default order, newest first.
-func listSubmissionsSorted(tx Tx, scan string, state SubmissionState, q *query, size int, cursor, tokenFilter string) ([]*Submission, string, error) {
+func listSubmissionsSorted(tx Tx, scan string, state SubmissionState, q *query, size int, b *budget, cursor, tokenFilter string) ([]*Submission, string, error) {
 	s := &sorted[*Submission]{order: q.order}
 	err := tx.ScanSubmissions(scan, 0, func(sub *Submission) (bool, error) {
 		if state != 0 && sub.State != state {
@@ -294,7 +299,15 @@ func listSubmissionsSorted(tx Tx, scan string, state SubmissionState, q *query, 
 	if err != nil {
 		return nil, "", err
 	}
-	return s.page(cursor, size, tokenFilter)
+	var out []*Submission
+	next, err := s.page(cursor, tokenFilter, func(sub *Submission) (bool, error) {
+		if len(out) == size || b.full(len(out), sub) {
+			return false, nil
+		}
+		out = append(out, sub)
+		return true, nil
+	})
+	return out, next, err
 }
 
 // codeBounds returns where a catalogue scan in code order may start (the
@@ -322,7 +335,7 @@ func pastPrefix(code, prefix string) bool {
 
 // listCatalogSorted serves ListCatalog under an order_by; ties keep code
 // order.
-func listCatalogSorted(tx Tx, cat Category, dept string, q *query, size int, cursor, tokenFilter string) ([]*CatalogView, string, error) {
+func listCatalogSorted(tx Tx, cat Category, dept string, q *query, size int, b *budget, cursor, tokenFilter string) ([]*CatalogView, string, error) {
 	s := &sorted[*CatalogEntry]{order: q.order}
 	start, prefix := q.codeBounds("")
 	err := tx.ScanCatalog(cat, dept, start, func(e *CatalogEntry) (bool, error) {
@@ -337,18 +350,28 @@ func listCatalogSorted(tx Tx, cat Category, dept string, q *query, size int, cur
 	if err != nil {
 		return nil, "", err
 	}
-	page, next, err := s.page(cursor, size, tokenFilter)
-	if err != nil {
-		return nil, "", err
-	}
+	var out []*CatalogView
+	next, err := s.page(cursor, tokenFilter, catalogPage(tx, &out, size, b))
+	return out, next, err
+}
+
+// catalogPage is the take of a catalogue page sorted by listCatalogSorted
+// or ListCatalogAsOf.
+func catalogPage(tx Tx, out *[]*CatalogView, size int, b *budget) func(*CatalogEntry) (bool, error) {
 	names := &deptNames{tx: tx, names: map[string]string{}}
-	out := make([]*CatalogView, 0, len(page))
-	for _, e := range page {
+	return func(e *CatalogEntry) (bool, error) {
+		if len(*out) == size {
+			return false, nil
+		}
 		n, err := names.get(e.Department)
 		if err != nil {
-			return nil, "", err
+			return false, err
 		}
-		out = append(out, &CatalogView{Entry: *e, DepartmentName: n})
+		v := &CatalogView{Entry: *e, DepartmentName: n}
+		if b.full(len(*out), v) {
+			return false, nil
+		}
+		*out = append(*out, v)
+		return true, nil
 	}
-	return out, next, nil
 }

@@ -2,11 +2,13 @@ package registry
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/powerreg/powerreg/server/audit"
+	"github.com/powerreg/powerreg/server/principal"
 )
 
 // GetSubmission returns a submission.
@@ -42,13 +44,19 @@ func (s *Service) ListSubmissionsQuery(dept string, state SubmissionState, lq Li
 	if err != nil {
 		return nil, "", err
 	}
-	before, _ := strconv.ParseUint(cursor, 10, 64)
+	var before uint64
+	if q.order == nil { // else the cursor is a sort key (listSubmissionsSorted)
+		if before, err = parseID(cursor); err != nil {
+			return nil, "", err
+		}
+	}
 	scan := dept
 	if dept == AllDepartments {
 		scan = ""
 	}
 	var out []*Submission
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		if scan != "" {
 			if _, err := loadDepartment(tx, scan); err != nil {
@@ -57,14 +65,14 @@ func (s *Service) ListSubmissionsQuery(dept string, state SubmissionState, lq Li
 		}
 		if q.order != nil {
 			var err error
-			out, next, err = listSubmissionsSorted(tx, scan, state, q, size, cursor, filter)
+			out, next, err = listSubmissionsSorted(tx, scan, state, q, size, b, cursor, filter)
 			return err
 		}
 		return tx.ScanSubmissions(scan, before, func(sub *Submission) (bool, error) {
 			if state != 0 && sub.State != state || q.filters() && !q.match(submissionRecord(sub)) {
 				return true, nil
 			}
-			if len(out) == size {
+			if len(out) == size || b.full(len(out), sub) {
 				next = encodeToken(filter, strconv.FormatUint(out[len(out)-1].ID, 10))
 				return false, nil
 			}
@@ -98,12 +106,16 @@ func (s *Service) ListPublications(size int, token string) ([]*Publication, stri
 	if err != nil {
 		return nil, "", err
 	}
-	before, _ := strconv.ParseUint(cursor, 10, 64)
+	before, err := parseID(cursor)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []*Publication
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		return tx.ScanPublications(before, func(p *Publication) (bool, error) {
-			if len(out) == size {
+			if len(out) == size || b.full(len(out), p) {
 				next = encodeToken("publications", strconv.FormatUint(out[len(out)-1].ID, 10))
 				return false, nil
 			}
@@ -126,15 +138,20 @@ func (s *Service) ListEvents(resource string, size int, token string) ([]*Event,
 	if err != nil {
 		return nil, "", err
 	}
-	after, _ := strconv.ParseInt(cursor, 10, 64)
+	n, err := parseID(cursor)
+	if err != nil || n > math.MaxInt64 {
+		return nil, "", badToken()
+	}
+	after := int64(n)
 	var out []*Event
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		if err := checkExists(tx, resource); err != nil {
 			return err
 		}
 		return tx.ScanEvents(resource, after, func(e *Event) (bool, error) {
-			if len(out) == size {
+			if len(out) == size || b.full(len(out), e) {
 				next = encodeToken(filter, strconv.FormatInt(out[len(out)-1].Revision, 10))
 				return false, nil
 			}
@@ -175,13 +192,18 @@ func checkExists(tx Tx, name string) error {
 // AuditFilter selects audit records; zero fields select all.
 type AuditFilter struct {
 	Principal string
+	Holder    string // the person (principal.Same); a record without one is its principal's
 	Resource  string // the resource or anything under it, e.g. departments/gtzyj
 	Start     time.Time
 	End       time.Time // exclusive
 }
 
 func (f AuditFilter) match(r *audit.Record) bool {
-	return (f.Principal == "" || r.Principal == f.Principal) &&
+	holder := r.Holder
+	if holder == "" {
+		holder = r.Principal
+	}
+	return (f.Principal == "" || r.Principal == f.Principal) && (f.Holder == "" || principal.Same(holder, f.Holder)) &&
 		(f.Resource == "" || r.Resource == f.Resource || strings.HasPrefix(r.Resource, f.Resource+"/")) &&
 		(f.Start.IsZero() || !r.Time.Before(f.Start)) && (f.End.IsZero() || r.Time.Before(f.End))
 }
@@ -192,20 +214,24 @@ func (s *Service) ListAudit(f AuditFilter, size int, token string) ([]*audit.Rec
 	if err != nil {
 		return nil, "", err
 	}
-	filter := fmt.Sprintf("audit/%s/%s/%d/%d", f.Principal, f.Resource, f.Start.UnixNano(), f.End.UnixNano())
+	filter := fmt.Sprintf("audit/%q/%q/%d/%d/%q", f.Principal, f.Resource, f.Start.UnixNano(), f.End.UnixNano(), f.Holder)
 	cursor, err := decodeToken(token, filter)
 	if err != nil {
 		return nil, "", err
 	}
-	before, _ := strconv.ParseUint(cursor, 10, 64)
+	before, err := parseID(cursor)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []*audit.Record
 	next := ""
+	b := s.pageBudget()
 	err = s.store.View(func(tx Tx) error {
 		return tx.ScanAudit(before, func(r *audit.Record) (bool, error) {
 			if !f.match(r) {
 				return true, nil
 			}
-			if len(out) == size {
+			if len(out) == size || b.full(len(out), r) {
 				next = encodeToken(filter, strconv.FormatUint(out[len(out)-1].Seq, 10))
 				return false, nil
 			}

@@ -28,6 +28,14 @@ type Config struct {
 	// page of every list to it; 0 keeps the API's own (MaxPageSize,
 	// MaxCatalogPageSize).
 	MaxPageSize int
+	// PublisherMayEdit lets a publisher publish a batch with items they
+	// edited since their last publication (four eyes, workflow.go); by
+	// default that is refused.
+	PublisherMayEdit bool
+	// EncodedSize is the size of a listed element (an *ItemView,
+	// *CatalogView, *ChangeView, …) as the API sends it, within its list:
+	// pages end before PageBytes. Nil bounds pages by count only.
+	EncodedSize func(any) int
 }
 
 // Service is the registry's domain API. Every method that changes anything
@@ -41,15 +49,29 @@ type Service struct {
 	feed   *feed // wakes the change feed's watches (changes.go)
 	// pageCap lowers every page size when positive (Config.MaxPageSize).
 	pageCap int
+	// encodedSize sizes listed elements (Config.EncodedSize, pagebytes.go).
+	encodedSize func(any) int
 	// catRev is the catalogue revision, -1 when unknown (catalogversion.go).
 	catRev *atomic.Int64
+	// publisherMayEdit relaxes four eyes (Config.PublisherMayEdit).
+	publisherMayEdit bool
 }
 
-// Call describes the API request a mutation serves, for its audit record.
+// Call describes the API request a mutation serves, for its audit record,
+// and the person behind its principal, for four eyes.
 type Call struct {
 	Method    string // full gRPC method
 	Resource  string // the resource the request names
 	RequestID string
+	// Holder is the person acting: a token's holder, or sso: and the SSO
+	// subject. Empty means the actor's name is the person, as for the
+	// demo and powerbench seed, which act with bare names.
+	Holder string
+	// Issuer is the person who created the token the call uses (its
+	// creator's holder); empty for SSO and bare names. Four eyes refuses
+	// an approval or publication with a token issued by someone involved
+	// in the batch.
+	Issuer string
 }
 
 // For returns the Service for one request: its mutations' audit records
@@ -63,7 +85,8 @@ func (s *Service) For(call Call) *Service {
 // New returns a Service over cfg.Store.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, scheme: cfg.Scheme, region: cfg.DefaultRegion, now: cfg.Now, feed: newFeed(),
-		catRev: new(atomic.Int64), pageCap: cfg.MaxPageSize}
+		catRev: new(atomic.Int64), pageCap: cfg.MaxPageSize, publisherMayEdit: cfg.PublisherMayEdit,
+		encodedSize: cfg.EncodedSize}
 	s.catRev.Store(-1)
 	if s.scheme == nil {
 		s.scheme = coding.Default{}
@@ -78,12 +101,17 @@ func New(cfg Config) *Service {
 }
 
 // mut is the context of one mutation: its transaction, the registry-wide
-// revision it stamps on everything it changes, its time and its actor.
+// revision it stamps on everything it changes, its time, its actor and
+// the person behind it (Call.Holder, Call.Issuer).
 type mut struct {
 	Tx
-	rev   int64
-	now   time.Time
-	actor string
+	rev    int64
+	now    time.Time
+	actor  string
+	holder string // never empty: the actor's name when the call names no holder
+	issuer string
+	// publisherMayEdit is Config.PublisherMayEdit (workflow.go).
+	publisherMayEdit bool
 	// catChanged is set by catalogChanged (catalogversion.go).
 	catChanged bool
 }
@@ -96,7 +124,8 @@ func (s *Service) mutate(actor string, fn func(m *mut) error) error {
 		if err != nil {
 			return err
 		}
-		m := &mut{Tx: tx, rev: rev, now: s.now().UTC(), actor: actor}
+		m := &mut{Tx: tx, rev: rev, now: s.now().UTC(), actor: actor, holder: s.call.holderOf(actor), issuer: s.call.Issuer,
+			publisherMayEdit: s.publisherMayEdit}
 		if err := fn(m); err != nil {
 			return err
 		}
@@ -105,7 +134,7 @@ func (s *Service) mutate(actor string, fn func(m *mut) error) error {
 			s.catRev.Store(-1)
 			catRev = rev
 		}
-		return appendAudit(tx, &audit.Record{Time: m.now, Principal: actor, Method: s.call.Method,
+		return appendAudit(tx, &audit.Record{Time: m.now, Principal: actor, Holder: m.holder, Method: s.call.Method,
 			Resource: s.call.Resource, RequestID: s.call.RequestID, Outcome: "OK", Revision: rev})
 	})
 	if err == nil && catRev >= 0 {
@@ -120,7 +149,7 @@ func appendAudit(tx Tx, r *audit.Record) error {
 	if err != nil {
 		return err
 	}
-	r.Seq, r.PrevHash = 1, ""
+	r.Version, r.Seq, r.PrevHash = audit.CurrentVersion, 1, ""
 	if last != nil {
 		r.Seq, r.PrevHash = last.Seq+1, last.Hash
 	}
@@ -145,9 +174,24 @@ func (s *Service) RecordRefusal(principal string, call Call, outcome, reason str
 // mutation.
 func (s *Service) record(principal string, call Call, outcome, reason string) error {
 	return s.store.Update(func(tx Tx) error {
-		return appendAudit(tx, &audit.Record{Time: s.now().UTC(), Principal: principal, Method: call.Method,
+		return appendAudit(tx, &audit.Record{Time: s.now().UTC(), Principal: principal, Holder: call.holderOf(principal), Method: call.Method,
 			Resource: call.Resource, RequestID: call.RequestID, Outcome: outcome, Reason: reason})
 	})
+}
+
+// holderOf is the person behind actor in this call.
+func (c Call) holderOf(actor string) string {
+	if c.Holder != "" {
+		return c.Holder
+	}
+	return actor
+}
+
+// PutRevision stamps every revision a mutation writes with the person
+// behind its actor, whom four eyes compares (workflow.go).
+func (m *mut) PutRevision(r *Revision) error {
+	r.Holder = m.holder
+	return m.Tx.PutRevision(r)
 }
 
 func (m *mut) event(resource string, a Action, comment, related string) error {

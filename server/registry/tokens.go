@@ -9,7 +9,13 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/powerreg/powerreg/server/principal"
 )
 
 // Tokens are the registry's own bearer credentials, managed by admins.
@@ -29,6 +35,7 @@ func HashSecret(secret string) string {
 // TokenInput is what an admin says of a new token.
 type TokenInput struct {
 	Name        string
+	Holder      string // the person it is issued to; Name when empty
 	Roles       []string
 	Departments []string // for editors
 	TTL         time.Duration
@@ -41,6 +48,9 @@ func (s *Service) CreateToken(actor string, in TokenInput) (*Token, string, erro
 	if !tokenNamePattern.MatchString(in.Name) {
 		v.add("token.name", "令牌名须以小写字母开头，只含小写字母、数字和 . _ @ -，最长 63 位，如 reviewer-li",
 			"a token name starts with a lower-case letter and has only lower-case letters, digits and . _ @ -, e.g. reviewer-li")
+	}
+	if in.Holder != "" {
+		checkHolder(&v, "token.holder", in.Holder)
 	}
 	if len(in.Roles) == 0 {
 		v.add("token.roles", "至少需要一个角色：editor、reviewer、publisher 或 admin", "give at least one role: editor, reviewer, publisher or admin")
@@ -80,6 +90,24 @@ func (s *Service) CreateToken(actor string, in TokenInput) (*Token, string, erro
 	return out, secret, nil
 }
 
+// checkHolder checks the holder of a new token: a person's name or id,
+// refused where it could pass for another (principal.Flaw) or for a single
+// sign-on subject.
+func checkHolder(v *violations, field, holder string) {
+	if flaw := principal.Flaw(holder); flaw != "" {
+		zh, en, _ := strings.Cut(flaw, " / ")
+		v.add(field, "持有人"+zh+"，可能被看成别人的名字；请写持有人的姓名或工号，如 李四",
+			"the holder "+en+", which could pass for another name; give the holder's name or staff number, e.g. Li Si")
+		return
+	}
+	if utf8.RuneCountInString(holder) > principal.MaxHolderRunes {
+		v.add(field, fmt.Sprintf("持有人最长 %d 个字符", principal.MaxHolderRunes), fmt.Sprintf("the holder has at most %d characters", principal.MaxHolderRunes))
+	}
+	if len(holder) >= len(principal.SSOPrefix) && strings.EqualFold(holder[:len(principal.SSOPrefix)], principal.SSOPrefix) {
+		v.add(field, "持有人不能以 sso: 开头：这是单点登录用户的前缀", "the holder must not start with sso:, which marks single sign-on users")
+	}
+}
+
 func newSecret() (string, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
@@ -108,7 +136,10 @@ func createToken(m *mut, in TokenInput, secret string) (*Token, error) {
 		}
 	}
 	t := &Token{Name: in.Name, Hash: HashSecret(secret), Roles: in.Roles, Departments: in.Departments,
-		Creator: m.actor, CreateTime: m.now}
+		Holder: norm.NFC.String(in.Holder), Creator: m.actor, CreatorHolder: m.holder, CreateTime: m.now}
+	if t.Holder == "" {
+		t.Holder = in.Name
+	}
 	if in.TTL > 0 {
 		t.ExpireTime = m.now.Add(in.TTL)
 	}

@@ -176,6 +176,7 @@ type Revision struct {
 	Change     ChangeKind `json:"change"`
 	Content    Content    `json:"content"`
 	Actor      string     `json:"actor"`
+	Holder     string     `json:"holder,omitempty"` // the person behind Actor; Actor when empty (written before holders)
 	Comment    string     `json:"comment,omitempty"`
 	CreateTime time.Time  `json:"createTime"`
 }
@@ -199,10 +200,13 @@ type Submission struct {
 	Returned      []uint64        `json:"returned,omitempty"`
 	Publication   uint64          `json:"publication,omitempty"`
 	Submitter     string          `json:"submitter,omitempty"`
-	Reviewer      string          `json:"reviewer,omitempty"`
-	CreateTime    time.Time       `json:"createTime"`
-	UpdateTime    time.Time       `json:"updateTime"`
-	Version       int64           `json:"version"`
+	// SubmitterHolder is the person behind Submitter; Submitter when
+	// empty (submitted before holders).
+	SubmitterHolder string    `json:"submitterHolder,omitempty"`
+	Reviewer        string    `json:"reviewer,omitempty"`
+	CreateTime      time.Time `json:"createTime"`
+	UpdateTime      time.Time `json:"updateTime"`
+	Version         int64     `json:"version"`
 }
 
 // SubmissionRef names a submission of a department.
@@ -270,16 +274,37 @@ const (
 var Roles = []string{RoleEditor, RoleReviewer, RolePublisher, RoleAdmin}
 
 // Token is a bearer credential. Only the hash of its secret is stored; the
-// secret is shown once, when the token is created.
+// secret is shown once, when the token is created. Holder is the person it
+// is issued to; CreatorHolder the person who created it (the holder behind
+// Creator). Tokens made before holders have neither: HolderName and
+// IssuerName fall back to Name and Creator.
 type Token struct {
-	Name        string    `json:"name"`
-	Hash        string    `json:"hash"`
-	Roles       []string  `json:"roles"`
-	Departments []string  `json:"departments,omitempty"`
-	Creator     string    `json:"creator"`
-	CreateTime  time.Time `json:"createTime"`
-	ExpireTime  time.Time `json:"expireTime,omitzero"`
-	RevokeTime  time.Time `json:"revokeTime,omitzero"`
+	Name          string    `json:"name"`
+	Hash          string    `json:"hash"`
+	Roles         []string  `json:"roles"`
+	Departments   []string  `json:"departments,omitempty"`
+	Holder        string    `json:"holder,omitempty"`
+	Creator       string    `json:"creator"`
+	CreatorHolder string    `json:"creatorHolder,omitempty"`
+	CreateTime    time.Time `json:"createTime"`
+	ExpireTime    time.Time `json:"expireTime,omitzero"`
+	RevokeTime    time.Time `json:"revokeTime,omitzero"`
+}
+
+// HolderName is the person the token is issued to.
+func (t *Token) HolderName() string {
+	if t.Holder != "" {
+		return t.Holder
+	}
+	return t.Name
+}
+
+// IssuerName is the person who created the token.
+func (t *Token) IssuerName() string {
+	if t.CreatorHolder != "" {
+		return t.CreatorHolder
+	}
+	return t.Creator
 }
 
 // Valid reports whether the token can be used at time now.

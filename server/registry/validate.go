@@ -20,7 +20,16 @@ var codePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 
 var regionPattern = regexp.MustCompile(`^[0-9]{6}$`)
 
+// checkText checks a text field: its size, and its characters (text.go).
 func checkText(v *violations, field, s string, max int, required bool) {
+	if checkSize(v, field, s, max, required) {
+		checkChars(v, field, s)
+	}
+}
+
+// checkSize checks that a text field is given when required, is UTF-8 and
+// is at most max characters long. It reports whether it is.
+func checkSize(v *violations, field, s string, max int, required bool) bool {
 	switch {
 	case required && s == "":
 		v.add(field, "必填", "required")
@@ -28,7 +37,10 @@ func checkText(v *violations, field, s string, max int, required bool) {
 		v.add(field, "不是有效的 UTF-8 文本", "not valid UTF-8 text")
 	case utf8.RuneCountInString(s) > max:
 		v.add(field, fmt.Sprintf("过长，最多 %d 字", max), fmt.Sprintf("too long; at most %d characters", max))
+	default:
+		return true
 	}
+	return false
 }
 
 func checkList(v *violations, field string, list []string) {
@@ -38,7 +50,7 @@ func checkList(v *violations, field string, list []string) {
 		return
 	}
 	for i, s := range list {
-		checkText(v, fmt.Sprintf("%s[%d]", field, i), s, maxTextRunes, true)
+		checkSize(v, fmt.Sprintf("%s[%d]", field, i), s, maxTextRunes, true)
 	}
 }
 
@@ -55,24 +67,25 @@ func checkTimeLimit(v *violations, field string, t TimeLimit) {
 }
 
 // checkContent adds a violation for each bad field of c, under prefix
-// (such as "item").
-func checkContent(v *violations, prefix string, c *Content) {
+// (such as "item"). old is the content c changes (nil for new content):
+// text old already holds is not refused for its characters.
+func checkContent(v *violations, prefix string, c, old *Content) {
 	f := func(name string) string { return prefix + "." + name }
-	checkText(v, f("display_name"), c.DisplayName, maxNameRunes, true)
+	checkSize(v, f("display_name"), c.DisplayName, maxNameRunes, true)
 	if c.Category == 0 {
 		v.add(f("category"), "必填：十类之一，如 CATEGORY_PENALTY", "required: one of the ten, e.g. CATEGORY_PENALTY")
 	} else if !c.Category.Valid() {
 		v.add(f("category"), "未知的职权类型", "unknown category")
 	}
-	checkText(v, f("category_label"), c.CategoryLabel, 50, false)
+	checkSize(v, f("category_label"), c.CategoryLabel, 50, false)
 	if len(c.LegalBases) > maxListEntries {
 		v.add(f("legal_bases"), "设定依据过多", "too many legal bases")
 	}
 	for i, b := range c.LegalBases {
 		bf := fmt.Sprintf("%s[%d]", f("legal_bases"), i)
-		checkText(v, bf+".text", b.Text, maxTextRunes, true)
-		checkText(v, bf+".title", b.Title, maxNameRunes, false)
-		checkText(v, bf+".article", b.Article, maxNameRunes, false)
+		checkSize(v, bf+".text", b.Text, maxTextRunes, true)
+		checkSize(v, bf+".title", b.Title, maxNameRunes, false)
+		checkSize(v, bf+".article", b.Article, maxNameRunes, false)
 		if b.Level < 0 || b.Level > LevelNormativeDocument {
 			v.add(bf+".level", "未知的法律层级", "unknown level")
 		}
@@ -83,16 +96,17 @@ func checkContent(v *violations, prefix string, c *Content) {
 	if c.Source == SourceEntrusted && c.EntrustingBody == "" {
 		v.add(f("entrusting_body"), "受委托的职权须写明委托机关", "give the entrusting body of an entrusted power")
 	}
-	checkText(v, f("entrusting_body"), c.EntrustingBody, maxNameRunes, false)
-	checkText(v, f("handling_unit"), c.HandlingUnit, maxNameRunes, false)
+	checkSize(v, f("entrusting_body"), c.EntrustingBody, maxNameRunes, false)
+	checkSize(v, f("handling_unit"), c.HandlingUnit, maxNameRunes, false)
 	checkList(v, f("levels"), c.Levels)
 	checkList(v, f("responsibilities"), c.Responsibilities)
 	checkList(v, f("accountability"), c.Accountability)
 	checkTimeLimit(v, f("legal_time_limit"), c.LegalTimeLimit)
 	checkTimeLimit(v, f("promised_time_limit"), c.PromisedTimeLimit)
-	checkText(v, f("fee.basis"), c.Fee.Basis, maxTextRunes, false)
-	checkText(v, f("fee.standard"), c.Fee.Standard, maxTextRunes, false)
-	checkText(v, f("remark"), c.Remark, maxTextRunes, false)
+	checkSize(v, f("fee.basis"), c.Fee.Basis, maxTextRunes, false)
+	checkSize(v, f("fee.standard"), c.Fee.Standard, maxTextRunes, false)
+	checkSize(v, f("remark"), c.Remark, maxTextRunes, false)
+	checkContentChars(v, prefix, c, old)
 }
 
 func checkCode(v *violations, field, code string) {
@@ -107,4 +121,53 @@ func checkRegion(v *violations, field, region string) {
 		v.add(field, "区划代码应为 6 位数字（GB/T 2260），如 430400",
 			"a region code is six digits (GB/T 2260), e.g. 430400")
 	}
+}
+
+// MaxItemBytes caps one item's whole encoded size: the field limits alone
+// allow an item of about 18 MB, over any request limit and over what a
+// gRPC client reads by default. 1 MiB is generous for real lists (an item
+// with two legal bases of 2,000 characters is about 12 KB).
+const MaxItemBytes = 1 << 20
+
+// checkItemSize refuses content whose encoded size (contentBytes) passes
+// MaxItemBytes, naming the item (prefix) and its size. An edit of an item
+// stored before the cap (prev) is refused only if it grows it.
+func checkItemSize(v *violations, prefix string, c, prev *Content) {
+	n := contentBytes(c)
+	if n <= MaxItemBytes || prev != nil && n <= contentBytes(prev) {
+		return
+	}
+	name := []rune(c.DisplayName)
+	if len(name) > 40 {
+		name = append(name[:40], '…')
+	}
+	v.add(prefix, fmt.Sprintf("事项「%s」编码后约 %d 字节，超过每个事项 %d 字节（1 MiB）的上限；请精简设定依据等长文本，或改为引用条款",
+		string(name), n, MaxItemBytes),
+		fmt.Sprintf("the item %q is about %d bytes encoded, over the limit of %d bytes (1 MiB) per item; shorten its long texts (legal bases, remarks) or cite the articles instead",
+			string(name), n, MaxItemBytes))
+}
+
+// contentBytes is an upper bound of c's size in an encoded Item: every
+// text's UTF-8 bytes plus room for its field's tag and length, and a fixed
+// allowance for the numbers and enums. (JSON of the same item is larger;
+// the bound is for gRPC's message limits.)
+func contentBytes(c *Content) int {
+	n := 64
+	text := func(s string) { n += len(s) + 8 }
+	for _, s := range []string{c.DisplayName, c.CategoryLabel, c.EntrustingBody, c.HandlingUnit,
+		c.Fee.Basis, c.Fee.Standard, c.Remark} {
+		text(s)
+	}
+	for _, b := range c.LegalBases {
+		n += 16 // the entry's own tag, length and level
+		text(b.Title)
+		text(b.Article)
+		text(b.Text)
+	}
+	for _, list := range [][]string{c.Levels, c.Responsibilities, c.Accountability} {
+		for _, s := range list {
+			text(s)
+		}
+	}
+	return n
 }

@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/powerreg/powerreg/server/principal"
 )
 
 // wrongState is the FAILED_PRECONDITION error of a step tried in the wrong
@@ -341,7 +343,7 @@ func (s *Service) SubmitSubmission(actor, dept string, id uint64, comment, etag 
 		if comment != "" {
 			sub.Comment = comment
 		}
-		sub.State, sub.ItemRevisions, sub.Submitter = SubmissionSubmitted, revs, m.actor
+		sub.State, sub.ItemRevisions, sub.Submitter, sub.SubmitterHolder = SubmissionSubmitted, revs, m.actor, m.holder
 		name := SubmissionName(dept, id)
 		if err := forItems(m, sub, sub.Items, func(it *Item) error {
 			it.State = ItemSubmitted
@@ -387,19 +389,53 @@ func commentFor(list []ItemComment, id uint64) (string, bool) {
 	return "", false
 }
 
-// checkFourEyes refuses a review by the batch's submitter, or by anyone who
-// edited one of its items since the item was last published (四眼原则).
-func checkFourEyes(m *mut, sub *Submission) error {
-	name := SubmissionName(sub.Department, sub.ID)
-	if m.actor == sub.Submitter {
-		return newErr(ClassPermissionDenied, ReasonFourEyes,
-			fmt.Sprintf("%s 是批次 %s 的报送人，不能审核自己报送的批次，请由其他审核人审核", m.actor, name),
-			fmt.Sprintf("%s submitted %s and cannot review it; another reviewer must", m.actor, name))
+// Four eyes (四眼原则). People are compared by holder (principal.Same), never
+// by token name, so that two tokens of one person count as one:
+//
+//   - nobody reviews (approves or returns) a batch they submitted or in
+//     which they edited an item since the item was last published;
+//   - nobody publishes a batch they submitted, nor, unless the registry is
+//     configured with PublisherMayEdit, one in which they edited an item
+//     since its last publication;
+//   - an approval, return or publication is refused when the token used was
+//     created by someone involved in the batch (its submitter or an editor
+//     of its items since their last publication): one person with the
+//     admin role cannot mint themselves a reviewer or publisher under
+//     another name. One level deep: who created the creator's token does
+//     not matter, so the first admin creating every token is the normal
+//     case. An admin who invents people is seen only in the audit trail.
+
+// fourEyesStep is the step four eyes guards.
+type fourEyesStep int
+
+const (
+	stepReview fourEyesStep = iota
+	stepPublish
+)
+
+// involvement is who took part in a batch: its submitter and the editors
+// of its items since their last publication, with an item each edited.
+type involvement struct {
+	submitter string
+	editors   []editor
+}
+
+type editor struct {
+	holder string
+	item   string // the name of an item they edited
+}
+
+// involvedIn reads who took part in a batch. Records written before
+// holders name the principal only, which then stands for the person.
+func involvedIn(m *mut, sub *Submission) (*involvement, error) {
+	inv := &involvement{submitter: sub.SubmitterHolder}
+	if inv.submitter == "" {
+		inv.submitter = sub.Submitter
 	}
 	for i, id := range sub.Items {
 		it, err := loadItem(m, sub.Department, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		from := 1
 		if n := len(it.Published); n > 0 {
@@ -408,15 +444,78 @@ func checkFourEyes(m *mut, sub *Submission) error {
 		for n := from; n <= sub.ItemRevisions[i]; n++ {
 			r, err := m.GetRevision(id, n)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if r != nil && r.Actor == m.actor {
-				item := ItemName(sub.Department, id)
-				return newErr(ClassPermissionDenied, ReasonFourEyes,
-					fmt.Sprintf("%s 编辑过批次 %s 中的事项 %s，不能审核该批次，请由其他审核人审核", m.actor, name, item),
-					fmt.Sprintf("%s edited item %s of %s and cannot review it; another reviewer must", m.actor, item, name))
+			if r == nil {
+				continue
+			}
+			h := r.Holder
+			if h == "" {
+				h = r.Actor
+			}
+			if !slices.ContainsFunc(inv.editors, func(e editor) bool { return principal.Same(e.holder, h) }) {
+				inv.editors = append(inv.editors, editor{h, ItemName(sub.Department, id)})
 			}
 		}
+	}
+	return inv, nil
+}
+
+// role says how a person took part in the batch called name, in Chinese
+// and English ("submitted …", "edited item … of …"), or "" when they did
+// not.
+func (inv *involvement) role(person, name string) (zh, en string) {
+	if principal.Same(person, inv.submitter) {
+		return "报送了批次 " + name, "submitted " + name
+	}
+	for _, e := range inv.editors {
+		if principal.Same(person, e.holder) {
+			return fmt.Sprintf("编辑过批次 %s 中的事项 %s", name, e.item), fmt.Sprintf("edited item %s of %s", e.item, name)
+		}
+	}
+	return "", ""
+}
+
+// whoActs names the person acting, with the token when its name differs.
+// Names are escaped (principal.Escape): records from before the rules on
+// names may hold characters that would make one look like another.
+func whoActs(m *mut) string {
+	if m.holder == m.actor {
+		return principal.Escape(m.actor)
+	}
+	return fmt.Sprintf("%s (%s)", principal.Escape(m.holder), principal.Escape(m.actor))
+}
+
+// checkFourEyes refuses a step on a batch that four eyes forbids to the
+// person acting (see above).
+func checkFourEyes(m *mut, sub *Submission, step fourEyesStep) error {
+	inv, err := involvedIn(m, sub)
+	if err != nil {
+		return err
+	}
+	name := SubmissionName(sub.Department, sub.ID)
+	stepZh, stepEn, otherZh, otherEn := "审核", "review", "审核人", "reviewer"
+	if step == stepPublish {
+		stepZh, stepEn, otherZh, otherEn = "发布", "publish", "发布人", "publisher"
+	}
+	zh, en := inv.role(m.holder, name)
+	if step == stepPublish && m.publisherMayEdit && !principal.Same(m.holder, inv.submitter) {
+		zh, en = "", "" // the city's choice: a publisher may have edited the batch (--four-eyes-publisher-edits=allow)
+	}
+	if zh != "" {
+		return newErr(ClassPermissionDenied, ReasonFourEyes,
+			fmt.Sprintf("四眼原则：%s %s，不能%s该批次；请由其他%s用其本人的令牌%s", whoActs(m), zh, stepZh, otherZh, stepZh),
+			fmt.Sprintf("four eyes: %s %s and cannot %s it; another %s must, with their own token", whoActs(m), en, stepEn, otherEn))
+	}
+	if m.issuer == "" {
+		return nil
+	}
+	if zh, en := inv.role(m.issuer, name); zh != "" {
+		return newErr(ClassPermissionDenied, ReasonFourEyes,
+			fmt.Sprintf("四眼原则：所用令牌 %s 由 %s 创建，而 %s %s；参与批次的人不能为%s该批次签发令牌，请用未参与该批次的管理员（如首个 admin 令牌）为%s创建的令牌",
+				principal.Escape(m.actor), principal.Escape(m.issuer), principal.Escape(m.issuer), zh, stepZh, otherZh),
+			fmt.Sprintf("four eyes: the token %s was created by %s, who %s; nobody involved in a batch may issue the token used to %s it: use a token that an admin not involved in it (such as the first admin token) created for the %s",
+				principal.Escape(m.actor), principal.Escape(m.issuer), en, stepEn, otherEn))
 	}
 	return nil
 }
@@ -425,7 +524,7 @@ func checkFourEyes(m *mut, sub *Submission) error {
 // back to the department, the rest wait for publication.
 func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInput, etag string) (*Submission, error) {
 	return s.transition(actor, dept, id, etag, []SubmissionState{SubmissionSubmitted}, ReasonSubmissionNotSubmit, func(m *mut, sub *Submission) error {
-		if err := checkFourEyes(m, sub); err != nil {
+		if err := checkFourEyes(m, sub, stepReview); err != nil {
 			return err
 		}
 		var v violations
@@ -481,7 +580,7 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 // out for a batch that cannot be published as it stands.
 func (s *Service) RejectSubmission(actor, dept string, id uint64, in ReviewInput, etag string) (*Submission, error) {
 	return s.transition(actor, dept, id, etag, []SubmissionState{SubmissionSubmitted, SubmissionApproved}, ReasonSubmissionNotSubmit, func(m *mut, sub *Submission) error {
-		if err := checkFourEyes(m, sub); err != nil {
+		if err := checkFourEyes(m, sub, stepReview); err != nil {
 			return err
 		}
 		var v violations

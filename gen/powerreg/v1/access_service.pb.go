@@ -33,14 +33,27 @@ type Token struct {
 	Roles []string `protobuf:"bytes,2,rep,name=roles,proto3" json:"roles,omitempty"`
 	// Departments an editor works for, as `departments/{department}`.
 	Departments []string `protobuf:"bytes,3,rep,name=departments,proto3" json:"departments,omitempty"`
-	// Who created the token.
+	// Who created the token: the principal (token name, or `sso:` and the
+	// SSO name) that called CreateToken.
 	Creator string `protobuf:"bytes,4,opt,name=creator,proto3" json:"creator,omitempty"`
 	// When the token was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the token stops working; unset for never.
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	// When the token was revoked; unset while it is not.
-	RevokeTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	RevokeTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	// The person the token is issued to, e.g. `李四` or an employee number:
+	// four eyes compares holders, not token names, so two tokens of one
+	// holder count as one person. Given at creation; the token's id when
+	// left empty. At most 64 characters, no invisible or bidirectional
+	// control characters, no leading, trailing or double spaces, and not
+	// starting with `sso:` (reserved for single sign-on subjects).
+	Holder string `protobuf:"bytes,8,opt,name=holder,proto3" json:"holder,omitempty"`
+	// The person behind creator (the holder of the token that created this
+	// one, or `sso:` and the SSO subject). An approval or publication with
+	// this token is refused (FOUR_EYES) when this person submitted the batch
+	// or edited one of its items since their last publication.
+	CreatorHolder string `protobuf:"bytes,9,opt,name=creator_holder,json=creatorHolder,proto3" json:"creator_holder,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -122,6 +135,20 @@ func (x *Token) GetRevokeTime() *timestamppb.Timestamp {
 		return x.RevokeTime
 	}
 	return nil
+}
+
+func (x *Token) GetHolder() string {
+	if x != nil {
+		return x.Holder
+	}
+	return ""
+}
+
+func (x *Token) GetCreatorHolder() string {
+	if x != nil {
+		return x.CreatorHolder
+	}
+	return ""
 }
 
 // Request of CreateToken.
@@ -429,7 +456,7 @@ type AuditEvent struct {
 	Sequence int64 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	// When the call was made.
 	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
-	// Who made it: a token name, an SSO subject, or `anonymous`.
+	// Who made it: a token name, `sso:` and the SSO name, or `anonymous`.
 	Principal string `protobuf:"bytes,3,opt,name=principal,proto3" json:"principal,omitempty"`
 	// The API method, e.g. `/powerreg.v1.RegistryService/CreateItem`.
 	Method string `protobuf:"bytes,4,opt,name=method,proto3" json:"method,omitempty"`
@@ -445,8 +472,16 @@ type AuditEvent struct {
 	Revision int64 `protobuf:"varint,9,opt,name=revision,proto3" json:"revision,omitempty"`
 	// Hash of the previous event; empty for the first.
 	PreviousHash string `protobuf:"bytes,10,opt,name=previous_hash,json=previousHash,proto3" json:"previous_hash,omitempty"`
-	// SHA-256 of this event's fields and previous_hash.
-	Hash          string `protobuf:"bytes,11,opt,name=hash,proto3" json:"hash,omitempty"`
+	// SHA-256 of this event's fields and previous_hash, as its version
+	// defines them.
+	Hash string `protobuf:"bytes,11,opt,name=hash,proto3" json:"hash,omitempty"`
+	// The person behind the principal: the token's holder, or `sso:` and the
+	// SSO subject (`sub`, whatever claim names the principal). Empty in
+	// version 1 events, which predate holders.
+	Holder string `protobuf:"bytes,12,opt,name=holder,proto3" json:"holder,omitempty"`
+	// Format of the event's hash: 1 (the first, without holder) or 2 (with
+	// holder). Older events keep their version, so that they still verify.
+	Version       int32 `protobuf:"varint,13,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -558,11 +593,27 @@ func (x *AuditEvent) GetHash() string {
 	return ""
 }
 
+func (x *AuditEvent) GetHolder() string {
+	if x != nil {
+		return x.Holder
+	}
+	return ""
+}
+
+func (x *AuditEvent) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
 // Request of ListAuditEvents.
 type ListAuditEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only events of this principal.
 	Principal string `protobuf:"bytes,1,opt,name=principal,proto3" json:"principal,omitempty"`
+	// Only events of this holder (the person behind the principal).
+	Holder string `protobuf:"bytes,7,opt,name=holder,proto3" json:"holder,omitempty"`
 	// Only events of this resource or resources under it, e.g.
 	// `departments/gtzyj`.
 	Resource string `protobuf:"bytes,2,opt,name=resource,proto3" json:"resource,omitempty"`
@@ -571,8 +622,13 @@ type ListAuditEventsRequest struct {
 	// Only events before this time.
 	EndTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// Maximum number of events to return: default 100, maximum 1000.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
 	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
 	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -611,6 +667,13 @@ func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
 func (x *ListAuditEventsRequest) GetPrincipal() string {
 	if x != nil {
 		return x.Principal
+	}
+	return ""
+}
+
+func (x *ListAuditEventsRequest) GetHolder() string {
+	if x != nil {
+		return x.Holder
 	}
 	return ""
 }
@@ -709,7 +772,7 @@ var File_powerreg_v1_access_service_proto protoreflect.FileDescriptor
 
 const file_powerreg_v1_access_service_proto_rawDesc = "" +
 	"\n" +
-	" powerreg/v1/access_service.proto\x12\vpowerreg.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xee\x02\n" +
+	" powerreg/v1/access_service.proto\x12\vpowerreg.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb7\x03\n" +
 	"\x05Token\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x19\n" +
 	"\x05roles\x18\x02 \x03(\tB\x03\xe0A\x02R\x05roles\x12 \n" +
@@ -720,7 +783,9 @@ const file_powerreg_v1_access_service_proto_rawDesc = "" +
 	"\vexpire_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"expireTime\x12@\n" +
 	"\vrevoke_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"revokeTime:*\xeaA'\n" +
+	"revokeTime\x12\x1b\n" +
+	"\x06holder\x18\b \x01(\tB\x03\xe0A\x05R\x06holder\x12*\n" +
+	"\x0ecreator_holder\x18\t \x01(\tB\x03\xe0A\x03R\rcreatorHolder:*\xeaA'\n" +
 	"\x15powerreg.gov.cn/Token\x12\x0etokens/{token}\"\x90\x01\n" +
 	"\x12CreateTokenRequest\x12-\n" +
 	"\x05token\x18\x01 \x01(\v2\x12.powerreg.v1.TokenB\x03\xe0A\x02R\x05token\x12\x1e\n" +
@@ -736,7 +801,7 @@ const file_powerreg_v1_access_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB\x1d\xe0A\x02\xfaA\x17\n" +
 	"\x15powerreg.gov.cn/TokenR\x04name\"?\n" +
 	"\x13RevokeTokenResponse\x12(\n" +
-	"\x05token\x18\x01 \x01(\v2\x12.powerreg.v1.TokenR\x05token\"\xd0\x02\n" +
+	"\x05token\x18\x01 \x01(\v2\x12.powerreg.v1.TokenR\x05token\"\x82\x03\n" +
 	"\n" +
 	"AuditEvent\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x03R\bsequence\x12.\n" +
@@ -751,9 +816,12 @@ const file_powerreg_v1_access_service_proto_rawDesc = "" +
 	"\brevision\x18\t \x01(\x03R\brevision\x12#\n" +
 	"\rprevious_hash\x18\n" +
 	" \x01(\tR\fpreviousHash\x12\x12\n" +
-	"\x04hash\x18\v \x01(\tR\x04hash\"\x80\x02\n" +
+	"\x04hash\x18\v \x01(\tR\x04hash\x12\x16\n" +
+	"\x06holder\x18\f \x01(\tR\x06holder\x12\x18\n" +
+	"\aversion\x18\r \x01(\x05R\aversion\"\x98\x02\n" +
 	"\x16ListAuditEventsRequest\x12\x1c\n" +
-	"\tprincipal\x18\x01 \x01(\tR\tprincipal\x12\x1a\n" +
+	"\tprincipal\x18\x01 \x01(\tR\tprincipal\x12\x16\n" +
+	"\x06holder\x18\a \x01(\tR\x06holder\x12\x1a\n" +
 	"\bresource\x18\x02 \x01(\tR\bresource\x129\n" +
 	"\n" +
 	"start_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +

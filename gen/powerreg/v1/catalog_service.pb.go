@@ -89,9 +89,14 @@ type ListCatalogItemsRequest struct {
 	// Only items of this department, `departments/{department}`; empty for all.
 	Department string `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
 	// Maximum number of items to return: default 50, maximum 500.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token, used with the same
 	// filters.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
 	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// AIP-160 filter, combined with category and department, e.g.
 	// `code: "430400-CF*" AND publish_time > "2014-11-01T00:00:00Z"`. Fields:
@@ -1056,8 +1061,13 @@ type ListCatalogChangesRequest struct {
 	// Start after this revision; 0 for the beginning.
 	StartRevision int64 `protobuf:"varint,1,opt,name=start_revision,json=startRevision,proto3" json:"start_revision,omitempty"`
 	// Maximum number of changes to return: default 100, maximum 1000.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1367,7 +1377,16 @@ func (x *CatalogItemRevision) GetSupersedeTime() *timestamppb.Timestamp {
 type ListCatalogItemRevisionsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Code of the item.
-	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// Maximum number of revisions to return: default 100, maximum 1000.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response's next_page_token.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1409,11 +1428,27 @@ func (x *ListCatalogItemRevisionsRequest) GetCode() string {
 	return ""
 }
 
+func (x *ListCatalogItemRevisionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCatalogItemRevisionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 // Response of ListCatalogItemRevisions.
 type ListCatalogItemRevisionsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The published revisions, newest first.
-	Revisions     []*CatalogItemRevision `protobuf:"bytes,1,rep,name=revisions,proto3" json:"revisions,omitempty"`
+	Revisions []*CatalogItemRevision `protobuf:"bytes,1,rep,name=revisions,proto3" json:"revisions,omitempty"`
+	// Token of the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1453,6 +1488,13 @@ func (x *ListCatalogItemRevisionsResponse) GetRevisions() []*CatalogItemRevision
 		return x.Revisions
 	}
 	return nil
+}
+
+func (x *ListCatalogItemRevisionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 // Request of CompareCatalogItemRevisions.
@@ -1733,11 +1775,15 @@ const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"\x06change\x18\x03 \x01(\x0e2\x17.powerreg.v1.ChangeKindR\x06change\x12 \n" +
 	"\vpublication\x18\x04 \x01(\tR\vpublication\x12=\n" +
 	"\fpublish_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\x12A\n" +
-	"\x0esupersede_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rsupersedeTime\":\n" +
+	"\x0esupersede_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rsupersedeTime\"v\n" +
 	"\x1fListCatalogItemRevisionsRequest\x12\x17\n" +
-	"\x04code\x18\x01 \x01(\tB\x03\xe0A\x02R\x04code\"b\n" +
+	"\x04code\x18\x01 \x01(\tB\x03\xe0A\x02R\x04code\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x8a\x01\n" +
 	" ListCatalogItemRevisionsResponse\x12>\n" +
-	"\trevisions\x18\x01 \x03(\v2 .powerreg.v1.CatalogItemRevisionR\trevisions\"\x97\x01\n" +
+	"\trevisions\x18\x01 \x03(\v2 .powerreg.v1.CatalogItemRevisionR\trevisions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x97\x01\n" +
 	"\"CompareCatalogItemRevisionsRequest\x12\x17\n" +
 	"\x04code\x18\x01 \x01(\tB\x03\xe0A\x02R\x04code\x12-\n" +
 	"\x10from_revision_id\x18\x02 \x01(\tB\x03\xe0A\x02R\x0efromRevisionId\x12)\n" +

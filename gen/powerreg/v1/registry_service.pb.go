@@ -314,8 +314,13 @@ func (x *GetDepartmentResponse) GetDepartment() *Department {
 type ListDepartmentsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Maximum number of departments to return: default 100, maximum 1000.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
 	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -947,8 +952,13 @@ type ListItemsRequest struct {
 	// Department, `departments/{department}`, or `departments/-` for all.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// Maximum number of items to return: default 100, maximum 1000.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only items whose working copy is in this state; unset for all.
 	State Item_State `protobuf:"varint,4,opt,name=state,proto3,enum=powerreg.v1.Item_State" json:"state,omitempty"`
@@ -1403,8 +1413,13 @@ type ListRevisionsRequest struct {
 	// Item, `departments/{department}/items/{item}`.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// Maximum number of revisions to return: default 100, maximum 1000.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1817,8 +1832,13 @@ type ListSubmissionsRequest struct {
 	// Department, `departments/{department}`, or `departments/-` for all.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// Maximum number of submissions to return: default 100, maximum 1000.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only submissions in this state, e.g. STATE_SUBMITTED for the review
 	// queue; unset for all.
@@ -2606,8 +2626,13 @@ func (x *GetPublicationResponse) GetPublication() *Publication {
 type ListPublicationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Maximum number of publications to return: default 100, maximum 1000.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
 	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2718,8 +2743,13 @@ type ListEventsRequest struct {
 	// A department, item, submission or publication name.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// Maximum number of events to return: default 100, maximum 1000.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response's next_page_token.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

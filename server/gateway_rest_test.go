@@ -1,0 +1,59 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+)
+
+// TestImportStreamOverREST: the import's REST body is a stream of JSON
+// objects (one ImportItemsRequest each), which the one-object rule of
+// the other routes (issue 10, item 11) leaves alone; text that is not an
+// object still fails it.
+func TestImportStreamOverREST(t *testing.T) {
+	e := start(t, "")
+	must(e.reg.CreateDepartment(as("clerk"), &pb.CreateDepartmentRequest{DepartmentId: "gtzyj",
+		Department: &pb.Department{DisplayName: "市国土资源局"}}))
+	row := func(name string) string {
+		return `{"item": {"displayName": "` + name + `", "category": "CATEGORY_PENALTY"}}`
+	}
+	r := e.restOK("clerk", "POST", "/v1/items:import",
+		`{"parent": "departments/gtzyj", "rows": [`+row("甲")+`]}`+"\n"+`{"rows": [`+row("乙")+`]}`)
+	if r.Body["rowCount"] != float64(2) {
+		t.Fatalf("import of two messages: %s", r.Raw)
+	}
+	r = e.rest("clerk", "POST", "/v1/items:import", `{"parent": "departments/gtzyj", "rows": [`+row("丙")+`]} garbage`)
+	if r.Code != http.StatusBadRequest || r.reason() != "MALFORMED_REQUEST" {
+		t.Fatalf("import followed by text: HTTP %d %s", r.Code, r.Raw)
+	}
+	if n := len(must(e.reg.ListItems(as("clerk"), &pb.ListItemsRequest{Parent: "departments/gtzyj"})).Items); n != 2 {
+		t.Errorf("%d items after the imports, want 2", n)
+	}
+}
+
+// TestMethodNotAllowed (issue 10, item 18): a path the API serves, asked
+// with another method (TRACE, OPTIONS, DELETE of a list), answers 405
+// with Allow naming the methods it serves (before: 501); an unknown path
+// stays 404.
+func TestMethodNotAllowed(t *testing.T) {
+	e := start(t, "")
+	for _, c := range []struct{ method, path, allow string }{
+		{"TRACE", "/v1/catalog/items", "GET"},
+		{"OPTIONS", "/v1/catalog/items", "GET"},
+		{"DELETE", "/v1/departments/gtzyj/items", "GET, POST"},
+		{"PUT", "/v1/departments/gtzyj/items/1", "GET, PATCH, DELETE"},
+		{"PATCH", "/v1/publications", "GET, POST"},
+	} {
+		r := e.rest("", c.method, c.path, "")
+		if r.Code != http.StatusMethodNotAllowed || r.Header.Get("Allow") != c.allow || r.reason() != "METHOD_NOT_ALLOWED" ||
+			!strings.Contains(r.str("message"), c.allow) {
+			t.Errorf("%s %s: HTTP %d, Allow %q, %s; want 405 with Allow %q and METHOD_NOT_ALLOWED",
+				c.method, c.path, r.Code, r.Header.Get("Allow"), r.Raw, c.allow)
+		}
+	}
+	if r := e.rest("", "GET", "/v1/nothing/here", ""); r.Code != http.StatusNotFound || r.reason() != "NO_SUCH_ROUTE" {
+		t.Errorf("unknown path: HTTP %d %s", r.Code, r.Raw)
+	}
+}
