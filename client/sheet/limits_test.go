@@ -469,6 +469,10 @@ func TestReadXLSXEntities(t *testing.T) {
 	} {
 		rows, problems, err := ReadXLSX(bytes.NewReader(xlsxWith(t, nil, map[string]string{tc.part: tc.xml})), "e.xlsx", Options{})
 		fileError(t, rows, problems, err, tc.part, "DTD", "refused for safety")
+		// Hidden behind a long comment, it is refused too.
+		hidden := strings.Replace(tc.xml, "<!DOCTYPE", "<!--"+strings.Repeat(" ", 1<<20)+"--><!DOCTYPE", 1)
+		rows, problems, err = ReadXLSX(bytes.NewReader(xlsxWith(t, nil, map[string]string{tc.part: hidden})), "e.xlsx", Options{})
+		fileError(t, rows, problems, err, tc.part, "more than 1 MB before its root element", "refused for safety")
 		if err != nil && strings.Contains(err.Error(), "row 1") {
 			t.Errorf("%s: blamed on row 1: %v", tc.part, err)
 		}

@@ -90,6 +90,9 @@ func readXLSX(zr *zip.Reader, name string, opts Options, open func(excelize.Opti
 	}
 	part := sheetPart(zr, sheet)
 	merges, err := scanMerges(zr, part)
+	if part == "" {
+		part = "?" // excelize found the sheet where the relationships did not say
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: 工作表“%s”（文件内的 %s）的合并单元格超过 %d 处的上限：请取消不需要的合并（选中整个表格，“取消合并单元格”），只保留大项的合并 / "+
 			"sheet %q (part %s of the file) has more than %d merged ranges, over the limit: unmerge the cells that need not be merged (select the whole sheet, “Unmerge Cells”) and keep only the main items merged",
@@ -149,11 +152,9 @@ func checkPackage(zr *zip.Reader, name string) error {
 		return fmt.Errorf("%s: 解压后共 %s，超过 %s 的上限（一份真实的清单远小于此，这可能是一个“压缩炸弹”）：请检查文件来源，或分成几个文件分别导入 / the file unzips to %s, over the limit of %s (a real list is far smaller; this may be a zip bomb): check where the file came from, or split it into several files",
 			name, byteSize64(total), byteSize(MaxUnzippedBytes), byteSize64(total), byteSize(MaxUnzippedBytes))
 	}
+	// Every part, whatever its name: a sheet's part may be named anything
+	// its relationship says; a part that is not XML ends the check at once.
 	for _, zf := range zr.File {
-		ext := strings.ToLower(path.Ext(zf.Name))
-		if ext != ".xml" && ext != ".rels" && ext != ".vml" {
-			continue
-		}
 		if err := checkProlog(zf); err != nil {
 			return fmt.Errorf("%s: 文件内的 %s %s；Excel 和 WPS 不会写出这样的内容，出于安全原因拒绝读取。请用 Excel 或 WPS 打开后另存为新文件再导入 / part %s of the file %s; Excel and WPS never write that, so the file is refused for safety. Open it in Excel or WPS, save it as a new file and import that",
 				name, zf.Name, err.(prologError).zh, zf.Name, err.(prologError).en)
@@ -174,10 +175,14 @@ func checkProlog(zf *zip.File) error {
 		return nil // excelize reports unreadable parts
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(io.LimitReader(rc, 1<<20))
+	const prolog = 1 << 20
+	d := xml.NewDecoder(io.LimitReader(rc, prolog))
 	for {
 		tok, err := d.RawToken()
 		if err != nil {
+			if d.InputOffset() >= prolog { // a DOCTYPE could hide further on
+				return prologError{"在根元素之前有超过 1 MB 的内容", "has more than 1 MB before its root element"}
+			}
 			return nil
 		}
 		switch tok.(type) {
