@@ -126,8 +126,9 @@ type csvScanner struct {
 	max  int // bytes a record may hold
 	rows int
 
-	buf  []byte // the current record's fields, one after the other
-	ends []int  // where each field ends in buf
+	buf    []byte   // the current record's fields, one after the other
+	ends   []int    // where each field ends in buf
+	fields [][]byte // the fields, in buf
 }
 
 var errRecordTooLarge = errors.New("record too large")
@@ -143,11 +144,13 @@ func (s *csvScanner) next() (csvRecord, error) {
 	s.buf, s.ends = s.buf[:0], s.ends[:0]
 	finish := func(err error) (csvRecord, error) {
 		s.ends = append(s.ends, len(s.buf))
+		s.fields = s.fields[:0]
 		start := 0
 		for _, e := range s.ends {
-			rec.fields = append(rec.fields, s.buf[start:e:e])
+			s.fields = append(s.fields, s.buf[start:e:e])
 			start = e
 		}
+		rec.fields = s.fields
 		return rec, err
 	}
 	add := func(b byte) bool {
@@ -280,6 +283,11 @@ var gb18030 = simplifiedchinese.GB18030
 // of the rows before it is a problem of the whole file: decoding it anyway
 // would turn it into nonsense that passes for text.
 func (e *encoding) decode(c *collector, rec csvRecord) ([]string, *Problem) {
+	// Trailing empty cells are not kept (see collector.add): a row of
+	// thousands of separators costs no more than an empty row.
+	for len(rec.fields) > 0 && len(rec.fields[len(rec.fields)-1]) == 0 {
+		rec.fields = rec.fields[:len(rec.fields)-1]
+	}
 	ascii := true
 	for _, f := range rec.fields {
 		if !isASCII(f) {

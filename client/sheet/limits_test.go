@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -488,4 +490,29 @@ func TestReadXLSXBigCell(t *testing.T) {
 	}, nil)
 	rows, problems, err := ReadXLSX(bytes.NewReader(data), "big.xlsx", Options{})
 	fileProblem(t, rows, problems, err, 2, "备注", "1.1 MB", "超过每行 1.0 MB 的上限", "column C, 400000 characters")
+}
+
+// A file over MaxFileBytes is refused by its size, before it is read (a
+// sparse file: nothing is written to disk).
+func TestReadFileTooLarge(t *testing.T) {
+	for _, name := range []string{"big.csv", "big.xlsx"} {
+		p := filepath.Join(t.TempDir(), name)
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Truncate(MaxFileBytes + 1); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		rows, problems, err := Read(p, Options{})
+		fileError(t, rows, problems, err, name, "文件超过 256.0 MB 的上限", "larger than the limit of 256.0 MB")
+	}
+	// Through a reader, the bytes are counted as they come.
+	empty := strings.Repeat(",", 4095) + "\n"
+	gen := &csvGen{header: "职权名称,职权类型\n", rows: 1 << 30, row: func(int) string { return empty }}
+	_, _, err := ReadCSV(gen, "big.csv", Options{})
+	if err == nil || !strings.Contains(err.Error(), "larger than the limit") || gen.n > MaxFileBytes+1<<20 {
+		t.Errorf("err %v after %d MB", err, gen.n>>20)
+	}
 }
