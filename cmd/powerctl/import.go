@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -286,16 +287,20 @@ func (a *app) send(ctx context.Context, c *client.Client, path string, rows []sh
 // ("已读 20000 行 / read 20000 rows") and erased at the end; elsewhere
 // nothing, so that logs and scripts only see results and problems.
 func (a *app) readProgress(path string) (progress func(int), done func()) {
-	if !isTerminal(a.stderr) {
+	return readProgress(a.stderr, isTerminal(a.stderr), path)
+}
+
+func readProgress(w io.Writer, tty bool, path string) (progress func(int), done func()) {
+	if !tty {
 		return nil, func() {}
 	}
 	shown := false
 	return func(n int) {
 			shown = true
-			fmt.Fprintf(a.stderr, "\r%s: 已读 %d 行 / read %d rows", filepath.Base(path), n, n)
+			fmt.Fprintf(w, "\r%s: 已读 %d 行 / read %d rows", filepath.Base(path), n, n)
 		}, func() {
 			if shown {
-				fmt.Fprint(a.stderr, "\r\033[K")
+				fmt.Fprint(w, "\r\033[K")
 			}
 		}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/powerreg/powerreg/client/sheet"
 )
 
 func writeFile(t *testing.T, name, content string) string {
@@ -90,5 +92,25 @@ func TestImportMixedEncodingsRefused(t *testing.T) {
 	r := e.refused([]string{"m.csv 第3行", "mixes two encodings", "CSV UTF-8"}, path)
 	if strings.Contains(r.stderr, "职权名称") {
 		t.Errorf("blamed on a missing column:\n%s", r)
+	}
+}
+
+// Reading a long file shows the rows read on a terminal, on one line
+// erased at the end; elsewhere nothing.
+func TestReadProgress(t *testing.T) {
+	var b strings.Builder
+	progress, done := readProgress(&b, true, "/tmp/items.csv")
+	rows, _, err := sheet.Read(writeFile(t, "items.csv", "职权名称,职权类型\n"+strings.Repeat("甲,行政许可\n", 25000)), sheet.Options{Progress: progress})
+	done()
+	if err != nil || len(rows) != 25000 {
+		t.Fatalf("%d rows, err %v", len(rows), err)
+	}
+	if want := "\ritems.csv: 已读 10000 行 / read 10000 rows\ritems.csv: 已读 20000 行 / read 20000 rows\r\033[K"; b.String() != want {
+		t.Errorf("progress %q, want %q", b.String(), want)
+	}
+	if progress, done := readProgress(&b, false, "items.csv"); progress != nil {
+		t.Error("progress off a terminal")
+	} else {
+		done()
 	}
 }
