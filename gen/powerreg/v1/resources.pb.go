@@ -1591,7 +1591,7 @@ type Publication struct {
 	// of thousands of items is still an answer a gRPC client with the default
 	// 4 MiB receive limit reads). When item_count is larger, the list is cut
 	// short: read every item with ListPublicationItems
-	// (`GET /v1/{publication}/items`).
+	// (`GET /v1/publications/{publication}/items`).
 	Items []*PublishedItem `protobuf:"bytes,4,rep,name=items,proto3" json:"items,omitempty"`
 	// Who published.
 	Publisher string `protobuf:"bytes,5,opt,name=publisher,proto3" json:"publisher,omitempty"`
