@@ -67,3 +67,26 @@ func TestWorstCaseSubmissionSize(t *testing.T) {
 		t.Errorf("the approved form is %d bytes, the returned %d", n, size)
 	}
 }
+
+// TestWorstCasePublicationSize: the largest publication's answer (the
+// most submissions, of a department with the longest id, items with the
+// longest names and codes, as many as a province publishes at once) is
+// small: its items are cut to registry.PublicationItemsShown.
+func TestWorstCasePublicationSize(t *testing.T) {
+	dept := strings.Repeat("d", 63)
+	p := &registry.Publication{ID: uint64(math.MaxUint64), Comment: strings.Repeat("𠀀", 10000),
+		Publisher: strings.Repeat("p", principal.MaxBytes), PublishTime: time.Now()}
+	for i := range registry.MaxPublicationSubmissions {
+		p.Submissions = append(p.Submissions, registry.SubmissionRef{Department: dept, ID: uint64(math.MaxUint64) - uint64(i)})
+	}
+	for i := range 100000 {
+		p.Items = append(p.Items, registry.PublishedItem{Department: dept, Item: uint64(math.MaxUint64) - uint64(i),
+			Revision: math.MaxInt64, Code: strings.Repeat("C", 100), Change: registry.ChangeAbolish})
+	}
+	m := publicationToProto(p)
+	size := proto.Size(m)
+	t.Logf("worst-case publication of %d items: %d bytes", len(p.Items), size)
+	if size >= 1<<20 || m.GetItemCount() != 100000 || len(m.GetItems()) != registry.PublicationItemsShown {
+		t.Errorf("the publication's answer: %d bytes, %d items of %d", size, len(m.GetItems()), m.GetItemCount())
+	}
+}
