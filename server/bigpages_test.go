@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
@@ -343,6 +344,14 @@ func TestLargePublication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One batch of them all is refused: at most MaxSubmissionItems.
+	_, err = e.reg.CreateSubmission(as(fxClerk), &pb.CreateSubmissionRequest{Parent: "departments/" + dept,
+		Submission: &pb.Submission{Items: res.Items}})
+	st := wantStatus(t, err, codes.InvalidArgument, registry.ReasonInvalidFields)
+	if f := fieldViolations(st); !slices.Equal(f, []string{"submission.items"}) || !strings.Contains(fmt.Sprint(st.Details()), "at most 10000 items (45000 given)") {
+		t.Errorf("a batch of 45,000 items: violations on %v: %v", f, st.Details())
+	}
+
 	var subs []string
 	for batch := range slices.Chunk(res.Items, registry.MaxSubmissionItems) {
 		sub, err := svc.CreateSubmission(fxClerk, dept, batch, "", "")
