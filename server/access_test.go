@@ -42,6 +42,7 @@ import (
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server"
 	"github.com/powerreg/powerreg/server/registry"
+	"github.com/powerreg/powerreg/server/store"
 )
 
 // fakeClock is the server's clock in the access and audit tests: it runs
@@ -1139,22 +1140,39 @@ func TestEmptyImportIsAuthorized(t *testing.T) {
 	wantStatus(t, err, codes.InvalidArgument, "INVALID_FIELDS")
 }
 
-// TestBootstrapTokenFileReplaced: a stale admin.token left in a new data
-// dir, however readable, is replaced by a file only the server's user can
-// read.
-func TestBootstrapTokenFileReplaced(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, server.AdminTokenFile)
-	if err := os.WriteFile(path, []byte("stale\n"), 0o644); err != nil {
-		t.Fatal(err)
+// TestBootstrapTokenFileKept: a start never replaces an admin.token (issue
+// 10, item 2): left in a data dir without a data file, or next to a
+// registry that has no token yet, it makes the start fail saying what to
+// do, and stays as it was; no data file is created in the first case.
+func TestBootstrapTokenFileKept(t *testing.T) {
+	for _, withStore := range []bool{false, true} {
+		dir := t.TempDir()
+		if withStore {
+			db := must(store.Open(dir)) // a registry without tokens
+			db.Close()
+		}
+		path := filepath.Join(dir, server.AdminTokenFile)
+		if err := os.WriteFile(path, []byte("stale\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(path, 0o644)
+		srv, err := server.New(server.Config{DataDir: dir, GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0"})
+		if err == nil {
+			t.Fatalf("store %v: a start with a stale admin.token succeeded on %s", withStore, srv.HTTPAddr())
+		}
+		if !strings.Contains(err.Error(), "a start never replaces it") || !strings.Contains(err.Error(), "move "+path+" away") {
+			t.Errorf("store %v: %v", withStore, err)
+		}
+		if got, _ := os.ReadFile(path); string(got) != "stale\n" {
+			t.Errorf("store %v: admin.token now holds %q", withStore, got)
+		}
+		if fi := must(os.Stat(path)); fi.Mode().Perm() != 0o644 {
+			t.Errorf("store %v: admin.token has mode %v", withStore, fi.Mode().Perm())
+		}
+		if _, err := os.Stat(filepath.Join(dir, store.FileName)); withStore == errors.Is(err, os.ErrNotExist) {
+			t.Errorf("store %v: the data file: %v", withStore, err)
+		}
 	}
-	os.Chmod(path, 0o644)
-	e := start(t, dir)
-	fi := must(os.Stat(path))
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("%s has mode %v, want 0600", path, fi.Mode().Perm())
-	}
-	must(e.access().ListTokens(bearer(e.adminSecret()), &pb.ListTokensRequest{}))
 }
 
 // TestUnauthorizedChallenge: a REST 401 carries a standard ASCII

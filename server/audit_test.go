@@ -485,10 +485,19 @@ func TestAuditTampering(t *testing.T) {
 		return d
 	}
 	key := func(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+	// The tampering seals each record's envelope again: the checksum
+	// (server/store/record.go) catches damage, not intent.
+	payload := func(seq uint64, b *bolt.Bucket) []byte {
+		p, err := store.DecodeRecord(key(seq), b.Get(key(seq)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
 	edit := func(seq uint64, fn func(r map[string]any)) func(b *bolt.Bucket) error {
 		return func(b *bolt.Bucket) error {
 			var r map[string]any
-			if err := json.Unmarshal(b.Get(key(seq)), &r); err != nil {
+			if err := json.Unmarshal(payload(seq, b), &r); err != nil {
 				return fmt.Errorf("record %d: %w", seq, err)
 			}
 			fn(r)
@@ -496,7 +505,7 @@ func TestAuditTampering(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return b.Put(key(seq), v)
+			return b.Put(key(seq), store.EncodeRecord(key(seq), v))
 		}
 	}
 	verify := func(d string) *audit.Break {
@@ -527,13 +536,13 @@ func TestAuditTampering(t *testing.T) {
 	// link breaks.
 	d = open("rehashed", func(b *bolt.Bucket) error {
 		var r audit.Record
-		if err := json.Unmarshal(b.Get(key(6)), &r); err != nil {
+		if err := json.Unmarshal(payload(6, b), &r); err != nil {
 			return err
 		}
 		r.Outcome, r.Revision = "PERMISSION_DENIED", 0
 		r.Hash = r.Sum()
 		v, _ := json.Marshal(&r)
-		return b.Put(key(6), v)
+		return b.Put(key(6), store.EncodeRecord(key(6), v))
 	})
 	if b := verify(d); b == nil || b.Seq != 7 {
 		t.Errorf("a rehashed record: break %+v, want at record 7", b)

@@ -98,7 +98,7 @@ func (a *access) around(ctx context.Context, method string, req proto.Message, c
 		code := status.Code(err)
 		a.metrics.Call(method, codeName(code), time.Since(start))
 		level := slog.LevelInfo
-		if code == codes.Internal || code == codes.Unknown {
+		if code == codes.Internal || code == codes.Unknown || code == codes.DataLoss {
 			level = slog.LevelError
 		}
 		slog.Log(ctx, level, "rpc", "method", method, "code", codeName(code), "principal", ci.principal.Name,

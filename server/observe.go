@@ -107,9 +107,26 @@ func (w *statusWriter) Flush() { http.NewResponseController(w.ResponseWriter).Fl
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// errDamaged: a stored record failed its checksum (server/store/record.go).
+type errDamaged struct {
+	n     uint64
+	first string
+}
+
+func (e *errDamaged) Error() string {
+	return fmt.Sprintf("存储中有记录已损坏（%d 次读取校验失败，首个为 %s），请运行 powerregd check 并从备份恢复 / "+
+		"a stored record is damaged (%d reads failed their checksum, the first of %s): run powerregd check and restore from a backup",
+		e.n, e.first, e.n, e.first)
+}
+
 // ready reports why the server cannot serve yet: the store must answer a
-// read and the search index be built.
+// read and the search index be built. Once a record was found damaged the
+// server stays unready for the rest of the process's life: a load
+// balancer should send readers elsewhere while the operator restores.
 func (s *Server) ready() error {
+	if n, first := s.db.Damaged(); n > 0 {
+		return &errDamaged{n, first}
+	}
 	// Not CatalogRevision: that one is kept in memory.
 	if _, err := s.svc.ChangesFloor(); err != nil {
 		return fmt.Errorf("存储无法读取 / the store does not answer a read: %w", err)
@@ -124,8 +141,11 @@ func (s *Server) ready() error {
 // the registry's error shape.
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	if err := s.ready(); err != nil {
-		writeStatus(w, r, http.StatusServiceUnavailable, status.Convert(
-			withInfo(status.New(codes.Unavailable, "服务尚未就绪 / not ready: "+err.Error()), registry.ReasonNotReady)))
+		st := withInfo(status.New(codes.Unavailable, "服务尚未就绪 / not ready: "+err.Error()), registry.ReasonNotReady)
+		if d := (*errDamaged)(nil); errors.As(err, &d) {
+			st = withInfo(status.New(codes.DataLoss, "服务未就绪 / not ready: "+err.Error()), registry.ReasonDataLoss)
+		}
+		writeStatus(w, r, http.StatusServiceUnavailable, status.Convert(st))
 		return
 	}
 	w.Header().Set("Cache-Control", noStore)

@@ -9,9 +9,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -88,11 +90,21 @@ type Server struct {
 
 // New opens the store and binds both ports; Serve starts serving.
 func New(cfg Config) (*Server, error) {
+	// A data dir with an admin token but no data file: the file was lost
+	// or moved, and a new registry would be another one. Nothing is
+	// created.
+	tokenPath := filepath.Join(cfg.DataDir, AdminTokenFile)
+	if _, err := os.Lstat(filepath.Join(cfg.DataDir, store.FileName)); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Lstat(tokenPath); err == nil {
+			return nil, tokenFileLeft(tokenPath)
+		}
+	}
 	db, err := store.Open(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{db: db, metrics: metrics.New(filepath.Join(cfg.DataDir, store.FileName))}
+	s.metrics.ChecksumFailures(func() uint64 { n, _ := db.Damaged(); return n })
 	s.svc = registry.New(registry.Config{Store: s.metrics.Store(db), DefaultRegion: cfg.Region, Now: cfg.Now,
 		MaxPageSize: cfg.Limits.MaxPageSize, PublisherMayEdit: cfg.PublisherMayEdit, EncodedSize: encodedSize})
 	s.metrics.Workload(s.svc, cfg.Now)
@@ -377,7 +389,10 @@ func (c *challenge) WriteHeader(code int) {
 // token.
 func (s *Server) bootstrap(dir string) error {
 	path := filepath.Join(dir, AdminTokenFile)
-	created, err := s.svc.BootstrapToken(func(secret string) error { return WriteAdminToken(path, secret) })
+	created, err := s.svc.BootstrapToken(func(secret string) error { return createAdminToken(path, secret) })
+	if errors.Is(err, fs.ErrExist) {
+		return tokenFileLeft(path)
+	}
 	if err != nil {
 		return fmt.Errorf("write the first admin token to %s: %w", path, err)
 	}

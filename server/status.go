@@ -27,6 +27,7 @@ var classCodes = map[registry.Class]codes.Code{
 	registry.ClassPermissionDenied:   codes.PermissionDenied,
 	registry.ClassUnauthenticated:    codes.Unauthenticated,
 	registry.ClassOutOfRange:         codes.OutOfRange,
+	registry.ClassDataLoss:           codes.DataLoss,
 }
 
 // toStatus is the one place where errors become gRPC statuses. Domain errors

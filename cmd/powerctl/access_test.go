@@ -17,6 +17,7 @@ import (
 
 	"github.com/powerreg/powerreg/client"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/store"
 )
 
 // secretPattern is how the registry's token secrets look.
@@ -305,7 +306,9 @@ func TestAuditVerifyTampered(t *testing.T) {
 	e.ok("admin", "audit", "verify")
 	e.stop()
 
-	// Change clerk into clark in the record of the import, keeping valid JSON.
+	// Change clerk into clark in the record of the import, keeping valid JSON
+	// and sealing its envelope again (the checksum catches damage, not
+	// intent: the hash chain does).
 	db, err := bolt.Open(filepath.Join(e.dir, "powerreg.db"), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -314,6 +317,10 @@ func TestAuditVerifyTampered(t *testing.T) {
 	err = db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("audit"))
 		return b.ForEach(func(k, v []byte) error {
+			v, err := store.DecodeRecord(k, v)
+			if err != nil {
+				return err
+			}
 			var rec map[string]any
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return err
@@ -326,7 +333,7 @@ func TestAuditVerifyTampered(t *testing.T) {
 			if !json.Valid(edited) || len(edited) != len(v) {
 				t.Fatalf("edited record %s", edited)
 			}
-			return b.Put(k, edited)
+			return b.Put(k, store.EncodeRecord(k, edited))
 		})
 	})
 	if cerr := db.Close(); err == nil {

@@ -16,8 +16,9 @@ const checkUsage = `powerregd check: verify a data dir or a backup / 检查数�
 
 Usage: powerregd check [--data-dir DIR | --file BACKUP]
 
-Checks every index and cross-reference of the store against the primary
-records (items, their revisions, codes, submissions, publications, the
+First reads the file's size and both bbolt meta pages, then verifies every
+record's checksum (its envelope's CRC-32C), and checks every index and
+cross-reference of the store against the primary records (items, their revisions, codes, submissions, publications, the
 published catalogue and its indexes, tokens), the counters and revisions, the
 counts of items per state, the change feed, and the hash chain of the audit
 trail. Exit status 0 when all is
@@ -66,6 +67,9 @@ func checkMain(args []string, stdout, stderr io.Writer) int {
 	for _, b := range slices.Sorted(maps.Keys(r.Records)) {
 		total += r.Records[b]
 		counts = append(counts, fmt.Sprintf("%s %d", b, r.Records[b]))
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintln(stdout, "注意 / warning:", w)
 	}
 	fmt.Fprintf(stdout, "检查了 %d 条记录 / checked %d records: %s\n", total, total, strings.Join(counts, ", "))
 	if len(r.Problems) == 0 {

@@ -72,6 +72,15 @@ func New(storeFile string) *Metrics {
 	return m
 }
 
+// ChecksumFailures registers the count of records read from the store
+// that failed their checksum (store.DB.Damaged), read at scrape time.
+func (m *Metrics) ChecksumFailures(count func() uint64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "powerreg_store_checksum_failures_total",
+		Help: "Reads of a stored record that failed its checksum (DATA_LOSS answers): run powerregd check and restore from a backup.",
+	}, func() float64 { return float64(count()) }))
+}
+
 // Handler serves the metrics in Prometheus's text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

@@ -21,6 +21,7 @@ const (
 	ClassPermissionDenied
 	ClassUnauthenticated
 	ClassOutOfRange
+	ClassDataLoss // a stored record is damaged (its checksum does not match)
 )
 
 // Sentinels for errors.Is: errors.Is(err, ErrNotFound) holds for every error
@@ -62,6 +63,7 @@ const (
 	ReasonTokenNotFound       = "TOKEN_NOT_FOUND"
 	ReasonTokenExists         = "TOKEN_EXISTS"
 	ReasonRevisionCompacted   = "REVISION_COMPACTED" // the change feed's history asked for was compacted (changes.go)
+	ReasonDataLoss            = "DATA_LOSS"          // a stored record is damaged (server/store/record.go)
 )
 
 // Reasons set outside the domain: by the interceptors, the HTTP layer and
@@ -127,6 +129,15 @@ func bi(zh, en string) string { return zh + " / " + en }
 
 func newErr(c Class, reason, zh, en string) *Error {
 	return &Error{Class: c, Reason: reason, Message: bi(zh, en)}
+}
+
+// DataLoss is the error of a stored record that fails its checksum:
+// record names it (bucket/key), zh and en say how. The operator checks the
+// file and restores a backup; retrying does not help.
+func DataLoss(record, zh, en string) *Error {
+	return newErr(ClassDataLoss, ReasonDataLoss,
+		fmt.Sprintf("存储的记录 %s 已损坏（%s）：请管理员运行 powerregd check 并从备份恢复", record, zh),
+		fmt.Sprintf("the stored record %s is damaged (%s): the operator should run powerregd check and restore from a backup", record, en))
 }
 
 func notFound(reason, name, kindZh, kindEn string) *Error {

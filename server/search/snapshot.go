@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"log/slog"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 

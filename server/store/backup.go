@@ -49,7 +49,7 @@ func describe(tx *bolt.Tx) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	crev, err := (&txn{tx}).CatalogRevision()
+	crev, err := (&txn{tx: tx}).CatalogRevision()
 	if err != nil {
 		return Info{}, err
 	}
@@ -89,13 +89,11 @@ func (db *DB) Backup() (*os.File, Info, error) {
 }
 
 // openReadOnly opens a data file for reading, sharing it with other
-// readers; a running powerregd holds it exclusively, and the open then
-// fails within a second with ErrLocked.
+// readers, once Validate has passed it; a running powerregd holds it
+// exclusively, and the open then fails within a second with ErrLocked.
 func openReadOnly(path string) (*bolt.DB, error) {
-	if st, err := os.Stat(path); err != nil {
+	if err := Validate(path); err != nil && !errors.Is(err, ErrMetaFallback) {
 		return nil, err
-	} else if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %w: not a regular file / 不是普通文件", path, ErrNotStore)
 	}
 	b, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	switch {
@@ -103,16 +101,6 @@ func openReadOnly(path string) (*bolt.DB, error) {
 		return nil, fmt.Errorf("%s: %w", path, ErrLocked)
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w: %v", path, ErrNotStore, err)
-	}
-	// bbolt reads the file through a memory map: reading past the end of a
-	// file cut short (a partial copy) would fault. The size its meta page
-	// gives is read without touching any other page.
-	var want int64
-	b.View(func(tx *bolt.Tx) error { want = tx.Size(); return nil })
-	if st, err := os.Stat(path); err != nil || st.Size() < want {
-		b.Close()
-		return nil, fmt.Errorf("%s: %w: the file is cut short (%d bytes of %d) / 文件不完整（应为 %d 字节）",
-			path, ErrNotStore, st.Size(), want, want)
 	}
 	return b, nil
 }

@@ -21,17 +21,15 @@ func (t *txn) PutChange(c *registry.CatalogChange) error {
 }
 
 func (t *txn) ScanChanges(rev int64, index uint32, fn func(*registry.CatalogChange) (bool, error)) error {
-	return scan(t.b(bChanges).Cursor(), changeKey(rev, index), nil, false, func(_, v []byte) (*registry.CatalogChange, error) {
-		return decode[registry.CatalogChange](v)
-	}, fn)
+	return scan(t.b(bChanges).Cursor(), changeKey(rev, index), nil, false, decoder[registry.CatalogChange](t, bChanges), fn)
 }
 
 func (t *txn) LastChange() (*registry.CatalogChange, error) {
-	_, v := t.b(bChanges).Cursor().Last()
+	k, v := t.b(bChanges).Cursor().Last()
 	if v == nil {
 		return nil, nil
 	}
-	return decode[registry.CatalogChange](v)
+	return decoder[registry.CatalogChange](t, bChanges)(k, v)
 }
 
 func (t *txn) DeleteChangesBefore(rev int64) (int, int64, error) {

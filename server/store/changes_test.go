@@ -86,6 +86,9 @@ func toSchema1(t *testing.T, dir string) {
 	}
 	defer b.Close()
 	err = b.Update(func(tx *bolt.Tx) error {
+		if err := unwrapRecords(tx); err != nil {
+			return err
+		}
 		if err := tx.DeleteBucket(bChanges); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -15,8 +16,9 @@ import (
 	"github.com/powerreg/powerreg/server/registry"
 )
 
-// Check verifies a data file against itself: bbolt's page structure, then
-// every index and cross-reference of the layout (schema.go) against the
+// Check verifies a data file against itself: its size and meta pages
+// (Validate), bbolt's page structure, every record's checksum (record.go),
+// then every index and cross-reference of the layout (schema.go) against the
 // primary records, the counters against the records, the change feed, and
 // the audit hash chain. It opens the file read-only: ErrLocked when a
 // running powerregd has it open, an error wrapping ErrNewerSchema for a
@@ -41,6 +43,9 @@ type Report struct {
 	Info
 	Records  map[string]int // records per bucket
 	Problems []Problem
+	// Warnings are what does not make the file wrong but the operator
+	// should know: one meta page damaged (Validate's ErrMetaFallback).
+	Warnings []string
 }
 
 // Check verifies the data file at path (a data dir's FileName, or a backup).
@@ -60,11 +65,16 @@ func Check(path string) (*Report, error) {
 			return newerSchema(info.SchemaVersion)
 		}
 		r = &Report{Info: info, Records: map[string]int{}}
+		if err := Validate(path); errors.Is(err, ErrMetaFallback) {
+			r.Warnings = append(r.Warnings, err.Error())
+		}
 		if err := safely(func() error { return touch(tx) }); err != nil {
 			r.Problems = []Problem{{Bucket: "bbolt", What: "文件已损坏，无法读完，检查中止 / " + err.Error() + "; the check stopped"}}
 			return nil
 		}
-		c := &checker{tx: tx, t: &txn{tx}, r: r, items: map[uint64]*registry.Item{}, highest: map[string]uint64{}}
+		// Records are in their envelope from schema 4 (record.go).
+		t := &txn{tx: tx, legacy: info.SchemaVersion < 4}
+		c := &checker{tx: tx, t: t, r: r, items: map[uint64]*registry.Item{}, highest: map[string]uint64{}}
 		c.run()
 		return nil
 	})
@@ -128,19 +138,30 @@ func (c *checker) records() {
 	c.counters()
 }
 
-// each decodes every record of a bucket and hands it over with its key; a
-// record that does not decode is a problem. A missing bucket is skipped
-// (reported once by run).
-func each[T any](c *checker, bucket []byte, keyText func([]byte) string, fn func(k []byte, v *T)) {
+// each verifies every record of a bucket against its checksum, decodes
+// it and hands it over with its key; a record that fails either is a
+// problem. A missing bucket is skipped (reported once by run).
+func each[T any](c *checker, bucket []byte, text func([]byte) string, fn func(k []byte, v *T)) {
 	b := c.tx.Bucket(bucket)
 	if b == nil {
 		return
 	}
 	b.ForEach(func(k, v []byte) error {
 		c.r.Records[string(bucket)]++
+		payload := v
+		if !c.t.legacy {
+			var err error
+			if payload, err = DecodeRecord(k, v); err != nil {
+				d := &damage{"记录已损坏", err.Error()}
+				errors.As(err, &d)
+				c.add(bucket, keyText(bucket, k), "记录已损坏（"+d.zh+"），请从备份恢复",
+					"the record is damaged ("+d.en+"); restore the data dir from a backup")
+				return nil
+			}
+		}
 		rec := new(T)
-		if err := json.Unmarshal(v, rec); err != nil {
-			c.add(bucket, keyText(k), "记录无法解析", "the record does not decode: "+err.Error())
+		if err := json.Unmarshal(payload, rec); err != nil {
+			c.add(bucket, text(k), "记录无法解析", "the record does not decode: "+err.Error())
 			return nil
 		}
 		fn(k, rec)

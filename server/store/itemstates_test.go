@@ -77,6 +77,9 @@ func TestMigrateItemStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = b.Update(func(tx *bolt.Tx) error {
+		if err := unwrapRecords(tx); err != nil {
+			return err
+		}
 		if err := tx.DeleteBucket(bItemStates); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,48 @@ import (
 var migrations = map[uint64]func(tx *bolt.Tx) error{
 	1: addChangeFeed, // 2: the change feed (changes.go)
 	2: countStates,   // 3: the count of items per state (item_states)
+	3: wrapRecords,   // 4: every record in its envelope (record.go)
+}
+
+// wrapRecords puts every record of the record buckets, bare JSON until
+// schema 3, in its envelope. bbolt forbids changing a bucket while
+// ForEach runs: the records are read a batch at a time with a cursor and
+// rewritten after it.
+func wrapRecords(tx *bolt.Tx) error {
+	const batch = 1024
+	for _, name := range recordBuckets {
+		b := tx.Bucket(name)
+		var from []byte
+		for {
+			var keys, vals [][]byte
+			c := b.Cursor()
+			k, v := c.First()
+			if from != nil {
+				if k, v = c.Seek(from); k != nil && bytes.Equal(k, from) {
+					k, v = c.Next()
+				}
+			}
+			for ; k != nil && len(keys) < batch; k, v = c.Next() {
+				if v == nil {
+					return fmt.Errorf("%s/%x: a nested bucket where a record should be", name, k)
+				}
+				if !json.Valid(v) {
+					return fmt.Errorf("%s/%s: the record is not JSON / 记录不是 JSON", name, keyText(name, k))
+				}
+				keys, vals = append(keys, bytes.Clone(k)), append(vals, bytes.Clone(v))
+			}
+			if len(keys) == 0 {
+				break
+			}
+			for i, k := range keys {
+				if err := b.Put(k, EncodeRecord(k, vals[i])); err != nil {
+					return err
+				}
+			}
+			from = keys[len(keys)-1]
+		}
+	}
+	return nil
 }
 
 // countStates fills item_states from the items.
@@ -27,7 +70,7 @@ func countStates(tx *bolt.Tx) error {
 	if _, err := tx.CreateBucket(bItemStates); err != nil {
 		return err
 	}
-	t := &txn{tx}
+	t := &txn{tx: tx}
 	return tx.Bucket(bItems).ForEach(func(k, v []byte) error {
 		var st struct {
 			State registry.ItemState `json:"state"`

@@ -11,6 +11,7 @@ import (
 var migrationTests = map[uint64]string{
 	1: "TestMigrateChangeFeed",
 	2: "TestMigrateItemStates",
+	3: "TestMigrateRecordEnvelope",
 }
 
 // TestEveryMigrationIsTested: every version below the current one has a

@@ -6,8 +6,26 @@ package store
 //
 // Integers in keys are 8-byte big-endian (u64) or 4-byte (u32), so that byte
 // order is numeric order. Department ids and codes never contain 0x00, which
-// separates the parts of composite keys. Values are JSON of the registry
-// types (server/registry/types.go).
+// separates the parts of composite keys.
+//
+// Records (the values of departments, items, revisions, submissions,
+// publications, events, catalog, tokens, audit and changes: "→ Type"
+// below) are the JSON of the registry types (server/registry/types.go) in
+// an envelope (schema 4, record.go):
+//
+//	u8 format version (1: the payload is JSON) | u32 CRC-32C | payload
+//
+// The CRC-32C (Castagnoli, big-endian) covers the key's length (u32 big-
+// endian) and bytes, the format version and the payload. Every read
+// verifies it: a mismatch is a DATA_LOSS error naming bucket/key, counted
+// by powerreg_store_checksum_failures_total, and /readyz answers 503 from
+// then on. powerregd check verifies every record. A later payload format
+// takes a new version and keeps the envelope. The other values (indexes,
+// counters, codes, requests, token_hashes, meta) are not enveloped: check
+// verifies them against the records.
+//
+// Before bbolt maps the file, Validate (validate.go) reads the size and
+// both meta pages: every opening of a data file goes through it.
 //
 //	meta                 "schema"   → u64 schema version
 //	                     "revision" → u64 registry-wide revision, +1 per mutation
@@ -54,7 +72,7 @@ package store
 
 // schemaVersion is the layout version this binary writes. Migrations from
 // older versions are listed in migrations (migrate.go).
-const schemaVersion = 3
+const schemaVersion = 4
 
 var (
 	bMeta              = []byte("meta")

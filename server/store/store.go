@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,26 +28,53 @@ const FileName = "powerreg.db"
 var ErrLocked = errors.New("data dir is in use by another powerregd process / 数据目录正被另一个 powerregd 进程使用")
 
 // DB is the bbolt-backed registry store.
-type DB struct{ bolt *bolt.DB }
+type DB struct {
+	bolt *bolt.DB
+	// Records read that failed their checksum (record.go), and the first
+	// of them: readiness and metrics report them.
+	damaged     atomic.Uint64
+	firstDamage atomic.Pointer[string]
+}
 
-// Open opens (creating if needed) the store in dir. A second process on the
-// same dir fails within a second with ErrLocked instead of waiting.
+// Open opens the store in dir, creating it when dir holds no data file.
+// An existing file must be a powerreg data file that passes Validate: a
+// 0-byte, foreign, truncated or damaged file is refused (ErrNotStore,
+// ErrDamaged), never taken for a new registry. A second process on the same
+// dir fails within a second with ErrLocked instead of waiting.
 func Open(dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	switch err := Validate(path); {
+	case errors.Is(err, ErrMetaFallback):
+		slog.Warn(err.Error())
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return nil, err
+	}
+	db := &DB{}
+	var b *bolt.DB
+	var err error
+	// bbolt reads its freelist at open, and the first transaction the
+	// root: a damaged page there is refused, not a crash. (A nil DB: a
+	// store that is not open has no damage to count.)
+	if gerr := (*DB)(nil).guard(func() error {
+		if b, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second}); err != nil {
+			return nil
+		}
+		db.bolt = b
+		return db.init()
+	}); gerr != nil {
+		if b != nil {
+			b.Close()
+		}
+		return nil, fmt.Errorf("%s: %w", path, gerr)
+	}
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s: %w", path, ErrLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	db := &DB{bolt: b}
-	if err := db.init(); err != nil {
-		b.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return db, nil
 }
@@ -54,16 +83,25 @@ func Open(dir string) (*DB, error) {
 func (db *DB) Close() error { return db.bolt.Close() }
 
 // init creates the buckets of a new file and runs the migrations of an old
-// one.
+// one. A file with buckets must hold the meta bucket and a schema version:
+// another program's bbolt file is not turned into a registry. (A file
+// with no bucket at all holds nothing: new, or a start that stopped
+// between bbolt creating the file and the first transaction.)
 func (db *DB) init() error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
+		version := uint64(schemaVersion)
+		if meta := tx.Bucket(bMeta); meta != nil {
+			v := meta.Get(kSchema)
+			if len(v) != 8 {
+				return fmt.Errorf("%w: no schema version / 没有数据版本号", ErrNotStore)
+			}
+			version = binary.BigEndian.Uint64(v)
+		} else if k, _ := tx.Cursor().First(); k != nil {
+			return fmt.Errorf("%w: no %s bucket / 没有 %s 桶", ErrNotStore, bMeta, bMeta)
+		}
 		meta, err := tx.CreateBucketIfNotExists(bMeta)
 		if err != nil {
 			return err
-		}
-		version := uint64(schemaVersion)
-		if v := meta.Get(kSchema); v != nil {
-			version = binary.BigEndian.Uint64(v)
 		}
 		if version > schemaVersion {
 			return newerSchema(version)
@@ -88,15 +126,68 @@ func (db *DB) init() error {
 
 // View implements registry.Store.
 func (db *DB) View(fn func(registry.Tx) error) error {
-	return db.bolt.View(func(tx *bolt.Tx) error { return fn(&txn{tx}) })
+	return db.guard(func() error {
+		return db.bolt.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, db: db}) })
+	})
 }
 
-// Update implements registry.Store.
+// Update implements registry.Store. bbolt rolls the transaction back when
+// guard stops a panic.
 func (db *DB) Update(fn func(registry.Tx) error) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&txn{tx}) })
+	return db.guard(func() error {
+		return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, db: db}) })
+	})
 }
 
-type txn struct{ tx *bolt.Tx }
+// Damaged reports how many records read so far failed their checksum
+// (each read counts) and names the first one (bucket/key): /readyz and
+// the metrics report them.
+func (db *DB) Damaged() (uint64, string) {
+	first := ""
+	if p := db.firstDamage.Load(); p != nil {
+		first = *p
+	}
+	return db.damaged.Load(), first
+}
+
+type txn struct {
+	tx *bolt.Tx
+	db *DB // nil in Check, which reports damage itself
+	// legacy: the records are bare JSON, without the envelope (a file of
+	// schema 3 or older, read by Check before any migration).
+	legacy bool
+}
+
+// open returns the payload of the record v of bucket under key, verified
+// against its envelope's checksum; a damaged record is a DATA_LOSS error
+// and is counted.
+func (t *txn) open(bucket, key, v []byte) ([]byte, error) {
+	if t.legacy {
+		return v, nil
+	}
+	payload, err := DecodeRecord(key, v)
+	if err != nil {
+		if t.db != nil {
+			name := string(bucket) + "/" + keyText(bucket, key)
+			t.db.firstDamage.CompareAndSwap(nil, &name)
+			t.db.damaged.Add(1)
+		}
+		return nil, dataLoss(bucket, key, err)
+	}
+	return payload, nil
+}
+
+// unmarshal verifies and decodes a record into v.
+func (t *txn) unmarshal(bucket, key, data []byte, v any) error {
+	payload, err := t.open(bucket, key, data)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(payload, v); err != nil {
+		return fmt.Errorf("%s/%s: %w", bucket, keyText(bucket, key), err)
+	}
+	return nil
+}
 
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 
@@ -111,8 +202,8 @@ func (t *txn) get(bucket, key []byte, v any) (bool, error) {
 	if data == nil {
 		return false, nil
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return false, fmt.Errorf("%s/%x: %w", bucket, key, err)
+	if err := t.unmarshal(bucket, key, data, v); err != nil {
+		return false, err
 	}
 	return true, nil
 }
@@ -122,7 +213,7 @@ func (t *txn) put(bucket, key []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	return t.b(bucket).Put(key, data)
+	return t.b(bucket).Put(key, EncodeRecord(key, data))
 }
 
 // getT reads one record, nil when absent.
@@ -174,12 +265,15 @@ func step(c *bolt.Cursor, reverse bool) ([]byte, []byte) {
 	return c.Next()
 }
 
-func decode[T any](v []byte) (*T, error) {
-	rec := new(T)
-	if err := json.Unmarshal(v, rec); err != nil {
-		return nil, err
+// decoder returns a scan's load function for the records of bucket.
+func decoder[T any](t *txn, bucket []byte) func(k, v []byte) (*T, error) {
+	return func(k, v []byte) (*T, error) {
+		rec := new(T)
+		if err := t.unmarshal(bucket, k, v, rec); err != nil {
+			return nil, err
+		}
+		return rec, nil
 	}
-	return rec, nil
 }
 
 func (t *txn) counter(bucket, key []byte) (uint64, error) {
@@ -234,9 +328,7 @@ func (t *txn) ScanDepartments(after string, fn func(*registry.Department) (bool,
 	if after != "" {
 		start = append(start, 0) // the first id after `after`
 	}
-	return scan(t.b(bDepartments).Cursor(), start, nil, false, func(_, v []byte) (*registry.Department, error) {
-		return decode[registry.Department](v)
-	}, fn)
+	return scan(t.b(bDepartments).Cursor(), start, nil, false, decoder[registry.Department](t, bDepartments), fn)
 }
 
 func (t *txn) GetItem(id uint64) (*registry.Item, error) {
@@ -271,8 +363,8 @@ func (t *txn) moveState(key []byte, to registry.ItemState) error {
 		var st struct {
 			State registry.ItemState `json:"state"`
 		}
-		if err := json.Unmarshal(old, &st); err != nil {
-			return fmt.Errorf("item %x: %w", key, err)
+		if err := t.unmarshal(bItems, key, old, &st); err != nil {
+			return err
 		}
 		from = st.State
 	}
@@ -316,9 +408,7 @@ func (t *txn) ItemStates() (map[registry.ItemState]int, error) {
 
 func (t *txn) ScanItems(dept string, after uint64, fn func(*registry.Item) (bool, error)) error {
 	if dept == "" {
-		return scan(t.b(bItems).Cursor(), u64(after+1), nil, false, func(_, v []byte) (*registry.Item, error) {
-			return decode[registry.Item](v)
-		}, fn)
+		return scan(t.b(bItems).Cursor(), u64(after+1), nil, false, decoder[registry.Item](t, bItems), fn)
 	}
 	prefix := deptKey(dept, nil)
 	return scan(t.b(bItemsByDept).Cursor(), deptKey(dept, u64(after+1)), prefix, false, func(k, _ []byte) (*registry.Item, error) {
@@ -390,9 +480,7 @@ func newestFirst(before uint64) []byte {
 
 func (t *txn) ScanSubmissions(dept string, before uint64, fn func(*registry.Submission) (bool, error)) error {
 	if dept == "" {
-		return scan(t.b(bSubmissions).Cursor(), newestFirst(before), nil, true, func(_, v []byte) (*registry.Submission, error) {
-			return decode[registry.Submission](v)
-		}, fn)
+		return scan(t.b(bSubmissions).Cursor(), newestFirst(before), nil, true, decoder[registry.Submission](t, bSubmissions), fn)
 	}
 	prefix := deptKey(dept, nil)
 	return scan(t.b(bSubmissionsByDept).Cursor(), deptKey(dept, newestFirst(before)), prefix, true,
@@ -410,9 +498,7 @@ func (t *txn) PutPublication(p *registry.Publication) error {
 }
 
 func (t *txn) ScanPublications(before uint64, fn func(*registry.Publication) (bool, error)) error {
-	return scan(t.b(bPublications).Cursor(), newestFirst(before), nil, true, func(_, v []byte) (*registry.Publication, error) {
-		return decode[registry.Publication](v)
-	}, fn)
+	return scan(t.b(bPublications).Cursor(), newestFirst(before), nil, true, decoder[registry.Publication](t, bPublications), fn)
 }
 
 func (t *txn) PutEvent(e *registry.Event) error {
@@ -426,9 +512,7 @@ func (t *txn) PutEvent(e *registry.Event) error {
 
 func (t *txn) ScanEvents(resource string, after int64, fn func(*registry.Event) (bool, error)) error {
 	prefix := join([]byte(resource), []byte{0})
-	return scan(t.b(bEvents).Cursor(), join(prefix, u64(uint64(after+1))), prefix, false, func(_, v []byte) (*registry.Event, error) {
-		return decode[registry.Event](v)
-	}, fn)
+	return scan(t.b(bEvents).Cursor(), join(prefix, u64(uint64(after+1))), prefix, false, decoder[registry.Event](t, bEvents), fn)
 }
 
 func (t *txn) GetCatalogEntry(code string) (*registry.CatalogEntry, error) {
@@ -498,9 +582,7 @@ func (t *txn) ScanCatalog(cat registry.Category, dept string, after string, fn f
 		prefix := []byte{byte(cat)}
 		return scan(t.b(bCatalogByCategory).Cursor(), from(prefix), prefix, false, byCode(prefix), fn)
 	}
-	return scan(t.b(bCatalog).Cursor(), from(nil), nil, false, func(_, v []byte) (*registry.CatalogEntry, error) {
-		return decode[registry.CatalogEntry](v)
-	}, fn)
+	return scan(t.b(bCatalog).Cursor(), from(nil), nil, false, decoder[registry.CatalogEntry](t, bCatalog), fn)
 }
 
 func (t *txn) GetRequest(key string) (string, error) {
@@ -527,23 +609,19 @@ func (t *txn) TokenByHash(hash string) (string, error) {
 }
 
 func (t *txn) ScanTokens(fn func(*registry.Token) (bool, error)) error {
-	return scan(t.b(bTokens).Cursor(), nil, nil, false, func(_, v []byte) (*registry.Token, error) {
-		return decode[registry.Token](v)
-	}, fn)
+	return scan(t.b(bTokens).Cursor(), nil, nil, false, decoder[registry.Token](t, bTokens), fn)
 }
 
 func (t *txn) LastAudit() (*audit.Record, error) {
-	_, v := t.b(bAudit).Cursor().Last()
+	k, v := t.b(bAudit).Cursor().Last()
 	if v == nil {
 		return nil, nil
 	}
-	return decode[audit.Record](v)
+	return decoder[audit.Record](t, bAudit)(k, v)
 }
 
 func (t *txn) PutAudit(r *audit.Record) error { return t.put(bAudit, u64(r.Seq), r) }
 
 func (t *txn) ScanAudit(before uint64, fn func(*audit.Record) (bool, error)) error {
-	return scan(t.b(bAudit).Cursor(), newestFirst(before), nil, true, func(_, v []byte) (*audit.Record, error) {
-		return decode[audit.Record](v)
-	}, fn)
+	return scan(t.b(bAudit).Cursor(), newestFirst(before), nil, true, decoder[audit.Record](t, bAudit), fn)
 }
