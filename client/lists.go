@@ -44,6 +44,16 @@ func (c *Client) Departments(ctx context.Context) ([]*pb.Department, error) {
 	})
 }
 
+// PublicationItems returns every item a publication put in force, in its
+// order (the publication itself carries only the first 1000).
+func (c *Client) PublicationItems(ctx context.Context, publication string) ([]*pb.PublishedItem, error) {
+	return all(func(token string) ([]*pb.PublishedItem, string, error) {
+		resp, err := c.Registry.ListPublicationItems(ctx, &pb.ListPublicationItemsRequest{Parent: publication,
+			PageSize: pageSize, PageToken: token})
+		return resp.GetItems(), resp.GetNextPageToken(), err
+	})
+}
+
 // ItemQuery selects items of the registry for ListItems.
 type ItemQuery struct {
 	// Parent is a department, `departments/{id}`, or `departments/-` for all.

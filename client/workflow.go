@@ -12,14 +12,27 @@ import (
 // submit or no approved submission to publish.
 var ErrNothingToDo = errors.New("nothing to do")
 
-// SubmitDrafts puts every current draft of a department (new, edited or
-// returned, and in no other batch) into one submission and submits it.
+// MaxBatchItems is the most items a submission holds (the server's
+// registry.MaxSubmissionItems; a test keeps them equal).
+const MaxBatchItems = 10000
+
+// SubmitDrafts puts the current drafts of a department (new, edited or
+// returned, and in no other batch) into one submission and submits it: at
+// most MaxBatchItems of them, drafts before returned items, each in order
+// of creation.
 func (c *Client) SubmitDrafts(ctx context.Context, department, comment string) (*pb.Submission, error) {
+	sub, _, err := c.SubmitDraftBatch(ctx, department, comment)
+	return sub, err
+}
+
+// SubmitDraftBatch is SubmitDrafts that also says how many drafts are left
+// for further batches (a department with more than MaxBatchItems).
+func (c *Client) SubmitDraftBatch(ctx context.Context, department, comment string) (*pb.Submission, int, error) {
 	var names []string
 	for _, state := range []pb.Item_State{pb.Item_STATE_DRAFT, pb.Item_STATE_RETURNED} {
 		items, err := c.Items(ctx, department, state)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for _, it := range items {
 			if it.GetSubmission() == "" {
@@ -28,21 +41,23 @@ func (c *Client) SubmitDrafts(ctx context.Context, department, comment string) (
 		}
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("%s 没有待报送的草稿 / %s has no drafts to submit: %w", department, department, ErrNothingToDo)
+		return nil, 0, fmt.Errorf("%s 没有待报送的草稿 / %s has no drafts to submit: %w", department, department, ErrNothingToDo)
 	}
+	left := max(0, len(names)-MaxBatchItems)
+	names = names[:len(names)-left]
 	created, err := c.Registry.CreateSubmission(ctx, &pb.CreateSubmissionRequest{Parent: department,
 		Submission: &pb.Submission{Items: names, Comment: comment}})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	submitted, err := c.Registry.SubmitSubmission(ctx, &pb.SubmitSubmissionRequest{Name: created.GetSubmission().GetName(), Comment: comment})
 	if err != nil {
 		// Release the items: a refused submission leaves no draft batch
 		// behind, so the department can fix the items and submit again.
 		_, _ = c.Registry.DeleteSubmission(ctx, &pb.DeleteSubmissionRequest{Name: created.GetSubmission().GetName()})
-		return nil, err
+		return nil, 0, err
 	}
-	return submitted.GetSubmission(), nil
+	return submitted.GetSubmission(), left, nil
 }
 
 // ApprovedSubmissions returns the names of every approved submission.

@@ -552,9 +552,10 @@ func (f *fixture) cases() map[string]accessCase {
 
 		pb.RegistryService_CreatePublication_FullMethodName: one(&pb.CreatePublicationRequest{
 			Publication: &pb.Publication{Submissions: []string{f.sPublish.Name}}}, publisherOnly),
-		pb.RegistryService_GetPublication_FullMethodName:   one(&pb.GetPublicationRequest{Name: f.pub.Name}, reviewerOnly, publisherOnly),
-		pb.RegistryService_ListPublications_FullMethodName: one(&pb.ListPublicationsRequest{}, reviewerOnly, publisherOnly),
-		pb.RegistryService_ListEvents_FullMethodName:       one(&pb.ListEventsRequest{Parent: f.read.Name}, readers...),
+		pb.RegistryService_GetPublication_FullMethodName:       one(&pb.GetPublicationRequest{Name: f.pub.Name}, reviewerOnly, publisherOnly),
+		pb.RegistryService_ListPublications_FullMethodName:     one(&pb.ListPublicationsRequest{}, reviewerOnly, publisherOnly),
+		pb.RegistryService_ListPublicationItems_FullMethodName: one(&pb.ListPublicationItemsRequest{Parent: f.pub.Name}, reviewerOnly, publisherOnly),
+		pb.RegistryService_ListEvents_FullMethodName:           one(&pb.ListEventsRequest{Parent: f.read.Name}, readers...),
 
 		pb.CatalogService_ListCatalogItems_FullMethodName: one(&pb.ListCatalogItemsRequest{
 			Category: pb.Category_CATEGORY_LICENSING}, everyone...),

@@ -172,11 +172,17 @@ func publicationToProto(p *registry.Publication) *pb.Publication {
 	for _, s := range p.Submissions {
 		out.Submissions = append(out.Submissions, registry.SubmissionName(s.Department, s.ID))
 	}
-	for _, it := range p.Items {
-		out.Items = append(out.Items, &pb.PublishedItem{Item: registry.ItemName(it.Department, it.Item),
-			Revision: registry.RevisionName(it.Department, it.Item, it.Revision), Code: it.Code, Change: pb.ChangeKind(it.Change)})
+	// Only the first items: ListPublicationItems reads them all.
+	out.ItemCount = int32(len(p.Items))
+	for i := range min(len(p.Items), registry.PublicationItemsShown) {
+		out.Items = append(out.Items, publishedItemToProto(&p.Items[i]))
 	}
 	return out
+}
+
+func publishedItemToProto(it *registry.PublishedItem) *pb.PublishedItem {
+	return &pb.PublishedItem{Item: registry.ItemName(it.Department, it.Item),
+		Revision: registry.RevisionName(it.Department, it.Item, it.Revision), Code: it.Code, Change: pb.ChangeKind(it.Change)}
 }
 
 func eventToProto(e *registry.Event) *pb.Event {

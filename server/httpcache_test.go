@@ -116,19 +116,25 @@ func publishNew(t testing.TB, svc *registry.Service, dept string, n int) []strin
 	return res.Items
 }
 
+// publishItems takes items through the workflow, in batches of at most
+// registry.MaxSubmissionItems, and publishes them in one publication.
 func publishItems(t testing.TB, svc *registry.Service, dept string, items []string) {
 	t.Helper()
-	sub, err := svc.CreateSubmission(fxClerk, dept, items, "", "")
-	if err == nil {
-		_, err = svc.SubmitSubmission(fxClerk, dept, sub.ID, "", "")
+	var subs []string
+	for batch := range slices.Chunk(items, registry.MaxSubmissionItems) {
+		sub, err := svc.CreateSubmission(fxClerk, dept, batch, "", "")
+		if err == nil {
+			_, err = svc.SubmitSubmission(fxClerk, dept, sub.ID, "", "")
+		}
+		if err == nil {
+			_, err = svc.ApproveSubmission(fxReviewer, dept, sub.ID, registry.ReviewInput{}, "")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, registry.SubmissionName(dept, sub.ID))
 	}
-	if err == nil {
-		_, err = svc.ApproveSubmission(fxReviewer, dept, sub.ID, registry.ReviewInput{}, "")
-	}
-	if err == nil {
-		_, err = svc.CreatePublication(fxPublisher, []string{registry.SubmissionName(dept, sub.ID)}, "", "")
-	}
-	if err != nil {
+	if _, err := svc.CreatePublication(fxPublisher, subs, "", ""); err != nil {
 		t.Fatal(err)
 	}
 }

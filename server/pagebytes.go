@@ -30,6 +30,8 @@ func encodedSize(x any) int {
 		m = submissionToProto(v)
 	case *registry.Publication:
 		m = publicationToProto(v)
+	case *registry.PublishedItem:
+		m = publishedItemToProto(v)
 	case *registry.Event:
 		m = eventToProto(v)
 	case *audit.Record:

@@ -56,10 +56,11 @@ var policy = map[string]rule{
 	pb.RegistryService_ApproveSubmission_FullMethodName: {roles: reviewer, mutates: true},
 	pb.RegistryService_RejectSubmission_FullMethodName:  {roles: reviewer, mutates: true},
 
-	pb.RegistryService_CreatePublication_FullMethodName: {roles: publisher, mutates: true},
-	pb.RegistryService_GetPublication_FullMethodName:    {roles: readers},
-	pb.RegistryService_ListPublications_FullMethodName:  {roles: readers},
-	pb.RegistryService_ListEvents_FullMethodName:        {roles: readers, editors: true},
+	pb.RegistryService_CreatePublication_FullMethodName:    {roles: publisher, mutates: true},
+	pb.RegistryService_GetPublication_FullMethodName:       {roles: readers},
+	pb.RegistryService_ListPublications_FullMethodName:     {roles: readers},
+	pb.RegistryService_ListPublicationItems_FullMethodName: {roles: readers},
+	pb.RegistryService_ListEvents_FullMethodName:           {roles: readers, editors: true},
 
 	pb.CatalogService_ListCatalogItems_FullMethodName:            {public: true},
 	pb.CatalogService_GetCatalogItem_FullMethodName:              {public: true},

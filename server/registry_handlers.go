@@ -394,6 +394,18 @@ func (s *registryServer) ListPublications(ctx context.Context, req *pb.ListPubli
 	return out, nil
 }
 
+func (s *registryServer) ListPublicationItems(ctx context.Context, req *pb.ListPublicationItemsRequest) (*pb.ListPublicationItemsResponse, error) {
+	list, next, err := s.reg(ctx).ListPublicationItems(req.GetParent(), int(req.GetPageSize()), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListPublicationItemsResponse{NextPageToken: next}
+	for _, it := range list {
+		out.Items = append(out.Items, publishedItemToProto(it))
+	}
+	return out, nil
+}
+
 func (s *registryServer) ListEvents(ctx context.Context, req *pb.ListEventsRequest) (*pb.ListEventsResponse, error) {
 	list, next, err := s.reg(ctx).ListEvents(req.GetParent(), int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {

@@ -38,9 +38,22 @@
 //   - Yes/no cells: 是/否, 收费/不收费/免费, Y/N, yes/no, true/false, 1/0,
 //     无; empty is no.
 //   - XLSX: cell values as Excel shows them (formatted); a cell merged over
-//     several rows counts in each of them.
-//   - CSV: UTF-8 with or without BOM, UTF-16 with BOM, else GB18030;
-//     comma- or tab-separated (guessed from the first line).
+//     several rows counts in each of them. A part of the file that
+//     declares XML entities (a DTD) is refused by name.
+//   - CSV: UTF-8 with or without BOM, UTF-16 with BOM, else GB18030 (the
+//     encoding of the first row that is not plain ASCII); a row in another
+//     encoding than the rows before it is a problem of the whole file, and
+//     so is a UTF-16 file cut in the middle of a character. Comma- or
+//     tab-separated (guessed from the first line). Quotes as Excel reads
+//     them; a quote left open at the end of the file is a problem of the
+//     whole file at the row where it opened, and a cell holding lines that
+//     look like whole rows (a stray quote closed by a later one) gives a
+//     warning (Problem.Suspect) on its row, which is still read.
+//   - Limits (MaxRows, MaxColumns, MaxRowBytes, MaxMergedRanges,
+//     MaxFileBytes, MaxUnzippedBytes) are checked as rows are read: the
+//     first one passed ends the reading with one problem of the whole file
+//     (or an error for the file's sizes). Field lengths are the server's
+//     (server/registry) and are problems of their row.
 //   - A cell starting with ' before = + - @, a tab or a CR (maybe after
 //     more quotes) loses that one quote: the writers' neutralisation of
 //     formulas (neutral.go).

@@ -9,7 +9,8 @@ import (
 )
 
 // Problem is one thing wrong with the input, located as a user sees it.
-// A row with a problem is not among the rows Read returns.
+// A row with a problem is not among the rows Read returns, unless the
+// problem is Suspect.
 type Problem struct {
 	File    string // file name as shown to the user (the base name for Read)
 	Line    int    // row number as Excel shows it, counting the header as 1 (≥ 1)
@@ -21,6 +22,12 @@ type Problem struct {
 	// for a problem of the whole file (a bad or missing header).
 	Header []string
 	Cells  []string
+
+	// Suspect marks a row that was read but may hide rows lost to a stray
+	// quote (see ReadCSV): the row is among the rows too, and powerctl
+	// imports nothing from the file unless told to (--force). Unlike
+	// Row.Warnings, which say what reading changed, it stops an import.
+	Suspect bool
 
 	zh, en string // the two halves of Message
 }

@@ -1,19 +1,10 @@
 package sheet
 
 import (
-	"bytes"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/simplifiedchinese"
-	"golang.org/x/text/encoding/unicode"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
@@ -46,6 +37,9 @@ type Options struct {
 	// (labels and aliases). Nil means DefaultCategories (the ten Chinese
 	// labels). Enum names such as CATEGORY_PENALTY are always accepted.
 	Categories map[string]pb.Category
+	// Progress, when set, is called with the number of rows read so far
+	// every 10,000 rows (empty rows included), for long files.
+	Progress func(rows int)
 }
 
 // Read reads a CSV or XLSX file, chosen by extension: .csv, .tsv and .txt are
@@ -55,12 +49,11 @@ type Options struct {
 // Problem.File and Row.File are the file's base name.
 func Read(path string, opts Options) (rows []Row, problems []Problem, err error) {
 	name := filepath.Base(path)
-	var read func(io.Reader, string, Options) ([]Row, []Problem, error)
+	csv := false
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv", ".tsv", ".txt":
-		read = ReadCSV
+		csv = true
 	case ".xlsx", ".xlsm":
-		read = ReadXLSX
 	case ".xls", ".et":
 		return nil, nil, fmt.Errorf("%s: 不支持旧版 Excel 文件（%s），请在 Excel 或 WPS 中另存为 .xlsx / old Excel files (%s) are not supported: save the file as .xlsx", name, ext, ext)
 	default:
@@ -71,211 +64,19 @@ func Read(path string, opts Options) (rows []Row, problems []Problem, err error)
 		return nil, nil, err
 	}
 	defer f.Close()
-	return read(f, name, opts)
+	if fi, err := f.Stat(); err == nil && fi.Size() > MaxFileBytes {
+		return nil, nil, fileTooLarge(name)
+	}
+	if csv {
+		return ReadCSV(f, name, opts)
+	}
+	return readXLSXFile(path, name, opts)
 }
 
 // rawRow is one row of cells with its Excel row number.
 type rawRow struct {
 	line  int
 	cells []string
-}
-
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
-// decodeText turns the bytes of a text file into a string: UTF-8 with or
-// without a byte-order mark, UTF-16 with a byte-order mark (Excel's “Unicode
-// text”), and otherwise GB18030 (what Excel in China writes as “CSV”).
-func decodeText(data []byte) (string, error) {
-	switch {
-	case bytes.HasPrefix(data, utf8BOM):
-		// Said to be UTF-8: bad bytes become U+FFFD, as strings in
-		// protocol buffers must be valid UTF-8.
-		if data = data[len(utf8BOM):]; utf8.Valid(data) {
-			return string(data), nil
-		}
-		return strings.ToValidUTF8(string(data), "\uFFFD"), nil
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		b, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
-		return string(b), err
-	case utf8.Valid(data):
-		return string(data), nil
-	}
-	b, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-	return string(b), err
-}
-
-// ReadCSV reads a CSV file (UTF-8 with or without BOM, GB18030, or UTF-16
-// with BOM; comma- or tab-separated, guessed from the first line). name is
-// the file name used in problems.
-func ReadCSV(r io.Reader, name string, opts Options) ([]Row, []Problem, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, nil, err
-	}
-	text, err := decodeText(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: 无法识别文件编码，请另存为 UTF-8 CSV / cannot decode the file: save it as UTF-8 CSV: %w", name, err)
-	}
-	// Old Mac files end lines with a lone CR; csv.Reader only knows LF.
-	if strings.Contains(text, "\r") {
-		text = strings.ReplaceAll(text, "\r\n", "\n")
-		text = strings.ReplaceAll(text, "\r", "\n")
-	}
-	cr := csv.NewReader(strings.NewReader(text))
-	cr.Comma = guessComma(text)
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	var raw []rawRow
-	// csv.Reader skips blank lines, which Excel shows as empty rows, and a
-	// quoted cell may span lines: the Excel row of a record is its first
-	// physical line less the line breaks inside earlier records.
-	inside := 0
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, nil, fmt.Errorf("%s: 第%d行无法按 CSV 读取，请检查引号 / line %d cannot be read as CSV, check the quotes: %w", name, pe.StartLine, pe.StartLine, err)
-			}
-			return nil, nil, err
-		}
-		start, _ := cr.FieldPos(0)
-		raw = append(raw, rawRow{line: start - inside, cells: rec})
-		for _, f := range rec {
-			inside += strings.Count(f, "\n")
-		}
-	}
-	rows, problems := process(name, raw, opts)
-	return rows, problems, nil
-}
-
-// guessComma returns a tab when the first line has more tabs than commas.
-func guessComma(text string) rune {
-	first := text
-	if i := strings.IndexByte(text, '\n'); i >= 0 {
-		first = text[:i]
-	}
-	if strings.Count(first, "\t") > strings.Count(first, ",") {
-		return '\t'
-	}
-	return ','
-}
-
-// ReadXLSX reads the first sheet of an XLSX workbook, or Options.Sheet. name
-// is the file name used in problems. A cell merged over several rows (as
-// main items often are) counts as its value in each of those rows.
-func ReadXLSX(r io.Reader, name string, opts Options) (rows []Row, problems []Problem, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			rows, problems = nil, nil
-			err = fmt.Errorf("%s: 无法读取 XLSX 文件，请用 Excel 或 WPS 打开后重新保存 / cannot read the XLSX file, open it in Excel or WPS and save it again: %v", name, v)
-		}
-	}()
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 1 << 30})
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: 无法读取 XLSX 文件，请用 Excel 或 WPS 打开后重新保存 / cannot read the XLSX file, open it in Excel or WPS and save it again: %w", name, err)
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, nil, fmt.Errorf("%s: 工作簿中没有工作表 / the workbook has no sheets", name)
-	}
-	sheet := opts.Sheet
-	if sheet == "" {
-		sheet = sheets[0]
-	} else if !contains(sheets, sheet) {
-		return nil, nil, fmt.Errorf("%s: 没有名为“%s”的工作表，现有工作表：%s / no sheet named %q; the sheets are: %s",
-			name, sheet, strings.Join(sheets, "、"), sheet, strings.Join(sheets, ", "))
-	}
-	it, err := f.Rows(sheet)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: 无法读取工作表“%s” / cannot read sheet %q: %w", name, sheet, sheet, err)
-	}
-	var raw []rawRow
-	line := 0
-	for it.Next() {
-		line++
-		cols, err := it.Columns()
-		if err != nil {
-			it.Close()
-			return nil, nil, fmt.Errorf("%s: 无法读取工作表“%s”第%d行 / cannot read row %d of sheet %q: %w", name, sheet, line, line, sheet, err)
-		}
-		if len(cols) > 0 {
-			for i, c := range cols {
-				if !utf8.ValidString(c) {
-					cols[i] = strings.ToValidUTF8(c, "\uFFFD")
-				}
-			}
-			raw = append(raw, rawRow{line: line, cells: cols})
-		}
-	}
-	if err := it.Error(); err != nil {
-		it.Close()
-		return nil, nil, fmt.Errorf("%s: 无法读取工作表“%s” / cannot read sheet %q: %w", name, sheet, sheet, err)
-	}
-	if err := it.Close(); err != nil {
-		return nil, nil, err
-	}
-	if merges, err := f.GetMergeCells(sheet); err == nil && len(merges) > 0 {
-		raw = fillMerged(raw, merges)
-	}
-	rows, problems = process(name, raw, opts)
-	return rows, problems, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// fillMerged copies the value of a cell merged over several rows into the
-// first column of each of those rows. Merges within one row are left alone:
-// filling them would turn a header spread over two columns into two headers.
-func fillMerged(raw []rawRow, merges []excelize.MergeCell) []rawRow {
-	byLine := make(map[int]int, len(raw))
-	for i, r := range raw {
-		byLine[r.line] = i
-	}
-	for _, m := range merges {
-		ref := m[0]
-		i := strings.IndexByte(ref, ':')
-		if i < 0 {
-			continue
-		}
-		c1, r1, err1 := excelize.CellNameToCoordinates(ref[:i])
-		_, r2, err2 := excelize.CellNameToCoordinates(ref[i+1:])
-		if err1 != nil || err2 != nil || r2 <= r1 || c1 > 1000 {
-			continue
-		}
-		v := m.GetCellValue()
-		if v == "" {
-			continue
-		}
-		// Only rows that exist: a merge over the whole column must not make
-		// a million rows.
-		for line := r1 + 1; line <= r2; line++ {
-			j, ok := byLine[line]
-			if !ok {
-				continue
-			}
-			cells := raw[j].cells
-			for len(cells) < c1 {
-				cells = append(cells, "")
-			}
-			if cells[c1-1] == "" {
-				cells[c1-1] = v
-			}
-			raw[j].cells = cells
-		}
-	}
-	return raw
 }
 
 // Positions of the columns in Columns.
@@ -411,6 +212,7 @@ func process(file string, raw []rawRow, opts Options) (rows []Row, problems []Pr
 	}
 	rows = make([]Row, 0, len(raw)-h-1)
 	first := true // the notes row can only be the first row after the header
+	n := 0
 	for _, r := range raw[h+1:] {
 		if isEmpty(r.cells) {
 			continue
@@ -420,6 +222,9 @@ func process(file string, raw []rawRow, opts Options) (rows []Row, problems []Pr
 			if isNotes(r.cells) {
 				continue
 			}
+		}
+		if n++; n > MaxRows {
+			return nil, []Problem{tooManyRows(file, r.line)}
 		}
 		row, ps := l.row(r)
 		if len(ps) > 0 {
@@ -551,6 +356,7 @@ func (l *layout) row(r rawRow) (Row, []Problem) {
 	}
 	it.ReviewAndForward = boolean(cReviewAndForward)
 	it.Remark = get(cRemark)
+	l.checkSizes(row, bad)
 	if len(problems) > 0 {
 		return Row{}, problems
 	}

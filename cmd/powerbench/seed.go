@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/powerreg/powerreg/internal/vocab"
@@ -123,25 +124,27 @@ func seed(o seedOptions) error {
 		}
 		var subs []string
 		for d := range depts { // in department order: deterministic
-			names := byDept[d]
-			if len(names) == 0 {
-				continue
-			}
 			id := depts[d].ID
-			sub, err := svc.CreateSubmission(clerk, id, names, fmt.Sprintf("第%d批", b), "")
-			if err == nil {
-				sub, err = svc.SubmitSubmission(clerk, id, sub.ID, "请审核", "")
+			// A submission holds at most registry.MaxSubmissionItems items.
+			for names := range slices.Chunk(byDept[d], registry.MaxSubmissionItems) {
+				sub, err := svc.CreateSubmission(clerk, id, names, fmt.Sprintf("第%d批", b), "")
+				if err == nil {
+					sub, err = svc.SubmitSubmission(clerk, id, sub.ID, "请审核", "")
+				}
+				if err == nil {
+					sub, err = svc.ApproveSubmission(reviewer, id, sub.ID, registry.ReviewInput{Comment: "同意"}, "")
+				}
+				if err != nil {
+					return fmt.Errorf("batch %d: department %s: %w", b, id, err)
+				}
+				subs = append(subs, registry.SubmissionName(id, sub.ID))
 			}
-			if err == nil {
-				sub, err = svc.ApproveSubmission(reviewer, id, sub.ID, registry.ReviewInput{Comment: "同意"}, "")
-			}
-			if err != nil {
-				return fmt.Errorf("batch %d: department %s: %w", b, id, err)
-			}
-			subs = append(subs, registry.SubmissionName(id, sub.ID))
 		}
-		if _, err := svc.CreatePublication(publisher, subs, fmt.Sprintf("第%d批集中发布", b), ""); err != nil {
-			return fmt.Errorf("batch %d: publish: %w", b, err)
+		// A publication holds at most registry.MaxPublicationSubmissions.
+		for list := range slices.Chunk(subs, registry.MaxPublicationSubmissions) {
+			if _, err := svc.CreatePublication(publisher, list, fmt.Sprintf("第%d批集中发布", b), ""); err != nil {
+				return fmt.Errorf("batch %d: publish: %w", b, err)
+			}
 		}
 		done += len(rows)
 		el := time.Since(start)

@@ -90,3 +90,34 @@ func TestGeneratedContentIsValid(t *testing.T) {
 		}
 	}
 }
+
+// TestSeedSplitsLargeBatches: a department's share of a seed batch larger
+// than registry.MaxSubmissionItems goes into several submissions of one
+// publication (a single submission would be refused).
+func TestSeedSplitsLargeBatches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,050 items")
+	}
+	dir := t.TempDir()
+	const n = registry.MaxSubmissionItems + 50
+	if err := seed(seedOptions{DataDir: dir, Items: n, Departments: 1, Batch: n, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := registry.New(registry.Config{Store: db})
+	st, err := svc.CatalogStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubs, _, err := svc.ListPublications(0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Total.Total(); got != n || len(pubs) != 1 || len(pubs[0].Submissions) != 2 {
+		t.Fatalf("in force: %d items (want %d), in %d publications; want one of 2 submissions", got, n, len(pubs))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,6 +24,7 @@ type importOptions struct {
 	createDepartments bool
 	dryRun            bool
 	skipInvalid       bool
+	force             bool
 	sheet             string
 	rejects           string
 }
@@ -52,6 +54,17 @@ imported and the exit status is 1. With --skip-invalid the good rows are
 imported and the bad ones are written, with their reasons, to
 FILE.rejected.csv (or --rejects), to be fixed and imported again.
 
+A suspect cell (a CSV cell that holds lines looking like whole rows, as a
+stray quote makes) is reported as a warning and also stops the import,
+even with --skip-invalid; --force imports such a file once you have
+checked it. Other warnings (a line break in a name made a space) do not.
+
+Files are read one row at a time within the limits of an import (at most
+100,000 item rows, 200 columns in use, 1 MB per row, 10,000 merged ranges,
+256 MB per file and 512 MB unzipped for XLSX); the first limit passed stops
+the reading with the row it was found at. On a terminal, long files show
+the rows read so far.
+
 Each file is one import: all of its rows or none. --dry-run checks
 everything on the server and writes nothing.
 
@@ -78,6 +91,7 @@ that name their departments need an editor of every department (department
 	f.BoolVar(&o.createDepartments, "create-departments", false, "create the departments that rows name and that do not exist")
 	f.BoolVar(&o.dryRun, "dry-run", false, "check everything, write nothing (server validate_only)")
 	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "import the good rows; write the bad ones with their reasons to FILE.rejected.csv")
+	f.BoolVar(&o.force, "force", false, "import files with warnings (checked by you), such as cells that look like several rows")
 	f.StringVar(&o.sheet, "sheet", "", "XLSX sheet to read (default: the first)")
 	f.StringVar(&o.rejects, "rejects", "", "with --skip-invalid and one file: where to write the bad rows")
 	return cmd
@@ -106,11 +120,14 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 	}
 	opts := sheet.Options{Sheet: o.sheet, Categories: categoryMap(infos)}
 	var files []*inputFile
-	problems := 0
+	problems, suspects := 0, 0
 	for _, path := range paths {
 		f := &inputFile{path: path}
 		files = append(files, f)
+		var done func()
+		opts.Progress, done = a.readProgress(path)
 		rows, ps, err := sheet.Read(path, opts)
+		done()
 		if err != nil {
 			fmt.Fprintf(a.stderr, "%s: %v\n", path, err)
 			f.fatal = true
@@ -125,12 +142,16 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 		}
 		for _, p := range ps {
 			fmt.Fprintln(a.stderr, safe(p.String()))
+			if p.Suspect { // the row is among rows
+				suspects++
+				continue
+			}
 			if p.Cells == nil {
 				f.fatal = true
 			}
+			f.rejected = append(f.rejected, p)
+			problems++
 		}
-		f.rejected = ps
-		problems += len(ps)
 		if o.department == "" && len(rows) > 0 && rows[0].Department == "" {
 			// sheet leaves Department empty only when there is no such column.
 			fmt.Fprintf(a.stderr, "%s: 没有「实施主体」列：请用 --department ID 指定部门，或在表中加上这一列 / "+
@@ -143,6 +164,12 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 		fmt.Fprintf(a.stderr, "powerctl: 发现 %d 个问题，未导入任何内容；请修改后重新导入，或用 --skip-invalid 只导入无误的行 / "+
 			"%d problems found; nothing was imported. Fix them and import again, or import the good rows with --skip-invalid\n",
 			problems, problems)
+		return errReported
+	}
+	if suspects > 0 && !o.force {
+		fmt.Fprintf(a.stderr, "powerctl: 发现 %d 个可疑的单元格（见上面的警告），未导入任何内容；请检查文件，确认无误后可用 --force 导入 / "+
+			"%d suspect cells (see the warnings above); nothing was imported. Check the file; if it is right, import it with --force\n",
+			suspects, suspects)
 		return errReported
 	}
 	failed := 0
@@ -253,6 +280,29 @@ func (a *app) send(ctx context.Context, c *client.Client, path string, rows []sh
 		defer func() { _ = bar.Finish() }()
 	}
 	return c.Import(ctx, in, opts)
+}
+
+// readProgress returns the Progress of sheet.Options for reading path, and
+// a function that ends it: on a terminal, one line rewritten in place
+// ("已读 20000 行 / read 20000 rows") and erased at the end; elsewhere
+// nothing, so that logs and scripts only see results and problems.
+func (a *app) readProgress(path string) (progress func(int), done func()) {
+	return readProgress(a.stderr, isTerminal(a.stderr), path)
+}
+
+func readProgress(w io.Writer, tty bool, path string) (progress func(int), done func()) {
+	if !tty {
+		return nil, func() {}
+	}
+	shown := false
+	return func(n int) {
+			shown = true
+			fmt.Fprintf(w, "\r%s: 已读 %d 行 / read %d rows", filepath.Base(path), n, n)
+		}, func() {
+			if shown {
+				fmt.Fprint(w, "\r\033[K")
+			}
+		}
 }
 
 // writeRejects writes the rows of problems, with their reasons, in row

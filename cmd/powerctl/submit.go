@@ -17,6 +17,10 @@ func (a *app) submitCmd() *cobra.Command {
 items, abolitions, and items returned by a reviewer) into one submission
 (报送批次) and submits it for review. Prints the submission's name.
 
+A batch holds at most 10000 items (a reviewer cannot judge more at once):
+with more drafts, the first 10000 are submitted and the rest stay drafts;
+the command says how many, and running it again submits the next batch.
+
 Submitting is refused, naming the items, when any item lacks a legal basis
 (职权法定); nothing is submitted then. It needs an editor's token for the
 department; the token's name is recorded as the submitter.`,
@@ -27,7 +31,7 @@ department; the token's name is recorded as the submitter.`,
 			if err != nil {
 				return err
 			}
-			sub, err := c.SubmitDrafts(cmd.Context(), departmentName(dept), comment)
+			sub, left, err := c.SubmitDraftBatch(cmd.Context(), departmentName(dept), comment)
 			if client.Reason(err) == "LEGAL_BASIS_MISSING" {
 				return a.reportMissingBases(err)
 			}
@@ -38,6 +42,10 @@ department; the token's name is recorded as the submitter.`,
 				return writeJSON(a.stdout, sub)
 			}
 			_, err = fmt.Fprintf(a.stdout, "%s: 已报送 %d 个事项 / submitted %d items\n", sub.GetName(), len(sub.GetItems()), len(sub.GetItems()))
+			if err == nil && left > 0 {
+				_, err = fmt.Fprintf(a.stdout, "还有 %d 个草稿未报送（每批最多 %d 个）；再次运行本命令报送下一批 / %d drafts are left (a batch holds at most %d); run this command again to submit the next batch\n",
+					left, client.MaxBatchItems, left, client.MaxBatchItems)
+			}
 			return err
 		},
 	}

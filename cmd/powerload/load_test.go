@@ -70,6 +70,7 @@ func TestFlags(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"--items", "0"},
+		{"--batch", "10001"}, // over registry.MaxSubmissionItems
 		{"--return-rate", "0.6", "--reject-rate", "0.4"},
 		{"--addr", "127.0.0.1:9090"},
 		{"--addr", "127.0.0.1:9090", "--token-file", "t", "--data-dir", "d"},

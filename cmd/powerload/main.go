@@ -23,6 +23,8 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/powerreg/powerreg/server/registry"
 )
 
 // options are powerload's command line.
@@ -69,6 +71,8 @@ func parseFlags(args []string, errOut io.Writer) (*options, error) {
 		return nil, fmt.Errorf("unexpected arguments %q / 多余的参数", fs.Args())
 	case o.departments < 1 || o.items < 1 || o.batch < 1 || o.reviewers < 1 || o.publishers < 1 || o.readers < 0:
 		return nil, fmt.Errorf("--departments, --items, --batch, --reviewers and --publishers must be at least 1, --readers at least 0 / 参数须为正数")
+	case o.batch > registry.MaxSubmissionItems:
+		return nil, fmt.Errorf("--batch is at most %d, the items of one submission / 每批最多 %d 个事项", registry.MaxSubmissionItems, registry.MaxSubmissionItems)
 	case o.returnRate < 0 || o.rejectRate < 0 || o.returnRate+o.rejectRate >= 1:
 		return nil, fmt.Errorf("--return-rate and --reject-rate must be ≥ 0 and add up to less than 1, or no batch would ever pass / 退回比例之和须小于 1")
 	case o.publishEvery <= 0 || o.callTimeout <= 0:

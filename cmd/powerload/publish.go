@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/powerreg/powerreg/client"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/registry"
 )
 
 // publisher publishes, every o.publishEvery, all approved batches of the
@@ -39,17 +41,17 @@ func publisher(ctx context.Context, c *client.Client, o *options, rec *recorder,
 		if err != nil {
 			return published, err
 		}
-		if len(approved) == 0 {
-			continue
-		}
-		err = rec.do(ctx, "CreatePublication", func(ctx context.Context) error {
-			resp, err := c.Registry.CreatePublication(ctx, &pb.CreatePublicationRequest{Publication: &pb.Publication{
-				Submissions: approved, Comment: fmt.Sprintf("集中发布 %d 个批次", len(approved))}})
-			published += len(resp.GetPublication().GetItems())
-			return err
-		})
-		if err != nil {
-			return published, err
+		// A publication holds at most registry.MaxPublicationSubmissions.
+		for list := range slices.Chunk(approved, registry.MaxPublicationSubmissions) {
+			err = rec.do(ctx, "CreatePublication", func(ctx context.Context) error {
+				resp, err := c.Registry.CreatePublication(ctx, &pb.CreatePublicationRequest{Publication: &pb.Publication{
+					Submissions: list, Comment: fmt.Sprintf("集中发布 %d 个批次", len(list))}})
+				published += int(resp.GetPublication().GetItemCount()) // its items field holds the first 1000
+				return err
+			})
+			if err != nil {
+				return published, err
+			}
 		}
 	}
 	return published, nil

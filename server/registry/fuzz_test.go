@@ -157,6 +157,10 @@ func lists(e *env, it *registry.ItemView) map[string]func(token string) (string,
 			_, next, err := e.svc.ListDepartments(1, tok)
 			return next, err
 		},
+		"ListPublicationItems": func(tok string) (string, error) {
+			_, next, err := e.svc.ListPublicationItems("publications/1", 1, tok)
+			return next, err
+		},
 		"ListEvents": func(tok string) (string, error) {
 			_, next, err := e.svc.ListEvents(itemName(it), 1, tok)
 			return next, err

@@ -16,12 +16,11 @@ import (
 func TestPageBytes(t *testing.T) {
 	e, it := pagedEnv(t)
 	e.dept("jtj", "市交通运输局")
+	var hbj []*registry.ItemView
 	for i := range 5 {
-		v := e.item("hbj", fmt.Sprintf("事项%d", i), registry.CategoryLicensing)
-		if i < 2 {
-			e.publishItems("hbj", v)
-		}
+		hbj = append(hbj, e.item("hbj", fmt.Sprintf("事项%d", i), registry.CategoryLicensing))
 	}
+	pub := registry.PublicationName(e.publishItems("hbj", hbj[:3]...).ID)
 	// it, published once and edited since: published twice more.
 	e.publishItems("gtzyj", e.getItem(it))
 	_, err := e.svc.UpdateItem(clerk, "gtzyj", it.Item.ID, registry.ItemInput{Content: registry.Content{Remark: "again"}}, []string{"remark"}, "")
@@ -61,6 +60,10 @@ func TestPageBytes(t *testing.T) {
 		},
 		"ListDepartments": func(s *registry.Service, tok string) (int, string, error) {
 			l, n, err := s.ListDepartments(1000, tok)
+			return count(len(l), n, err)
+		},
+		"ListPublicationItems": func(s *registry.Service, tok string) (int, string, error) {
+			l, n, err := s.ListPublicationItems(pub, 1000, tok)
 			return count(len(l), n, err)
 		},
 		"ListEvents": func(s *registry.Service, tok string) (int, string, error) {

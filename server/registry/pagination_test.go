@@ -194,7 +194,9 @@ func TestPageTokenFilters(t *testing.T) {
 	e.must(err, "ListRevisions")
 	_, evTok, err := e.svc.ListEvents(itemName(it), 1, "")
 	e.must(err, "ListEvents")
-	for _, tok := range []string{itemTok, catTok, subTok, revTok, evTok} {
+	_, pubItemTok, err := e.svc.ListPublicationItems("publications/1", 1, "")
+	e.must(err, "ListPublicationItems")
+	for _, tok := range []string{itemTok, catTok, subTok, revTok, evTok, pubItemTok} {
 		if tok == "" {
 			t.Fatalf("a first page has no next token")
 		}
@@ -224,8 +226,16 @@ func TestPageTokenFilters(t *testing.T) {
 		},
 		"ListEvents other item":       func() error { _, _, err := e.svc.ListEvents(itemName(other), 1, evTok); return err },
 		"ListPublications item token": func() error { _, _, err := e.svc.ListPublications(1, itemTok); return err },
-		"ListDepartments garbage":     func() error { _, _, err := e.svc.ListDepartments(1, "!!!"); return err },
-		"ListCatalog truncated":       func() error { _, _, err := e.svc.ListCatalog(0, "", 1, catTok[:len(catTok)/2]); return err },
+		"ListPublicationItems other publication": func() error {
+			_, _, err := e.svc.ListPublicationItems("publications/2", 1, pubItemTok)
+			return err
+		},
+		"ListPublicationItems item token": func() error {
+			_, _, err := e.svc.ListPublicationItems("publications/1", 1, itemTok)
+			return err
+		},
+		"ListDepartments garbage": func() error { _, _, err := e.svc.ListDepartments(1, "!!!"); return err },
+		"ListCatalog truncated":   func() error { _, _, err := e.svc.ListCatalog(0, "", 1, catTok[:len(catTok)/2]); return err },
 	} {
 		t.Run(name, func(t *testing.T) { wantFields(t, run(), "page_token") })
 	}

@@ -7,6 +7,17 @@ import (
 	"github.com/powerreg/powerreg/server/coding"
 )
 
+// PublicationItemsShown is how many of a publication's items its answers
+// (CreatePublication, GetPublication, ListPublications) carry: a province
+// publishing 45,000 items at once would otherwise be one answer over gRPC's
+// default 4 MiB receive limit. ListPublicationItems pages through them all.
+const PublicationItemsShown = 1000
+
+// MaxPublicationSubmissions caps the batches of one publication, so that
+// its list of submissions, like its items, keeps the answer small (1000
+// names of at most 110 bytes). A city publishes a few dozen at once.
+const MaxPublicationSubmissions = 1000
+
 // CreatePublication publishes approved submissions together (集中发布): in
 // one transaction every approved revision goes in force, items without a
 // code get one, abolished items leave the catalogue, and the batches are
@@ -53,6 +64,13 @@ func (s *Service) CreatePublication(actor string, submissions []string, comment,
 func parsePublicationSubmissions(v *violations, names []string) []SubmissionRef {
 	if len(names) == 0 {
 		v.add("publication.submissions", "至少需要一个已审核的报送批次", "give at least one approved submission")
+	}
+	if len(names) > MaxPublicationSubmissions {
+		v.add("publication.submissions",
+			fmt.Sprintf("一次发布最多 %d 个报送批次（给出 %d 个）；请分几次发布", MaxPublicationSubmissions, len(names)),
+			fmt.Sprintf("a publication holds at most %d submissions (%d given); publish them in several publications",
+				MaxPublicationSubmissions, len(names)))
+		return nil
 	}
 	seen := map[uint64]bool{}
 	var refs []SubmissionRef

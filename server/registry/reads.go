@@ -126,6 +126,45 @@ func (s *Service) ListPublications(size int, token string) ([]*Publication, stri
 	return out, next, err
 }
 
+// ListPublicationItems lists the items a publication put in force, in the
+// order it applied them (Publication.Items; its answers carry only the
+// first PublicationItemsShown). The cursor is the index of the next item:
+// a publication never changes.
+func (s *Service) ListPublicationItems(name string, size int, token string) ([]*PublishedItem, string, error) {
+	id, err := ParsePublicationName("parent", name)
+	if err != nil {
+		return nil, "", err
+	}
+	if size, err = s.pageSize(size, DefaultPageSize, MaxPageSize); err != nil {
+		return nil, "", err
+	}
+	filter := PublicationName(id) + "/items"
+	cursor, err := decodeToken(token, filter)
+	if err != nil {
+		return nil, "", err
+	}
+	start, err := parseID(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := s.GetPublication(id)
+	if err != nil {
+		return nil, "", err
+	}
+	if cursor != "" && (start == 0 || start >= uint64(len(p.Items))) { // never issued
+		return nil, "", badToken()
+	}
+	var out []*PublishedItem
+	b := s.pageBudget()
+	for i := int(start); i < len(p.Items); i++ {
+		if len(out) == size || b.full(len(out), &p.Items[i]) {
+			return out, encodeToken(filter, strconv.Itoa(i)), nil
+		}
+		out = append(out, &p.Items[i])
+	}
+	return out, "", nil
+}
+
 // ListEvents lists the recorded steps of a department, item, submission or
 // publication (given by name), oldest first.
 func (s *Service) ListEvents(resource string, size int, token string) ([]*Event, string, error) {

@@ -205,9 +205,13 @@ func TestNegativePageSize(t *testing.T) {
 		"ListRevisions":    func() error { _, _, err := e.svc.ListRevisions("gtzyj", it.Item.ID, -1, ""); return err },
 		"ListSubmissions":  func() error { _, _, err := e.svc.ListSubmissions("-", 0, -1, ""); return err },
 		"ListPublications": func() error { _, _, err := e.svc.ListPublications(-1, ""); return err },
-		"ListDepartments":  func() error { _, _, err := e.svc.ListDepartments(-5, ""); return err },
-		"ListEvents":       func() error { _, _, err := e.svc.ListEvents(itemName(it), -1, ""); return err },
-		"ListCatalog":      func() error { _, _, err := e.svc.ListCatalog(0, "", -1, ""); return err },
+		"ListPublicationItems": func() error {
+			_, _, err := e.svc.ListPublicationItems("publications/1", -1, "")
+			return err
+		},
+		"ListDepartments": func() error { _, _, err := e.svc.ListDepartments(-5, ""); return err },
+		"ListEvents":      func() error { _, _, err := e.svc.ListEvents(itemName(it), -1, ""); return err },
+		"ListCatalog":     func() error { _, _, err := e.svc.ListCatalog(0, "", -1, ""); return err },
 	} {
 		t.Run(name, func(t *testing.T) { wantFields(t, run(), "page_size") })
 	}

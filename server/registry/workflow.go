@@ -206,11 +206,30 @@ func (s *Service) CreateSubmission(actor, dept string, items []string, comment, 
 	return out, err
 }
 
+// MaxSubmissionItems caps the items of one batch: a reviewer cannot judge
+// more at once, and it keeps a submission's answer (its items, revisions,
+// returned items and comments) under gRPC's default 4 MiB receive limit
+// whatever the names' lengths: see TestWorstCaseSubmissionSize.
+const MaxSubmissionItems = 10000
+
+// MaxItemCommentsBytes caps a review's comments on single items (returned
+// items and item comments together: item names and comments in UTF-8
+// bytes), for the same reason: each comment may be 10,000 characters, and
+// 10,000 of them would be a submission of 300 MB.
+const MaxItemCommentsBytes = 256 << 10
+
 // parseBatchItems checks the item names of a new submission, adding a
 // violation to v for each bad one.
 func parseBatchItems(v *violations, dept string, items []string) []uint64 {
 	if len(items) == 0 {
 		v.add("submission.items", "至少需要一个事项", "give at least one item")
+	}
+	if len(items) > MaxSubmissionItems {
+		v.add("submission.items",
+			fmt.Sprintf("一个报送批次最多 %d 个事项（给出 %d 个），审核人一次审不了更多；请分成几个批次", MaxSubmissionItems, len(items)),
+			fmt.Sprintf("a submission holds at most %d items (%d given): a reviewer cannot judge more at once; split them into several submissions",
+				MaxSubmissionItems, len(items)))
+		return nil
 	}
 	seen := map[uint64]bool{}
 	var ids []uint64
@@ -380,6 +399,23 @@ func checkReviewItems(v *violations, field string, sub *Submission, list []ItemC
 	}
 }
 
+// checkItemCommentsSize refuses a review whose comments on single items
+// (all lists together) pass MaxItemCommentsBytes, on field.
+func checkItemCommentsSize(v *violations, field string, sub *Submission, lists ...[]ItemComment) {
+	n := 0
+	for _, list := range lists {
+		for _, c := range list {
+			n += len(ItemName(sub.Department, c.Item)) + len(c.Comment)
+		}
+	}
+	if n > MaxItemCommentsBytes {
+		v.add(field,
+			fmt.Sprintf("对单个事项的意见共约 %d 字节，超过每次审核 %d 字节（256 KiB）的上限；请精简意见、少列事项，或用整批意见说明共同的问题", n, MaxItemCommentsBytes),
+			fmt.Sprintf("the comments on single items total about %d bytes, over the limit of %d bytes (256 KiB) per review; shorten them, comment fewer items, or say what they share in the batch's comment",
+				n, MaxItemCommentsBytes))
+	}
+}
+
 func commentFor(list []ItemComment, id uint64) (string, bool) {
 	for _, c := range list {
 		if c.Item == id {
@@ -531,6 +567,7 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 		checkText(&v, "comment", in.Comment, maxTextRunes, false)
 		checkReviewItems(&v, "returned_items", sub, in.Returned)
 		checkReviewItems(&v, "item_comments", sub, in.ItemComments)
+		checkItemCommentsSize(&v, "item_comments", sub, in.Returned, in.ItemComments)
 		returned := map[uint64]bool{}
 		for _, r := range in.Returned {
 			if slices.Contains(sub.Items, r.Item) {
@@ -589,6 +626,7 @@ func (s *Service) RejectSubmission(actor, dept string, id uint64, in ReviewInput
 		}
 		checkText(&v, "comment", in.Comment, maxTextRunes, false)
 		checkReviewItems(&v, "item_comments", sub, in.ItemComments)
+		checkItemCommentsSize(&v, "item_comments", sub, in.ItemComments)
 		if err := v.err(); err != nil {
 			return err
 		}

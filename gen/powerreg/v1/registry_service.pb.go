@@ -2189,6 +2189,8 @@ type ApproveSubmissionRequest struct {
 	Comment string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
 	// Items to return to the department, each with what to fix; the rest are
 	// approved. At least one item must remain: to return all, reject.
+	// returned_items and item_comments together are at most 262144 bytes
+	// (256 KiB: item names and comments in UTF-8).
 	ReturnedItems []*ItemComment `protobuf:"bytes,3,rep,name=returned_items,json=returnedItems,proto3" json:"returned_items,omitempty"`
 	// Comments on approved items.
 	ItemComments []*ItemComment `protobuf:"bytes,4,rep,name=item_comments,json=itemComments,proto3" json:"item_comments,omitempty"`
@@ -2316,7 +2318,8 @@ type RejectSubmissionRequest struct {
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Why the batch is returned and what to fix.
 	Comment string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
-	// Comments on single items.
+	// Comments on single items: at most 262144 bytes in all (256 KiB: item
+	// names and comments in UTF-8); the batch's comment says the rest.
 	ItemComments []*ItemComment `protobuf:"bytes,3,rep,name=item_comments,json=itemComments,proto3" json:"item_comments,omitempty"`
 	// When set, must match the submission's current etag.
 	Etag          string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
@@ -2737,6 +2740,130 @@ func (x *ListPublicationsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Request of ListPublicationItems.
+type ListPublicationItemsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name of the publication, `publications/{publication}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum number of items to return: default 100, maximum 1000.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB (so that gRPC clients with the default 4 MiB
+	// receive limit read every page); follow next_page_token to the end.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response's next_page_token.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPublicationItemsRequest) Reset() {
+	*x = ListPublicationItemsRequest{}
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPublicationItemsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPublicationItemsRequest) ProtoMessage() {}
+
+func (x *ListPublicationItemsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPublicationItemsRequest.ProtoReflect.Descriptor instead.
+func (*ListPublicationItemsRequest) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *ListPublicationItemsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListPublicationItemsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListPublicationItemsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListPublicationItems.
+type ListPublicationItemsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The items, in the order the publication applied them.
+	Items []*PublishedItem `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPublicationItemsResponse) Reset() {
+	*x = ListPublicationItemsResponse{}
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPublicationItemsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPublicationItemsResponse) ProtoMessage() {}
+
+func (x *ListPublicationItemsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPublicationItemsResponse.ProtoReflect.Descriptor instead.
+func (*ListPublicationItemsResponse) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ListPublicationItemsResponse) GetItems() []*PublishedItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *ListPublicationItemsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // Request of ListEvents.
 type ListEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2757,7 +2884,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[49]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2769,7 +2896,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[49]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2782,7 +2909,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{49}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ListEventsRequest) GetParent() string {
@@ -2819,7 +2946,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[50]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2831,7 +2958,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[50]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2844,7 +2971,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{50}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -3060,6 +3187,15 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"\x80\x01\n" +
 	"\x18ListPublicationsResponse\x12<\n" +
 	"\fpublications\x18\x01 \x03(\v2\x18.powerreg.v1.PublicationR\fpublications\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x96\x01\n" +
+	"\x1bListPublicationItemsRequest\x12;\n" +
+	"\x06parent\x18\x01 \x01(\tB#\xe0A\x02\xfaA\x1d\n" +
+	"\x1bpowerreg.gov.cn/PublicationR\x06parent\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"x\n" +
+	"\x1cListPublicationItemsResponse\x120\n" +
+	"\x05items\x18\x01 \x03(\v2\x1a.powerreg.v1.PublishedItemR\x05items\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"l\n" +
 	"\x11ListEventsRequest\x12\x1b\n" +
 	"\x06parent\x18\x01 \x01(\tB\x03\xe0A\x02R\x06parent\x12\x1b\n" +
@@ -3068,7 +3204,7 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"h\n" +
 	"\x12ListEventsResponse\x12*\n" +
 	"\x06events\x18\x01 \x03(\v2\x12.powerreg.v1.EventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xc2\x1e\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe4\x1f\n" +
 	"\x0fRegistryService\x12q\n" +
 	"\x0eListCategories\x12\".powerreg.v1.ListCategoriesRequest\x1a#.powerreg.v1.ListCategoriesResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/categories\x12\xab\x01\n" +
 	"\x10CreateDepartment\x12$.powerreg.v1.CreateDepartmentRequest\x1a%.powerreg.v1.CreateDepartmentResponse\"J\xdaA\x18department,department_id\x82\xd3\xe4\x93\x02):\n" +
@@ -3107,7 +3243,8 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"submission\"-/v1/{name=departments/*/submissions/*}:reject\x12\xa4\x01\n" +
 	"\x11CreatePublication\x12%.powerreg.v1.CreatePublicationRequest\x1a&.powerreg.v1.CreatePublicationResponse\"@\xdaA\vpublication\x82\xd3\xe4\x93\x02,:\vpublicationb\vpublication\"\x10/v1/publications\x12\x90\x01\n" +
 	"\x0eGetPublication\x12\".powerreg.v1.GetPublicationRequest\x1a#.powerreg.v1.GetPublicationResponse\"5\xdaA\x04name\x82\xd3\xe4\x93\x02(b\vpublication\x12\x19/v1/{name=publications/*}\x12y\n" +
-	"\x10ListPublications\x12$.powerreg.v1.ListPublicationsRequest\x1a%.powerreg.v1.ListPublicationsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/publications\x12\x89\x02\n" +
+	"\x10ListPublications\x12$.powerreg.v1.ListPublicationsRequest\x1a%.powerreg.v1.ListPublicationsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/publications\x12\x9f\x01\n" +
+	"\x14ListPublicationItems\x12(.powerreg.v1.ListPublicationItemsRequest\x1a).powerreg.v1.ListPublicationItemsResponse\"2\xdaA\x06parent\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=publications/*}/items\x12\x89\x02\n" +
 	"\n" +
 	"ListEvents\x12\x1e.powerreg.v1.ListEventsRequest\x1a\x1f.powerreg.v1.ListEventsResponse\"\xb9\x01\xdaA\x06parent\x82\xd3\xe4\x93\x02\xa9\x01Z1\x12//v1/{parent=departments/*/submissions/*}/eventsZ$\x12\"/v1/{parent=publications/*}/eventsZ#\x12!/v1/{parent=departments/*}/events\x12)/v1/{parent=departments/*/items/*}/eventsB9Z7github.com/powerreg/powerreg/gen/powerreg/v1;powerregv1b\x06proto3"
 
@@ -3123,165 +3260,171 @@ func file_powerreg_v1_registry_service_proto_rawDescGZIP() []byte {
 	return file_powerreg_v1_registry_service_proto_rawDescData
 }
 
-var file_powerreg_v1_registry_service_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
+var file_powerreg_v1_registry_service_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_powerreg_v1_registry_service_proto_goTypes = []any{
-	(*ListCategoriesRequest)(nil),     // 0: powerreg.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil),    // 1: powerreg.v1.ListCategoriesResponse
-	(*CreateDepartmentRequest)(nil),   // 2: powerreg.v1.CreateDepartmentRequest
-	(*CreateDepartmentResponse)(nil),  // 3: powerreg.v1.CreateDepartmentResponse
-	(*GetDepartmentRequest)(nil),      // 4: powerreg.v1.GetDepartmentRequest
-	(*GetDepartmentResponse)(nil),     // 5: powerreg.v1.GetDepartmentResponse
-	(*ListDepartmentsRequest)(nil),    // 6: powerreg.v1.ListDepartmentsRequest
-	(*ListDepartmentsResponse)(nil),   // 7: powerreg.v1.ListDepartmentsResponse
-	(*UpdateDepartmentRequest)(nil),   // 8: powerreg.v1.UpdateDepartmentRequest
-	(*UpdateDepartmentResponse)(nil),  // 9: powerreg.v1.UpdateDepartmentResponse
-	(*CreateItemRequest)(nil),         // 10: powerreg.v1.CreateItemRequest
-	(*CreateItemResponse)(nil),        // 11: powerreg.v1.CreateItemResponse
-	(*ImportItemsRequest)(nil),        // 12: powerreg.v1.ImportItemsRequest
-	(*ImportRow)(nil),                 // 13: powerreg.v1.ImportRow
-	(*ImportItemsResponse)(nil),       // 14: powerreg.v1.ImportItemsResponse
-	(*GetItemRequest)(nil),            // 15: powerreg.v1.GetItemRequest
-	(*GetItemResponse)(nil),           // 16: powerreg.v1.GetItemResponse
-	(*ListItemsRequest)(nil),          // 17: powerreg.v1.ListItemsRequest
-	(*ListItemsResponse)(nil),         // 18: powerreg.v1.ListItemsResponse
-	(*UpdateItemRequest)(nil),         // 19: powerreg.v1.UpdateItemRequest
-	(*UpdateItemResponse)(nil),        // 20: powerreg.v1.UpdateItemResponse
-	(*DeleteItemRequest)(nil),         // 21: powerreg.v1.DeleteItemRequest
-	(*DeleteItemResponse)(nil),        // 22: powerreg.v1.DeleteItemResponse
-	(*AbolishItemRequest)(nil),        // 23: powerreg.v1.AbolishItemRequest
-	(*AbolishItemResponse)(nil),       // 24: powerreg.v1.AbolishItemResponse
-	(*ListRevisionsRequest)(nil),      // 25: powerreg.v1.ListRevisionsRequest
-	(*ListRevisionsResponse)(nil),     // 26: powerreg.v1.ListRevisionsResponse
-	(*GetRevisionRequest)(nil),        // 27: powerreg.v1.GetRevisionRequest
-	(*GetRevisionResponse)(nil),       // 28: powerreg.v1.GetRevisionResponse
-	(*CreateSubmissionRequest)(nil),   // 29: powerreg.v1.CreateSubmissionRequest
-	(*CreateSubmissionResponse)(nil),  // 30: powerreg.v1.CreateSubmissionResponse
-	(*GetSubmissionRequest)(nil),      // 31: powerreg.v1.GetSubmissionRequest
-	(*GetSubmissionResponse)(nil),     // 32: powerreg.v1.GetSubmissionResponse
-	(*ListSubmissionsRequest)(nil),    // 33: powerreg.v1.ListSubmissionsRequest
-	(*ListSubmissionsResponse)(nil),   // 34: powerreg.v1.ListSubmissionsResponse
-	(*DeleteSubmissionRequest)(nil),   // 35: powerreg.v1.DeleteSubmissionRequest
-	(*DeleteSubmissionResponse)(nil),  // 36: powerreg.v1.DeleteSubmissionResponse
-	(*SubmitSubmissionRequest)(nil),   // 37: powerreg.v1.SubmitSubmissionRequest
-	(*SubmitSubmissionResponse)(nil),  // 38: powerreg.v1.SubmitSubmissionResponse
-	(*ApproveSubmissionRequest)(nil),  // 39: powerreg.v1.ApproveSubmissionRequest
-	(*ApproveSubmissionResponse)(nil), // 40: powerreg.v1.ApproveSubmissionResponse
-	(*RejectSubmissionRequest)(nil),   // 41: powerreg.v1.RejectSubmissionRequest
-	(*RejectSubmissionResponse)(nil),  // 42: powerreg.v1.RejectSubmissionResponse
-	(*CreatePublicationRequest)(nil),  // 43: powerreg.v1.CreatePublicationRequest
-	(*CreatePublicationResponse)(nil), // 44: powerreg.v1.CreatePublicationResponse
-	(*GetPublicationRequest)(nil),     // 45: powerreg.v1.GetPublicationRequest
-	(*GetPublicationResponse)(nil),    // 46: powerreg.v1.GetPublicationResponse
-	(*ListPublicationsRequest)(nil),   // 47: powerreg.v1.ListPublicationsRequest
-	(*ListPublicationsResponse)(nil),  // 48: powerreg.v1.ListPublicationsResponse
-	(*ListEventsRequest)(nil),         // 49: powerreg.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),        // 50: powerreg.v1.ListEventsResponse
-	(*CategoryInfo)(nil),              // 51: powerreg.v1.CategoryInfo
-	(*Department)(nil),                // 52: powerreg.v1.Department
-	(*fieldmaskpb.FieldMask)(nil),     // 53: google.protobuf.FieldMask
-	(*Item)(nil),                      // 54: powerreg.v1.Item
-	(Item_State)(0),                   // 55: powerreg.v1.Item.State
-	(*Revision)(nil),                  // 56: powerreg.v1.Revision
-	(*Submission)(nil),                // 57: powerreg.v1.Submission
-	(Submission_State)(0),             // 58: powerreg.v1.Submission.State
-	(*ItemComment)(nil),               // 59: powerreg.v1.ItemComment
-	(*Publication)(nil),               // 60: powerreg.v1.Publication
-	(*Event)(nil),                     // 61: powerreg.v1.Event
+	(*ListCategoriesRequest)(nil),        // 0: powerreg.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),       // 1: powerreg.v1.ListCategoriesResponse
+	(*CreateDepartmentRequest)(nil),      // 2: powerreg.v1.CreateDepartmentRequest
+	(*CreateDepartmentResponse)(nil),     // 3: powerreg.v1.CreateDepartmentResponse
+	(*GetDepartmentRequest)(nil),         // 4: powerreg.v1.GetDepartmentRequest
+	(*GetDepartmentResponse)(nil),        // 5: powerreg.v1.GetDepartmentResponse
+	(*ListDepartmentsRequest)(nil),       // 6: powerreg.v1.ListDepartmentsRequest
+	(*ListDepartmentsResponse)(nil),      // 7: powerreg.v1.ListDepartmentsResponse
+	(*UpdateDepartmentRequest)(nil),      // 8: powerreg.v1.UpdateDepartmentRequest
+	(*UpdateDepartmentResponse)(nil),     // 9: powerreg.v1.UpdateDepartmentResponse
+	(*CreateItemRequest)(nil),            // 10: powerreg.v1.CreateItemRequest
+	(*CreateItemResponse)(nil),           // 11: powerreg.v1.CreateItemResponse
+	(*ImportItemsRequest)(nil),           // 12: powerreg.v1.ImportItemsRequest
+	(*ImportRow)(nil),                    // 13: powerreg.v1.ImportRow
+	(*ImportItemsResponse)(nil),          // 14: powerreg.v1.ImportItemsResponse
+	(*GetItemRequest)(nil),               // 15: powerreg.v1.GetItemRequest
+	(*GetItemResponse)(nil),              // 16: powerreg.v1.GetItemResponse
+	(*ListItemsRequest)(nil),             // 17: powerreg.v1.ListItemsRequest
+	(*ListItemsResponse)(nil),            // 18: powerreg.v1.ListItemsResponse
+	(*UpdateItemRequest)(nil),            // 19: powerreg.v1.UpdateItemRequest
+	(*UpdateItemResponse)(nil),           // 20: powerreg.v1.UpdateItemResponse
+	(*DeleteItemRequest)(nil),            // 21: powerreg.v1.DeleteItemRequest
+	(*DeleteItemResponse)(nil),           // 22: powerreg.v1.DeleteItemResponse
+	(*AbolishItemRequest)(nil),           // 23: powerreg.v1.AbolishItemRequest
+	(*AbolishItemResponse)(nil),          // 24: powerreg.v1.AbolishItemResponse
+	(*ListRevisionsRequest)(nil),         // 25: powerreg.v1.ListRevisionsRequest
+	(*ListRevisionsResponse)(nil),        // 26: powerreg.v1.ListRevisionsResponse
+	(*GetRevisionRequest)(nil),           // 27: powerreg.v1.GetRevisionRequest
+	(*GetRevisionResponse)(nil),          // 28: powerreg.v1.GetRevisionResponse
+	(*CreateSubmissionRequest)(nil),      // 29: powerreg.v1.CreateSubmissionRequest
+	(*CreateSubmissionResponse)(nil),     // 30: powerreg.v1.CreateSubmissionResponse
+	(*GetSubmissionRequest)(nil),         // 31: powerreg.v1.GetSubmissionRequest
+	(*GetSubmissionResponse)(nil),        // 32: powerreg.v1.GetSubmissionResponse
+	(*ListSubmissionsRequest)(nil),       // 33: powerreg.v1.ListSubmissionsRequest
+	(*ListSubmissionsResponse)(nil),      // 34: powerreg.v1.ListSubmissionsResponse
+	(*DeleteSubmissionRequest)(nil),      // 35: powerreg.v1.DeleteSubmissionRequest
+	(*DeleteSubmissionResponse)(nil),     // 36: powerreg.v1.DeleteSubmissionResponse
+	(*SubmitSubmissionRequest)(nil),      // 37: powerreg.v1.SubmitSubmissionRequest
+	(*SubmitSubmissionResponse)(nil),     // 38: powerreg.v1.SubmitSubmissionResponse
+	(*ApproveSubmissionRequest)(nil),     // 39: powerreg.v1.ApproveSubmissionRequest
+	(*ApproveSubmissionResponse)(nil),    // 40: powerreg.v1.ApproveSubmissionResponse
+	(*RejectSubmissionRequest)(nil),      // 41: powerreg.v1.RejectSubmissionRequest
+	(*RejectSubmissionResponse)(nil),     // 42: powerreg.v1.RejectSubmissionResponse
+	(*CreatePublicationRequest)(nil),     // 43: powerreg.v1.CreatePublicationRequest
+	(*CreatePublicationResponse)(nil),    // 44: powerreg.v1.CreatePublicationResponse
+	(*GetPublicationRequest)(nil),        // 45: powerreg.v1.GetPublicationRequest
+	(*GetPublicationResponse)(nil),       // 46: powerreg.v1.GetPublicationResponse
+	(*ListPublicationsRequest)(nil),      // 47: powerreg.v1.ListPublicationsRequest
+	(*ListPublicationsResponse)(nil),     // 48: powerreg.v1.ListPublicationsResponse
+	(*ListPublicationItemsRequest)(nil),  // 49: powerreg.v1.ListPublicationItemsRequest
+	(*ListPublicationItemsResponse)(nil), // 50: powerreg.v1.ListPublicationItemsResponse
+	(*ListEventsRequest)(nil),            // 51: powerreg.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),           // 52: powerreg.v1.ListEventsResponse
+	(*CategoryInfo)(nil),                 // 53: powerreg.v1.CategoryInfo
+	(*Department)(nil),                   // 54: powerreg.v1.Department
+	(*fieldmaskpb.FieldMask)(nil),        // 55: google.protobuf.FieldMask
+	(*Item)(nil),                         // 56: powerreg.v1.Item
+	(Item_State)(0),                      // 57: powerreg.v1.Item.State
+	(*Revision)(nil),                     // 58: powerreg.v1.Revision
+	(*Submission)(nil),                   // 59: powerreg.v1.Submission
+	(Submission_State)(0),                // 60: powerreg.v1.Submission.State
+	(*ItemComment)(nil),                  // 61: powerreg.v1.ItemComment
+	(*Publication)(nil),                  // 62: powerreg.v1.Publication
+	(*PublishedItem)(nil),                // 63: powerreg.v1.PublishedItem
+	(*Event)(nil),                        // 64: powerreg.v1.Event
 }
 var file_powerreg_v1_registry_service_proto_depIdxs = []int32{
-	51, // 0: powerreg.v1.ListCategoriesResponse.categories:type_name -> powerreg.v1.CategoryInfo
-	52, // 1: powerreg.v1.CreateDepartmentRequest.department:type_name -> powerreg.v1.Department
-	52, // 2: powerreg.v1.CreateDepartmentResponse.department:type_name -> powerreg.v1.Department
-	52, // 3: powerreg.v1.GetDepartmentResponse.department:type_name -> powerreg.v1.Department
-	52, // 4: powerreg.v1.ListDepartmentsResponse.departments:type_name -> powerreg.v1.Department
-	52, // 5: powerreg.v1.UpdateDepartmentRequest.department:type_name -> powerreg.v1.Department
-	53, // 6: powerreg.v1.UpdateDepartmentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	52, // 7: powerreg.v1.UpdateDepartmentResponse.department:type_name -> powerreg.v1.Department
-	54, // 8: powerreg.v1.CreateItemRequest.item:type_name -> powerreg.v1.Item
-	54, // 9: powerreg.v1.CreateItemResponse.item:type_name -> powerreg.v1.Item
+	53, // 0: powerreg.v1.ListCategoriesResponse.categories:type_name -> powerreg.v1.CategoryInfo
+	54, // 1: powerreg.v1.CreateDepartmentRequest.department:type_name -> powerreg.v1.Department
+	54, // 2: powerreg.v1.CreateDepartmentResponse.department:type_name -> powerreg.v1.Department
+	54, // 3: powerreg.v1.GetDepartmentResponse.department:type_name -> powerreg.v1.Department
+	54, // 4: powerreg.v1.ListDepartmentsResponse.departments:type_name -> powerreg.v1.Department
+	54, // 5: powerreg.v1.UpdateDepartmentRequest.department:type_name -> powerreg.v1.Department
+	55, // 6: powerreg.v1.UpdateDepartmentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	54, // 7: powerreg.v1.UpdateDepartmentResponse.department:type_name -> powerreg.v1.Department
+	56, // 8: powerreg.v1.CreateItemRequest.item:type_name -> powerreg.v1.Item
+	56, // 9: powerreg.v1.CreateItemResponse.item:type_name -> powerreg.v1.Item
 	13, // 10: powerreg.v1.ImportItemsRequest.rows:type_name -> powerreg.v1.ImportRow
-	54, // 11: powerreg.v1.ImportRow.item:type_name -> powerreg.v1.Item
-	52, // 12: powerreg.v1.ImportItemsResponse.created_departments:type_name -> powerreg.v1.Department
-	54, // 13: powerreg.v1.GetItemResponse.item:type_name -> powerreg.v1.Item
-	55, // 14: powerreg.v1.ListItemsRequest.state:type_name -> powerreg.v1.Item.State
-	54, // 15: powerreg.v1.ListItemsResponse.items:type_name -> powerreg.v1.Item
-	54, // 16: powerreg.v1.UpdateItemRequest.item:type_name -> powerreg.v1.Item
-	53, // 17: powerreg.v1.UpdateItemRequest.update_mask:type_name -> google.protobuf.FieldMask
-	54, // 18: powerreg.v1.UpdateItemResponse.item:type_name -> powerreg.v1.Item
-	54, // 19: powerreg.v1.AbolishItemResponse.item:type_name -> powerreg.v1.Item
-	56, // 20: powerreg.v1.ListRevisionsResponse.revisions:type_name -> powerreg.v1.Revision
-	56, // 21: powerreg.v1.GetRevisionResponse.revision:type_name -> powerreg.v1.Revision
-	57, // 22: powerreg.v1.CreateSubmissionRequest.submission:type_name -> powerreg.v1.Submission
-	57, // 23: powerreg.v1.CreateSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	57, // 24: powerreg.v1.GetSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	58, // 25: powerreg.v1.ListSubmissionsRequest.state:type_name -> powerreg.v1.Submission.State
-	57, // 26: powerreg.v1.ListSubmissionsResponse.submissions:type_name -> powerreg.v1.Submission
-	57, // 27: powerreg.v1.SubmitSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	59, // 28: powerreg.v1.ApproveSubmissionRequest.returned_items:type_name -> powerreg.v1.ItemComment
-	59, // 29: powerreg.v1.ApproveSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
-	57, // 30: powerreg.v1.ApproveSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	59, // 31: powerreg.v1.RejectSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
-	57, // 32: powerreg.v1.RejectSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	60, // 33: powerreg.v1.CreatePublicationRequest.publication:type_name -> powerreg.v1.Publication
-	60, // 34: powerreg.v1.CreatePublicationResponse.publication:type_name -> powerreg.v1.Publication
-	60, // 35: powerreg.v1.GetPublicationResponse.publication:type_name -> powerreg.v1.Publication
-	60, // 36: powerreg.v1.ListPublicationsResponse.publications:type_name -> powerreg.v1.Publication
-	61, // 37: powerreg.v1.ListEventsResponse.events:type_name -> powerreg.v1.Event
-	0,  // 38: powerreg.v1.RegistryService.ListCategories:input_type -> powerreg.v1.ListCategoriesRequest
-	2,  // 39: powerreg.v1.RegistryService.CreateDepartment:input_type -> powerreg.v1.CreateDepartmentRequest
-	4,  // 40: powerreg.v1.RegistryService.GetDepartment:input_type -> powerreg.v1.GetDepartmentRequest
-	6,  // 41: powerreg.v1.RegistryService.ListDepartments:input_type -> powerreg.v1.ListDepartmentsRequest
-	8,  // 42: powerreg.v1.RegistryService.UpdateDepartment:input_type -> powerreg.v1.UpdateDepartmentRequest
-	10, // 43: powerreg.v1.RegistryService.CreateItem:input_type -> powerreg.v1.CreateItemRequest
-	12, // 44: powerreg.v1.RegistryService.ImportItems:input_type -> powerreg.v1.ImportItemsRequest
-	15, // 45: powerreg.v1.RegistryService.GetItem:input_type -> powerreg.v1.GetItemRequest
-	17, // 46: powerreg.v1.RegistryService.ListItems:input_type -> powerreg.v1.ListItemsRequest
-	19, // 47: powerreg.v1.RegistryService.UpdateItem:input_type -> powerreg.v1.UpdateItemRequest
-	21, // 48: powerreg.v1.RegistryService.DeleteItem:input_type -> powerreg.v1.DeleteItemRequest
-	23, // 49: powerreg.v1.RegistryService.AbolishItem:input_type -> powerreg.v1.AbolishItemRequest
-	25, // 50: powerreg.v1.RegistryService.ListRevisions:input_type -> powerreg.v1.ListRevisionsRequest
-	27, // 51: powerreg.v1.RegistryService.GetRevision:input_type -> powerreg.v1.GetRevisionRequest
-	29, // 52: powerreg.v1.RegistryService.CreateSubmission:input_type -> powerreg.v1.CreateSubmissionRequest
-	31, // 53: powerreg.v1.RegistryService.GetSubmission:input_type -> powerreg.v1.GetSubmissionRequest
-	33, // 54: powerreg.v1.RegistryService.ListSubmissions:input_type -> powerreg.v1.ListSubmissionsRequest
-	35, // 55: powerreg.v1.RegistryService.DeleteSubmission:input_type -> powerreg.v1.DeleteSubmissionRequest
-	37, // 56: powerreg.v1.RegistryService.SubmitSubmission:input_type -> powerreg.v1.SubmitSubmissionRequest
-	39, // 57: powerreg.v1.RegistryService.ApproveSubmission:input_type -> powerreg.v1.ApproveSubmissionRequest
-	41, // 58: powerreg.v1.RegistryService.RejectSubmission:input_type -> powerreg.v1.RejectSubmissionRequest
-	43, // 59: powerreg.v1.RegistryService.CreatePublication:input_type -> powerreg.v1.CreatePublicationRequest
-	45, // 60: powerreg.v1.RegistryService.GetPublication:input_type -> powerreg.v1.GetPublicationRequest
-	47, // 61: powerreg.v1.RegistryService.ListPublications:input_type -> powerreg.v1.ListPublicationsRequest
-	49, // 62: powerreg.v1.RegistryService.ListEvents:input_type -> powerreg.v1.ListEventsRequest
-	1,  // 63: powerreg.v1.RegistryService.ListCategories:output_type -> powerreg.v1.ListCategoriesResponse
-	3,  // 64: powerreg.v1.RegistryService.CreateDepartment:output_type -> powerreg.v1.CreateDepartmentResponse
-	5,  // 65: powerreg.v1.RegistryService.GetDepartment:output_type -> powerreg.v1.GetDepartmentResponse
-	7,  // 66: powerreg.v1.RegistryService.ListDepartments:output_type -> powerreg.v1.ListDepartmentsResponse
-	9,  // 67: powerreg.v1.RegistryService.UpdateDepartment:output_type -> powerreg.v1.UpdateDepartmentResponse
-	11, // 68: powerreg.v1.RegistryService.CreateItem:output_type -> powerreg.v1.CreateItemResponse
-	14, // 69: powerreg.v1.RegistryService.ImportItems:output_type -> powerreg.v1.ImportItemsResponse
-	16, // 70: powerreg.v1.RegistryService.GetItem:output_type -> powerreg.v1.GetItemResponse
-	18, // 71: powerreg.v1.RegistryService.ListItems:output_type -> powerreg.v1.ListItemsResponse
-	20, // 72: powerreg.v1.RegistryService.UpdateItem:output_type -> powerreg.v1.UpdateItemResponse
-	22, // 73: powerreg.v1.RegistryService.DeleteItem:output_type -> powerreg.v1.DeleteItemResponse
-	24, // 74: powerreg.v1.RegistryService.AbolishItem:output_type -> powerreg.v1.AbolishItemResponse
-	26, // 75: powerreg.v1.RegistryService.ListRevisions:output_type -> powerreg.v1.ListRevisionsResponse
-	28, // 76: powerreg.v1.RegistryService.GetRevision:output_type -> powerreg.v1.GetRevisionResponse
-	30, // 77: powerreg.v1.RegistryService.CreateSubmission:output_type -> powerreg.v1.CreateSubmissionResponse
-	32, // 78: powerreg.v1.RegistryService.GetSubmission:output_type -> powerreg.v1.GetSubmissionResponse
-	34, // 79: powerreg.v1.RegistryService.ListSubmissions:output_type -> powerreg.v1.ListSubmissionsResponse
-	36, // 80: powerreg.v1.RegistryService.DeleteSubmission:output_type -> powerreg.v1.DeleteSubmissionResponse
-	38, // 81: powerreg.v1.RegistryService.SubmitSubmission:output_type -> powerreg.v1.SubmitSubmissionResponse
-	40, // 82: powerreg.v1.RegistryService.ApproveSubmission:output_type -> powerreg.v1.ApproveSubmissionResponse
-	42, // 83: powerreg.v1.RegistryService.RejectSubmission:output_type -> powerreg.v1.RejectSubmissionResponse
-	44, // 84: powerreg.v1.RegistryService.CreatePublication:output_type -> powerreg.v1.CreatePublicationResponse
-	46, // 85: powerreg.v1.RegistryService.GetPublication:output_type -> powerreg.v1.GetPublicationResponse
-	48, // 86: powerreg.v1.RegistryService.ListPublications:output_type -> powerreg.v1.ListPublicationsResponse
-	50, // 87: powerreg.v1.RegistryService.ListEvents:output_type -> powerreg.v1.ListEventsResponse
-	63, // [63:88] is the sub-list for method output_type
-	38, // [38:63] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	56, // 11: powerreg.v1.ImportRow.item:type_name -> powerreg.v1.Item
+	54, // 12: powerreg.v1.ImportItemsResponse.created_departments:type_name -> powerreg.v1.Department
+	56, // 13: powerreg.v1.GetItemResponse.item:type_name -> powerreg.v1.Item
+	57, // 14: powerreg.v1.ListItemsRequest.state:type_name -> powerreg.v1.Item.State
+	56, // 15: powerreg.v1.ListItemsResponse.items:type_name -> powerreg.v1.Item
+	56, // 16: powerreg.v1.UpdateItemRequest.item:type_name -> powerreg.v1.Item
+	55, // 17: powerreg.v1.UpdateItemRequest.update_mask:type_name -> google.protobuf.FieldMask
+	56, // 18: powerreg.v1.UpdateItemResponse.item:type_name -> powerreg.v1.Item
+	56, // 19: powerreg.v1.AbolishItemResponse.item:type_name -> powerreg.v1.Item
+	58, // 20: powerreg.v1.ListRevisionsResponse.revisions:type_name -> powerreg.v1.Revision
+	58, // 21: powerreg.v1.GetRevisionResponse.revision:type_name -> powerreg.v1.Revision
+	59, // 22: powerreg.v1.CreateSubmissionRequest.submission:type_name -> powerreg.v1.Submission
+	59, // 23: powerreg.v1.CreateSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	59, // 24: powerreg.v1.GetSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	60, // 25: powerreg.v1.ListSubmissionsRequest.state:type_name -> powerreg.v1.Submission.State
+	59, // 26: powerreg.v1.ListSubmissionsResponse.submissions:type_name -> powerreg.v1.Submission
+	59, // 27: powerreg.v1.SubmitSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	61, // 28: powerreg.v1.ApproveSubmissionRequest.returned_items:type_name -> powerreg.v1.ItemComment
+	61, // 29: powerreg.v1.ApproveSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
+	59, // 30: powerreg.v1.ApproveSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	61, // 31: powerreg.v1.RejectSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
+	59, // 32: powerreg.v1.RejectSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	62, // 33: powerreg.v1.CreatePublicationRequest.publication:type_name -> powerreg.v1.Publication
+	62, // 34: powerreg.v1.CreatePublicationResponse.publication:type_name -> powerreg.v1.Publication
+	62, // 35: powerreg.v1.GetPublicationResponse.publication:type_name -> powerreg.v1.Publication
+	62, // 36: powerreg.v1.ListPublicationsResponse.publications:type_name -> powerreg.v1.Publication
+	63, // 37: powerreg.v1.ListPublicationItemsResponse.items:type_name -> powerreg.v1.PublishedItem
+	64, // 38: powerreg.v1.ListEventsResponse.events:type_name -> powerreg.v1.Event
+	0,  // 39: powerreg.v1.RegistryService.ListCategories:input_type -> powerreg.v1.ListCategoriesRequest
+	2,  // 40: powerreg.v1.RegistryService.CreateDepartment:input_type -> powerreg.v1.CreateDepartmentRequest
+	4,  // 41: powerreg.v1.RegistryService.GetDepartment:input_type -> powerreg.v1.GetDepartmentRequest
+	6,  // 42: powerreg.v1.RegistryService.ListDepartments:input_type -> powerreg.v1.ListDepartmentsRequest
+	8,  // 43: powerreg.v1.RegistryService.UpdateDepartment:input_type -> powerreg.v1.UpdateDepartmentRequest
+	10, // 44: powerreg.v1.RegistryService.CreateItem:input_type -> powerreg.v1.CreateItemRequest
+	12, // 45: powerreg.v1.RegistryService.ImportItems:input_type -> powerreg.v1.ImportItemsRequest
+	15, // 46: powerreg.v1.RegistryService.GetItem:input_type -> powerreg.v1.GetItemRequest
+	17, // 47: powerreg.v1.RegistryService.ListItems:input_type -> powerreg.v1.ListItemsRequest
+	19, // 48: powerreg.v1.RegistryService.UpdateItem:input_type -> powerreg.v1.UpdateItemRequest
+	21, // 49: powerreg.v1.RegistryService.DeleteItem:input_type -> powerreg.v1.DeleteItemRequest
+	23, // 50: powerreg.v1.RegistryService.AbolishItem:input_type -> powerreg.v1.AbolishItemRequest
+	25, // 51: powerreg.v1.RegistryService.ListRevisions:input_type -> powerreg.v1.ListRevisionsRequest
+	27, // 52: powerreg.v1.RegistryService.GetRevision:input_type -> powerreg.v1.GetRevisionRequest
+	29, // 53: powerreg.v1.RegistryService.CreateSubmission:input_type -> powerreg.v1.CreateSubmissionRequest
+	31, // 54: powerreg.v1.RegistryService.GetSubmission:input_type -> powerreg.v1.GetSubmissionRequest
+	33, // 55: powerreg.v1.RegistryService.ListSubmissions:input_type -> powerreg.v1.ListSubmissionsRequest
+	35, // 56: powerreg.v1.RegistryService.DeleteSubmission:input_type -> powerreg.v1.DeleteSubmissionRequest
+	37, // 57: powerreg.v1.RegistryService.SubmitSubmission:input_type -> powerreg.v1.SubmitSubmissionRequest
+	39, // 58: powerreg.v1.RegistryService.ApproveSubmission:input_type -> powerreg.v1.ApproveSubmissionRequest
+	41, // 59: powerreg.v1.RegistryService.RejectSubmission:input_type -> powerreg.v1.RejectSubmissionRequest
+	43, // 60: powerreg.v1.RegistryService.CreatePublication:input_type -> powerreg.v1.CreatePublicationRequest
+	45, // 61: powerreg.v1.RegistryService.GetPublication:input_type -> powerreg.v1.GetPublicationRequest
+	47, // 62: powerreg.v1.RegistryService.ListPublications:input_type -> powerreg.v1.ListPublicationsRequest
+	49, // 63: powerreg.v1.RegistryService.ListPublicationItems:input_type -> powerreg.v1.ListPublicationItemsRequest
+	51, // 64: powerreg.v1.RegistryService.ListEvents:input_type -> powerreg.v1.ListEventsRequest
+	1,  // 65: powerreg.v1.RegistryService.ListCategories:output_type -> powerreg.v1.ListCategoriesResponse
+	3,  // 66: powerreg.v1.RegistryService.CreateDepartment:output_type -> powerreg.v1.CreateDepartmentResponse
+	5,  // 67: powerreg.v1.RegistryService.GetDepartment:output_type -> powerreg.v1.GetDepartmentResponse
+	7,  // 68: powerreg.v1.RegistryService.ListDepartments:output_type -> powerreg.v1.ListDepartmentsResponse
+	9,  // 69: powerreg.v1.RegistryService.UpdateDepartment:output_type -> powerreg.v1.UpdateDepartmentResponse
+	11, // 70: powerreg.v1.RegistryService.CreateItem:output_type -> powerreg.v1.CreateItemResponse
+	14, // 71: powerreg.v1.RegistryService.ImportItems:output_type -> powerreg.v1.ImportItemsResponse
+	16, // 72: powerreg.v1.RegistryService.GetItem:output_type -> powerreg.v1.GetItemResponse
+	18, // 73: powerreg.v1.RegistryService.ListItems:output_type -> powerreg.v1.ListItemsResponse
+	20, // 74: powerreg.v1.RegistryService.UpdateItem:output_type -> powerreg.v1.UpdateItemResponse
+	22, // 75: powerreg.v1.RegistryService.DeleteItem:output_type -> powerreg.v1.DeleteItemResponse
+	24, // 76: powerreg.v1.RegistryService.AbolishItem:output_type -> powerreg.v1.AbolishItemResponse
+	26, // 77: powerreg.v1.RegistryService.ListRevisions:output_type -> powerreg.v1.ListRevisionsResponse
+	28, // 78: powerreg.v1.RegistryService.GetRevision:output_type -> powerreg.v1.GetRevisionResponse
+	30, // 79: powerreg.v1.RegistryService.CreateSubmission:output_type -> powerreg.v1.CreateSubmissionResponse
+	32, // 80: powerreg.v1.RegistryService.GetSubmission:output_type -> powerreg.v1.GetSubmissionResponse
+	34, // 81: powerreg.v1.RegistryService.ListSubmissions:output_type -> powerreg.v1.ListSubmissionsResponse
+	36, // 82: powerreg.v1.RegistryService.DeleteSubmission:output_type -> powerreg.v1.DeleteSubmissionResponse
+	38, // 83: powerreg.v1.RegistryService.SubmitSubmission:output_type -> powerreg.v1.SubmitSubmissionResponse
+	40, // 84: powerreg.v1.RegistryService.ApproveSubmission:output_type -> powerreg.v1.ApproveSubmissionResponse
+	42, // 85: powerreg.v1.RegistryService.RejectSubmission:output_type -> powerreg.v1.RejectSubmissionResponse
+	44, // 86: powerreg.v1.RegistryService.CreatePublication:output_type -> powerreg.v1.CreatePublicationResponse
+	46, // 87: powerreg.v1.RegistryService.GetPublication:output_type -> powerreg.v1.GetPublicationResponse
+	48, // 88: powerreg.v1.RegistryService.ListPublications:output_type -> powerreg.v1.ListPublicationsResponse
+	50, // 89: powerreg.v1.RegistryService.ListPublicationItems:output_type -> powerreg.v1.ListPublicationItemsResponse
+	52, // 90: powerreg.v1.RegistryService.ListEvents:output_type -> powerreg.v1.ListEventsResponse
+	65, // [65:91] is the sub-list for method output_type
+	39, // [39:65] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_powerreg_v1_registry_service_proto_init() }
@@ -3296,7 +3439,7 @@ func file_powerreg_v1_registry_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_powerreg_v1_registry_service_proto_rawDesc), len(file_powerreg_v1_registry_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   51,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1169,6 +1169,59 @@ func local_request_RegistryService_ListPublications_0(ctx context.Context, marsh
 	return msg, metadata, err
 }
 
+var filter_RegistryService_ListPublicationItems_0 = &utilities.DoubleArray{Encoding: map[string]int{"parent": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
+func request_RegistryService_ListPublicationItems_0(ctx context.Context, marshaler runtime.Marshaler, client RegistryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListPublicationItemsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["parent"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "parent")
+	}
+	protoReq.Parent, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_RegistryService_ListPublicationItems_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListPublicationItems(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RegistryService_ListPublicationItems_0(ctx context.Context, marshaler runtime.Marshaler, server RegistryServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListPublicationItemsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["parent"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "parent")
+	}
+	protoReq.Parent, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_RegistryService_ListPublicationItems_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListPublicationItems(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_RegistryService_ListEvents_0 = &utilities.DoubleArray{Encoding: map[string]int{"parent": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
 func request_RegistryService_ListEvents_0(ctx context.Context, marshaler runtime.Marshaler, client RegistryServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -1854,6 +1907,26 @@ func RegisterRegistryServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		}
 		forward_RegistryService_ListPublications_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_RegistryService_ListPublicationItems_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/powerreg.v1.RegistryService/ListPublicationItems", runtime.WithHTTPPathPattern("/v1/{parent=publications/*}/items"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RegistryService_ListPublicationItems_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RegistryService_ListPublicationItems_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_RegistryService_ListEvents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -2382,6 +2455,23 @@ func RegisterRegistryServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_RegistryService_ListPublications_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_RegistryService_ListPublicationItems_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/powerreg.v1.RegistryService/ListPublicationItems", runtime.WithHTTPPathPattern("/v1/{parent=publications/*}/items"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RegistryService_ListPublicationItems_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RegistryService_ListPublicationItems_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_RegistryService_ListEvents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -2589,63 +2679,65 @@ func (m response_RegistryService_GetPublication_0) XXX_ResponseBody() interface{
 }
 
 var (
-	pattern_RegistryService_ListCategories_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "categories"}, ""))
-	pattern_RegistryService_CreateDepartment_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "departments"}, ""))
-	pattern_RegistryService_GetDepartment_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "departments", "name"}, ""))
-	pattern_RegistryService_ListDepartments_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "departments"}, ""))
-	pattern_RegistryService_UpdateDepartment_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "departments", "department.name"}, ""))
-	pattern_RegistryService_CreateItem_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "departments", "parent", "items"}, ""))
-	pattern_RegistryService_ImportItems_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "items"}, "import"))
-	pattern_RegistryService_GetItem_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "items", "name"}, ""))
-	pattern_RegistryService_ListItems_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "departments", "parent", "items"}, ""))
-	pattern_RegistryService_UpdateItem_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "items", "item.name"}, ""))
-	pattern_RegistryService_DeleteItem_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "items", "name"}, ""))
-	pattern_RegistryService_AbolishItem_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "items", "name"}, "abolish"))
-	pattern_RegistryService_ListRevisions_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "departments", "items", "parent", "revisions"}, ""))
-	pattern_RegistryService_GetRevision_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 4, 6, 5, 4}, []string{"v1", "departments", "items", "revisions", "name"}, ""))
-	pattern_RegistryService_CreateSubmission_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "departments", "parent", "submissions"}, ""))
-	pattern_RegistryService_GetSubmission_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "submissions", "name"}, ""))
-	pattern_RegistryService_ListSubmissions_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "departments", "parent", "submissions"}, ""))
-	pattern_RegistryService_DeleteSubmission_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "submissions", "name"}, ""))
-	pattern_RegistryService_SubmitSubmission_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "submissions", "name"}, "submit"))
-	pattern_RegistryService_ApproveSubmission_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "submissions", "name"}, "approve"))
-	pattern_RegistryService_RejectSubmission_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "submissions", "name"}, "reject"))
-	pattern_RegistryService_CreatePublication_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "publications"}, ""))
-	pattern_RegistryService_GetPublication_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "publications", "name"}, ""))
-	pattern_RegistryService_ListPublications_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "publications"}, ""))
-	pattern_RegistryService_ListEvents_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "departments", "items", "parent", "events"}, ""))
-	pattern_RegistryService_ListEvents_1        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "departments", "submissions", "parent", "events"}, ""))
-	pattern_RegistryService_ListEvents_2        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "publications", "parent", "events"}, ""))
-	pattern_RegistryService_ListEvents_3        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "departments", "parent", "events"}, ""))
+	pattern_RegistryService_ListCategories_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "categories"}, ""))
+	pattern_RegistryService_CreateDepartment_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "departments"}, ""))
+	pattern_RegistryService_GetDepartment_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "departments", "name"}, ""))
+	pattern_RegistryService_ListDepartments_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "departments"}, ""))
+	pattern_RegistryService_UpdateDepartment_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "departments", "department.name"}, ""))
+	pattern_RegistryService_CreateItem_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "departments", "parent", "items"}, ""))
+	pattern_RegistryService_ImportItems_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "items"}, "import"))
+	pattern_RegistryService_GetItem_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "items", "name"}, ""))
+	pattern_RegistryService_ListItems_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "departments", "parent", "items"}, ""))
+	pattern_RegistryService_UpdateItem_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "items", "item.name"}, ""))
+	pattern_RegistryService_DeleteItem_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "items", "name"}, ""))
+	pattern_RegistryService_AbolishItem_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "items", "name"}, "abolish"))
+	pattern_RegistryService_ListRevisions_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "departments", "items", "parent", "revisions"}, ""))
+	pattern_RegistryService_GetRevision_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 4, 6, 5, 4}, []string{"v1", "departments", "items", "revisions", "name"}, ""))
+	pattern_RegistryService_CreateSubmission_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "departments", "parent", "submissions"}, ""))
+	pattern_RegistryService_GetSubmission_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "submissions", "name"}, ""))
+	pattern_RegistryService_ListSubmissions_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "departments", "parent", "submissions"}, ""))
+	pattern_RegistryService_DeleteSubmission_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "submissions", "name"}, ""))
+	pattern_RegistryService_SubmitSubmission_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "submissions", "name"}, "submit"))
+	pattern_RegistryService_ApproveSubmission_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "submissions", "name"}, "approve"))
+	pattern_RegistryService_RejectSubmission_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "departments", "submissions", "name"}, "reject"))
+	pattern_RegistryService_CreatePublication_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "publications"}, ""))
+	pattern_RegistryService_GetPublication_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "publications", "name"}, ""))
+	pattern_RegistryService_ListPublications_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "publications"}, ""))
+	pattern_RegistryService_ListPublicationItems_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "publications", "parent", "items"}, ""))
+	pattern_RegistryService_ListEvents_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "departments", "items", "parent", "events"}, ""))
+	pattern_RegistryService_ListEvents_1           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "departments", "submissions", "parent", "events"}, ""))
+	pattern_RegistryService_ListEvents_2           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "publications", "parent", "events"}, ""))
+	pattern_RegistryService_ListEvents_3           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "departments", "parent", "events"}, ""))
 )
 
 var (
-	forward_RegistryService_ListCategories_0    = runtime.ForwardResponseMessage
-	forward_RegistryService_CreateDepartment_0  = runtime.ForwardResponseMessage
-	forward_RegistryService_GetDepartment_0     = runtime.ForwardResponseMessage
-	forward_RegistryService_ListDepartments_0   = runtime.ForwardResponseMessage
-	forward_RegistryService_UpdateDepartment_0  = runtime.ForwardResponseMessage
-	forward_RegistryService_CreateItem_0        = runtime.ForwardResponseMessage
-	forward_RegistryService_ImportItems_0       = runtime.ForwardResponseMessage
-	forward_RegistryService_GetItem_0           = runtime.ForwardResponseMessage
-	forward_RegistryService_ListItems_0         = runtime.ForwardResponseMessage
-	forward_RegistryService_UpdateItem_0        = runtime.ForwardResponseMessage
-	forward_RegistryService_DeleteItem_0        = runtime.ForwardResponseMessage
-	forward_RegistryService_AbolishItem_0       = runtime.ForwardResponseMessage
-	forward_RegistryService_ListRevisions_0     = runtime.ForwardResponseMessage
-	forward_RegistryService_GetRevision_0       = runtime.ForwardResponseMessage
-	forward_RegistryService_CreateSubmission_0  = runtime.ForwardResponseMessage
-	forward_RegistryService_GetSubmission_0     = runtime.ForwardResponseMessage
-	forward_RegistryService_ListSubmissions_0   = runtime.ForwardResponseMessage
-	forward_RegistryService_DeleteSubmission_0  = runtime.ForwardResponseMessage
-	forward_RegistryService_SubmitSubmission_0  = runtime.ForwardResponseMessage
-	forward_RegistryService_ApproveSubmission_0 = runtime.ForwardResponseMessage
-	forward_RegistryService_RejectSubmission_0  = runtime.ForwardResponseMessage
-	forward_RegistryService_CreatePublication_0 = runtime.ForwardResponseMessage
-	forward_RegistryService_GetPublication_0    = runtime.ForwardResponseMessage
-	forward_RegistryService_ListPublications_0  = runtime.ForwardResponseMessage
-	forward_RegistryService_ListEvents_0        = runtime.ForwardResponseMessage
-	forward_RegistryService_ListEvents_1        = runtime.ForwardResponseMessage
-	forward_RegistryService_ListEvents_2        = runtime.ForwardResponseMessage
-	forward_RegistryService_ListEvents_3        = runtime.ForwardResponseMessage
+	forward_RegistryService_ListCategories_0       = runtime.ForwardResponseMessage
+	forward_RegistryService_CreateDepartment_0     = runtime.ForwardResponseMessage
+	forward_RegistryService_GetDepartment_0        = runtime.ForwardResponseMessage
+	forward_RegistryService_ListDepartments_0      = runtime.ForwardResponseMessage
+	forward_RegistryService_UpdateDepartment_0     = runtime.ForwardResponseMessage
+	forward_RegistryService_CreateItem_0           = runtime.ForwardResponseMessage
+	forward_RegistryService_ImportItems_0          = runtime.ForwardResponseMessage
+	forward_RegistryService_GetItem_0              = runtime.ForwardResponseMessage
+	forward_RegistryService_ListItems_0            = runtime.ForwardResponseMessage
+	forward_RegistryService_UpdateItem_0           = runtime.ForwardResponseMessage
+	forward_RegistryService_DeleteItem_0           = runtime.ForwardResponseMessage
+	forward_RegistryService_AbolishItem_0          = runtime.ForwardResponseMessage
+	forward_RegistryService_ListRevisions_0        = runtime.ForwardResponseMessage
+	forward_RegistryService_GetRevision_0          = runtime.ForwardResponseMessage
+	forward_RegistryService_CreateSubmission_0     = runtime.ForwardResponseMessage
+	forward_RegistryService_GetSubmission_0        = runtime.ForwardResponseMessage
+	forward_RegistryService_ListSubmissions_0      = runtime.ForwardResponseMessage
+	forward_RegistryService_DeleteSubmission_0     = runtime.ForwardResponseMessage
+	forward_RegistryService_SubmitSubmission_0     = runtime.ForwardResponseMessage
+	forward_RegistryService_ApproveSubmission_0    = runtime.ForwardResponseMessage
+	forward_RegistryService_RejectSubmission_0     = runtime.ForwardResponseMessage
+	forward_RegistryService_CreatePublication_0    = runtime.ForwardResponseMessage
+	forward_RegistryService_GetPublication_0       = runtime.ForwardResponseMessage
+	forward_RegistryService_ListPublications_0     = runtime.ForwardResponseMessage
+	forward_RegistryService_ListPublicationItems_0 = runtime.ForwardResponseMessage
+	forward_RegistryService_ListEvents_0           = runtime.ForwardResponseMessage
+	forward_RegistryService_ListEvents_1           = runtime.ForwardResponseMessage
+	forward_RegistryService_ListEvents_2           = runtime.ForwardResponseMessage
+	forward_RegistryService_ListEvents_3           = runtime.ForwardResponseMessage
 )

@@ -19,31 +19,32 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RegistryService_ListCategories_FullMethodName    = "/powerreg.v1.RegistryService/ListCategories"
-	RegistryService_CreateDepartment_FullMethodName  = "/powerreg.v1.RegistryService/CreateDepartment"
-	RegistryService_GetDepartment_FullMethodName     = "/powerreg.v1.RegistryService/GetDepartment"
-	RegistryService_ListDepartments_FullMethodName   = "/powerreg.v1.RegistryService/ListDepartments"
-	RegistryService_UpdateDepartment_FullMethodName  = "/powerreg.v1.RegistryService/UpdateDepartment"
-	RegistryService_CreateItem_FullMethodName        = "/powerreg.v1.RegistryService/CreateItem"
-	RegistryService_ImportItems_FullMethodName       = "/powerreg.v1.RegistryService/ImportItems"
-	RegistryService_GetItem_FullMethodName           = "/powerreg.v1.RegistryService/GetItem"
-	RegistryService_ListItems_FullMethodName         = "/powerreg.v1.RegistryService/ListItems"
-	RegistryService_UpdateItem_FullMethodName        = "/powerreg.v1.RegistryService/UpdateItem"
-	RegistryService_DeleteItem_FullMethodName        = "/powerreg.v1.RegistryService/DeleteItem"
-	RegistryService_AbolishItem_FullMethodName       = "/powerreg.v1.RegistryService/AbolishItem"
-	RegistryService_ListRevisions_FullMethodName     = "/powerreg.v1.RegistryService/ListRevisions"
-	RegistryService_GetRevision_FullMethodName       = "/powerreg.v1.RegistryService/GetRevision"
-	RegistryService_CreateSubmission_FullMethodName  = "/powerreg.v1.RegistryService/CreateSubmission"
-	RegistryService_GetSubmission_FullMethodName     = "/powerreg.v1.RegistryService/GetSubmission"
-	RegistryService_ListSubmissions_FullMethodName   = "/powerreg.v1.RegistryService/ListSubmissions"
-	RegistryService_DeleteSubmission_FullMethodName  = "/powerreg.v1.RegistryService/DeleteSubmission"
-	RegistryService_SubmitSubmission_FullMethodName  = "/powerreg.v1.RegistryService/SubmitSubmission"
-	RegistryService_ApproveSubmission_FullMethodName = "/powerreg.v1.RegistryService/ApproveSubmission"
-	RegistryService_RejectSubmission_FullMethodName  = "/powerreg.v1.RegistryService/RejectSubmission"
-	RegistryService_CreatePublication_FullMethodName = "/powerreg.v1.RegistryService/CreatePublication"
-	RegistryService_GetPublication_FullMethodName    = "/powerreg.v1.RegistryService/GetPublication"
-	RegistryService_ListPublications_FullMethodName  = "/powerreg.v1.RegistryService/ListPublications"
-	RegistryService_ListEvents_FullMethodName        = "/powerreg.v1.RegistryService/ListEvents"
+	RegistryService_ListCategories_FullMethodName       = "/powerreg.v1.RegistryService/ListCategories"
+	RegistryService_CreateDepartment_FullMethodName     = "/powerreg.v1.RegistryService/CreateDepartment"
+	RegistryService_GetDepartment_FullMethodName        = "/powerreg.v1.RegistryService/GetDepartment"
+	RegistryService_ListDepartments_FullMethodName      = "/powerreg.v1.RegistryService/ListDepartments"
+	RegistryService_UpdateDepartment_FullMethodName     = "/powerreg.v1.RegistryService/UpdateDepartment"
+	RegistryService_CreateItem_FullMethodName           = "/powerreg.v1.RegistryService/CreateItem"
+	RegistryService_ImportItems_FullMethodName          = "/powerreg.v1.RegistryService/ImportItems"
+	RegistryService_GetItem_FullMethodName              = "/powerreg.v1.RegistryService/GetItem"
+	RegistryService_ListItems_FullMethodName            = "/powerreg.v1.RegistryService/ListItems"
+	RegistryService_UpdateItem_FullMethodName           = "/powerreg.v1.RegistryService/UpdateItem"
+	RegistryService_DeleteItem_FullMethodName           = "/powerreg.v1.RegistryService/DeleteItem"
+	RegistryService_AbolishItem_FullMethodName          = "/powerreg.v1.RegistryService/AbolishItem"
+	RegistryService_ListRevisions_FullMethodName        = "/powerreg.v1.RegistryService/ListRevisions"
+	RegistryService_GetRevision_FullMethodName          = "/powerreg.v1.RegistryService/GetRevision"
+	RegistryService_CreateSubmission_FullMethodName     = "/powerreg.v1.RegistryService/CreateSubmission"
+	RegistryService_GetSubmission_FullMethodName        = "/powerreg.v1.RegistryService/GetSubmission"
+	RegistryService_ListSubmissions_FullMethodName      = "/powerreg.v1.RegistryService/ListSubmissions"
+	RegistryService_DeleteSubmission_FullMethodName     = "/powerreg.v1.RegistryService/DeleteSubmission"
+	RegistryService_SubmitSubmission_FullMethodName     = "/powerreg.v1.RegistryService/SubmitSubmission"
+	RegistryService_ApproveSubmission_FullMethodName    = "/powerreg.v1.RegistryService/ApproveSubmission"
+	RegistryService_RejectSubmission_FullMethodName     = "/powerreg.v1.RegistryService/RejectSubmission"
+	RegistryService_CreatePublication_FullMethodName    = "/powerreg.v1.RegistryService/CreatePublication"
+	RegistryService_GetPublication_FullMethodName       = "/powerreg.v1.RegistryService/GetPublication"
+	RegistryService_ListPublications_FullMethodName     = "/powerreg.v1.RegistryService/ListPublications"
+	RegistryService_ListPublicationItems_FullMethodName = "/powerreg.v1.RegistryService/ListPublicationItems"
+	RegistryService_ListEvents_FullMethodName           = "/powerreg.v1.RegistryService/ListEvents"
 )
 
 // RegistryServiceClient is the client API for RegistryService service.
@@ -124,12 +125,19 @@ type RegistryServiceClient interface {
 	// published can be returned too.
 	RejectSubmission(ctx context.Context, in *RejectSubmissionRequest, opts ...grpc.CallOption) (*RejectSubmissionResponse, error)
 	// Publishes approved submissions in one atomic publication (集中发布).
-	// Items without a code get one.
+	// Items without a code get one. The answer's items are cut short as in
+	// GetPublication.
 	CreatePublication(ctx context.Context, in *CreatePublicationRequest, opts ...grpc.CallOption) (*CreatePublicationResponse, error)
-	// Gets a publication.
+	// Gets a publication. Its items field holds at most the first 1000
+	// items and item_count the total; ListPublicationItems reads them all.
 	GetPublication(ctx context.Context, in *GetPublicationRequest, opts ...grpc.CallOption) (*GetPublicationResponse, error)
-	// Lists publications, newest first.
+	// Lists publications, newest first. Each publication's items are cut
+	// short as in GetPublication.
 	ListPublications(ctx context.Context, in *ListPublicationsRequest, opts ...grpc.CallOption) (*ListPublicationsResponse, error)
+	// Lists every item a publication put in force, in the order the
+	// publication applied them: the full list of which Publication.items
+	// holds the first 1000.
+	ListPublicationItems(ctx context.Context, in *ListPublicationItemsRequest, opts ...grpc.CallOption) (*ListPublicationItemsResponse, error)
 	// Lists the workflow steps recorded for a department, an item, a
 	// submission or a publication, oldest first.
 	ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error)
@@ -386,6 +394,16 @@ func (c *registryServiceClient) ListPublications(ctx context.Context, in *ListPu
 	return out, nil
 }
 
+func (c *registryServiceClient) ListPublicationItems(ctx context.Context, in *ListPublicationItemsRequest, opts ...grpc.CallOption) (*ListPublicationItemsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPublicationItemsResponse)
+	err := c.cc.Invoke(ctx, RegistryService_ListPublicationItems_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *registryServiceClient) ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListEventsResponse)
@@ -474,12 +492,19 @@ type RegistryServiceServer interface {
 	// published can be returned too.
 	RejectSubmission(context.Context, *RejectSubmissionRequest) (*RejectSubmissionResponse, error)
 	// Publishes approved submissions in one atomic publication (集中发布).
-	// Items without a code get one.
+	// Items without a code get one. The answer's items are cut short as in
+	// GetPublication.
 	CreatePublication(context.Context, *CreatePublicationRequest) (*CreatePublicationResponse, error)
-	// Gets a publication.
+	// Gets a publication. Its items field holds at most the first 1000
+	// items and item_count the total; ListPublicationItems reads them all.
 	GetPublication(context.Context, *GetPublicationRequest) (*GetPublicationResponse, error)
-	// Lists publications, newest first.
+	// Lists publications, newest first. Each publication's items are cut
+	// short as in GetPublication.
 	ListPublications(context.Context, *ListPublicationsRequest) (*ListPublicationsResponse, error)
+	// Lists every item a publication put in force, in the order the
+	// publication applied them: the full list of which Publication.items
+	// holds the first 1000.
+	ListPublicationItems(context.Context, *ListPublicationItemsRequest) (*ListPublicationItemsResponse, error)
 	// Lists the workflow steps recorded for a department, an item, a
 	// submission or a publication, oldest first.
 	ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error)
@@ -564,6 +589,9 @@ func (UnimplementedRegistryServiceServer) GetPublication(context.Context, *GetPu
 }
 func (UnimplementedRegistryServiceServer) ListPublications(context.Context, *ListPublicationsRequest) (*ListPublicationsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListPublications not implemented")
+}
+func (UnimplementedRegistryServiceServer) ListPublicationItems(context.Context, *ListPublicationItemsRequest) (*ListPublicationItemsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPublicationItems not implemented")
 }
 func (UnimplementedRegistryServiceServer) ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListEvents not implemented")
@@ -1010,6 +1038,24 @@ func _RegistryService_ListPublications_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RegistryService_ListPublicationItems_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPublicationItemsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).ListPublicationItems(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_ListPublicationItems_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).ListPublicationItems(ctx, req.(*ListPublicationItemsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _RegistryService_ListEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListEventsRequest)
 	if err := dec(in); err != nil {
@@ -1126,6 +1172,10 @@ var RegistryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListPublications",
 			Handler:    _RegistryService_ListPublications_Handler,
+		},
+		{
+			MethodName: "ListPublicationItems",
+			Handler:    _RegistryService_ListPublicationItems_Handler,
 		},
 		{
 			MethodName: "ListEvents",

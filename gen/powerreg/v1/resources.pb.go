@@ -1341,7 +1341,9 @@ type Submission struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Resource name, `departments/{department}/submissions/{submission}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Items in the batch, as item names of the department.
+	// Items in the batch, as item names of the department: at most 10000
+	// (so that a batch, with its revisions, returned items and comments, is
+	// an answer under gRPC's default 4 MiB receive limit).
 	Items []string `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
 	// State of the batch.
 	State Submission_State `protobuf:"varint,3,opt,name=state,proto3,enum=powerreg.v1.Submission_State" json:"state,omitempty"`
@@ -1580,16 +1582,24 @@ type Publication struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Resource name, `publications/{publication}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Approved submissions to publish.
+	// Approved submissions to publish: at most 1000 in one publication.
 	Submissions []string `protobuf:"bytes,2,rep,name=submissions,proto3" json:"submissions,omitempty"`
 	// The publisher's comment.
 	Comment string `protobuf:"bytes,3,opt,name=comment,proto3" json:"comment,omitempty"`
-	// What the publication put in force.
+	// What the publication put in force: at most the first 1000 items, in
+	// the order the publication applied them (so that a publication of tens
+	// of thousands of items is still an answer a gRPC client with the default
+	// 4 MiB receive limit reads). When item_count is larger, the list is cut
+	// short: read every item with ListPublicationItems
+	// (`GET /v1/publications/{publication}/items`).
 	Items []*PublishedItem `protobuf:"bytes,4,rep,name=items,proto3" json:"items,omitempty"`
 	// Who published.
 	Publisher string `protobuf:"bytes,5,opt,name=publisher,proto3" json:"publisher,omitempty"`
 	// When the publication took effect.
-	PublishTime   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
+	PublishTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
+	// How many items the publication put in force; items holds the first
+	// 1000 of them.
+	ItemCount     int32 `protobuf:"varint,7,opt,name=item_count,json=itemCount,proto3" json:"item_count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1664,6 +1674,13 @@ func (x *Publication) GetPublishTime() *timestamppb.Timestamp {
 		return x.PublishTime
 	}
 	return nil
+}
+
+func (x *Publication) GetItemCount() int32 {
+	if x != nil {
+		return x.ItemCount
+	}
+	return 0
 }
 
 // A recorded workflow step: who did what to which resource, when, and why.
@@ -1986,14 +2003,16 @@ const file_powerreg_v1_resources_proto_rawDesc = "" +
 	"\x04item\x18\x01 \x01(\tR\x04item\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\tR\brevision\x12\x12\n" +
 	"\x04code\x18\x03 \x01(\tR\x04code\x12/\n" +
-	"\x06change\x18\x04 \x01(\x0e2\x17.powerreg.v1.ChangeKindR\x06change\"\xc3\x02\n" +
+	"\x06change\x18\x04 \x01(\x0e2\x17.powerreg.v1.ChangeKindR\x06change\"\xe7\x02\n" +
 	"\vPublication\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12%\n" +
 	"\vsubmissions\x18\x02 \x03(\tB\x03\xe0A\x02R\vsubmissions\x12\x18\n" +
 	"\acomment\x18\x03 \x01(\tR\acomment\x125\n" +
 	"\x05items\x18\x04 \x03(\v2\x1a.powerreg.v1.PublishedItemB\x03\xe0A\x03R\x05items\x12!\n" +
 	"\tpublisher\x18\x05 \x01(\tB\x03\xe0A\x03R\tpublisher\x12B\n" +
-	"\fpublish_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vpublishTime:<\xeaA9\n" +
+	"\fpublish_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vpublishTime\x12\"\n" +
+	"\n" +
+	"item_count\x18\a \x01(\x05B\x03\xe0A\x03R\titemCount:<\xeaA9\n" +
 	"\x1bpowerreg.gov.cn/Publication\x12\x1apublications/{publication}\"\xce\x03\n" +
 	"\x05Event\x12\x1a\n" +
 	"\bresource\x18\x01 \x01(\tR\bresource\x121\n" +
