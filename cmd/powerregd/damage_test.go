@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -281,4 +283,52 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestMissingRevisionIsDataLoss: a record that another one refers to and
+// that is gone (a flipped bit in a page's element header moves its key)
+// is damage, not a bug: the server answers DATA_LOSS naming it, over REST
+// for lists and single reads, and /readyz says so, as for a record whose
+// checksum fails. (Found by flipping random bits: it answered INTERNAL,
+// "internal error; retry later", and /readyz said ready.)
+func TestMissingRevisionIsDataLoss(t *testing.T) {
+	dir, grpcAddr := t.TempDir(), freeAddr(t)
+	d := startDaemon(t, dir, "--demo", "--grpc-addr", grpcAddr)
+	admin, err := client.Dial(grpcAddr, client.Options{Token: readToken(t, dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev, err := admin.Access.CreateToken(context.Background(), &pb.CreateTokenRequest{TokenId: "reviewer",
+		Token: &pb.Token{Roles: []string{"reviewer"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin.Close()
+	d.stop(t)
+
+	var item uint64
+	corrupt(t, filepath.Join(dir, store.FileName), func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket([]byte("revisions")).Cursor().First()
+		for _, b := range k[:8] {
+			item = item<<8 | uint64(b)
+		}
+		return tx.Bucket([]byte("revisions")).Delete(k)
+	})
+	record := fmt.Sprintf("revisions/%d/1", item)
+
+	d = startDaemon(t, dir, "--grpc-addr", grpcAddr)
+	waitReady(t, d)
+	tok := rev.GetSecret()
+	code, body := d.get(t, "/v1/departments/-/items?page_size=1000", tok)
+	if code != 500 || reasonOf(body) != "DATA_LOSS" || !strings.Contains(string(body), record) {
+		t.Errorf("list of the items: %d %s", code, body)
+	}
+	code, body = d.get(t, "/readyz", "")
+	if code != 503 || reasonOf(body) != "DATA_LOSS" || !strings.Contains(string(body), record) {
+		t.Errorf("/readyz after a missing record: %d %s", code, body)
+	}
+	_, body = d.get(t, "/metrics", "")
+	if !strings.Contains(string(body), "\npowerreg_store_checksum_failures_total 1\n") {
+		t.Errorf("/metrics does not count the damaged read:\n%s", grepLines(string(body), "checksum"))
+	}
 }

@@ -146,9 +146,18 @@ func newErr(c Class, reason, zh, en string) *Error {
 // record names it (bucket/key), zh and en say how. The operator checks the
 // file and restores a backup; retrying does not help.
 func DataLoss(record, zh, en string) *Error {
-	return newErr(ClassDataLoss, ReasonDataLoss,
+	e := newErr(ClassDataLoss, ReasonDataLoss,
 		fmt.Sprintf("存储的记录 %s 已损坏（%s）：请管理员运行 powerregd check 并从备份恢复", record, zh),
 		fmt.Sprintf("the stored record %s is damaged (%s): the operator should run powerregd check and restore from a backup", record, en))
+	e.Metadata = map[string]string{"record": record}
+	return e
+}
+
+// missingRecord is the DataLoss error of a record that another one refers
+// to and that is not in the store (bucket/key, as check names it): a
+// damaged page lost it, which no request can cause.
+func missingRecord(record, zh, en string) *Error {
+	return DataLoss(record, "记录缺失："+zh, "the record is missing: "+en)
 }
 
 func notFound(reason, name, kindZh, kindEn string) *Error {

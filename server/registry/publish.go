@@ -345,7 +345,8 @@ func (p *publishing) parentOf(it *Item) (*Item, error) {
 	}
 	parent, err := p.GetItem(it.Parent)
 	if err == nil && parent == nil {
-		err = fmt.Errorf("item %d: main item %d missing", it.ID, it.Parent) // a broken store
+		err = missingRecord(fmt.Sprintf("items/%d", it.Parent), fmt.Sprintf("子项 %d 的主项", it.ID),
+			fmt.Sprintf("the main item of item %d", it.ID))
 	}
 	return parent, err
 }

@@ -248,7 +248,8 @@ func loadItem(tx Tx, dept string, id uint64) (*Item, error) {
 func loadRevision(tx Tx, it *Item, n int) (*Revision, error) {
 	r, err := tx.GetRevision(it.ID, n)
 	if err == nil && r == nil {
-		err = fmt.Errorf("item %d: revision %d missing", it.ID, n) // a broken store, not a user error
+		err = missingRecord(fmt.Sprintf("revisions/%d/%d", it.ID, n), fmt.Sprintf("事项 %d 引用了它", it.ID),
+			fmt.Sprintf("item %d refers to it", it.ID))
 	}
 	return r, err
 }

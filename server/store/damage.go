@@ -27,9 +27,7 @@ func (db *DB) guard(fn func() error) (err error) {
 			}
 			what := fmt.Sprint(p)
 			if db != nil {
-				name := "bbolt: " + what
-				db.firstDamage.CompareAndSwap(nil, &name)
-				db.damaged.Add(1)
+				db.countDamage("bbolt: " + what)
 			}
 			err = fmt.Errorf("%w: %w", ErrDamaged, registry.DataLoss("bbolt", "页结构损坏："+what, "the page structure is damaged: "+what))
 		}

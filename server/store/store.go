@@ -127,7 +127,7 @@ func (db *DB) init() error {
 // View implements registry.Store.
 func (db *DB) View(fn func(registry.Tx) error) error {
 	return db.guard(func() error {
-		return db.bolt.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, db: db}) })
+		return db.bolt.View(func(tx *bolt.Tx) error { return db.run(tx, fn) })
 	})
 }
 
@@ -135,8 +135,26 @@ func (db *DB) View(fn func(registry.Tx) error) error {
 // guard stops a panic.
 func (db *DB) Update(fn func(registry.Tx) error) error {
 	return db.guard(func() error {
-		return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, db: db}) })
+		return db.bolt.Update(func(tx *bolt.Tx) error { return db.run(tx, fn) })
 	})
+}
+
+// run runs fn in tx. A DATA_LOSS error the registry found itself (a
+// record another one refers to is missing: a damaged page lost it) is
+// counted as damage, as a record that fails its checksum is in open.
+func (db *DB) run(tx *bolt.Tx, fn func(registry.Tx) error) error {
+	t := &txn{tx: tx, db: db}
+	err := fn(t)
+	var e *registry.Error
+	if err != nil && !t.counted && errors.As(err, &e) && e.Class == registry.ClassDataLoss {
+		db.countDamage(e.Metadata["record"])
+	}
+	return err
+}
+
+func (db *DB) countDamage(record string) {
+	db.firstDamage.CompareAndSwap(nil, &record)
+	db.damaged.Add(1)
 }
 
 // Damaged reports how many records read so far failed their checksum
@@ -153,6 +171,8 @@ func (db *DB) Damaged() (uint64, string) {
 type txn struct {
 	tx *bolt.Tx
 	db *DB // nil in Check, which reports damage itself
+	// counted: a damaged record was read and counted (open).
+	counted bool
 	// legacy: the records are bare JSON, without the envelope (a file of
 	// schema 3 or older, read by Check before any migration).
 	legacy bool
@@ -168,9 +188,8 @@ func (t *txn) open(bucket, key, v []byte) ([]byte, error) {
 	payload, err := DecodeRecord(key, v)
 	if err != nil {
 		if t.db != nil {
-			name := string(bucket) + "/" + keyText(bucket, key)
-			t.db.firstDamage.CompareAndSwap(nil, &name)
-			t.db.damaged.Add(1)
+			t.db.countDamage(string(bucket) + "/" + keyText(bucket, key))
+			t.counted = true
 		}
 		return nil, dataLoss(bucket, key, err)
 	}
