@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -426,6 +427,9 @@ func (t *txn) ItemStates() (map[registry.ItemState]int, error) {
 }
 
 func (t *txn) ScanItems(dept string, after uint64, fn func(*registry.Item) (bool, error)) error {
+	if after == math.MaxUint64 {
+		return nil // nothing comes after the largest id (after+1 would wrap to the first)
+	}
 	if dept == "" {
 		return scan(t.b(bItems).Cursor(), u64(after+1), nil, false, decoder[registry.Item](t, bItems), fn)
 	}

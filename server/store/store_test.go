@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -442,6 +443,11 @@ func TestScanItemsAndEvents(t *testing.T) {
 			{"a", 5, nil},
 			{"ab", 0, []uint64{2}},
 			{"b", 0, []uint64{4}},
+			// The largest id: nothing comes after it (after+1 must not
+			// wrap around to the first item: a page token at the last
+			// id would restart the list).
+			{"", math.MaxUint64, nil},
+			{"a", math.MaxUint64, nil},
 		} {
 			var got []uint64
 			err := tx.ScanItems(tc.dept, tc.after, func(it *registry.Item) (bool, error) {
