@@ -96,7 +96,7 @@ type checker struct {
 }
 
 func (c *checker) add(bucket []byte, key, zh, en string) {
-	c.r.Problems = append(c.r.Problems, Problem{Bucket: string(bucket), Key: key, What: zh + " / " + en})
+	c.r.Problems = append(c.r.Problems, Problem{Bucket: string(bucket), Key: safeText(key), What: safeText(zh + " / " + en)})
 }
 
 func (c *checker) run() {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -302,4 +303,63 @@ func TestCheckDamagedPages(t *testing.T) {
 	if _, err := Check(damaged); !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "cut short") {
 		t.Errorf("Check of a file cut short: %v", err)
 	}
+}
+
+// TestDamagedKeysPrintedSafely: a flipped bit in a key can make it a
+// control character ('[' is ESC with one bit flipped) or a byte that is
+// not UTF-8. check's report and the DATA_LOSS message name the record
+// without either: a terminal does not act on them, and the message stays
+// valid UTF-8 (a proto string must be, for gRPC's status details and
+// REST's JSON). (Found flipping random bits: check printed raw bytes.)
+func TestDamagedKeysPrintedSafely(t *testing.T) {
+	dir := demoDir(t)
+	path := filepath.Join(dir, FileName)
+	bad := []byte("gt\x1b[2Jzy\xe4j")
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Update(func(tx *bolt.Tx) error {
+		// A record whose checksum fails, under a damaged key.
+		rec := EncodeRecord(bad, []byte(`{"id":"gtzyj"}`))
+		rec[len(rec)-2] ^= 1
+		return tx.Bucket(bDepartments).Put(bad, rec)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+
+	safe := func(what, s string) {
+		t.Helper()
+		if !utf8.ValidString(s) || strings.ContainsAny(s, "\x1b\x00") {
+			t.Errorf("%s holds raw bytes: %q", what, s)
+		}
+		if !strings.Contains(s, "gt[U+001B][2Jzy\\xe4j") {
+			t.Errorf("%s does not name the key readably: %q", what, s)
+		}
+	}
+	r := mustCheck(t, path)
+	found := false
+	for _, p := range r.Problems {
+		if p.Bucket == "departments" {
+			found = true
+			safe("check's problem", p.String())
+		}
+	}
+	if !found {
+		t.Fatalf("check does not report the damaged department: %v", r.Problems)
+	}
+
+	db := open(t, dir)
+	defer db.Close()
+	err = db.View(func(tx registry.Tx) error {
+		return tx.ScanDepartments("", func(*registry.Department) (bool, error) { return true, nil })
+	})
+	var e *registry.Error
+	if !errors.As(err, &e) || e.Class != registry.ClassDataLoss {
+		t.Fatalf("scan over the damaged record: %v", err)
+	}
+	safe("the DATA_LOSS message", e.Message)
+	_, first := db.Damaged()
+	safe("the first damaged record (/readyz)", first)
 }

@@ -25,7 +25,7 @@ func (db *DB) guard(fn func() error) (err error) {
 			if !damagedPanic(p) {
 				panic(p)
 			}
-			what := fmt.Sprint(p)
+			what := safeText(fmt.Sprint(p))
 			if db != nil {
 				db.countDamage("bbolt: " + what)
 			}

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"hash/crc32"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
+	"github.com/powerreg/powerreg/internal/controls"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -91,7 +94,32 @@ var recordBuckets = [][]byte{bDepartments, bItems, bRevisions, bSubmissions, bPu
 
 // keyText makes a key of bucket readable, as check and the DATA_LOSS
 // message name it: 12, 12/3 (item/revision), gtzyj, 430400-CF-001-0001-00.
-func keyText(bucket, k []byte) string {
+func keyText(bucket, k []byte) string { return safeText(rawKeyText(bucket, k)) }
+
+// safeText shows what a damaged key or record may hold without acting on
+// a terminal and as valid UTF-8 (a proto string must be): a control
+// character as [U+001B], a byte that is not UTF-8 as \xe4.
+func safeText(s string) string {
+	if utf8.ValidString(s) && controls.Escape(s, "") == s {
+		return s
+	}
+	var b strings.Builder
+	for rest := s; rest != ""; {
+		r, n := utf8.DecodeRuneInString(rest)
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, "\\x%02x", rest[0])
+		case controls.Of(r) != controls.None:
+			b.WriteString(controls.Escaped(r))
+		default:
+			b.WriteString(rest[:n])
+		}
+		rest = rest[n:]
+	}
+	return b.String()
+}
+
+func rawKeyText(bucket, k []byte) string {
 	switch string(bucket) {
 	case string(bItems), string(bSubmissions), string(bPublications), string(bAudit):
 		return numText(k)
