@@ -115,3 +115,61 @@ func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
 }
+
+// TestFullDiskAtFirstStart: a new registry's first start on a full disk
+// exits 1 saying the disk is full (in both languages) and leaves no
+// powerreg.db behind: after space is freed the next start makes the new
+// registry. (It left the 4096 bytes bbolt had written, which every later
+// start refused as "cut short; restore from a backup", a backup a new
+// registry does not have.)
+func TestFullDiskAtFirstStart(t *testing.T) {
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a size-limited tmpfs here (needs root and CAP_SYS_ADMIN): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	dir := filepath.Join(mnt, "data")
+	// Fill the disk but for one page.
+	filler := filepath.Join(mnt, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := f.Write(make([]byte, 4096)); err != nil {
+			break
+		}
+	}
+	f.Close()
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(mnt, &st); err != nil || st.Bavail != 0 {
+		t.Fatalf("the disk is not full: %v %d blocks free", err, st.Bavail)
+	}
+	if err := os.Truncate(filler, fileSize(t, filler)-4096); err != nil {
+		t.Fatal(err)
+	}
+
+	code, errOut := serve(t, dir)
+	if code != 1 || !strings.Contains(errOut, "磁盘已满") || !strings.Contains(errOut, "disk is full") {
+		t.Errorf("first start on a full disk: exit %d\n%s", code, errOut)
+	}
+	if got := names(t, dir); len(got) != 0 {
+		t.Fatalf("the failed first start left %v", got)
+	}
+	// Space freed: the next start makes the new registry.
+	os.Remove(filler)
+	startDaemon(t, dir).stop(t)
+	if _, err := os.Stat(filepath.Join(dir, "admin.token")); err != nil {
+		t.Errorf("no admin token after the start: %v", err)
+	}
+	checkDataDir(t, dir)
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size()
+}

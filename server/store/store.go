@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -47,12 +48,32 @@ func Open(dir string) (*DB, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
+	created := false
 	switch err := Validate(path); {
 	case errors.Is(err, ErrMetaFallback):
 		slog.Warn(err.Error())
-	case err != nil && !errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, os.ErrNotExist):
+		created = true
+	case err != nil:
 		return nil, err
 	}
+	db, err := openBolt(path)
+	if err != nil && created && !errors.Is(err, ErrLocked) {
+		// A new registry that could not be made (a full disk) leaves no
+		// file: a part of one would be refused as damaged at every later
+		// start. (Locked: another process made it.)
+		os.Remove(path)
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		err = fmt.Errorf("%w\n磁盘已满（或超出磁盘配额）：打开数据文件（新建，或升级数据版本）需要更多空间，数据文件未改动；请释放磁盘空间后重新运行 / "+
+			"the disk is full (or over its quota): opening the data file (making it, or upgrading its schema) needs more space, "+
+			"and the file was not changed; free disk space and run again", err)
+	}
+	return db, err
+}
+
+// openBolt opens the data file at path with bbolt and readies it (init).
+func openBolt(path string) (*DB, error) {
 	db := &DB{}
 	var b *bolt.DB
 	var err error
