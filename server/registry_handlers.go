@@ -145,12 +145,27 @@ func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer
 	if err != nil {
 		return err
 	}
-	out := &pb.ImportItemsResponse{Items: res.Items, RowCount: int32(im.Rows()), CreatedMainItems: res.MainItems}
-	for _, d := range res.Departments {
+	// The names are cut so that the answer to the largest import stays
+	// under gRPC's default 4 MiB receive limit (the proto says so): the
+	// import has taken effect, and a client that cannot read its answer
+	// would retry it.
+	out := &pb.ImportItemsResponse{Items: firstN(res.Items, importAnswerNames), RowCount: int32(im.Rows()),
+		CreatedMainItems: firstN(res.MainItems, importAnswerNames)}
+	for _, d := range firstN(res.Departments, importAnswerDepartments) {
 		out.CreatedDepartments = append(out.CreatedDepartments, departmentToProto(d))
 	}
 	return stream.SendAndClose(out)
 }
+
+// The most names of items and main items, and of departments, that the
+// answer of an import holds: at most 10,000 × 2 names of about 100 bytes
+// and 1,000 departments of a few hundred.
+const (
+	importAnswerNames       = 10000
+	importAnswerDepartments = 1000
+)
+
+func firstN[T any](s []T, n int) []T { return s[:min(len(s), n)] }
 
 func (s *registryServer) GetItem(ctx context.Context, req *pb.GetItemRequest) (*pb.GetItemResponse, error) {
 	dept, id, err := registry.ParseItemName("name", req.GetName())

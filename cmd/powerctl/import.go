@@ -367,8 +367,8 @@ func (a *app) printImportResults(files []*inputFile, o importOptions) error {
 				f.path, r.GetRowCount(), len(r.GetCreatedDepartments()), r.GetRowCount(), len(r.GetCreatedDepartments()))
 		} else {
 			fmt.Fprintf(&b, "%s: 已导入 %d 行为草稿，新建大项 %d 个、部门 %d 个 / imported %d rows as drafts; created %d main items and %d departments\n",
-				f.path, len(r.GetItems()), len(r.GetCreatedMainItems()), len(r.GetCreatedDepartments()),
-				len(r.GetItems()), len(r.GetCreatedMainItems()), len(r.GetCreatedDepartments()))
+				f.path, r.GetRowCount(), len(r.GetCreatedMainItems()), len(r.GetCreatedDepartments()),
+				r.GetRowCount(), len(r.GetCreatedMainItems()), len(r.GetCreatedDepartments()))
 		}
 		if r != nil && len(r.GetCreatedDepartments()) > 0 {
 			t := &table{}

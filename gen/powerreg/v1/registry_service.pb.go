@@ -783,14 +783,17 @@ func (x *ImportRow) GetItem() *Item {
 type ImportItemsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Names of the items created for the rows, in row order (none with
-	// validate_only).
+	// validate_only): the first 10,000, so that the answer to an import of
+	// 100,000 rows stays under gRPC's default 4 MiB receive limit; row_count
+	// says how many there are, and ListItems lists them all.
 	Items []string `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
 	// Number of rows imported, or that would be with validate_only.
 	RowCount int32 `protobuf:"varint,2,opt,name=row_count,json=rowCount,proto3" json:"row_count,omitempty"`
 	// Names of the main items created because no main item of that name
-	// existed.
+	// existed: the first 10,000.
 	CreatedMainItems []string `protobuf:"bytes,3,rep,name=created_main_items,json=createdMainItems,proto3" json:"created_main_items,omitempty"`
-	// Departments created because no department of that name existed.
+	// Departments created because no department of that name existed: the
+	// first 1,000.
 	CreatedDepartments []*Department `protobuf:"bytes,4,rep,name=created_departments,json=createdDepartments,proto3" json:"created_departments,omitempty"`
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
