@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -462,5 +464,29 @@ func TestGuardPassesOtherPanics(t *testing.T) {
 	}
 	if n, first := db.Damaged(); n != 0 {
 		t.Errorf("a bug counted as damage: %d %q", n, first)
+	}
+}
+
+// TestValidateFIFO: a named pipe where the data file should be is refused
+// as not a regular file; opening it first blocked until a writer came,
+// so the server, check and recover-admin hung without a word.
+func TestValidateFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- Validate(path) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotStore) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("Validate of a named pipe: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		// Unblock the open so that the test ends.
+		if w, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+			w.Close()
+		}
+		t.Fatal("Validate of a named pipe blocks")
 	}
 }

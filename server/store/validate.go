@@ -23,6 +23,12 @@ import (
 // ErrLocked, or the warning ErrMetaFallback (one meta page damaged: the
 // file opens at the other).
 func Validate(path string) error {
+	// Stat first: opening a named pipe blocks until a writer comes.
+	if st, err := os.Stat(path); err != nil {
+		return err
+	} else if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s: %w: not a regular file / 不是普通文件", path, ErrNotStore)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -32,7 +38,7 @@ func Validate(path string) error {
 	if err != nil {
 		return err
 	}
-	if !st.Mode().IsRegular() {
+	if !st.Mode().IsRegular() { // replaced since the Stat
 		return fmt.Errorf("%s: %w: not a regular file / 不是普通文件", path, ErrNotStore)
 	}
 	// A running powerregd holds the file exclusively and writes its meta
