@@ -332,3 +332,16 @@ func TestMissingRevisionIsDataLoss(t *testing.T) {
 		t.Errorf("/metrics does not count the damaged read:\n%s", grepLines(string(body), "checksum"))
 	}
 }
+
+// TestMissingFileNamedInBothLanguages: check --file and restore of a file
+// that is not there say so in Chinese too (they printed Go's "stat …: no
+// such file or directory" alone).
+func TestMissingFileNamedInBothLanguages(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "backup.db")
+	for _, args := range [][]string{{"check", "--file", missing}, {"restore", "--data-dir", t.TempDir(), missing}} {
+		code, out, errOut := powerregd(t, args...)
+		if code != 1 || !strings.Contains(errOut, "文件不存在") || !strings.Contains(errOut, "no such file") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+}

@@ -24,7 +24,9 @@ import (
 // file opens at the other).
 func Validate(path string) error {
 	// Stat first: opening a named pipe blocks until a writer comes.
-	if st, err := os.Stat(path); err != nil {
+	if st, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s: 文件不存在 / no such file: %w", path, err)
+	} else if err != nil {
 		return err
 	} else if !st.Mode().IsRegular() {
 		return fmt.Errorf("%s: %w: not a regular file / 不是普通文件", path, ErrNotStore)
