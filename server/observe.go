@@ -107,7 +107,8 @@ func (w *statusWriter) Flush() { http.NewResponseController(w.ResponseWriter).Fl
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// errDamaged: a stored record failed its checksum (server/store/record.go).
+// errDamaged: a stored record failed its checksum or is missing, or a page
+// is damaged (server/store).
 type errDamaged struct {
 	n     uint64
 	first string

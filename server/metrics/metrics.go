@@ -77,7 +77,7 @@ func New(storeFile string) *Metrics {
 func (m *Metrics) ChecksumFailures(count func() uint64) {
 	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "powerreg_store_checksum_failures_total",
-		Help: "Reads of a stored record that failed its checksum (DATA_LOSS answers): run powerregd check and restore from a backup.",
+		Help: "Reads of a damaged stored record: a checksum that fails, a record another one refers to that is missing, a damaged page (DATA_LOSS answers): run powerregd check and restore from a backup.",
 	}, func() float64 { return float64(count()) }))
 }
 
