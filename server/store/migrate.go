@@ -44,7 +44,12 @@ func wrapRecords(tx *bolt.Tx) error {
 					return fmt.Errorf("%s/%x: a nested bucket where a record should be", name, k)
 				}
 				if !json.Valid(v) {
-					return fmt.Errorf("%s/%s: the record is not JSON / 记录不是 JSON", name, keyText(name, k))
+					// Not sealed with a fresh checksum: the damage would pass
+					// every later check.
+					return fmt.Errorf("%w: %s/%s: the record is not JSON / 记录不是 JSON; the file was not upgraded: "+
+						"run powerregd check --data-dir DIR to list the damage, and restore the data dir from a backup "+
+						"(powerregd restore) / 数据文件未升级：请运行 powerregd check --data-dir 目录 查看损坏之处，并从备份恢复（powerregd restore）",
+						ErrDamaged, name, keyText(name, k))
 				}
 				keys, vals = append(keys, bytes.Clone(k)), append(vals, bytes.Clone(v))
 			}

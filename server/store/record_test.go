@@ -148,6 +148,11 @@ func TestMigrateRecordEnvelope(t *testing.T) {
 		t.Fatal("a schema-3 file with a broken record was migrated")
 	} else if !strings.Contains(err.Error(), "items/2") || !strings.Contains(err.Error(), "not JSON") {
 		t.Errorf("the refusal does not name the record: %v", err)
+	} else if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "powerregd check") ||
+		!strings.Contains(err.Error(), "从备份恢复") || !strings.Contains(err.Error(), "was not upgraded") {
+		// (It said only "migrate schema 3 → 4: items/2: the record is not
+		// JSON / 记录不是 JSON": not what to do.)
+		t.Errorf("the refusal does not say what to do: %v", err)
 	}
 	if v := getSchema(t, dir); v != 3 {
 		t.Errorf("a refused migration left schema %d", v)
