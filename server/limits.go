@@ -315,11 +315,19 @@ func gatewayMetadata(secret string, trusted []netip.Prefix) func(context.Context
 // that is a trusted proxy, the nearest address in X-Forwarded-For that is
 // not one (the ones to its left could be forged by the caller).
 func clientAddr(r *http.Request, trusted []netip.Prefix) string {
-	addr := peerAddr(r.RemoteAddr)
+	return forwardedClient(peerAddr(r.RemoteAddr), r.Header.Values("X-Forwarded-For"), trusted)
+}
+
+// forwardedClient is the client behind peer: peer itself unless it is a
+// trusted proxy, else the nearest address of the X-Forwarded-For values
+// xff (HTTP headers, or gRPC metadata from a proxy such as Envoy or
+// nginx's grpc_pass) that is not a trusted proxy.
+func forwardedClient(peer string, xff []string, trusted []netip.Prefix) string {
+	addr := peer
 	if !isTrusted(addr, trusted) {
 		return addr
 	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	hops := strings.Split(strings.Join(xff, ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
 		hop := strings.TrimSpace(hops[i])
 		if _, err := netip.ParseAddr(hop); err != nil {
@@ -363,7 +371,8 @@ func lastMD(md metadata.MD, key string) string {
 	return ""
 }
 
-// callerAddr is the address a call's anonymous rate limit is keyed by.
+// callerAddr is the address a call's anonymous rate limit and its watch
+// limit are keyed by.
 func (a *access) callerAddr(ctx context.Context, md metadata.MD) string {
 	if subtle.ConstantTimeCompare([]byte(lastMD(md, gatewayKeyMD)), []byte(a.gatewaySecret)) == 1 {
 		if c := lastMD(md, clientAddrMD); c != "" {
@@ -371,7 +380,9 @@ func (a *access) callerAddr(ctx context.Context, md metadata.MD) string {
 		}
 	}
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		return peerAddr(p.Addr.String())
+		// A gRPC call through a trusted proxy is its forwarded client's,
+		// as a REST call is (clientAddr).
+		return forwardedClient(peerAddr(p.Addr.String()), md.Get("x-forwarded-for"), a.trusted)
 	}
 	return "unknown"
 }

@@ -147,7 +147,8 @@ func (s *Server) listen(cfg Config) error {
 	s.httpLis = limitConns(s.httpLis, limits.MaxConnectionsPerAddress, limits.TrustedProxies, refused)
 	a := &access{authn: &auth.Authenticator{Tokens: s.svc, JWT: cfg.JWT}, svc: s.svc, metrics: s.metrics,
 		principalLimit: ratelimit.New(limits.Principal, cfg.Now), anonymousLimit: ratelimit.New(limits.Anonymous, cfg.Now),
-		gatewaySecret: newRequestID() + newRequestID(), watches: newGate(limits.MaxWatches, limits.MaxWatchesPerAddress)}
+		gatewaySecret: newRequestID() + newRequestID(), watches: newGate(limits.MaxWatches, limits.MaxWatchesPerAddress),
+		trusted: limits.TrustedProxies}
 	s.watches = a.watches
 	opts := append([]grpc.ServerOption{grpc.ChainUnaryInterceptor(a.unary), grpc.ChainStreamInterceptor(a.stream)},
 		limits.grpcLimits()...)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"runtime"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/powerreg/powerreg/client"
@@ -503,4 +505,62 @@ func dialFrom(t *testing.T, addr, ip string) *grpc.ClientConn {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// Behind a trusted reverse proxy (an Envoy or nginx grpc_pass that adds
+// X-Forwarded-For), the watch limit per address applies to each forwarded
+// client, not to the proxy that carries them all: else the proxy's eighth
+// client would be refused. A client's own X-Forwarded-For is trusted only
+// from a trusted proxy.
+func TestWatchLimitsBehindTrustedProxy(t *testing.T) {
+	proxy := netip.MustParsePrefix("127.0.0.2/32")
+	e := startLimits(t, server.Limits{MaxWatchesPerAddress: 2, MaxWatches: 100, TrustedProxies: []netip.Prefix{proxy}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cat := pb.NewCatalogServiceClient(dialFrom(t, e.srv.GRPCAddr(), "127.0.0.2"))
+	watch := func(client string) error {
+		md := metadata.Pairs("x-forwarded-for", client+", 127.0.0.2")
+		w, err := cat.WatchCatalogChanges(metadata.NewOutgoingContext(ctx, md), &pb.WatchCatalogChangesRequest{})
+		if err != nil {
+			return err
+		}
+		_, err = w.Header()
+		if err == nil {
+			// A refused watch ends at once; an accepted one waits.
+			recv := make(chan error, 1)
+			go func() { _, err := w.Recv(); recv <- err }()
+			select {
+			case err = <-recv:
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+		return err
+	}
+	for i := range 5 {
+		if err := watch(fmt.Sprintf("10.0.0.%d", i+1)); err != nil {
+			t.Fatalf("client %d behind the proxy: %v", i+1, err)
+		}
+	}
+	waitWatches(t, e, 5)
+	must(0, watch("10.0.0.1"))
+	st := wantStatus(t, watch("10.0.0.1"), codes.ResourceExhausted, registry.ReasonTooManyWatches)
+	if !strings.Contains(st.Message(), "10.0.0.1") {
+		t.Fatalf("the refusal does not name the forwarded client: %s", st.Message())
+	}
+	// From an untrusted address, X-Forwarded-For is ignored: its own
+	// address counts.
+	other := pb.NewCatalogServiceClient(dialFrom(t, e.srv.GRPCAddr(), "127.0.0.3"))
+	for i := range 3 {
+		md := metadata.Pairs("x-forwarded-for", fmt.Sprintf("10.0.1.%d", i))
+		w := must(other.WatchCatalogChanges(metadata.NewOutgoingContext(ctx, md), &pb.WatchCatalogChangesRequest{}))
+		if i < 2 {
+			must(w.Header())
+			continue
+		}
+		_, err := w.Recv()
+		st := wantStatus(t, err, codes.ResourceExhausted, registry.ReasonTooManyWatches)
+		if !strings.Contains(st.Message(), "127.0.0.3") {
+			t.Fatalf("an untrusted caller's forwarded address was believed: %s", st.Message())
+		}
+	}
 }
