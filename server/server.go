@@ -157,7 +157,7 @@ func (s *Server) listen(cfg Config) error {
 	imports := newGate(limits.MaxConcurrentImports, 0)                      // shared by both servers
 	register := func(g *grpc.Server) *grpc.Server {
 		pb.RegisterRegistryServiceServer(g, &registryServer{svc: s.svc, imports: imports, importWait: limits.ImportWait,
-			maxImportBytes: limits.MaxImportBytes})
+			maxImportBytes: limits.MaxImportBytes, importIdle: limits.ReadTimeout})
 		pb.RegisterCatalogServiceServer(g, &catalogServer{svc: s.svc, search: s.search,
 			watchBuffer: limits.WatchBufferBytes, watchTimeout: limits.WatchSendTimeout})
 		pb.RegisterAccessServiceServer(g, &accessServer{svc: s.svc})
@@ -368,6 +368,8 @@ func httpStatusOf(st *status.Status) int {
 		return http.StatusRequestEntityTooLarge
 	case registry.ReasonTooManyImports:
 		return http.StatusServiceUnavailable // busy: retry later
+	case registry.ReasonImportIdle:
+		return http.StatusRequestTimeout
 	case registry.ReasonTooManyWatches:
 		if infoMeta(st)["limit"] == "server" {
 			return http.StatusServiceUnavailable
