@@ -108,7 +108,8 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{db: db, metrics: metrics.New(filepath.Join(cfg.DataDir, store.FileName))}
 	s.metrics.ChecksumFailures(func() uint64 { n, _ := db.Damaged(); return n })
 	s.svc = registry.New(registry.Config{Store: s.metrics.Store(db), DefaultRegion: cfg.Region, Now: cfg.Now,
-		MaxPageSize: cfg.Limits.MaxPageSize, PublisherMayEdit: cfg.PublisherMayEdit, EncodedSize: encodedSize})
+		MaxPageSize: cfg.Limits.MaxPageSize, PublisherMayEdit: cfg.PublisherMayEdit, EncodedSize: encodedSize,
+		WatchBatchBytes: cfg.Limits.withDefaults().WatchBufferBytes})
 	s.metrics.Workload(s.svc, cfg.Now)
 	if err := s.bootstrap(cfg.DataDir); err != nil {
 		s.close()

@@ -311,6 +311,66 @@ func TestSilentWatchersMemory(t *testing.T) {
 	}
 }
 
+// A watcher that does not read holds, until it is cut off, about two
+// send buffers (the changes read for it and those queued), not a page
+// of up to 3 MiB: with the default --max-watches of 1000, silent watchers
+// from enough addresses would otherwise hold gigabytes for
+// --watch-send-timeout, and again after every reconnection.
+func TestSilentWatcherHoldsAboutItsBuffer(t *testing.T) {
+	const watchers, buffer = 50, 64 << 10
+	e := startLimits(t, server.Limits{WatchBufferBytes: buffer, WatchSendTimeout: time.Minute,
+		MaxWatchesPerAddress: watchers, MaxWatches: watchers, MaxConnectionsPerAddress: 100})
+	publishBig(t, e, 300) // 300 changes of ~10 KB
+	before := heapInUse()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var conns []*grpc.ClientConn
+	for i := range watchers {
+		if i%25 == 0 {
+			conns = append(conns, dial(t, e.srv.GRPCAddr()))
+		}
+		s := must(pb.NewCatalogServiceClient(conns[len(conns)-1]).WatchCatalogChanges(ctx, &pb.WatchCatalogChangesRequest{}))
+		must(s.Header())
+	}
+	waitWatches(t, e, watchers)
+	time.Sleep(time.Second) // each fills what it may hold, then waits
+	during := heapInUse()
+	if e.srv.OpenWatches() != watchers {
+		t.Fatalf("%d of %d watchers were cut off before the measure", watchers-e.srv.OpenWatches(), watchers)
+	}
+	per := (int64(during) - int64(before)) / watchers
+	t.Logf("heap in use: %d MB before, %d MB with %d silent watchers: %d KB each (buffer %d KB)",
+		before>>20, during>>20, watchers, per>>10, buffer>>10)
+	// Reading a batch of 100 changes ahead held ~1 MB each.
+	if per > 8*buffer {
+		t.Fatalf("a silent watcher holds %d KB, over 8 × its %d KB buffer", per>>10, buffer>>10)
+	}
+	cancel()
+	waitWatches(t, e, 0)
+
+	// Over REST, through the gateway's loopback connection, the same.
+	before = heapInUse()
+	for range watchers {
+		c, err := net.DialTCP("tcp", nil, net.TCPAddrFromAddrPort(netip.MustParseAddrPort(e.srv.HTTPAddr())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadBuffer(4 << 10)
+		t.Cleanup(func() { c.Close() })
+		if _, err := c.Write([]byte("GET /v1/catalog/changes:watch HTTP/1.1\r\nHost: registry\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitWatches(t, e, watchers)
+	time.Sleep(time.Second)
+	during = heapInUse()
+	per = (int64(during) - int64(before)) / watchers
+	t.Logf("REST: heap in use: %d MB before, %d MB with %d silent watchers: %d KB each", before>>20, during>>20, watchers, per>>10)
+	if per > 8*buffer {
+		t.Fatalf("a silent REST watcher holds %d KB, over 8 × its %d KB buffer", per>>10, buffer>>10)
+	}
+}
+
 func heapInUse() uint64 {
 	runtime.GC()
 	runtime.GC()
