@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -170,14 +171,37 @@ func (l Limits) grpcLimits() []grpc.ServerOption {
 // httpServer is the HTTP server of handler with l's timeouts.
 func (l Limits) httpServer(handler http.Handler) *http.Server {
 	return &http.Server{Handler: handler, ReadHeaderTimeout: l.ReadHeaderTimeout, ReadTimeout: l.ReadTimeout,
-		WriteTimeout: l.WriteTimeout, IdleTimeout: l.IdleTimeout}
+		WriteTimeout: l.WriteTimeout, IdleTimeout: l.IdleTimeout,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, connKey{}, c) }}
+}
+
+// connKey holds a request's connection in its context (for streaming).
+type connKey struct{}
+
+// tcpConnOf is the TCP connection under c (through the connection
+// limit's and TLS's wrappers), or nil.
+func tcpConnOf(c net.Conn) *net.TCPConn {
+	for {
+		switch x := c.(type) {
+		case *net.TCPConn:
+			return x
+		case *countedConn:
+			c = x.Conn
+		case *tls.Conn:
+			c = x.NetConn()
+		default:
+			return nil
+		}
+	}
 }
 
 // streamingRoutes are the routes that stream for as long as the client
 // stays: the change feed's watch and a backup (which streams the whole
 // data file). The HTTP mux gives them to streaming, by exact method and
 // path: a suffix such as ":watch" on another path earns nothing.
-var streamingRoutes = []string{"GET /v1/catalog/changes:watch", "GET /v1/backup"}
+var streamingRoutes = []string{watchRoute, "GET /v1/backup"}
+
+const watchRoute = "GET /v1/catalog/changes:watch"
 
 // streaming serves a routed streaming request without the server's
 // whole-request deadlines, which would cut the stream: a request without
@@ -186,11 +210,23 @@ var streamingRoutes = []string{"GET /v1/catalog/changes:watch", "GET /v1/backup"
 // gets writeTimeout of its own (a client that stops reading is still cut
 // off). A request with a body keeps its read deadline: a body sent one
 // byte at a time is cut at --read-timeout like any other.
-func streaming(next http.Handler, writeTimeout time.Duration) http.Handler {
+//
+// A positive sendBuffer fixes the socket's send buffer (HTTP/1 only: an
+// HTTP/2 connection carries other calls too). HTTP/1 has no flow control
+// but TCP's, and the kernel's autotuning lets a socket take megabytes:
+// a watcher that does not read would be sent, and the server would
+// encode, that much before its watch's own buffer (--watch-buffer-bytes)
+// ever filled and cut it off.
+func streaming(next http.Handler, writeTimeout time.Duration, sendBuffer int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
 		if r.Body == nil || r.Body == http.NoBody {
 			rc.SetReadDeadline(time.Time{})
+		}
+		if c, ok := r.Context().Value(connKey{}).(net.Conn); ok && sendBuffer > 0 && r.ProtoMajor == 1 {
+			if tc := tcpConnOf(c); tc != nil {
+				tc.SetWriteBuffer(sendBuffer)
+			}
 		}
 		next.ServeHTTP(&streamWriter{ResponseWriter: w, rc: rc, timeout: writeTimeout}, r)
 	})

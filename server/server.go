@@ -185,7 +185,11 @@ func (s *Server) listen(cfg Config) error {
 	s.innerLis = newPipeListener()
 	s.loopback, err = grpc.NewClient("passthrough:///gateway", grpc.WithContextDialer(s.innerLis.dial),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxAnswerBytes)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxAnswerBytes)),
+		// Fixed windows: no BDP growth, which over a pipe reaches
+		// megabytes a stream, all held for a REST watcher that does not
+		// read (streaming).
+		grpc.WithInitialWindowSize(loopbackWindow), grpc.WithInitialConnWindowSize(loopbackConnWindow))
 	if err != nil {
 		return err
 	}
@@ -227,7 +231,11 @@ func (s *Server) listen(cfg Config) error {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", throughGateway(markStreams(gw)))
 	for _, route := range streamingRoutes {
-		mux.Handle(route, streaming(throughGateway(markStreams(gw)), limits.WriteTimeout))
+		buffer := 0 // a backup is read as fast as the client can: the kernel's autotuning is right
+		if route == watchRoute {
+			buffer = limits.WatchBufferBytes
+		}
+		mux.Handle(route, streaming(throughGateway(markStreams(gw)), limits.WriteTimeout, buffer))
 	}
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -411,6 +411,15 @@ func (l *pipeListener) dial(ctx context.Context, _ string) (net.Conn, error) {
 	}
 }
 
+// The gateway's loopback connection's flow-control windows: a stream's
+// bounds what the gateway holds for a REST caller that does not read; the
+// connection's, shared by every REST call, is given back as data arrives,
+// whoever reads it.
+const (
+	loopbackWindow     = 64 << 10
+	loopbackConnWindow = 16 << 20
+)
+
 type pipeAddr struct{}
 
 func (pipeAddr) Network() string { return "pipe" }

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -622,5 +623,57 @@ func TestWatchLimitsBehindTrustedProxy(t *testing.T) {
 		if !strings.Contains(st.Message(), "127.0.0.3") {
 			t.Fatalf("an untrusted caller's forwarded address was believed: %s", st.Message())
 		}
+	}
+}
+
+// A REST watcher that does not read is cut off (WATCH_TOO_SLOW) as a gRPC
+// one is. HTTP/1 has no flow control but TCP's, and the kernel's
+// autotuning let a silent client's socket take megabytes (here the whole
+// feed, 11 MB as JSON) while the server encoded all of it and never cut
+// the watcher off: 480 silent REST watchers held 1 GB of socket buffers
+// and most of a core, for as long as they stayed. The watch's socket now
+// has a send buffer of about --watch-buffer-bytes, and the gateway's
+// loopback stream a fixed window, so what waits for the client stays in
+// the watch's bounded buffer until it is cut off.
+func TestSilentRESTWatcherCutOff(t *testing.T) {
+	const buffer, changes = 64 << 10, 1000
+	e := startLimits(t, server.Limits{WatchBufferBytes: buffer, WatchSendTimeout: time.Second})
+	publishBig(t, e, changes) // ~10 KB each
+	// A small receive buffer, set before connecting as a hostile client
+	// would (it sets the window the connection starts with).
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10) })
+	}}
+	c, err := d.Dial("tcp", e.srv.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET /v1/catalog/changes:watch HTTP/1.1\r\nHost: registry\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitWatches(t, e, 1)
+	time.Sleep(4 * time.Second) // silent, well past --watch-send-timeout
+	// Then read what was sent, until nothing more comes.
+	var got []byte
+	buf := make([]byte, 64<<10)
+	for {
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		k, err := c.Read(buf)
+		got = append(got, buf[:k]...)
+		if err != nil {
+			break
+		}
+	}
+	n := strings.Count(string(got), `"position"`)
+	t.Logf("a silent REST watcher was sent %d KB, %d of %d changes", len(got)>>10, n, changes)
+	if !strings.Contains(string(got), registry.ReasonWatchTooSlow) {
+		t.Fatalf("a REST watcher that read nothing for 4 s was not cut off (watch send timeout 1s): it was sent %d of %d changes, %d KB",
+			n, changes, len(got)>>10)
+	}
+	// The socket's send buffer (2 × 64 KB as Linux counts it), the
+	// client's small receive buffer and one change: a few hundred KB.
+	if len(got) > 1<<20 {
+		t.Fatalf("a watcher that read nothing was sent %d KB (%d changes) before it was cut off", len(got)>>10, n)
 	}
 }
