@@ -390,6 +390,22 @@ func isTrusted(addr string, trusted []netip.Prefix) bool {
 	return false
 }
 
+// clientKey is what the per-address limits count a client address as:
+// an IPv6 address's /64, which one host or one customer is commonly given
+// whole (counted one by one, such a client would have 2^64 addresses);
+// an IPv4 address (mapped or not) as itself.
+func clientKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	if a = a.Unmap(); a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
 // peerAddr is the host of a host:port.
 func peerAddr(hostport string) string {
 	if host, _, err := net.SplitHostPort(hostport); err == nil {
@@ -408,17 +424,17 @@ func lastMD(md metadata.MD, key string) string {
 }
 
 // callerAddr is the address a call's anonymous rate limit and its watch
-// limit are keyed by.
+// limit are keyed by (clientKey).
 func (a *access) callerAddr(ctx context.Context, md metadata.MD) string {
 	if subtle.ConstantTimeCompare([]byte(lastMD(md, gatewayKeyMD)), []byte(a.gatewaySecret)) == 1 {
 		if c := lastMD(md, clientAddrMD); c != "" {
-			return c
+			return clientKey(c)
 		}
 	}
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 		// A gRPC call through a trusted proxy is its forwarded client's,
 		// as a REST call is (clientAddr).
-		return forwardedClient(peerAddr(p.Addr.String()), md.Get("x-forwarded-for"), a.trusted)
+		return clientKey(forwardedClient(peerAddr(p.Addr.String()), md.Get("x-forwarded-for"), a.trusted))
 	}
 	return "unknown"
 }

@@ -350,6 +350,7 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		if isTrusted(addr, l.trusted) {
 			return c, nil
 		}
+		addr = clientKey(addr) // an IPv6 client's /64
 		if !l.gate.acquire(addr) {
 			c.Close()
 			l.refused()
