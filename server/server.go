@@ -141,7 +141,8 @@ func (s *Server) listen(cfg Config) error {
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return fmt.Errorf("gRPC address %s: %w", cfg.GRPCAddr, err)
 	}
-	s.grpcLis = limitConns(s.grpcLis, limits.MaxConnectionsPerAddress, limits.TrustedProxies, refused)
+	s.grpcLis = cutStalledWriters(limitConns(s.grpcLis, limits.MaxConnectionsPerAddress, limits.TrustedProxies, refused),
+		limits.WriteTimeout)
 	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("HTTP address %s: %w", cfg.HTTPAddr, err)
 	}

@@ -8,9 +8,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -368,6 +370,52 @@ type countedConn struct {
 func (c *countedConn) Close() error {
 	c.release()
 	return c.Conn.Close()
+}
+
+// cutStalledWriters gives every write on l's connections a deadline of
+// stall: a gRPC client that accepts none of what the server sends for that
+// long (a client advertising a huge flow-control window, then not reading)
+// has its connection closed, and the answers queued for it (grpc-go holds
+// them in memory, without a bound per connection) are freed. A client
+// that reads, however slowly, never waits that long on one write; an idle
+// connection writes nothing. (net/http's WriteTimeout does this for REST.)
+func cutStalledWriters(l net.Listener, stall time.Duration) net.Listener {
+	if stall <= 0 {
+		return l
+	}
+	return &stallListener{Listener: l, stall: stall}
+}
+
+type stallListener struct {
+	net.Listener
+	stall time.Duration
+}
+
+func (l *stallListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &stallConn{Conn: c, stall: l.stall}, nil
+}
+
+type stallConn struct {
+	net.Conn
+	stall time.Duration
+}
+
+func (c *stallConn) Write(p []byte) (int, error) {
+	// Deadlines live in the runtime's poller: setting one costs no system call.
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.stall)); err != nil {
+		return 0, err
+	}
+	n, err := c.Conn.Write(p)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// grpc-go's writer stops at a write error but leaves the closing
+		// to its reader, which waits for a client that sends nothing.
+		c.Conn.Close()
+	}
+	return n, err
 }
 
 // pipeListener serves connections made in-process (dial): the gateway's
