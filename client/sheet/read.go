@@ -61,7 +61,7 @@ func Read(path string, opts Options) (rows []Row, problems []Problem, err error)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: 无法打开文件，请检查路径和权限 / cannot open the file: check its path and permissions: %w", name, err)
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.Size() > MaxFileBytes {

@@ -160,7 +160,7 @@ func checkPackage(zr *zip.Reader, name string) error {
 				name, zf.Name, err.(prologError).zh, zf.Name, err.(prologError).en)
 		}
 	}
-	return nil
+	return checkElements(zr, name)
 }
 
 type prologError struct{ zh, en string }

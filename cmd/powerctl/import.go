@@ -129,7 +129,8 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 		rows, ps, err := sheet.Read(path, opts)
 		done()
 		if err != nil {
-			fmt.Fprintf(a.stderr, "%s: %v\n", path, err)
+			// The reader's errors start with the file's name.
+			fmt.Fprintln(a.stderr, safe(err.Error()))
 			f.fatal = true
 			problems++
 			continue

@@ -114,3 +114,19 @@ func TestReadProgress(t *testing.T) {
 		done()
 	}
 }
+
+// A file that cannot be read at all was printed with its name twice
+// ("x.xlsx: x.xlsx: 无法读取…"), and a missing file in English only.
+func TestImportFileErrorsNamedOnce(t *testing.T) {
+	e := start(t)
+	notZip := writeFile(t, "x.xlsx", "PK\x03\x04 not a zip")
+	r := e.refused([]string{"x.xlsx: 无法读取 XLSX 文件", "cannot read the XLSX file"}, notZip)
+	if strings.Contains(r.stderr, "x.xlsx: x.xlsx") || strings.Contains(r.stderr, notZip+":") {
+		t.Errorf("the file is named twice:\n%s", r)
+	}
+	missing := filepath.Join(t.TempDir(), "missing.csv")
+	r = e.refused([]string{"missing.csv: 无法打开文件", "cannot open the file"}, missing)
+	if strings.Count(r.stderr, "missing.csv") != 2 { // the name, and the path in the system's reason
+		t.Errorf("the file is not named once:\n%s", r)
+	}
+}
