@@ -66,6 +66,10 @@ func readXLSX(zr *zip.Reader, name string, opts Options, open func(excelize.Opti
 	if err := checkPackage(zr, name); err != nil {
 		return nil, nil, err
 	}
+	notes, err := checkElements(zr, name)
+	if err != nil {
+		return nil, nil, err
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			rows, problems = nil, nil
@@ -127,6 +131,7 @@ func readXLSX(zr *zip.Reader, name string, opts Options, open func(excelize.Opti
 	}
 	raw := fillMerged(col.raw, merges)
 	rows, problems = process(name, raw, opts)
+	rows, problems = notedCells(name, rows, problems, notes[part])
 	return rows, problems, nil
 }
 
@@ -160,7 +165,7 @@ func checkPackage(zr *zip.Reader, name string) error {
 				name, zf.Name, err.(prologError).zh, zf.Name, err.(prologError).en)
 		}
 	}
-	return checkElements(zr, name)
+	return nil
 }
 
 type prologError struct{ zh, en string }

@@ -71,3 +71,49 @@ func TestReadXLSXElementBombs(t *testing.T) {
 		t.Fatalf("a shared string of exactly %d bytes of XML: rows %v, problems %v, err %v", MaxElementBytes, rows, problems, err)
 	}
 }
+
+// Formula cells: their results are read (what Excel shows, never the
+// formula), but a formula whose result the file does not hold (written by
+// a program that does not calculate) was read as empty — a remark lost
+// without a word, a name reported "empty" — and an error value was
+// imported as the text "#REF!". Both are now the row's problem at the cell.
+func TestReadXLSXFormulaCells(t *testing.T) {
+	data := xlsxWith(t, func(w io.Writer) {
+		io.WriteString(w, sheetHead+`<row r="1">`+inline("A1", "职权名称")+inline("B1", "职权类型")+inline("C1", "备注")+inline("D1", "设定依据")+`</row>`)
+		io.WriteString(w, `<row r="2"><c r="A2" t="str"><f>"甲"&amp;"乙"</f><v>甲乙</v></c>`+inline("B2", "行政许可")+
+			`<c r="C2"><f>1+1</f><v>2</v></c><c r="D2" t="str"><f>HYPERLINK("http://x/","《甲法》")</f><v>《甲法》</v></c></row>`)
+		io.WriteString(w, `<row r="3"><c r="A3" t="str"><f>"丙"</f></c>`+inline("B3", "行政许可")+`<c r="C3"><f>cmd|'/c calc'!A1</f></c></row>`)
+		io.WriteString(w, `<row r="4">`+inline("A4", "丁")+inline("B4", "行政许可")+`<c r="C4" t="e"><v>#REF!</v></c></row>`)
+		io.WriteString(w, `<row r="5">`+inline("A5", "戊")+inline("B5", "行政许可")+`<c r="C5" s="1"/></row>`)
+		io.WriteString(w, `</sheetData></worksheet>`)
+	}, nil)
+	rows, problems, err := ReadXLSX(bytes.NewReader(data), "f.xlsx", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkResult(t, rows, problems)
+	var got []string
+	for _, r := range rows {
+		var basis string
+		if b := r.Item.GetLegalBases(); len(b) > 0 {
+			basis = b[0].GetText()
+		}
+		got = append(got, fmt.Sprintf("%d %s %q %q", r.Line, r.Item.GetDisplayName(), r.Item.GetRemark(), basis))
+	}
+	if len(rows) != 2 || got[0] != `2 甲乙 "2" "《甲法》"` || rows[1].Line != 5 {
+		t.Errorf("rows %q, want rows 2 (the formulas' results) and 5", got)
+	}
+	want := []string{
+		"f.xlsx 第3行「备注」: 单元格 C3 是公式，但文件里没有它的计算结果",
+		"f.xlsx 第3行「职权名称」: 单元格 A3 是公式",
+		"f.xlsx 第4行「备注」: 单元格 C4 显示错误值 #REF!",
+	}
+	if len(problems) != len(want) {
+		t.Fatalf("problems %v, want %d", problems, len(want))
+	}
+	for i, p := range problems {
+		if !strings.HasPrefix(p.String(), want[i]) || p.Cells == nil || !strings.Contains(p.Message, " / cell ") {
+			t.Errorf("problem %d: %s, want %s… (a row's problem, bilingual)", i, p, want[i])
+		}
+	}
+}
