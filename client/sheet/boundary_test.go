@@ -1,0 +1,77 @@
+package sheet
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestLimitsExactly: each limit of a file is reached without a problem
+// and passed by one with the problem (rows, columns in use, a row's bytes),
+// in CSV and XLSX alike.
+func TestLimitsExactly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 100,001 rows")
+	}
+	rowsOf := func(n int) io.Reader {
+		var b strings.Builder
+		b.WriteString("职权名称,职权类型\n")
+		for i := range n {
+			fmt.Fprintf(&b, "事项%d,行政许可\n", i)
+		}
+		return strings.NewReader(b.String())
+	}
+	rows, problems, err := ReadCSV(rowsOf(MaxRows), "r.csv", Options{})
+	if err != nil || len(problems) != 0 || len(rows) != MaxRows {
+		t.Errorf("%d rows: read %d, problems %v, err %v", MaxRows, len(rows), problems, err)
+	}
+	rows, problems, err = ReadCSV(rowsOf(MaxRows+1), "r.csv", Options{})
+	fileProblem(t, rows, problems, err, MaxRows+2, "", "超过 100000 个事项行的上限")
+
+	// Columns in use: MaxColumns, then one more (a value in column GS).
+	cols := func(n int) []string {
+		c := []string{"甲", "行政许可"}
+		for len(c) < n {
+			c = append(c, "")
+		}
+		c[n-1] = "x"
+		return c
+	}
+	for _, n := range []int{MaxColumns, MaxColumns + 1} {
+		line := strings.Join(cols(n), ",")
+		rows, problems, err := ReadCSV(csvOf("职权名称,职权类型", line), "c.csv", Options{})
+		xrows, xproblems, xerr := ReadXLSX(bytes.NewReader(xlsxWith(t, func(w io.Writer) {
+			io.WriteString(w, sheetHead+`<row r="1">`+inline("A1", "职权名称")+inline("B1", "职权类型")+`</row><row r="2">`)
+			for i, c := range cols(n) {
+				if c != "" {
+					io.WriteString(w, inline(columnName(i+1)+"2", c))
+				}
+			}
+			io.WriteString(w, `</row></sheetData></worksheet>`)
+		}, nil)), "c.xlsx", Options{})
+		if n == MaxColumns {
+			if err != nil || xerr != nil || len(problems)+len(xproblems) != 0 || len(rows) != 1 || len(xrows) != 1 {
+				t.Errorf("%d columns: CSV %d rows %v %v, XLSX %d rows %v %v", n, len(rows), problems, err, len(xrows), xproblems, xerr)
+			}
+			continue
+		}
+		fileProblem(t, rows, problems, err, 2, "", "201 列", "over the limit of 200 columns")
+		fileProblem(t, xrows, xproblems, xerr, 2, "", "201 列", "over the limit of 200 columns")
+	}
+
+	// A row's bytes: exactly MaxRowBytes (name, category and a remark that
+	// fills the rest), then one byte more. The remark's own field limit is
+	// the server's, reported as the row's problem, not the file's.
+	fill := func(extra int) string {
+		rest := MaxRowBytes - len("甲") - len("行政许可") + extra
+		return "甲,行政许可," + strings.Repeat("a", rest)
+	}
+	_, problems, err = ReadCSV(csvOf("职权名称,职权类型,备注", fill(0)), "b.csv", Options{})
+	if err != nil || len(problems) != 1 || problems[0].Cells == nil || !strings.Contains(problems[0].Message, "at most 10000") {
+		t.Errorf("a row of exactly %d bytes: problems %v, err %v; want the remark's field limit only", MaxRowBytes, problems, err)
+	}
+	rows, problems, err = ReadCSV(csvOf("职权名称,职权类型,备注", fill(1)), "b.csv", Options{})
+	fileProblem(t, rows, problems, err, 2, "备注", "超过每行 1.0 MB 的上限")
+}
