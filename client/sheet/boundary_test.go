@@ -75,3 +75,30 @@ func TestLimitsExactly(t *testing.T) {
 	rows, problems, err = ReadCSV(csvOf("职权名称,职权类型,备注", fill(1)), "b.csv", Options{})
 	fileProblem(t, rows, problems, err, 2, "备注", "超过每行 1.0 MB 的上限")
 }
+
+// A row of a few cells and then 250 MB of separators took powerctl past
+// 23 GB (the scanner kept 32 bytes per empty field, and the trailing empty
+// cells are only dropped once the row is whole). A row is refused at its
+// 16,385th cell; up to 16,384, trailing empty cells cost nothing.
+func TestReadCSVSeparatorFlood(t *testing.T) {
+	for _, sep := range []string{",", "\t"} {
+		gen := &csvGen{header: "职权名称" + sep + "职权类型\n甲" + sep + "行政许可", rows: 256,
+			row: func(int) string { return strings.Repeat(sep, 1<<20) }}
+		var rows []Row
+		var problems []Problem
+		var err error
+		if a := allocated(func() { rows, problems, err = ReadCSV(gen, "s.csv", Options{}) }); a > 64<<20 {
+			t.Errorf("sep %q: allocated %d MB", sep, a>>20)
+		}
+		fileProblem(t, rows, problems, err, 2, "", "超过 16384 个单元格", "more than 16384 cells")
+		if gen.n > 4<<20 {
+			t.Errorf("sep %q: read %d MB of the file", sep, gen.n>>20)
+		}
+	}
+	// Exactly 16,384 cells, the last ones empty: one row, two columns.
+	rows, problems, err := ReadCSV(csvOf("职权名称,职权类型", "甲,行政许可"+strings.Repeat(",", maxCSVFields-2)), "s.csv", Options{})
+	noProblems(t, problems)
+	if err != nil || len(rows) != 1 || len(rows[0].Cells) != 2 {
+		t.Errorf("16384 cells: rows %v, err %v", rows, err)
+	}
+}

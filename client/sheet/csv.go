@@ -57,6 +57,11 @@ func ReadCSV(r io.Reader, name string, opts Options) ([]Row, []Problem, error) {
 		if errors.Is(err, errRecordTooLarge) {
 			return nil, []Problem{recordTooLarge(col, rec)}, nil
 		}
+		if errors.Is(err, errTooManyFields) {
+			return nil, []Problem{newProblem(name, rec.row, "",
+				fmt.Sprintf("这一行超过 %d 个单元格（分隔符），比任何表格软件能写出的列都多，也远超每行 %d 列的上限：请删除表格右侧多余的列，或检查文件是否损坏；未导入任何内容", maxCSVFields, MaxColumns),
+				fmt.Sprintf("this row has more than %d cells (separators), more columns than any spreadsheet program writes and far over the limit of %d columns per row: delete the extra columns on the right, or check whether the file is damaged; nothing was imported", maxCSVFields, MaxColumns))}, nil
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -133,6 +138,14 @@ type csvScanner struct {
 
 var errRecordTooLarge = errors.New("record too large")
 
+// maxCSVFields bounds the cells of one record, empty ones included: the
+// columns of Excel and WPS (XFD). The bytes of a record count only its
+// cells' contents, so without it a row of 250 MB of separators took 32
+// bytes of bookkeeping per separator (powerctl was killed at 23 GB).
+const maxCSVFields = 16384
+
+var errTooManyFields = errors.New("too many fields")
+
 // next returns the next record; its fields are valid until the next call.
 func (s *csvScanner) next() (csvRecord, error) {
 	if _, err := s.r.Peek(1); err != nil {
@@ -200,6 +213,9 @@ func (s *csvScanner) next() (csvRecord, error) {
 			}
 			switch b {
 			case s.sep:
+				if len(s.ends) == maxCSVFields {
+					return finish(errTooManyFields)
+				}
 				s.ends = append(s.ends, len(s.buf))
 			case '\r':
 				s.crlf()
