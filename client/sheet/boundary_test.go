@@ -102,3 +102,23 @@ func TestReadCSVSeparatorFlood(t *testing.T) {
 		t.Errorf("16384 cells: rows %v, err %v", rows, err)
 	}
 }
+
+// A CSV saved by Excel in a locale whose list separator is ";" (with a
+// BOM, as "CSV UTF-8" writes it) was read as one column and reported as
+// having no 职权名称 and no 职权类型 column. The separator is guessed from
+// the header line among comma, tab and semicolon.
+func TestReadCSVSemicolons(t *testing.T) {
+	data := "\ufeff职权名称;职权类型;设定依据\r\n甲;行政许可;\"《甲法》第三条；《乙法》第五条\"\r\n乙,丙;行政处罚;《丙法》\r\n"
+	rows, problems, err := ReadCSV(strings.NewReader(data), "s.csv", Options{})
+	noProblems(t, problems)
+	if err != nil || len(rows) != 2 || rows[0].Item.GetDisplayName() != "甲" || len(rows[0].Item.GetLegalBases()) != 2 ||
+		rows[1].Item.GetDisplayName() != "乙,丙" || rows[1].Item.GetCategory().String() != "CATEGORY_PENALTY" {
+		t.Fatalf("rows %v, err %v", rows, err)
+	}
+	// A comma file whose header holds no semicolon is read as before.
+	rows, problems, err = ReadCSV(strings.NewReader("职权名称,职权类型,备注\n甲;乙,行政许可,a;b;c;d\n"), "c.csv", Options{})
+	noProblems(t, problems)
+	if err != nil || len(rows) != 1 || rows[0].Item.GetDisplayName() != "甲;乙" || rows[0].Item.GetRemark() != "a;b;c;d" {
+		t.Fatalf("rows %v, err %v", rows, err)
+	}
+}

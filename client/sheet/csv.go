@@ -17,7 +17,8 @@ import (
 )
 
 // ReadCSV reads a CSV file (UTF-8 with or without BOM, GB18030, or UTF-16
-// with BOM; comma- or tab-separated, guessed from the first line). name is
+// with BOM; comma-, tab- or semicolon-separated, guessed from the first
+// line). name is
 // the file name used in problems.
 //
 // The file is read as a stream, one row at a time, and reading stops at the
@@ -41,9 +42,13 @@ func ReadCSV(r io.Reader, name string, opts Options) ([]Row, []Problem, error) {
 	if i := bytes.IndexByte(first, '\n'); i >= 0 {
 		first = first[:i]
 	}
+	// The separator is the one the header line uses most: Excel writes
+	// ";" where the locale's list separator is one.
 	sc := &csvScanner{r: br, sep: ',', max: MaxRowBytes}
-	if bytes.Count(first, []byte{'\t'}) > bytes.Count(first, []byte{','}) {
-		sc.sep = '\t'
+	for _, sep := range []byte{'\t', ';'} {
+		if bytes.Count(first, []byte{sep}) > bytes.Count(first, []byte{sc.sep}) {
+			sc.sep = sep
+		}
 	}
 	col := newCollector(name, opts)
 	for {

@@ -43,7 +43,7 @@ type Options struct {
 }
 
 // Read reads a CSV or XLSX file, chosen by extension: .csv, .tsv and .txt are
-// CSV (comma- or tab-separated), .xlsx and .xlsm are XLSX. It returns the good
+// CSV (comma-, tab- or semicolon-separated), .xlsx and .xlsm are XLSX. It returns the good
 // rows and one problem per bad cell or row; a row with a problem is not among
 // the rows. err is only for files that cannot be opened or read at all.
 // Problem.File and Row.File are the file's base name.
