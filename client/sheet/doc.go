@@ -43,8 +43,8 @@
 //   - CSV: UTF-8 with or without BOM, UTF-16 with BOM, else GB18030 (the
 //     encoding of the first row that is not plain ASCII); a row in another
 //     encoding than the rows before it is a problem of the whole file, and
-//     so is a UTF-16 file cut in the middle of a character. Comma- or
-//     tab-separated (guessed from the first line). Quotes as Excel reads
+//     so is a UTF-16 file cut in the middle of a character. Comma-, tab-
+//     or semicolon-separated (guessed from the first line). Quotes as Excel reads
 //     them; a quote left open at the end of the file is a problem of the
 //     whole file at the row where it opened, and a cell holding lines that
 //     look like whole rows (a stray quote closed by a later one) gives a
