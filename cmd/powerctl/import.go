@@ -162,6 +162,16 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 		}
 	}
 	if problems > 0 && !o.skipInvalid {
+		// --skip-invalid sets bad rows aside, never a file that cannot be read.
+		skippable := false
+		for _, f := range files {
+			skippable = skippable || (!f.fatal && len(f.rejected) > 0)
+		}
+		if !skippable {
+			fmt.Fprintf(a.stderr, "powerctl: 发现 %d 个问题，未导入任何内容；请按上面的说明修改文件后重新导入 / "+
+				"%d problems found; nothing was imported. Fix the file as said above and import it again\n", problems, problems)
+			return errReported
+		}
 		fmt.Fprintf(a.stderr, "powerctl: 发现 %d 个问题，未导入任何内容；请修改后重新导入，或用 --skip-invalid 只导入无误的行 / "+
 			"%d problems found; nothing was imported. Fix them and import again, or import the good rows with --skip-invalid\n",
 			problems, problems)

@@ -124,6 +124,10 @@ func TestImportFileErrorsNamedOnce(t *testing.T) {
 	if strings.Contains(r.stderr, "x.xlsx: x.xlsx") || strings.Contains(r.stderr, notZip+":") {
 		t.Errorf("the file is named twice:\n%s", r)
 	}
+	// --skip-invalid cannot help with a file that cannot be read: not offered.
+	if strings.Contains(r.stderr, "--skip-invalid") || !strings.Contains(r.stderr, "Fix the file as said above") {
+		t.Errorf("the summary offers --skip-invalid for a file that cannot be read:\n%s", r)
+	}
 	missing := filepath.Join(t.TempDir(), "missing.csv")
 	r = e.refused([]string{"missing.csv: 无法打开文件", "cannot open the file"}, missing)
 	if strings.Count(r.stderr, "missing.csv") != 2 { // the name, and the path in the system's reason
