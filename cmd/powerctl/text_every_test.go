@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/internal/controls"
@@ -127,5 +130,24 @@ func TestLegacyControlsEveryOutput(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(outputs["catalog get json"].stdout), &got); err != nil || got.DisplayName != everyControl || got.Remark != everyControl {
 		t.Errorf("catalog get -o json decodes to %q, %q, %v", got.DisplayName, got.Remark, err)
+	}
+}
+
+// A reading error quotes what the file holds: the sheet names of an XLSX
+// may hold C1 and bidi controls (XML allows them), and the error listing
+// them was printed as it was.
+func TestImportErrorEscaped(t *testing.T) {
+	e := start(t)
+	f := excelize.NewFile()
+	if err := f.SetSheetName("Sheet1", "甲\u009b2J\u202e乙"); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "s.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	r := e.refused([]string{"no sheet named", "甲[U+009B]2J[U+202E]乙"}, "--sheet", "无", path)
+	if bad := forbidden(r.stderr); len(bad) > 0 {
+		t.Errorf("prints %q raw:\n%s", bad, r)
 	}
 }
