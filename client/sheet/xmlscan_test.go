@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"io"
@@ -145,5 +146,25 @@ func TestReadXLSXTooManyCells(t *testing.T) {
 	noProblems(t, problems)
 	if err != nil || len(rows) != 1 {
 		t.Errorf("16384 cells: rows %v, err %v", rows, err)
+	}
+}
+
+// A zip of something else (a Word document renamed, an archive of other
+// files) was refused with excelize's "EOF" or "expected element type
+// <workbook> but have <document>": it is now said what the file is.
+func TestReadXLSXNotAWorkbook(t *testing.T) {
+	for name, parts := range map[string]map[string]string{
+		"docx.xlsx": {"[Content_Types].xml": `<Types/>`, "word/document.xml": `<document/>`},
+		"zip.xlsx":  {"a.txt": "hi"},
+	} {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for p, s := range parts {
+			w, _ := zw.Create(p)
+			io.WriteString(w, s)
+		}
+		zw.Close()
+		rows, problems, err := ReadXLSX(bytes.NewReader(buf.Bytes()), name, Options{})
+		fileError(t, rows, problems, err, name+": 这个文件是 zip 压缩包，但不是 Excel 工作簿", "not an Excel workbook", "save it as .xlsx")
 	}
 }
