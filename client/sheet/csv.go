@@ -68,7 +68,7 @@ func ReadCSV(r io.Reader, name string, opts Options) ([]Row, []Problem, error) {
 				fmt.Sprintf("this row has more than %d cells (separators), more columns than any spreadsheet program writes and far over the limit of %d columns per row: delete the extra columns on the right, or check whether the file is damaged; nothing was imported", maxCSVFields, MaxColumns))}, nil
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
+			return nil, nil, fmt.Errorf("%s: 无法读取文件，请检查文件是否完整、能否打开 / cannot read the file: check that it is whole and can be opened: %w", name, err)
 		}
 		if rec.open {
 			return nil, []Problem{openQuote(col, rec)}, nil

@@ -134,3 +134,14 @@ func TestImportFileErrorsNamedOnce(t *testing.T) {
 		t.Errorf("the file is not named once:\n%s", r)
 	}
 }
+
+// A path that cannot be read as a file (a directory named .csv) was
+// reported in English only: "read d.csv: is a directory".
+func TestImportUnreadableBilingual(t *testing.T) {
+	e := start(t)
+	dir := filepath.Join(t.TempDir(), "d.csv")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.refused([]string{"d.csv: 无法读取文件", "cannot read the file"}, dir)
+}
