@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/unicode"
 )
 
 // TestLimitsExactly: each limit of a file is reached without a problem
@@ -121,4 +123,25 @@ func TestReadCSVSemicolons(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0].Item.GetDisplayName() != "甲;乙" || rows[0].Item.GetRemark() != "a;b;c;d" {
 		t.Fatalf("rows %v, err %v", rows, err)
 	}
+}
+
+// UTF-16 without its byte-order mark was decoded as GB18030 and refused
+// at row 1 as "the rows before it are GB18030 but this row is not"; it is
+// read like UTF-16 with its mark, in either byte order. A first row in no
+// known encoding is said to be so, not compared with rows before it.
+func TestReadCSVUTF16WithoutBOM(t *testing.T) {
+	text := "职权名称,职权类型\r\n甲,行政许可\r\n乙,行政处罚\r\n"
+	for _, order := range []unicode.Endianness{unicode.LittleEndian, unicode.BigEndian} {
+		data, err := unicode.UTF16(order, unicode.IgnoreBOM).NewEncoder().String(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, problems, err := ReadCSV(strings.NewReader(data), "u.csv", Options{})
+		noProblems(t, problems)
+		if err != nil || len(rows) != 2 || rows[1].Item.GetDisplayName() != "乙" || rows[1].Line != 3 {
+			t.Errorf("order %v: rows %v, err %v", order, rows, err)
+		}
+	}
+	rows, problems, err := ReadCSV(strings.NewReader("name,category\n\xff\xfe\xfd,行政许可\n"), "x.csv", Options{})
+	fileProblem(t, rows, problems, err, 2, "", "这一行既不是 UTF-8 也不是 GB18030/GBK 编码", "this row is in neither UTF-8 nor GB18030/GBK")
 }

@@ -37,6 +37,16 @@ func ReadCSV(r io.Reader, name string, opts Options) ([]Row, []Problem, error) {
 		// Excel's “Unicode text”: turned into UTF-8 before splitting.
 		enc = encUTF16
 		br = bufio.NewReaderSize(unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Reader(br), 64<<10)
+	} else if head, _ := br.Peek(4 << 10); bytes.IndexByte(head, 0) >= 0 {
+		// NUL bytes are no text of UTF-8 or GB18030: UTF-16 without its
+		// byte-order mark, the NULs being the high bytes of ASCII (commas,
+		// line breaks), at odd offsets in little-endian order.
+		enc = encUTF16
+		order := unicode.LittleEndian
+		if nuls(head, 0) > nuls(head, 1) {
+			order = unicode.BigEndian
+		}
+		br = bufio.NewReaderSize(unicode.UTF16(order, unicode.IgnoreBOM).NewDecoder().Reader(br), 64<<10)
 	}
 	first, _ := br.Peek(64 << 10)
 	if i := bytes.IndexByte(first, '\n'); i >= 0 {
@@ -93,6 +103,17 @@ func ReadCSV(r io.Reader, name string, opts Options) ([]Row, []Problem, error) {
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// nuls counts the NUL bytes of b at offsets of parity odd.
+func nuls(b []byte, odd int) int {
+	n := 0
+	for i := odd; i < len(b); i += 2 {
+		if b[i] == 0 {
+			n++
+		}
+	}
+	return n
+}
 
 // countingReader counts the bytes read and fails past max.
 type countingReader struct {
@@ -316,7 +337,8 @@ func (e *encoding) decode(c *collector, rec csvRecord) ([]string, *Problem) {
 			break
 		}
 	}
-	if *e == encUnknown && !ascii {
+	first := *e == encUnknown && !ascii // this row decides the encoding
+	if first {
 		*e = encGB18030
 		if validUTF8(rec.fields) {
 			*e = encUTF8
@@ -346,6 +368,9 @@ func (e *encoding) decode(c *collector, rec csvRecord) ([]string, *Problem) {
 		zh, en := fmt.Sprintf("前面的行（包括表头）是 %s 编码，这一行却不是", e), fmt.Sprintf("the rows before it (the header included) are in %s but this row is not", e)
 		if *e == encUTF8BOM {
 			zh, en = "文件开头标明是 UTF-8 编码，这一行却不是", "the file says it is UTF-8 (byte-order mark) but this row is not"
+		}
+		if first {
+			zh, en = "这一行既不是 UTF-8 也不是 GB18030/GBK 编码", "this row is in neither UTF-8 nor GB18030/GBK"
 		}
 		p := newProblem(c.file, rec.row, "",
 			zh+"：文件混用了两种编码（常见于把另一个文件的行粘贴进来）。请在 Excel 或 WPS 中打开，整个文件另存为“CSV UTF-8”后再导入；未导入任何内容",
