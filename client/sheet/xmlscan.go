@@ -136,6 +136,11 @@ func scanElements(zf *zip.File, local string, maxCount int, notes cellNotes) err
 	}
 	defer rc.Close()
 	br := bufio.NewReaderSize(rc, 64<<10)
+	// Only XML parts: an image or another binary part holds "<c " by
+	// chance, and then no end for megabytes.
+	if head, _ := br.Peek(512); !bytes.HasPrefix(bytes.TrimLeft(bytes.TrimPrefix(head, utf8BOM), " \t\r\n"), []byte("<")) {
+		return nil
+	}
 	var (
 		off   int64 // bytes read
 		start = int64(-1)

@@ -168,3 +168,17 @@ func TestReadXLSXNotAWorkbook(t *testing.T) {
 		fileError(t, rows, problems, err, name+": 这个文件是 zip 压缩包，但不是 Excel 工作簿", "not an Excel workbook", "save it as .xlsx")
 	}
 }
+
+// An image part holds "<c " by chance and no "</c>" for megabytes: it is
+// not XML and is not scanned (the workbook reads).
+func TestReadXLSXBinaryPart(t *testing.T) {
+	img := "\x89PNG\r\n\x1a\n<c r=\"A1\">" + strings.Repeat("\x00\xff", MaxElementBytes)
+	data := xlsxWith(t, func(w io.Writer) {
+		io.WriteString(w, sheetHead+`<row r="1">`+inline("A1", "职权名称")+inline("B1", "职权类型")+`</row><row r="2">`+inline("A2", "甲")+inline("B2", "行政许可")+`</row></sheetData></worksheet>`)
+	}, map[string]string{"xl/media/image1.png": img})
+	rows, problems, err := ReadXLSX(bytes.NewReader(data), "img.xlsx", Options{})
+	noProblems(t, problems)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("rows %v, err %v", rows, err)
+	}
+}
