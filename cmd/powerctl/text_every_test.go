@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"path/filepath"
@@ -108,6 +109,19 @@ func TestLegacyControlsEveryOutput(t *testing.T) {
 	both("catalog stats", "anyone", "catalog", "stats", "--departments")
 	both("changes list", "anyone", "changes", "list")
 	both("audit list", "admin", "audit", "list")
+	// The watch prints each change as it comes, plain and JSON.
+	for _, format := range [][]string{nil, {"-o", "json"}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		out := &lineCanceler{n: 1, cancel: cancel}
+		var errOut bytes.Buffer
+		vars := map[string]string{"POWERREG_SERVER": e.addr}
+		run(ctx, append([]string{"changes", "watch", "--from-revision", "0"}, format...), out, &errOut, func(k string) string { return vars[k] })
+		cancel()
+		outputs["changes watch "+strings.Join(format, " ")] = result{stdout: out.buf.String(), stderr: errOut.String()}
+		if !strings.Contains(out.buf.String(), "己") {
+			t.Errorf("changes watch %v printed no change:\n%s\n%s", format, out.buf.String(), errOut.String())
+		}
+	}
 	outputs["export csv"] = e.ok("anyone", "export", "--format", "csv")
 	outputs["export json"] = e.ok("anyone", "export", "--format", "json")
 	for what, r := range outputs {
