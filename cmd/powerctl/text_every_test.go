@@ -83,7 +83,16 @@ func TestLegacyControlsEveryOutput(t *testing.T) {
 			return err
 		}
 		s.Comment = everyControl
-		return tx.PutSubmission(s)
+		s.SubmitterHolder = everyControl
+		if err := tx.PutSubmission(s); err != nil {
+			return err
+		}
+		tok, err := tx.GetToken("clerk")
+		if err != nil {
+			return err
+		}
+		tok.Holder, tok.CreatorHolder = everyControl, everyControl
+		return tx.PutToken(tok)
 	})
 	db.Close()
 	if err != nil {
@@ -109,6 +118,7 @@ func TestLegacyControlsEveryOutput(t *testing.T) {
 	both("catalog stats", "anyone", "catalog", "stats", "--departments")
 	both("changes list", "anyone", "changes", "list")
 	both("audit list", "admin", "audit", "list")
+	both("tokens list", "admin", "tokens", "list")
 	// The watch prints each change as it comes, plain and JSON.
 	for _, format := range [][]string{nil, {"-o", "json"}} {
 		ctx, cancel := context.WithCancel(context.Background())
