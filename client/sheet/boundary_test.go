@@ -142,6 +142,16 @@ func TestReadCSVUTF16WithoutBOM(t *testing.T) {
 			t.Errorf("order %v: rows %v, err %v", order, rows, err)
 		}
 	}
-	rows, problems, err := ReadCSV(strings.NewReader("name,category\n\xff\xfe\xfd,行政许可\n"), "x.csv", Options{})
+	// A stray NUL in a UTF-8 file does not make it UTF-16.
+	rows, problems, err := ReadCSV(strings.NewReader("职权名称,职权类型,备注\n甲,行政许可,a\x00b\n"), "n.csv", Options{})
+	if err != nil || len(rows)+len(problems) == 0 || len(rows) == 1 && rows[0].Item.GetDisplayName() != "甲" {
+		t.Errorf("a NUL in UTF-8: rows %v, problems %v, err %v", rows, problems, err)
+	}
+	for _, p := range problems {
+		if strings.Contains(p.Message, "职权名称") && strings.Contains(p.Message, "缺少") {
+			t.Errorf("a NUL in UTF-8 taken for UTF-16: %s", p)
+		}
+	}
+	rows, problems, err = ReadCSV(strings.NewReader("name,category\n\xff\xfe\xfd,行政许可\n"), "x.csv", Options{})
 	fileProblem(t, rows, problems, err, 2, "", "这一行既不是 UTF-8 也不是 GB18030/GBK 编码", "this row is in neither UTF-8 nor GB18030/GBK")
 }

@@ -37,15 +37,8 @@ func ReadCSV(r io.Reader, name string, opts Options) ([]Row, []Problem, error) {
 		// Excel's “Unicode text”: turned into UTF-8 before splitting.
 		enc = encUTF16
 		br = bufio.NewReaderSize(unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Reader(br), 64<<10)
-	} else if head, _ := br.Peek(4 << 10); bytes.IndexByte(head, 0) >= 0 {
-		// NUL bytes are no text of UTF-8 or GB18030: UTF-16 without its
-		// byte-order mark, the NULs being the high bytes of ASCII (commas,
-		// line breaks), at odd offsets in little-endian order.
+	} else if order, ok := utf16Order(br); ok {
 		enc = encUTF16
-		order := unicode.LittleEndian
-		if nuls(head, 0) > nuls(head, 1) {
-			order = unicode.BigEndian
-		}
 		br = bufio.NewReaderSize(unicode.UTF16(order, unicode.IgnoreBOM).NewDecoder().Reader(br), 64<<10)
 	}
 	first, _ := br.Peek(64 << 10)
@@ -103,6 +96,22 @@ func ReadCSV(r io.Reader, name string, opts Options) ([]Row, []Problem, error) {
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// utf16Order recognises UTF-16 without its byte-order mark: NUL bytes,
+// which no UTF-8 or GB18030 text holds, as the high bytes of its ASCII
+// characters (commas, line breaks), all at odd offsets in little-endian
+// order, at even ones in big-endian; a stray NUL in other text is not.
+func utf16Order(br *bufio.Reader) (unicode.Endianness, bool) {
+	head, _ := br.Peek(4 << 10)
+	even, odd := nuls(head, 0), nuls(head, 1)
+	switch {
+	case odd >= 2 && even <= odd/10:
+		return unicode.LittleEndian, true
+	case even >= 2 && odd <= even/10:
+		return unicode.BigEndian, true
+	}
+	return unicode.LittleEndian, false
+}
 
 // nuls counts the NUL bytes of b at offsets of parity odd.
 func nuls(b []byte, odd int) int {
