@@ -245,7 +245,8 @@ func (a *app) importFile(ctx context.Context, c *client.Client, f *inputFile, o 
 		f.rejected = append(f.rejected, located...)
 	}
 	if f.result == nil {
-		fmt.Fprintf(a.stderr, "%s: 没有可导入的行 / no rows to import\n", f.path)
+		fmt.Fprintf(a.stderr, "%s: 没有可导入的行：表头之后没有事项行（或都有误，见上文）；请在表头下面每行填写一个事项 / "+
+			"no rows to import: no item rows follow the header (or all have problems, see above): put one item per row below the header\n", f.path)
 	}
 	if len(f.rejected) == 0 {
 		return f.result != nil

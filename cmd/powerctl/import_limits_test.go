@@ -145,3 +145,9 @@ func TestImportUnreadableBilingual(t *testing.T) {
 	}
 	e.refused([]string{"d.csv: 无法读取文件", "cannot read the file"}, dir)
 }
+
+// A file of a header only said "no rows to import", not what to do.
+func TestImportHeaderOnly(t *testing.T) {
+	e := start(t)
+	e.refused([]string{"h.csv: 没有可导入的行", "put one item per row below the header"}, writeFile(t, "h.csv", quoteHeader))
+}
