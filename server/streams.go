@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 
+	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -101,6 +102,49 @@ func tooManyImports(max int, waited time.Duration) error {
 		fmt.Sprintf("服务器正在进行 %d 个导入（上限 --max-concurrent-imports），等待 %s 后仍无空位，请稍后重试", max, waited),
 		fmt.Sprintf("the server is running %d imports, its limit (--max-concurrent-imports), and none ended within %s; retry in a minute", max, waited),
 		map[string]string{"max_concurrent_imports": strconv.Itoa(max)})
+}
+
+// recvWithin returns stream's Recv, ending the stream with IMPORT_IDLE
+// when the client sends nothing for idle (0: no limit). An import holds a
+// place of --max-concurrent-imports and its rows: a client that stopped
+// sending, its connection still answering pings, would hold them for good.
+// A goroutine receives (one message ahead at most); it ends with the
+// stream, which ends when the handler returns.
+func recvWithin(stream pb.RegistryService_ImportItemsServer, idle time.Duration) func() (*pb.ImportItemsRequest, error) {
+	if idle <= 0 {
+		return stream.Recv
+	}
+	type received struct {
+		req *pb.ImportItemsRequest
+		err error
+	}
+	next := make(chan received)
+	go func() {
+		for {
+			req, err := stream.Recv()
+			select {
+			case next <- received{req, err}:
+			case <-stream.Context().Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	timer := time.NewTimer(idle)
+	return func() (*pb.ImportItemsRequest, error) {
+		timer.Reset(idle)
+		select {
+		case r := <-next:
+			return r.req, r.err
+		case <-timer.C:
+			return nil, exhausted(registry.ReasonImportIdle,
+				fmt.Sprintf("导入流 %s 内没有收到任何数据（--read-timeout），已断开，未导入任何内容；请重新导入", idle),
+				fmt.Sprintf("the import stream sent nothing for %s (--read-timeout) and was cut off; nothing was imported: import again", idle),
+				map[string]string{"read_timeout": idle.String()})
+		}
+	}
 }
 
 // The methods whose streams last as long as the client stays: each holds
@@ -306,6 +350,7 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		if isTrusted(addr, l.trusted) {
 			return c, nil
 		}
+		addr = clientKey(addr) // an IPv6 client's /64
 		if !l.gate.acquire(addr) {
 			c.Close()
 			l.refused()
@@ -366,6 +411,15 @@ func (l *pipeListener) dial(ctx context.Context, _ string) (net.Conn, error) {
 		return nil, ctx.Err()
 	}
 }
+
+// The gateway's loopback connection's flow-control windows: a stream's
+// bounds what the gateway holds for a REST caller that does not read; the
+// connection's, shared by every REST call, is given back as data arrives,
+// whoever reads it.
+const (
+	loopbackWindow     = 64 << 10
+	loopbackConnWindow = 16 << 20
+)
 
 type pipeAddr struct{}
 
