@@ -54,6 +54,12 @@
 //     first one passed ends the reading with one problem of the whole file
 //     (or an error for the file's sizes). Field lengths are the server's
 //     (server/registry) and are problems of their row.
+//   - Before excelize opens an XLSX, its parts are read as bytes
+//     (xmlscan.go): a cell or shared string over MaxElementBytes, more than
+//     MaxSharedStrings shared strings, or a row of more cells than Excel's
+//     columns is refused, naming the part; formula cells without their
+//     result and error values (#REF!) are problems of their row. A CSV row
+//     of more than 16,384 cells is refused too.
 //   - A cell starting with ' before = + - @, a tab or a CR (maybe after
 //     more quotes) loses that one quote: the writers' neutralisation of
 //     formulas (neutral.go).
