@@ -319,7 +319,11 @@ func gatewayError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 	}
 	if st, ok := status.FromError(err); ok && len(st.Details()) == 0 {
 		reason, zh := transportReason(st)
-		err = withInfo(status.New(st.Code(), zh+" / "+st.Message()), reason)
+		en := st.Message()
+		if reason == registry.ReasonNoSuchRoute {
+			en = "no such route: check the path and the method against /openapi.json" // the gateway says "Not Found"
+		}
+		err = withInfo(status.New(st.Code(), zh+" / "+en), reason)
 	}
 	if httpStatus == 0 {
 		httpStatus = httpStatusOf(status.Convert(err))
