@@ -266,6 +266,13 @@ func TestFourEyesComparesHolders(t *testing.T) {
 	joseClerk := e.mintAs(t, admin, &pb.Token{Roles: []string{"editor"}, Departments: []string{"departments/gtzyj"}, Holder: "Jos\u00e9"}, "jose-clerk")
 	joseReviewer := e.mintAs(t, admin, &pb.Token{Roles: []string{"reviewer"}, Holder: "Jose\u0301"}, "jose-reviewer")
 
+	// A staff number typed in full-width digits (a Chinese input method's
+	// full-width mode) names the same person as in ASCII digits.
+	numClerk := e.mintAs(t, admin, &pb.Token{Roles: []string{"editor"}, Departments: []string{"departments/gtzyj"}, Holder: "工号１０２３"}, "num-clerk")
+	numReviewer := e.mintAs(t, admin, &pb.Token{Roles: []string{"reviewer"}, Holder: "工号1023"}, "num-reviewer")
+	s0 := f.submit(numClerk, f.item(numClerk, "丙"))
+	fourEyes(t, "approval by the submitter's token with ASCII digits", f.approve(numReviewer, s0), "num-reviewer", "submitted")
+
 	s := f.submit(liClerk, f.item(liClerk, "甲"))
 	fourEyes(t, "approval by the submitter's other token", f.approve(liReviewer, s), "li-reviewer", "li si", "submitted")
 	must(0, f.approve(reviewer, s))

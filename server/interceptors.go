@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -57,8 +58,9 @@ type access struct {
 	metrics        *metrics.Metrics
 	principalLimit *ratelimit.Limiter
 	anonymousLimit *ratelimit.Limiter
-	gatewaySecret  string // proves metadata comes from our own gateway (limits.go)
-	watches        *gate  // long-lived streams, per client address (streams.go)
+	gatewaySecret  string         // proves metadata comes from our own gateway (limits.go)
+	watches        *gate          // long-lived streams, per client address (streams.go)
+	trusted        []netip.Prefix // reverse proxies whose X-Forwarded-For names the client (limits.go)
 }
 
 func newRequestID() string {

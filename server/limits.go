@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -170,14 +171,37 @@ func (l Limits) grpcLimits() []grpc.ServerOption {
 // httpServer is the HTTP server of handler with l's timeouts.
 func (l Limits) httpServer(handler http.Handler) *http.Server {
 	return &http.Server{Handler: handler, ReadHeaderTimeout: l.ReadHeaderTimeout, ReadTimeout: l.ReadTimeout,
-		WriteTimeout: l.WriteTimeout, IdleTimeout: l.IdleTimeout}
+		WriteTimeout: l.WriteTimeout, IdleTimeout: l.IdleTimeout,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context { return context.WithValue(ctx, connKey{}, c) }}
+}
+
+// connKey holds a request's connection in its context (for streaming).
+type connKey struct{}
+
+// tcpConnOf is the TCP connection under c (through the connection
+// limit's and TLS's wrappers), or nil.
+func tcpConnOf(c net.Conn) *net.TCPConn {
+	for {
+		switch x := c.(type) {
+		case *net.TCPConn:
+			return x
+		case *countedConn:
+			c = x.Conn
+		case *tls.Conn:
+			c = x.NetConn()
+		default:
+			return nil
+		}
+	}
 }
 
 // streamingRoutes are the routes that stream for as long as the client
 // stays: the change feed's watch and a backup (which streams the whole
 // data file). The HTTP mux gives them to streaming, by exact method and
 // path: a suffix such as ":watch" on another path earns nothing.
-var streamingRoutes = []string{"GET /v1/catalog/changes:watch", "GET /v1/backup"}
+var streamingRoutes = []string{watchRoute, "GET /v1/backup"}
+
+const watchRoute = "GET /v1/catalog/changes:watch"
 
 // streaming serves a routed streaming request without the server's
 // whole-request deadlines, which would cut the stream: a request without
@@ -186,11 +210,23 @@ var streamingRoutes = []string{"GET /v1/catalog/changes:watch", "GET /v1/backup"
 // gets writeTimeout of its own (a client that stops reading is still cut
 // off). A request with a body keeps its read deadline: a body sent one
 // byte at a time is cut at --read-timeout like any other.
-func streaming(next http.Handler, writeTimeout time.Duration) http.Handler {
+//
+// A positive sendBuffer fixes the socket's send buffer (HTTP/1 only: an
+// HTTP/2 connection carries other calls too). HTTP/1 has no flow control
+// but TCP's, and the kernel's autotuning lets a socket take megabytes:
+// a watcher that does not read would be sent, and the server would
+// encode, that much before its watch's own buffer (--watch-buffer-bytes)
+// ever filled and cut it off.
+func streaming(next http.Handler, writeTimeout time.Duration, sendBuffer int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
 		if r.Body == nil || r.Body == http.NoBody {
 			rc.SetReadDeadline(time.Time{})
+		}
+		if c, ok := r.Context().Value(connKey{}).(net.Conn); ok && sendBuffer > 0 && r.ProtoMajor == 1 {
+			if tc := tcpConnOf(c); tc != nil {
+				tc.SetWriteBuffer(sendBuffer)
+			}
 		}
 		next.ServeHTTP(&streamWriter{ResponseWriter: w, rc: rc, timeout: writeTimeout}, r)
 	})
@@ -315,11 +351,19 @@ func gatewayMetadata(secret string, trusted []netip.Prefix) func(context.Context
 // that is a trusted proxy, the nearest address in X-Forwarded-For that is
 // not one (the ones to its left could be forged by the caller).
 func clientAddr(r *http.Request, trusted []netip.Prefix) string {
-	addr := peerAddr(r.RemoteAddr)
+	return forwardedClient(peerAddr(r.RemoteAddr), r.Header.Values("X-Forwarded-For"), trusted)
+}
+
+// forwardedClient is the client behind peer: peer itself unless it is a
+// trusted proxy, else the nearest address of the X-Forwarded-For values
+// xff (HTTP headers, or gRPC metadata from a proxy such as Envoy or
+// nginx's grpc_pass) that is not a trusted proxy.
+func forwardedClient(peer string, xff []string, trusted []netip.Prefix) string {
+	addr := peer
 	if !isTrusted(addr, trusted) {
 		return addr
 	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	hops := strings.Split(strings.Join(xff, ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
 		hop := strings.TrimSpace(hops[i])
 		if _, err := netip.ParseAddr(hop); err != nil {
@@ -346,6 +390,22 @@ func isTrusted(addr string, trusted []netip.Prefix) bool {
 	return false
 }
 
+// clientKey is what the per-address limits count a client address as:
+// an IPv6 address's /64, which one host or one customer is commonly given
+// whole (counted one by one, such a client would have 2^64 addresses);
+// an IPv4 address (mapped or not) as itself.
+func clientKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	if a = a.Unmap(); a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
 // peerAddr is the host of a host:port.
 func peerAddr(hostport string) string {
 	if host, _, err := net.SplitHostPort(hostport); err == nil {
@@ -363,15 +423,18 @@ func lastMD(md metadata.MD, key string) string {
 	return ""
 }
 
-// callerAddr is the address a call's anonymous rate limit is keyed by.
+// callerAddr is the address a call's anonymous rate limit and its watch
+// limit are keyed by (clientKey).
 func (a *access) callerAddr(ctx context.Context, md metadata.MD) string {
 	if subtle.ConstantTimeCompare([]byte(lastMD(md, gatewayKeyMD)), []byte(a.gatewaySecret)) == 1 {
 		if c := lastMD(md, clientAddrMD); c != "" {
-			return c
+			return clientKey(c)
 		}
 	}
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		return peerAddr(p.Addr.String())
+		// A gRPC call through a trusted proxy is its forwarded client's,
+		// as a REST call is (clientAddr).
+		return clientKey(forwardedClient(peerAddr(p.Addr.String()), md.Get("x-forwarded-for"), a.trusted))
 	}
 	return "unknown"
 }

@@ -24,6 +24,7 @@ type registryServer struct {
 	imports        *gate
 	importWait     time.Duration // how long an import waits for a place
 	maxImportBytes int64
+	importIdle     time.Duration // how long an import stream may send nothing (--read-timeout); 0: no limit
 }
 
 // reg is the registry serving one call: its changes' audit records name
@@ -106,8 +107,9 @@ func (s *registryServer) CreateItem(ctx context.Context, req *pb.CreateItemReque
 // on a deadline day; each takes a fraction of a second).
 func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer) error {
 	var im *registry.Importer
+	recv := recvWithin(stream, s.importIdle)
 	for {
-		req, err := stream.Recv()
+		req, err := recv()
 		if errors.Is(err, io.EOF) {
 			break
 		}

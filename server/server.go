@@ -108,7 +108,8 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{db: db, metrics: metrics.New(filepath.Join(cfg.DataDir, store.FileName))}
 	s.metrics.ChecksumFailures(func() uint64 { n, _ := db.Damaged(); return n })
 	s.svc = registry.New(registry.Config{Store: s.metrics.Store(db), DefaultRegion: cfg.Region, Now: cfg.Now,
-		MaxPageSize: cfg.Limits.MaxPageSize, PublisherMayEdit: cfg.PublisherMayEdit, EncodedSize: encodedSize})
+		MaxPageSize: cfg.Limits.MaxPageSize, PublisherMayEdit: cfg.PublisherMayEdit, EncodedSize: encodedSize,
+		WatchBatchBytes: cfg.Limits.withDefaults().WatchBufferBytes})
 	s.metrics.Workload(s.svc, cfg.Now)
 	if err := s.bootstrap(cfg.DataDir); err != nil {
 		s.close()
@@ -140,14 +141,16 @@ func (s *Server) listen(cfg Config) error {
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return fmt.Errorf("gRPC address %s: %w", cfg.GRPCAddr, err)
 	}
-	s.grpcLis = limitConns(s.grpcLis, limits.MaxConnectionsPerAddress, limits.TrustedProxies, refused)
+	s.grpcLis = cutStalledWriters(limitConns(s.grpcLis, limits.MaxConnectionsPerAddress, limits.TrustedProxies, refused),
+		limits.WriteTimeout)
 	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return fmt.Errorf("HTTP address %s: %w", cfg.HTTPAddr, err)
 	}
 	s.httpLis = limitConns(s.httpLis, limits.MaxConnectionsPerAddress, limits.TrustedProxies, refused)
 	a := &access{authn: &auth.Authenticator{Tokens: s.svc, JWT: cfg.JWT}, svc: s.svc, metrics: s.metrics,
 		principalLimit: ratelimit.New(limits.Principal, cfg.Now), anonymousLimit: ratelimit.New(limits.Anonymous, cfg.Now),
-		gatewaySecret: newRequestID() + newRequestID(), watches: newGate(limits.MaxWatches, limits.MaxWatchesPerAddress)}
+		gatewaySecret: newRequestID() + newRequestID(), watches: newGate(limits.MaxWatches, limits.MaxWatchesPerAddress),
+		trusted: limits.TrustedProxies}
 	s.watches = a.watches
 	opts := append([]grpc.ServerOption{grpc.ChainUnaryInterceptor(a.unary), grpc.ChainStreamInterceptor(a.stream)},
 		limits.grpcLimits()...)
@@ -156,7 +159,7 @@ func (s *Server) listen(cfg Config) error {
 	imports := newGate(limits.MaxConcurrentImports, 0)                      // shared by both servers
 	register := func(g *grpc.Server) *grpc.Server {
 		pb.RegisterRegistryServiceServer(g, &registryServer{svc: s.svc, imports: imports, importWait: limits.ImportWait,
-			maxImportBytes: limits.MaxImportBytes})
+			maxImportBytes: limits.MaxImportBytes, importIdle: limits.ReadTimeout})
 		pb.RegisterCatalogServiceServer(g, &catalogServer{svc: s.svc, search: s.search,
 			watchBuffer: limits.WatchBufferBytes, watchTimeout: limits.WatchSendTimeout})
 		pb.RegisterAccessServiceServer(g, &accessServer{svc: s.svc})
@@ -183,7 +186,11 @@ func (s *Server) listen(cfg Config) error {
 	s.innerLis = newPipeListener()
 	s.loopback, err = grpc.NewClient("passthrough:///gateway", grpc.WithContextDialer(s.innerLis.dial),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxAnswerBytes)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxAnswerBytes)),
+		// Fixed windows: no BDP growth, which over a pipe reaches
+		// megabytes a stream, all held for a REST watcher that does not
+		// read (streaming).
+		grpc.WithInitialWindowSize(loopbackWindow), grpc.WithInitialConnWindowSize(loopbackConnWindow))
 	if err != nil {
 		return err
 	}
@@ -225,7 +232,11 @@ func (s *Server) listen(cfg Config) error {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", throughGateway(markStreams(gw)))
 	for _, route := range streamingRoutes {
-		mux.Handle(route, streaming(throughGateway(markStreams(gw)), limits.WriteTimeout))
+		buffer := 0 // a backup is read as fast as the client can: the kernel's autotuning is right
+		if route == watchRoute {
+			buffer = limits.WatchBufferBytes
+		}
+		mux.Handle(route, streaming(throughGateway(markStreams(gw)), limits.WriteTimeout, buffer))
 	}
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -308,7 +319,11 @@ func gatewayError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 	}
 	if st, ok := status.FromError(err); ok && len(st.Details()) == 0 {
 		reason, zh := transportReason(st)
-		err = withInfo(status.New(st.Code(), zh+" / "+st.Message()), reason)
+		en := st.Message()
+		if reason == registry.ReasonNoSuchRoute {
+			en = "no such route: check the path and the method against /openapi.json" // the gateway says "Not Found"
+		}
+		err = withInfo(status.New(st.Code(), zh+" / "+en), reason)
 	}
 	if httpStatus == 0 {
 		httpStatus = httpStatusOf(status.Convert(err))
@@ -367,6 +382,8 @@ func httpStatusOf(st *status.Status) int {
 		return http.StatusRequestEntityTooLarge
 	case registry.ReasonTooManyImports:
 		return http.StatusServiceUnavailable // busy: retry later
+	case registry.ReasonImportIdle:
+		return http.StatusRequestTimeout
 	case registry.ReasonTooManyWatches:
 		if infoMeta(st)["limit"] == "server" {
 			return http.StatusServiceUnavailable

@@ -8,9 +8,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 
+	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -101,6 +104,49 @@ func tooManyImports(max int, waited time.Duration) error {
 		fmt.Sprintf("服务器正在进行 %d 个导入（上限 --max-concurrent-imports），等待 %s 后仍无空位，请稍后重试", max, waited),
 		fmt.Sprintf("the server is running %d imports, its limit (--max-concurrent-imports), and none ended within %s; retry in a minute", max, waited),
 		map[string]string{"max_concurrent_imports": strconv.Itoa(max)})
+}
+
+// recvWithin returns stream's Recv, ending the stream with IMPORT_IDLE
+// when the client sends nothing for idle (0: no limit). An import holds a
+// place of --max-concurrent-imports and its rows: a client that stopped
+// sending, its connection still answering pings, would hold them for good.
+// A goroutine receives (one message ahead at most); it ends with the
+// stream, which ends when the handler returns.
+func recvWithin(stream pb.RegistryService_ImportItemsServer, idle time.Duration) func() (*pb.ImportItemsRequest, error) {
+	if idle <= 0 {
+		return stream.Recv
+	}
+	type received struct {
+		req *pb.ImportItemsRequest
+		err error
+	}
+	next := make(chan received)
+	go func() {
+		for {
+			req, err := stream.Recv()
+			select {
+			case next <- received{req, err}:
+			case <-stream.Context().Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	timer := time.NewTimer(idle)
+	return func() (*pb.ImportItemsRequest, error) {
+		timer.Reset(idle)
+		select {
+		case r := <-next:
+			return r.req, r.err
+		case <-timer.C:
+			return nil, exhausted(registry.ReasonImportIdle,
+				fmt.Sprintf("导入流 %s 内没有收到任何数据（--read-timeout），已断开，未导入任何内容；请重新导入", idle),
+				fmt.Sprintf("the import stream sent nothing for %s (--read-timeout) and was cut off; nothing was imported: import again", idle),
+				map[string]string{"read_timeout": idle.String()})
+		}
+	}
 }
 
 // The methods whose streams last as long as the client stays: each holds
@@ -306,6 +352,7 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		if isTrusted(addr, l.trusted) {
 			return c, nil
 		}
+		addr = clientKey(addr) // an IPv6 client's /64
 		if !l.gate.acquire(addr) {
 			c.Close()
 			l.refused()
@@ -323,6 +370,52 @@ type countedConn struct {
 func (c *countedConn) Close() error {
 	c.release()
 	return c.Conn.Close()
+}
+
+// cutStalledWriters gives every write on l's connections a deadline of
+// stall: a gRPC client that accepts none of what the server sends for that
+// long (a client advertising a huge flow-control window, then not reading)
+// has its connection closed, and the answers queued for it (grpc-go holds
+// them in memory, without a bound per connection) are freed. A client
+// that reads, however slowly, never waits that long on one write; an idle
+// connection writes nothing. (net/http's WriteTimeout does this for REST.)
+func cutStalledWriters(l net.Listener, stall time.Duration) net.Listener {
+	if stall <= 0 {
+		return l
+	}
+	return &stallListener{Listener: l, stall: stall}
+}
+
+type stallListener struct {
+	net.Listener
+	stall time.Duration
+}
+
+func (l *stallListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &stallConn{Conn: c, stall: l.stall}, nil
+}
+
+type stallConn struct {
+	net.Conn
+	stall time.Duration
+}
+
+func (c *stallConn) Write(p []byte) (int, error) {
+	// Deadlines live in the runtime's poller: setting one costs no system call.
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.stall)); err != nil {
+		return 0, err
+	}
+	n, err := c.Conn.Write(p)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// grpc-go's writer stops at a write error but leaves the closing
+		// to its reader, which waits for a client that sends nothing.
+		c.Conn.Close()
+	}
+	return n, err
 }
 
 // pipeListener serves connections made in-process (dial): the gateway's
@@ -366,6 +459,15 @@ func (l *pipeListener) dial(ctx context.Context, _ string) (net.Conn, error) {
 		return nil, ctx.Err()
 	}
 }
+
+// The gateway's loopback connection's flow-control windows: a stream's
+// bounds what the gateway holds for a REST caller that does not read; the
+// connection's, shared by every REST call, is given back as data arrives,
+// whoever reads it.
+const (
+	loopbackWindow     = 64 << 10
+	loopbackConnWindow = 16 << 20
+)
 
 type pipeAddr struct{}
 

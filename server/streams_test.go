@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/powerreg/powerreg/client"
@@ -309,6 +312,66 @@ func TestSilentWatchersMemory(t *testing.T) {
 	}
 }
 
+// A watcher that does not read holds, until it is cut off, about two
+// send buffers (the changes read for it and those queued), not a page
+// of up to 3 MiB: with the default --max-watches of 1000, silent watchers
+// from enough addresses would otherwise hold gigabytes for
+// --watch-send-timeout, and again after every reconnection.
+func TestSilentWatcherHoldsAboutItsBuffer(t *testing.T) {
+	const watchers, buffer = 50, 64 << 10
+	e := startLimits(t, server.Limits{WatchBufferBytes: buffer, WatchSendTimeout: time.Minute,
+		MaxWatchesPerAddress: watchers, MaxWatches: watchers, MaxConnectionsPerAddress: 100})
+	publishBig(t, e, 300) // 300 changes of ~10 KB
+	before := heapInUse()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var conns []*grpc.ClientConn
+	for i := range watchers {
+		if i%25 == 0 {
+			conns = append(conns, dial(t, e.srv.GRPCAddr()))
+		}
+		s := must(pb.NewCatalogServiceClient(conns[len(conns)-1]).WatchCatalogChanges(ctx, &pb.WatchCatalogChangesRequest{}))
+		must(s.Header())
+	}
+	waitWatches(t, e, watchers)
+	time.Sleep(time.Second) // each fills what it may hold, then waits
+	during := heapInUse()
+	if e.srv.OpenWatches() != watchers {
+		t.Fatalf("%d of %d watchers were cut off before the measure", watchers-e.srv.OpenWatches(), watchers)
+	}
+	per := (int64(during) - int64(before)) / watchers
+	t.Logf("heap in use: %d MB before, %d MB with %d silent watchers: %d KB each (buffer %d KB)",
+		before>>20, during>>20, watchers, per>>10, buffer>>10)
+	// Reading a batch of 100 changes ahead held ~1 MB each.
+	if per > 8*buffer {
+		t.Fatalf("a silent watcher holds %d KB, over 8 × its %d KB buffer", per>>10, buffer>>10)
+	}
+	cancel()
+	waitWatches(t, e, 0)
+
+	// Over REST, through the gateway's loopback connection, the same.
+	before = heapInUse()
+	for range watchers {
+		c, err := net.DialTCP("tcp", nil, net.TCPAddrFromAddrPort(netip.MustParseAddrPort(e.srv.HTTPAddr())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadBuffer(4 << 10)
+		t.Cleanup(func() { c.Close() })
+		if _, err := c.Write([]byte("GET /v1/catalog/changes:watch HTTP/1.1\r\nHost: registry\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitWatches(t, e, watchers)
+	time.Sleep(time.Second)
+	during = heapInUse()
+	per = (int64(during) - int64(before)) / watchers
+	t.Logf("REST: heap in use: %d MB before, %d MB with %d silent watchers: %d KB each", before>>20, during>>20, watchers, per>>10)
+	if per > 8*buffer {
+		t.Fatalf("a silent REST watcher holds %d KB, over 8 × its %d KB buffer", per>>10, buffer>>10)
+	}
+}
+
 func heapInUse() uint64 {
 	runtime.GC()
 	runtime.GC()
@@ -503,4 +566,114 @@ func dialFrom(t *testing.T, addr, ip string) *grpc.ClientConn {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// Behind a trusted reverse proxy (an Envoy or nginx grpc_pass that adds
+// X-Forwarded-For), the watch limit per address applies to each forwarded
+// client, not to the proxy that carries them all: else the proxy's eighth
+// client would be refused. A client's own X-Forwarded-For is trusted only
+// from a trusted proxy.
+func TestWatchLimitsBehindTrustedProxy(t *testing.T) {
+	proxy := netip.MustParsePrefix("127.0.0.2/32")
+	e := startLimits(t, server.Limits{MaxWatchesPerAddress: 2, MaxWatches: 100, TrustedProxies: []netip.Prefix{proxy}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cat := pb.NewCatalogServiceClient(dialFrom(t, e.srv.GRPCAddr(), "127.0.0.2"))
+	watch := func(client string) error {
+		md := metadata.Pairs("x-forwarded-for", client+", 127.0.0.2")
+		w, err := cat.WatchCatalogChanges(metadata.NewOutgoingContext(ctx, md), &pb.WatchCatalogChangesRequest{})
+		if err != nil {
+			return err
+		}
+		_, err = w.Header()
+		if err == nil {
+			// A refused watch ends at once; an accepted one waits.
+			recv := make(chan error, 1)
+			go func() { _, err := w.Recv(); recv <- err }()
+			select {
+			case err = <-recv:
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+		return err
+	}
+	for i := range 5 {
+		if err := watch(fmt.Sprintf("10.0.0.%d", i+1)); err != nil {
+			t.Fatalf("client %d behind the proxy: %v", i+1, err)
+		}
+	}
+	waitWatches(t, e, 5)
+	must(0, watch("10.0.0.1"))
+	st := wantStatus(t, watch("10.0.0.1"), codes.ResourceExhausted, registry.ReasonTooManyWatches)
+	if !strings.Contains(st.Message(), "10.0.0.1") {
+		t.Fatalf("the refusal does not name the forwarded client: %s", st.Message())
+	}
+	// From an untrusted address, X-Forwarded-For is ignored: its own
+	// address counts.
+	other := pb.NewCatalogServiceClient(dialFrom(t, e.srv.GRPCAddr(), "127.0.0.3"))
+	for i := range 3 {
+		md := metadata.Pairs("x-forwarded-for", fmt.Sprintf("10.0.1.%d", i))
+		w := must(other.WatchCatalogChanges(metadata.NewOutgoingContext(ctx, md), &pb.WatchCatalogChangesRequest{}))
+		if i < 2 {
+			must(w.Header())
+			continue
+		}
+		_, err := w.Recv()
+		st := wantStatus(t, err, codes.ResourceExhausted, registry.ReasonTooManyWatches)
+		if !strings.Contains(st.Message(), "127.0.0.3") {
+			t.Fatalf("an untrusted caller's forwarded address was believed: %s", st.Message())
+		}
+	}
+}
+
+// A REST watcher that does not read is cut off (WATCH_TOO_SLOW) as a gRPC
+// one is. HTTP/1 has no flow control but TCP's, and the kernel's
+// autotuning let a silent client's socket take megabytes (here the whole
+// feed, 11 MB as JSON) while the server encoded all of it and never cut
+// the watcher off: 480 silent REST watchers held 1 GB of socket buffers
+// and most of a core, for as long as they stayed. The watch's socket now
+// has a send buffer of about --watch-buffer-bytes, and the gateway's
+// loopback stream a fixed window, so what waits for the client stays in
+// the watch's bounded buffer until it is cut off.
+func TestSilentRESTWatcherCutOff(t *testing.T) {
+	const buffer, changes = 64 << 10, 1000
+	e := startLimits(t, server.Limits{WatchBufferBytes: buffer, WatchSendTimeout: time.Second})
+	publishBig(t, e, changes) // ~10 KB each
+	// A small receive buffer, set before connecting as a hostile client
+	// would (it sets the window the connection starts with).
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10) })
+	}}
+	c, err := d.Dial("tcp", e.srv.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET /v1/catalog/changes:watch HTTP/1.1\r\nHost: registry\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitWatches(t, e, 1)
+	time.Sleep(4 * time.Second) // silent, well past --watch-send-timeout
+	// Then read what was sent, until nothing more comes.
+	var got []byte
+	buf := make([]byte, 64<<10)
+	for {
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		k, err := c.Read(buf)
+		got = append(got, buf[:k]...)
+		if err != nil {
+			break
+		}
+	}
+	n := strings.Count(string(got), `"position"`)
+	t.Logf("a silent REST watcher was sent %d KB, %d of %d changes", len(got)>>10, n, changes)
+	if !strings.Contains(string(got), registry.ReasonWatchTooSlow) {
+		t.Fatalf("a REST watcher that read nothing for 4 s was not cut off (watch send timeout 1s): it was sent %d of %d changes, %d KB",
+			n, changes, len(got)>>10)
+	}
+	// The socket's send buffer (2 × 64 KB as Linux counts it), the
+	// client's small receive buffer and one change: a few hundred KB.
+	if len(got) > 1<<20 {
+		t.Fatalf("a watcher that read nothing was sent %d KB (%d changes) before it was cut off", len(got)>>10, n)
+	}
 }

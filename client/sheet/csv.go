@@ -17,7 +17,8 @@ import (
 )
 
 // ReadCSV reads a CSV file (UTF-8 with or without BOM, GB18030, or UTF-16
-// with BOM; comma- or tab-separated, guessed from the first line). name is
+// with BOM; comma-, tab- or semicolon-separated, guessed from the first
+// line). name is
 // the file name used in problems.
 //
 // The file is read as a stream, one row at a time, and reading stops at the
@@ -36,14 +37,21 @@ func ReadCSV(r io.Reader, name string, opts Options) ([]Row, []Problem, error) {
 		// Excel's “Unicode text”: turned into UTF-8 before splitting.
 		enc = encUTF16
 		br = bufio.NewReaderSize(unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Reader(br), 64<<10)
+	} else if order, ok := utf16Order(br); ok {
+		enc = encUTF16
+		br = bufio.NewReaderSize(unicode.UTF16(order, unicode.IgnoreBOM).NewDecoder().Reader(br), 64<<10)
 	}
 	first, _ := br.Peek(64 << 10)
 	if i := bytes.IndexByte(first, '\n'); i >= 0 {
 		first = first[:i]
 	}
+	// The separator is the one the header line uses most: Excel writes
+	// ";" where the locale's list separator is one.
 	sc := &csvScanner{r: br, sep: ',', max: MaxRowBytes}
-	if bytes.Count(first, []byte{'\t'}) > bytes.Count(first, []byte{','}) {
-		sc.sep = '\t'
+	for _, sep := range []byte{'\t', ';'} {
+		if bytes.Count(first, []byte{sep}) > bytes.Count(first, []byte{sc.sep}) {
+			sc.sep = sep
+		}
 	}
 	col := newCollector(name, opts)
 	for {
@@ -57,8 +65,13 @@ func ReadCSV(r io.Reader, name string, opts Options) ([]Row, []Problem, error) {
 		if errors.Is(err, errRecordTooLarge) {
 			return nil, []Problem{recordTooLarge(col, rec)}, nil
 		}
+		if errors.Is(err, errTooManyFields) {
+			return nil, []Problem{newProblem(name, rec.row, "",
+				fmt.Sprintf("这一行超过 %d 个单元格（分隔符），比任何表格软件能写出的列都多，也远超每行 %d 列的上限：请删除表格右侧多余的列，或检查文件是否损坏；未导入任何内容", maxCSVFields, MaxColumns),
+				fmt.Sprintf("this row has more than %d cells (separators), more columns than any spreadsheet program writes and far over the limit of %d columns per row: delete the extra columns on the right, or check whether the file is damaged; nothing was imported", maxCSVFields, MaxColumns))}, nil
+		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
+			return nil, nil, fmt.Errorf("%s: 无法读取文件，请检查文件是否完整、能否打开 / cannot read the file: check that it is whole and can be opened: %w", name, err)
 		}
 		if rec.open {
 			return nil, []Problem{openQuote(col, rec)}, nil
@@ -83,6 +96,33 @@ func ReadCSV(r io.Reader, name string, opts Options) ([]Row, []Problem, error) {
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// utf16Order recognises UTF-16 without its byte-order mark: NUL bytes,
+// which no UTF-8 or GB18030 text holds, as the high bytes of its ASCII
+// characters (commas, line breaks), all at odd offsets in little-endian
+// order, at even ones in big-endian; a stray NUL in other text is not.
+func utf16Order(br *bufio.Reader) (unicode.Endianness, bool) {
+	head, _ := br.Peek(4 << 10)
+	even, odd := nuls(head, 0), nuls(head, 1)
+	switch {
+	case odd >= 2 && even <= odd/10:
+		return unicode.LittleEndian, true
+	case even >= 2 && odd <= even/10:
+		return unicode.BigEndian, true
+	}
+	return unicode.LittleEndian, false
+}
+
+// nuls counts the NUL bytes of b at offsets of parity odd.
+func nuls(b []byte, odd int) int {
+	n := 0
+	for i := odd; i < len(b); i += 2 {
+		if b[i] == 0 {
+			n++
+		}
+	}
+	return n
+}
 
 // countingReader counts the bytes read and fails past max.
 type countingReader struct {
@@ -132,6 +172,14 @@ type csvScanner struct {
 }
 
 var errRecordTooLarge = errors.New("record too large")
+
+// maxCSVFields bounds the cells of one record, empty ones included: the
+// columns of Excel and WPS (XFD). The bytes of a record count only its
+// cells' contents, so without it a row of 250 MB of separators took 32
+// bytes of bookkeeping per separator (powerctl was killed at 23 GB).
+const maxCSVFields = 16384
+
+var errTooManyFields = errors.New("too many fields")
 
 // next returns the next record; its fields are valid until the next call.
 func (s *csvScanner) next() (csvRecord, error) {
@@ -200,6 +248,9 @@ func (s *csvScanner) next() (csvRecord, error) {
 			}
 			switch b {
 			case s.sep:
+				if len(s.ends) == maxCSVFields {
+					return finish(errTooManyFields)
+				}
 				s.ends = append(s.ends, len(s.buf))
 			case '\r':
 				s.crlf()
@@ -295,7 +346,8 @@ func (e *encoding) decode(c *collector, rec csvRecord) ([]string, *Problem) {
 			break
 		}
 	}
-	if *e == encUnknown && !ascii {
+	first := *e == encUnknown && !ascii // this row decides the encoding
+	if first {
 		*e = encGB18030
 		if validUTF8(rec.fields) {
 			*e = encUTF8
@@ -325,6 +377,9 @@ func (e *encoding) decode(c *collector, rec csvRecord) ([]string, *Problem) {
 		zh, en := fmt.Sprintf("前面的行（包括表头）是 %s 编码，这一行却不是", e), fmt.Sprintf("the rows before it (the header included) are in %s but this row is not", e)
 		if *e == encUTF8BOM {
 			zh, en = "文件开头标明是 UTF-8 编码，这一行却不是", "the file says it is UTF-8 (byte-order mark) but this row is not"
+		}
+		if first {
+			zh, en = "这一行既不是 UTF-8 也不是 GB18030/GBK 编码", "this row is in neither UTF-8 nor GB18030/GBK"
 		}
 		p := newProblem(c.file, rec.row, "",
 			zh+"：文件混用了两种编码（常见于把另一个文件的行粘贴进来）。请在 Excel 或 WPS 中打开，整个文件另存为“CSV UTF-8”后再导入；未导入任何内容",

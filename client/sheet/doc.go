@@ -43,8 +43,8 @@
 //   - CSV: UTF-8 with or without BOM, UTF-16 with BOM, else GB18030 (the
 //     encoding of the first row that is not plain ASCII); a row in another
 //     encoding than the rows before it is a problem of the whole file, and
-//     so is a UTF-16 file cut in the middle of a character. Comma- or
-//     tab-separated (guessed from the first line). Quotes as Excel reads
+//     so is a UTF-16 file cut in the middle of a character. Comma-, tab-
+//     or semicolon-separated (guessed from the first line). Quotes as Excel reads
 //     them; a quote left open at the end of the file is a problem of the
 //     whole file at the row where it opened, and a cell holding lines that
 //     look like whole rows (a stray quote closed by a later one) gives a
@@ -54,6 +54,12 @@
 //     first one passed ends the reading with one problem of the whole file
 //     (or an error for the file's sizes). Field lengths are the server's
 //     (server/registry) and are problems of their row.
+//   - Before excelize opens an XLSX, its parts are read as bytes
+//     (xmlscan.go): a cell or shared string over MaxElementBytes, more than
+//     MaxSharedStrings shared strings, or a row of more cells than Excel's
+//     columns is refused, naming the part; formula cells without their
+//     result and error values (#REF!) are problems of their row. A CSV row
+//     of more than 16,384 cells is refused too.
 //   - A cell starting with ' before = + - @, a tab or a CR (maybe after
 //     more quotes) loses that one quote: the writers' neutralisation of
 //     formulas (neutral.go).

@@ -43,7 +43,7 @@ type Options struct {
 }
 
 // Read reads a CSV or XLSX file, chosen by extension: .csv, .tsv and .txt are
-// CSV (comma- or tab-separated), .xlsx and .xlsm are XLSX. It returns the good
+// CSV (comma-, tab- or semicolon-separated), .xlsx and .xlsm are XLSX. It returns the good
 // rows and one problem per bad cell or row; a row with a problem is not among
 // the rows. err is only for files that cannot be opened or read at all.
 // Problem.File and Row.File are the file's base name.
@@ -61,7 +61,7 @@ func Read(path string, opts Options) (rows []Row, problems []Problem, err error)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: 无法打开文件，请检查路径和权限 / cannot open the file: check its path and permissions: %w", name, err)
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.Size() > MaxFileBytes {

@@ -66,6 +66,13 @@ func readXLSX(zr *zip.Reader, name string, opts Options, open func(excelize.Opti
 	if err := checkPackage(zr, name); err != nil {
 		return nil, nil, err
 	}
+	if !hasWorkbook(zr) {
+		return nil, nil, fmt.Errorf("%s: 这个文件是 zip 压缩包，但不是 Excel 工作簿（里面没有 workbook.xml），可能是改了扩展名的 Word 文档或其他文件：请用 Excel 或 WPS 打开清单，另存为 .xlsx 后再导入 / the file is a zip archive but not an Excel workbook (it holds no workbook.xml): perhaps a Word document or another file renamed. Open the list in Excel or WPS, save it as .xlsx and import that", name)
+	}
+	notes, err := checkElements(zr, name)
+	if err != nil {
+		return nil, nil, err
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			rows, problems = nil, nil
@@ -127,7 +134,19 @@ func readXLSX(zr *zip.Reader, name string, opts Options, open func(excelize.Opti
 	}
 	raw := fillMerged(col.raw, merges)
 	rows, problems = process(name, raw, opts)
+	rows, problems = notedCells(name, rows, problems, notes[part])
 	return rows, problems, nil
+}
+
+// hasWorkbook reports whether the package holds a workbook part at all:
+// excelize's errors for a zip of something else are "EOF" and the like.
+func hasWorkbook(zr *zip.Reader) bool {
+	for _, zf := range zr.File {
+		if strings.HasSuffix(strings.ToLower(zf.Name), "workbook.xml") {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {

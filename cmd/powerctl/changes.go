@@ -49,7 +49,8 @@ func changeLine(c *pb.CatalogChange) string {
 	kind := map[pb.CatalogChange_Kind]string{pb.CatalogChange_KIND_PUBLISHED: "发布 PUBLISHED",
 		pb.CatalogChange_KIND_CHANGED: "变更 CHANGED", pb.CatalogChange_KIND_ABOLISHED: "废止 ABOLISHED"}[c.GetKind()]
 	it := c.GetItem()
-	return strings.Join([]string{c.GetPosition(), kind, it.GetCode(), it.GetDepartmentDisplayName(), it.GetDisplayName()}, "\t")
+	// oneLine: the watch prints these lines as they are, without a table.
+	return strings.Join([]string{c.GetPosition(), kind, oneLine(it.GetCode()), oneLine(it.GetDepartmentDisplayName()), oneLine(it.GetDisplayName())}, "\t")
 }
 
 func (a *app) changesListCmd() *cobra.Command {
@@ -114,7 +115,7 @@ func (a *app) changesWatchCmd() *cobra.Command {
 				if a.json() {
 					line, err := marshalNoEscape(protoJSON(ch))
 					if err == nil {
-						_, err = fmt.Fprintf(a.stdout, "%s\n", line)
+						_, err = fmt.Fprintf(a.stdout, "%s\n", escapeJSON(line))
 					}
 					return err
 				}

@@ -129,7 +129,8 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 		rows, ps, err := sheet.Read(path, opts)
 		done()
 		if err != nil {
-			fmt.Fprintf(a.stderr, "%s: %v\n", path, err)
+			// The reader's errors start with the file's name.
+			fmt.Fprintln(a.stderr, safe(err.Error()))
 			f.fatal = true
 			problems++
 			continue
@@ -161,6 +162,16 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 		}
 	}
 	if problems > 0 && !o.skipInvalid {
+		// --skip-invalid sets bad rows aside, never a file that cannot be read.
+		skippable := false
+		for _, f := range files {
+			skippable = skippable || (!f.fatal && len(f.rejected) > 0)
+		}
+		if !skippable {
+			fmt.Fprintf(a.stderr, "powerctl: 发现 %d 个问题，未导入任何内容；请按上面的说明修改文件后重新导入 / "+
+				"%d problems found; nothing was imported. Fix the file as said above and import it again\n", problems, problems)
+			return errReported
+		}
 		fmt.Fprintf(a.stderr, "powerctl: 发现 %d 个问题，未导入任何内容；请修改后重新导入，或用 --skip-invalid 只导入无误的行 / "+
 			"%d problems found; nothing was imported. Fix them and import again, or import the good rows with --skip-invalid\n",
 			problems, problems)
@@ -234,7 +245,8 @@ func (a *app) importFile(ctx context.Context, c *client.Client, f *inputFile, o 
 		f.rejected = append(f.rejected, located...)
 	}
 	if f.result == nil {
-		fmt.Fprintf(a.stderr, "%s: 没有可导入的行 / no rows to import\n", f.path)
+		fmt.Fprintf(a.stderr, "%s: 没有可导入的行：表头之后没有事项行（或都有误，见上文）；请在表头下面每行填写一个事项 / "+
+			"no rows to import: no item rows follow the header (or all have problems, see above): put one item per row below the header\n", f.path)
 	}
 	if len(f.rejected) == 0 {
 		return f.result != nil

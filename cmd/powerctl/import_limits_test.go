@@ -114,3 +114,40 @@ func TestReadProgress(t *testing.T) {
 		done()
 	}
 }
+
+// A file that cannot be read at all was printed with its name twice
+// ("x.xlsx: x.xlsx: 无法读取…"), and a missing file in English only.
+func TestImportFileErrorsNamedOnce(t *testing.T) {
+	e := start(t)
+	notZip := writeFile(t, "x.xlsx", "PK\x03\x04 not a zip")
+	r := e.refused([]string{"x.xlsx: 无法读取 XLSX 文件", "cannot read the XLSX file"}, notZip)
+	if strings.Contains(r.stderr, "x.xlsx: x.xlsx") || strings.Contains(r.stderr, notZip+":") {
+		t.Errorf("the file is named twice:\n%s", r)
+	}
+	// --skip-invalid cannot help with a file that cannot be read: not offered.
+	if strings.Contains(r.stderr, "--skip-invalid") || !strings.Contains(r.stderr, "Fix the file as said above") {
+		t.Errorf("the summary offers --skip-invalid for a file that cannot be read:\n%s", r)
+	}
+	missing := filepath.Join(t.TempDir(), "missing.csv")
+	r = e.refused([]string{"missing.csv: 无法打开文件", "cannot open the file"}, missing)
+	if strings.Count(r.stderr, "missing.csv") != 2 { // the name, and the path in the system's reason
+		t.Errorf("the file is not named once:\n%s", r)
+	}
+}
+
+// A path that cannot be read as a file (a directory named .csv) was
+// reported in English only: "read d.csv: is a directory".
+func TestImportUnreadableBilingual(t *testing.T) {
+	e := start(t)
+	dir := filepath.Join(t.TempDir(), "d.csv")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.refused([]string{"d.csv: 无法读取文件", "cannot read the file"}, dir)
+}
+
+// A file of a header only said "no rows to import", not what to do.
+func TestImportHeaderOnly(t *testing.T) {
+	e := start(t)
+	e.refused([]string{"h.csv: 没有可导入的行", "put one item per row below the header"}, writeFile(t, "h.csv", quoteHeader))
+}

@@ -111,14 +111,14 @@ func defineFlags(fs *flag.FlagSet, o *options) {
 			return nil
 		})
 	fs.DurationVar(&l.ReadHeaderTimeout, "read-header-timeout", l.ReadHeaderTimeout, "time allowed to send a request's headers (slow clients are cut) / 读取请求头的时限")
-	fs.DurationVar(&l.ReadTimeout, "read-timeout", l.ReadTimeout, "time allowed to send a whole request, body included (not for GET /v1/catalog/changes:watch and GET /v1/backup without a body) / 读取整个请求的时限")
+	fs.DurationVar(&l.ReadTimeout, "read-timeout", l.ReadTimeout, "time allowed to send a whole request, body included (not for GET /v1/catalog/changes:watch and GET /v1/backup without a body), and the longest pause in a gRPC import stream / 读取整个请求的时限，也是 gRPC 导入流两次发送之间的最长间隔")
 	fs.DurationVar(&l.WriteTimeout, "write-timeout", l.WriteTimeout, "time allowed to answer a request (the streaming watch and backup: per write) / 发送应答的时限")
 	fs.DurationVar(&l.IdleTimeout, "idle-timeout", l.IdleTimeout, "how long an idle HTTP keep-alive connection stays open / 空闲 HTTP 连接的保留时间")
 	fs.DurationVar(&l.GRPCConnectionTimeout, "grpc-connection-timeout", l.GRPCConnectionTimeout, "time allowed for a gRPC connection's handshake / gRPC 建立连接的时限")
 	fs.DurationVar(&l.GRPCKeepalive, "grpc-keepalive", l.GRPCKeepalive, "silence after which the server pings a gRPC connection (and closes it 20 s later without an answer) / gRPC 连接静默多久后探测")
 
 	fs.Int64Var(&l.MaxImportBytes, "max-import-bytes", l.MaxImportBytes, "largest import, in bytes of its rows as sent (an import is held in memory until its last row) / 单次导入的最大字节数")
-	fs.IntVar(&l.MaxConcurrentImports, "max-concurrent-imports", l.MaxConcurrentImports, "imports running at once; more are refused with TOO_MANY_IMPORTS / 同时进行的导入数上限")
+	fs.IntVar(&l.MaxConcurrentImports, "max-concurrent-imports", l.MaxConcurrentImports, "imports running at once; one more waits up to --import-wait, then is refused with TOO_MANY_IMPORTS / 同时进行的导入数上限，超出的导入等待 --import-wait 后被拒绝")
 	fs.DurationVar(&l.ImportWait, "import-wait", l.ImportWait, "how long an import waits for one of the --max-concurrent-imports places before it is refused / 导入等待空位的时限")
 	fs.IntVar(&l.MaxWatches, "max-watches", l.MaxWatches, "long-lived streams (change feed watches, gRPC health watches, reflection) open at once / 同时打开的订阅流上限")
 	fs.IntVar(&l.MaxWatchesPerAddress, "max-watches-per-address", l.MaxWatchesPerAddress, "long-lived streams open at once from one client address / 每个来源地址同时打开的订阅流上限")

@@ -320,7 +320,7 @@ func TestTLS(t *testing.T) {
 	if code, body := d.get(t, "/healthz", ""); code != 200 || string(body) != "ok\n" {
 		t.Fatalf("healthz over HTTPS: %d %q", code, body)
 	}
-	// REST reaches gRPC through the gateway's TLS loopback connection.
+	// REST reaches gRPC through the gateway's in-process connection.
 	if cats := d.getJSON(t, "/v1/catalog/stats")["categories"].([]any); len(cats) != 10 {
 		t.Fatalf("stats over HTTPS has %d categories", len(cats))
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -256,4 +257,87 @@ func tryH2Conn(addr string) (net.Conn, uint32, bool) {
 			return c, v, true
 		}
 	}
+}
+
+// An import stream whose client stops sending is cut off at
+// --read-timeout, as a REST body is: without it, a stream opened and
+// never written is held for as long as the connection answers pings, and
+// an import that stopped sending holds one of the --max-concurrent-imports
+// places, and its rows, for good. Nothing of a cut import is written; the
+// place it held serves the next import.
+func TestStalledImportCutOff(t *testing.T) {
+	dir := t.TempDir()
+	grpcAddr := freeAddr(t)
+	d := startDaemon(t, dir, "--grpc-addr", grpcAddr, "--read-timeout", "1s", "--max-concurrent-imports", "1", "--import-wait", "1s")
+	raw, err := os.ReadFile(filepath.Join(dir, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	admin, err := client.Dial(grpcAddr, client.Options{Token: strings.TrimSpace(string(raw))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Registry.CreateDepartment(ctx, &pb.CreateDepartmentRequest{DepartmentId: "gtzyj",
+		Department: &pb.Department{DisplayName: "市国土资源局"}}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := admin.Access.CreateToken(ctx, &pb.CreateTokenRequest{TokenId: "clerk",
+		Token: &pb.Token{Roles: []string{"editor"}, Departments: []string{"departments/gtzyj"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clerk, err := client.Dial(grpcAddr, client.Options{Token: tok.GetSecret()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clerk.Close()
+	// ended waits for the server to end a stream the client keeps open.
+	ended := func(what string, s grpc.ClientStream) {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- s.RecvMsg(&pb.ImportItemsResponse{}) }()
+		select {
+		case err := <-done:
+			st := status.Convert(err)
+			reason := ""
+			for _, d := range st.Details() {
+				if info, ok := d.(*errdetails.ErrorInfo); ok {
+					reason = info.GetReason()
+				}
+			}
+			if st.Code() != codes.ResourceExhausted || reason != registry.ReasonImportIdle ||
+				!strings.Contains(st.Message(), "--read-timeout") || !strings.Contains(st.Message(), "未导入") {
+				t.Fatalf("%s: %v, want RESOURCE_EXHAUSTED %s naming --read-timeout in both languages", what, err, registry.ReasonImportIdle)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: the stream is still open 30 s past --read-timeout 1s", what)
+		}
+	}
+
+	silent, err := clerk.Registry.ImportItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stalled, err := clerk.Registry.ImportItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stalled.Send(&pb.ImportItemsRequest{Parent: "departments/gtzyj", Rows: crashRows("stalled", 3)}); err != nil {
+		t.Fatal(err)
+	}
+	ended("a stream never written", silent)
+	ended("an import that stopped sending", stalled)
+
+	items, err := clerk.Registry.ListItems(ctx, &pb.ListItemsRequest{Parent: "departments/gtzyj"})
+	if err != nil || len(items.GetItems()) != 0 {
+		t.Fatalf("a cut import wrote %d items (%v)", len(items.GetItems()), err)
+	}
+	// The one import place is free again.
+	res, err := clerk.Import(ctx, crashRows("next", 2), client.ImportOptions{Parent: "departments/gtzyj"})
+	if err != nil || len(res.GetItems()) != 2 {
+		t.Fatalf("the import after a cut one: %v %v", res, err)
+	}
+	_ = d
 }

@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -108,11 +109,21 @@ func isBidiControl(r rune) bool {
 }
 
 // Same reports whether two holders name one person for four eyes:
-// equal after Unicode normalisation (NFC) and case folding, so that
-// "Li Si" and "li si", or é composed and decomposed, count as one.
-// Refusing too much here only asks for another person.
+// equal after compatibility normalisation (NFKC) and full case folding,
+// so that "Li Si" and "li si", é composed and decomposed, a staff number
+// in full-width digits (１０２３, typed in a Chinese input method's
+// full-width mode) and in ASCII, or Straße and STRASSE count as one.
+// Refusing too much here only asks for another person. Letters of other
+// scripts that merely look alike (Cyrillic а, Latin a) stay apart: the
+// admin who types holders is trusted (README "Four eyes").
 func Same(a, b string) bool {
-	return strings.EqualFold(norm.NFC.String(a), norm.NFC.String(b))
+	return key(a) == key(b)
+}
+
+// key is what Same compares: NFKC, folded, NFKC again (folding can
+// undo a normal form).
+func key(s string) string {
+	return norm.NFKC.String(cases.Fold().String(norm.NFKC.String(s)))
 }
 
 // Escape shows a name so that it cannot pass for another: every character

@@ -262,7 +262,7 @@ func feedRevision(tx Tx, floor int64) (int64, error) {
 
 // readChanges reads up to size changes after pos in one transaction,
 // refusing a position below the floor; more reports that changes remain.
-func (s *Service) readChanges(pos position, size int) (out []*ChangeView, more bool, current int64, err error) {
+func (s *Service) readChanges(pos position, size int, b *budget) (out []*ChangeView, more bool, current int64, err error) {
 	err = s.store.View(func(tx Tx) error {
 		floor, err := tx.ChangesFloor()
 		if err != nil {
@@ -276,7 +276,6 @@ func (s *Service) readChanges(pos position, size int) (out []*ChangeView, more b
 		}
 		names := &deptNames{tx: tx, names: map[string]string{}}
 		rev, index := pos.start()
-		b := s.pageBudget()
 		return tx.ScanChanges(rev, index, func(c *CatalogChange) (bool, error) {
 			if len(out) == size {
 				more = true
@@ -327,7 +326,7 @@ func (s *Service) ListChangesFrom(start FeedStart, size int, token string) (list
 			return nil, "", 0, badToken()
 		}
 	}
-	list, more, current, err := s.readChanges(pos, size)
+	list, more, current, err := s.readChanges(pos, size, s.pageBudget())
 	if err != nil {
 		return nil, "", 0, err
 	}
@@ -366,7 +365,7 @@ func (s *Service) WatchChangesFrom(ctx context.Context, start FeedStart, ready f
 		default:
 		}
 		wake := s.feed.next() // before reading: a publication committed after the read closes it
-		batch, more, _, err := s.readChanges(pos, watchBatch)
+		batch, more, _, err := s.readChanges(pos, watchBatch, s.watchBudget())
 		if err != nil {
 			return err
 		}

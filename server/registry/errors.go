@@ -73,6 +73,7 @@ const (
 	ReasonTooManyImports = "TOO_MANY_IMPORTS" // --max-concurrent-imports imports are running; retry shortly
 	ReasonTooManyWatches = "TOO_MANY_WATCHES" // the caller's address, or the server, holds the most watch streams allowed
 	ReasonWatchTooSlow   = "WATCH_TOO_SLOW"   // a watch whose client did not read was cut off; resume from its last position
+	ReasonImportIdle     = "IMPORT_IDLE"      // an import stream whose client sent nothing for --read-timeout was cut off; nothing was imported
 	ReasonDataLoss       = "DATA_LOSS"        // a stored record is damaged (server/store/record.go)
 )
 

@@ -111,6 +111,10 @@ func TestSamePerson(t *testing.T) {
 	}{
 		{"李四", "李四", true}, {"Li Si", "li si", true}, {"Jos\u00e9", "Jose\u0301", true},
 		{"李四", "李五", false}, {"li si", "lisi", false}, {"admin", "sso:admin", false},
+		// A staff number or a Latin name typed in a Chinese input method's
+		// full-width mode is the same person (NFKC); so is a name under
+		// full case folding.
+		{"１０２３", "1023", true}, {"Ｌｉ Ｓｉ", "li si", true}, {"Straße", "STRASSE", true}, {"1023", "1024", false},
 	} {
 		if got := principal.Same(c.a, c.b); got != c.same {
 			t.Errorf("SamePerson(%q, %q) = %v", c.a, c.b, got)

@@ -17,6 +17,16 @@ type budget struct {
 
 func (s *Service) pageBudget() *budget { return &budget{size: s.encodedSize, left: PageBytes} }
 
+// watchBudget bounds one read of a watch: its send buffer's worth
+// (Config.WatchBatchBytes), at most a page.
+func (s *Service) watchBudget() *budget {
+	b := s.pageBudget()
+	if s.watchBatchBytes > 0 {
+		b.left = min(b.left, s.watchBatchBytes)
+	}
+	return b
+}
+
 // full reports whether x, after n elements, would pass the page's bytes;
 // when it does not, x is counted.
 func (b *budget) full(n int, x any) bool {

@@ -36,6 +36,10 @@ type Config struct {
 	// *CatalogView, *ChangeView, …) as the API sends it, within its list:
 	// pages end before PageBytes. Nil bounds pages by count only.
 	EncodedSize func(any) int
+	// WatchBatchBytes bounds the changes a watch reads at once, encoded
+	// (EncodedSize), so that a watcher slow to read holds about its send
+	// buffer rather than a page (one change is always read); 0: PageBytes.
+	WatchBatchBytes int
 }
 
 // Service is the registry's domain API. Every method that changes anything
@@ -51,6 +55,8 @@ type Service struct {
 	pageCap int
 	// encodedSize sizes listed elements (Config.EncodedSize, pagebytes.go).
 	encodedSize func(any) int
+	// watchBatchBytes bounds a watch's reads (Config.WatchBatchBytes).
+	watchBatchBytes int
 	// catRev is the catalogue revision, -1 when unknown (catalogversion.go).
 	catRev *atomic.Int64
 	// publisherMayEdit relaxes four eyes (Config.PublisherMayEdit).
@@ -86,7 +92,7 @@ func (s *Service) For(call Call) *Service {
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, scheme: cfg.Scheme, region: cfg.DefaultRegion, now: cfg.Now, feed: newFeed(),
 		catRev: new(atomic.Int64), pageCap: cfg.MaxPageSize, publisherMayEdit: cfg.PublisherMayEdit,
-		encodedSize: cfg.EncodedSize}
+		encodedSize: cfg.EncodedSize, watchBatchBytes: cfg.WatchBatchBytes}
 	s.catRev.Store(-1)
 	if s.scheme == nil {
 		s.scheme = coding.Default{}

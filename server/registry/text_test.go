@@ -151,3 +151,33 @@ func TestLegacyTextStaysEditable(t *testing.T) {
 	_, err = e.svc.UpdateDepartment("admin", registry.Department{ID: "gtzyj", DisplayName: "国土\x1b局"}, []string{"display_name"}, "")
 	wantFields(t, err, "department.display_name")
 }
+
+// TestWorkflowCommentsRefuseControls: every comment of the workflow is
+// checked, and the refused step changes nothing. SubmitSubmission's
+// comment was stored as sent (ESC, U+202E), unlike CreateSubmission's.
+func TestWorkflowCommentsRefuseControls(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	it := e.item("gtzyj", "甲", registry.CategoryPenalty)
+	s := e.batch("gtzyj", it)
+	_, err := e.svc.SubmitSubmission(clerk, "gtzyj", s.ID, "请审核\x1b[2J\u202e", "")
+	wantFields(t, err, "comment")
+	if got := e.getSub(s); got.State != registry.SubmissionDraft || got.Comment != "第一批" {
+		t.Fatalf("a refused submit changed the batch: %+v", got)
+	}
+	_, err = e.svc.SubmitSubmission(clerk, "gtzyj", s.ID, strings.Repeat("长", 10001), "")
+	wantFields(t, err, "comment")
+	s = e.submit(s)
+
+	_, err = e.svc.RejectSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{Comment: "退回\u0085",
+		ItemComments: []registry.ItemComment{{Item: it.Item.ID, Comment: "缺\u2028依据"}}}, "")
+	wantFields(t, err, "comment", "item_comments[0].comment")
+	_, err = e.svc.ApproveSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{Comment: "同意\u009b"}, "")
+	wantFields(t, err, "comment")
+	s = e.approve(s)
+	_, err = e.svc.CreatePublication(publisher, []string{subName(s)}, "发布\x07", "")
+	wantFields(t, err, "publication.comment")
+	e.publish(s)
+	_, err = e.svc.AbolishItem(clerk, "gtzyj", it.Item.ID, "废止\u2066", "")
+	wantFields(t, err, "comment")
+}

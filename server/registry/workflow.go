@@ -335,6 +335,12 @@ func (s *Service) DeleteSubmission(actor, dept string, id uint64, etag string) e
 // each item. It is refused, naming the items, when any lacks a legal basis
 // (职权法定: no power without one).
 func (s *Service) SubmitSubmission(actor, dept string, id uint64, comment, etag string) (*Submission, error) {
+	// The comment replaces the one CreateSubmission checked: the same rules.
+	var v violations
+	checkText(&v, "comment", comment, maxTextRunes, false)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
 	return s.transition(actor, dept, id, etag, []SubmissionState{SubmissionDraft}, ReasonSubmissionNotDraft, func(m *mut, sub *Submission) error {
 		var missing []Subject
 		var revs []int

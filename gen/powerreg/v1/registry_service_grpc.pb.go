@@ -83,7 +83,9 @@ type RegistryServiceClient interface {
 	// with INVALID_ARGUMENT, and rows past the server's byte budget with
 	// RESOURCE_EXHAUSTED (IMPORT_TOO_LARGE); an import beyond the server's
 	// concurrent imports is refused with RESOURCE_EXHAUSTED
-	// (TOO_MANY_IMPORTS): retry later.
+	// (TOO_MANY_IMPORTS): retry later. A stream that sends nothing for the
+	// server's read timeout (1 minute by default) ends with
+	// RESOURCE_EXHAUSTED (IMPORT_IDLE); nothing is imported.
 	ImportItems(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportItemsRequest, ImportItemsResponse], error)
 	// Gets an item's working copy.
 	GetItem(ctx context.Context, in *GetItemRequest, opts ...grpc.CallOption) (*GetItemResponse, error)
@@ -450,7 +452,9 @@ type RegistryServiceServer interface {
 	// with INVALID_ARGUMENT, and rows past the server's byte budget with
 	// RESOURCE_EXHAUSTED (IMPORT_TOO_LARGE); an import beyond the server's
 	// concurrent imports is refused with RESOURCE_EXHAUSTED
-	// (TOO_MANY_IMPORTS): retry later.
+	// (TOO_MANY_IMPORTS): retry later. A stream that sends nothing for the
+	// server's read timeout (1 minute by default) ends with
+	// RESOURCE_EXHAUSTED (IMPORT_IDLE); nothing is imported.
 	ImportItems(grpc.ClientStreamingServer[ImportItemsRequest, ImportItemsResponse]) error
 	// Gets an item's working copy.
 	GetItem(context.Context, *GetItemRequest) (*GetItemResponse, error)
