@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -55,6 +56,24 @@ func TestMethodNotAllowed(t *testing.T) {
 			t.Errorf("%s %s: HTTP %d, Allow %q, %s; want 405 with Allow %q and METHOD_NOT_ALLOWED",
 				c.method, c.path, r.Code, r.Header.Get("Allow"), r.Raw, c.allow)
 		}
+	}
+	// X-HTTP-Method-Override turned a form POST into a PATCH whose body the
+	// gateway's form parsing had swallowed, past the one-JSON-value check.
+	// The method is the method now; a form POST still falls back to a GET
+	// (grpc-gateway's long-query fallback), which changes nothing.
+	e.restOK("city-admin", "POST", "/v1/departments?department_id=ovr", `{"displayName":"市林业局"}`)
+	req, _ := http.NewRequest("POST", e.base+"/v1/departments/ovr", strings.NewReader("displayName=x&update_mask=display_name"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-HTTP-Method-Override", "PATCH")
+	req.Header.Set("Authorization", "Bearer "+e.token("city-admin"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if got := e.restOK("city-admin", "GET", "/v1/departments/ovr", "").str("displayName"); got != "市林业局" || resp.StatusCode != http.StatusOK {
+		t.Errorf("POST with X-HTTP-Method-Override: PATCH: HTTP %d %s; the department's name is now %q", resp.StatusCode, body, got)
 	}
 	if r := e.rest("", "HEAD", "/v1/catalog/items", ""); r.Code != http.StatusOK {
 		t.Errorf("HEAD /v1/catalog/items: HTTP %d, want 200 as Allow says", r.Code)

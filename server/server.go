@@ -195,6 +195,9 @@ func (s *Server) listen(cfg Config) error {
 		return err
 	}
 	gw := runtime.NewServeMux(
+		// A form POST with X-HTTP-Method-Override became a PATCH whose body
+		// the form parsing had swallowed: the method is the method.
+		runtime.WithDisableHTTPMethodOverride(),
 		runtime.WithIncomingHeaderMatcher(headerMatcher),
 		runtime.WithOutgoingHeaderMatcher(func(key string) (string, bool) {
 			switch key {
