@@ -26,7 +26,6 @@ import (
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
@@ -72,37 +71,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 // startClock is start with the server's clock set to c.
 func startClock(t *testing.T, dir string, c *fakeClock) *env {
 	t.Helper()
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	srv, err := server.New(server.Config{DataDir: dir, GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		Region: "430400", Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	e := &env{t: t, dir: dir, srv: srv, base: "http://" + srv.HTTPAddr(), shutdown: make(chan error, 1)}
-	go func() { e.shutdown <- srv.Serve(ctx) }()
-	e.conn, err = grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.reg, e.cat = pb.NewRegistryServiceClient(e.conn), pb.NewCatalogServiceClient(e.conn)
-	stopped := false
-	e.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		e.conn.Close()
-		cancel()
-		if err := <-e.shutdown; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}
-	t.Cleanup(e.stop)
-	current = e
-	return e
+	return serve(t, server.Config{DataDir: dir, Now: c.Now})
 }
 
 // bearer is a context whose calls carry secret ("" for none).

@@ -6,49 +6,13 @@ import (
 	"testing"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server"
 	"github.com/powerreg/powerreg/server/audit"
 )
-
-// startServing is start with the server configured by cfg (data dir and
-// ports filled in).
-func startServing(t *testing.T, cfg server.Config) *env {
-	t.Helper()
-	cfg.DataDir, cfg.GRPCAddr, cfg.HTTPAddr, cfg.Region = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0", "430400"
-	srv, err := server.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	e := &env{t: t, dir: cfg.DataDir, srv: srv, base: "http://" + srv.HTTPAddr(), shutdown: make(chan error, 1)}
-	go func() { e.shutdown <- srv.Serve(ctx) }()
-	e.conn, err = grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.reg, e.cat = pb.NewRegistryServiceClient(e.conn), pb.NewCatalogServiceClient(e.conn)
-	stopped := false
-	e.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		e.conn.Close()
-		cancel()
-		if err := <-e.shutdown; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}
-	t.Cleanup(e.stop)
-	current = e
-	return e
-}
 
 // mintAs creates a token with another token's secret (an admin's) and
 // returns the new secret.
@@ -291,7 +255,7 @@ func TestFourEyesComparesHolders(t *testing.T) {
 // submitted.
 func TestFourEyesPublisherEdits(t *testing.T) {
 	for _, allow := range []bool{false, true} {
-		e := startServing(t, server.Config{PublisherMayEdit: allow})
+		e := serve(t, server.Config{PublisherMayEdit: allow})
 		f := flow{t, e}
 		admin := e.adminSecret()
 		must(e.reg.CreateDepartment(bearer(admin), &pb.CreateDepartmentRequest{DepartmentId: "gtzyj",

@@ -39,15 +39,23 @@ type env struct {
 // start runs a server on dir (a fresh temp dir when empty).
 func start(t *testing.T, dir string) *env {
 	t.Helper()
-	if dir == "" {
-		dir = t.TempDir()
+	return serve(t, server.Config{DataDir: dir})
+}
+
+// serve runs a server configured by cfg (a temp data dir when cfg has
+// none; loopback ports; region 430400) with a gRPC client, like start.
+func serve(t *testing.T, cfg server.Config) *env {
+	t.Helper()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
 	}
-	srv, err := server.New(server.Config{DataDir: dir, GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Region: "430400"})
+	cfg.GRPCAddr, cfg.HTTPAddr, cfg.Region = "127.0.0.1:0", "127.0.0.1:0", "430400"
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &env{t: t, dir: dir, srv: srv, base: "http://" + srv.HTTPAddr(), shutdown: make(chan error, 1)}
+	e := &env{t: t, dir: cfg.DataDir, srv: srv, base: "http://" + srv.HTTPAddr(), shutdown: make(chan error, 1)}
 	go func() { e.shutdown <- srv.Serve(ctx) }()
 	e.conn, err = grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
