@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -90,19 +89,11 @@ func (c *Client) watchOnce(ctx context.Context, start *FeedStart, fn func(*pb.Ca
 // resumable reports whether a watch that ended with err can go on from
 // where it was.
 func resumable(err error) bool {
-	st, ok := status.FromError(err)
-	if !ok {
-		return false
-	}
-	switch st.Code() {
+	switch status.Code(err) {
 	case codes.Unavailable:
 		return true
 	case codes.ResourceExhausted:
-		for _, d := range st.Details() {
-			if info, ok := d.(*errdetails.ErrorInfo); ok {
-				return info.GetReason() == registry.ReasonWatchTooSlow
-			}
-		}
+		return Reason(err) == registry.ReasonWatchTooSlow
 	}
 	return false
 }

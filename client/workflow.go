@@ -6,15 +6,15 @@ import (
 	"fmt"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/registry"
 )
 
 // ErrNothingToDo means a step found nothing to work on, e.g. no drafts to
 // submit or no approved submission to publish.
 var ErrNothingToDo = errors.New("nothing to do")
 
-// MaxBatchItems is the most items a submission holds (the server's
-// registry.MaxSubmissionItems; a test keeps them equal).
-const MaxBatchItems = 10000
+// MaxBatchItems is the most items a submission holds: the server's.
+const MaxBatchItems = registry.MaxSubmissionItems
 
 // SubmitDrafts puts the current drafts of a department (new, edited or
 // returned, and in no other batch) into one submission and submits it: at

@@ -43,14 +43,15 @@ of one publication share its revision, and the index orders them within it.
 --from-position resumes right after a change, also in the middle of a large
 publication; --from-revision starts after a whole revision.`
 
-// changeLine is one change as a line: position, kind, code, department
+var changeKindText = map[pb.CatalogChange_Kind]string{pb.CatalogChange_KIND_PUBLISHED: "发布 PUBLISHED",
+	pb.CatalogChange_KIND_CHANGED: "变更 CHANGED", pb.CatalogChange_KIND_ABOLISHED: "废止 ABOLISHED"}
+
+// changeCells are one change's columns: position, kind, code, department
 // and name.
-func changeLine(c *pb.CatalogChange) string {
-	kind := map[pb.CatalogChange_Kind]string{pb.CatalogChange_KIND_PUBLISHED: "发布 PUBLISHED",
-		pb.CatalogChange_KIND_CHANGED: "变更 CHANGED", pb.CatalogChange_KIND_ABOLISHED: "废止 ABOLISHED"}[c.GetKind()]
+func changeCells(c *pb.CatalogChange) []string {
 	it := c.GetItem()
-	// oneLine: the watch prints these lines as they are, without a table.
-	return strings.Join([]string{c.GetPosition(), kind, oneLine(it.GetCode()), oneLine(it.GetDepartmentDisplayName()), oneLine(it.GetDisplayName())}, "\t")
+	// oneLine: the watch prints these cells as they are, without a table.
+	return []string{c.GetPosition(), changeKindText[c.GetKind()], oneLine(it.GetCode()), oneLine(it.GetDepartmentDisplayName()), oneLine(it.GetDisplayName())}
 }
 
 func (a *app) changesListCmd() *cobra.Command {
@@ -67,7 +68,8 @@ func (a *app) changesListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			list, current, err := c.Changes(cmd.Context(), from.start())
+			start := from.start()
+			list, current, err := c.Changes(cmd.Context(), start)
 			if err != nil {
 				return err
 			}
@@ -77,10 +79,10 @@ func (a *app) changesListCmd() *cobra.Command {
 			t := &table{}
 			t.add("位置 POSITION", "变更 KIND", "编码 CODE", "部门 DEPARTMENT", "名称 NAME")
 			for _, ch := range list {
-				t.add(strings.Split(changeLine(ch), "\t")...)
+				t.add(changeCells(ch)...)
 			}
 			t.write(a.stdout)
-			next := from.position
+			next := start.Position
 			if len(list) > 0 {
 				next = list[len(list)-1].GetPosition()
 			}
@@ -119,7 +121,7 @@ func (a *app) changesWatchCmd() *cobra.Command {
 					}
 					return err
 				}
-				_, err := fmt.Fprintln(a.stdout, changeLine(ch))
+				_, err := fmt.Fprintln(a.stdout, strings.Join(changeCells(ch), "\t"))
 				return err
 			}, func(why error) {
 				fmt.Fprintf(a.stderr, "powerctl: 订阅中断，从最后一条变更的位置继续 / the watch was cut off, going on from the last position: %s\n", a.describe(why))

@@ -18,6 +18,8 @@ import (
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/powerreg/powerreg/internal/controls"
 )
 
 // SSOPrefix starts the principals and holders of single sign-on users, so
@@ -78,7 +80,7 @@ func Flaw(s string) string {
 			continue
 		}
 		zh, en := "不可见字符", "the invisible character"
-		if isBidiControl(r) {
+		if controls.Of(r) == controls.Bidi {
 			zh, en = "双向文本控制字符", "the bidirectional control character"
 		}
 		return bi(fmt.Sprintf("含%s U+%04X（第 %d 个字符）", zh, r, i+1), fmt.Sprintf("holds %s U+%04X (character %d)", en, r, i+1))
@@ -100,12 +102,6 @@ func LookAlike(r rune) bool {
 	}
 	// Unassigned code points: a later Unicode may make them anything.
 	return !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S)
-}
-
-// isBidiControl reports the characters that reorder text (all of them
-// Cf): marks, embeddings, overrides and isolates.
-func isBidiControl(r rune) bool {
-	return r == 0x061c || r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 // Same reports whether two holders name one person for four eyes:

@@ -88,7 +88,6 @@ func (im *Importer) Add(r ImportRow, size int) error {
 	}
 	var v violations
 	checkContent(&v, f+".item", &r.Item.Content, nil)
-	checkItemSize(&v, f+".item", &r.Item.Content, nil)
 	checkCode(&v, f+".item.code", r.Item.Code)
 	checkText(&v, f+".main_item", r.MainItem, maxNameRunes, false)
 	if im.in.Department == "" {

@@ -129,7 +129,6 @@ func claimCode(tx Tx, code string, id uint64) error {
 func (s *Service) CreateItem(actor, dept string, in ItemInput, requestID string) (*ItemView, error) {
 	var v violations
 	checkContent(&v, "item", &in.Content, nil)
-	checkItemSize(&v, "item", &in.Content, nil)
 	checkCode(&v, "item.code", in.Code)
 	if err := v.err(); err != nil {
 		return nil, err
@@ -359,7 +358,6 @@ func (s *Service) UpdateItem(actor, dept string, id uint64, in ItemInput, mask [
 			f(&next, &in)
 		}
 		checkContent(&v, "item", &next.Content, &cur.Content)
-		checkItemSize(&v, "item", &next.Content, &cur.Content)
 		checkCode(&v, "item.code", next.Code)
 		published := len(it.Published) > 0
 		if published && next.Code != cur.Code {

@@ -43,7 +43,7 @@ func decodeToken(token, filter string) (string, error) {
 		err = json.Unmarshal(b, &t)
 	}
 	switch {
-	case err != nil || t.Cursor == "" || t.Sum != tokenSum(t.Filter, t.Cursor) || encodeToken(t.Filter, t.Cursor) != token:
+	case err != nil || t.Cursor == "" || encodeToken(t.Filter, t.Cursor) != token: // the re-encoding carries the right sum
 		return "", badToken()
 	case t.Filter != filter:
 		var v violations

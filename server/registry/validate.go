@@ -68,7 +68,8 @@ func checkTimeLimit(v *violations, field string, t TimeLimit) {
 
 // checkContent adds a violation for each bad field of c, under prefix
 // (such as "item"). old is the content c changes (nil for new content):
-// text old already holds is not refused for its characters.
+// text old already holds is not refused for its characters, and an item
+// stored over the size cap may be edited as long as it does not grow.
 func checkContent(v *violations, prefix string, c, old *Content) {
 	f := func(name string) string { return prefix + "." + name }
 	checkSize(v, f("display_name"), c.DisplayName, maxNameRunes, true)
@@ -108,6 +109,7 @@ func checkContent(v *violations, prefix string, c, old *Content) {
 	checkSize(v, f("fee.standard"), c.Fee.Standard, maxTextRunes, false)
 	checkSize(v, f("remark"), c.Remark, maxTextRunes, false)
 	checkContentChars(v, prefix, c, old)
+	checkItemSize(v, prefix, c, old)
 }
 
 func checkCode(v *violations, field, code string) {

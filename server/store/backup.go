@@ -91,18 +91,21 @@ func (db *DB) Backup() (*os.File, Info, error) {
 // openReadOnly opens a data file for reading, sharing it with other
 // readers, once Validate has passed it; a running powerregd holds it
 // exclusively, and the open then fails within a second with ErrLocked.
-func openReadOnly(path string) (*bolt.DB, error) {
-	if err := Validate(path); err != nil && !errors.Is(err, ErrMetaFallback) {
-		return nil, err
+// warning is Validate's ErrMetaFallback, when it gave one.
+func openReadOnly(path string) (b *bolt.DB, warning, err error) {
+	if err := Validate(path); errors.Is(err, ErrMetaFallback) {
+		warning = err
+	} else if err != nil {
+		return nil, nil, err
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	b, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, fmt.Errorf("%s: %w", path, ErrLocked)
+		return nil, nil, fmt.Errorf("%s: %w", path, ErrLocked)
 	case err != nil:
-		return nil, fmt.Errorf("%s: %w: %v", path, ErrNotStore, err)
+		return nil, nil, fmt.Errorf("%s: %w: %v", path, ErrNotStore, err)
 	}
-	return b, nil
+	return b, warning, nil
 }
 
 // safely runs fn, which reads pages of a file that may be damaged, and
@@ -140,7 +143,7 @@ func touch(tx *bolt.Tx) error {
 // it is not a powerreg data file, ErrLocked when a running powerregd has
 // it open.
 func Inspect(path string) (Info, error) {
-	b, err := openReadOnly(path)
+	b, _, err := openReadOnly(path)
 	if err != nil {
 		return Info{}, err
 	}

@@ -50,7 +50,7 @@ type Report struct {
 
 // Check verifies the data file at path (a data dir's FileName, or a backup).
 func Check(path string) (*Report, error) {
-	b, err := openReadOnly(path)
+	b, warning, err := openReadOnly(path)
 	if err != nil {
 		return nil, err
 	}
@@ -65,8 +65,8 @@ func Check(path string) (*Report, error) {
 			return newerSchema(info.SchemaVersion)
 		}
 		r = &Report{Info: info, Records: map[string]int{}}
-		if err := Validate(path); errors.Is(err, ErrMetaFallback) {
-			r.Warnings = append(r.Warnings, err.Error())
+		if warning != nil {
+			r.Warnings = append(r.Warnings, warning.Error())
 		}
 		if err := safely(func() error { return touch(tx) }); err != nil {
 			r.Problems = []Problem{{Bucket: "bbolt", What: "文件已损坏，无法读完，检查中止 / " + err.Error() + "; the check stopped"}}
