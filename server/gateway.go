@@ -91,7 +91,7 @@ func allowedMethods(mux *runtime.ServeMux, r *http.Request) []string {
 		mux.ServeHTTP(discard{}, p)
 		if found {
 			out = append(out, m)
-			if m == http.MethodGet && strings.HasPrefix(r.URL.Path, catalogPrefix) && !strings.HasSuffix(r.URL.Path, ":watch") {
+			if m == http.MethodGet && strings.HasPrefix(r.URL.Path, catalogPrefix) && r.URL.Path != watchPath {
 				out = append(out, http.MethodHead) // the catalogue's reads answer HEAD (httpcache.go)
 			}
 		}

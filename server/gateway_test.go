@@ -25,9 +25,9 @@ func TestStorageFull(t *testing.T) {
 	for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT} {
 		err := fmt.Errorf("commit: %w", &os.PathError{Op: "write", Path: "/var/lib/powerreg/powerreg.db", Err: errno})
 		st := status.Convert(toStatus(context.Background(), err))
-		if st.Code() != codes.ResourceExhausted || reasonOf(st) != registry.ReasonStorageFull ||
+		if st.Code() != codes.ResourceExhausted || errorInfo(st).GetReason() != registry.ReasonStorageFull ||
 			!strings.Contains(st.Message(), "disk is full") || !strings.Contains(st.Message(), "磁盘已满") {
-			t.Errorf("%v: %s %s %q", errno, st.Code(), reasonOf(st), st.Message())
+			t.Errorf("%v: %s %s %q", errno, st.Code(), errorInfo(st).GetReason(), st.Message())
 		}
 	}
 }

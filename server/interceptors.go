@@ -14,7 +14,6 @@ import (
 	"time"
 	"unicode"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -149,12 +148,7 @@ func (a *access) audit(ctx context.Context, ci *callInfo, err error) {
 	if !r.mutates && st.Code() != codes.Unauthenticated && st.Code() != codes.PermissionDenied {
 		return
 	}
-	reason := ""
-	for _, d := range st.Details() {
-		if i, ok := d.(*errdetails.ErrorInfo); ok {
-			reason = i.GetReason()
-		}
-	}
+	reason := errorInfo(st).GetReason()
 	outcome := codeName(st.Code())
 	if err := a.svc.RecordRefusal(ci.principal.Name, ci.call, outcome, reason); err != nil {
 		slog.ErrorContext(ctx, "audit a refusal", "err", err)

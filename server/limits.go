@@ -79,7 +79,8 @@ type Limits struct {
 	WatchSendTimeout time.Duration
 	// GRPCMaxStreams bounds the streams (calls) open at once on one gRPC
 	// connection; MaxConnectionsPerAddress the connections open at once
-	// from one client IP address on each port (trusted proxies apart).
+	// from one client address (an IPv6 client's /64, clientKey) on each
+	// port (trusted proxies apart).
 	GRPCMaxStreams           uint32
 	MaxConnectionsPerAddress int
 }
@@ -201,7 +202,11 @@ func tcpConnOf(c net.Conn) *net.TCPConn {
 // path: a suffix such as ":watch" on another path earns nothing.
 var streamingRoutes = []string{watchRoute, "GET /v1/backup"}
 
-const watchRoute = "GET /v1/catalog/changes:watch"
+// watchPath is the change feed's watch, the one streaming route of the
+// catalogue.
+const watchPath = "/v1/catalog/changes:watch"
+
+const watchRoute = "GET " + watchPath
 
 // streaming serves a routed streaming request without the server's
 // whole-request deadlines, which would cut the stream: a request without

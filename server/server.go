@@ -233,13 +233,14 @@ func (s *Server) listen(cfg Config) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", throughGateway(markStreams(gw)))
+	api := throughGateway(markStreams(gw))
+	mux.Handle("/v1/", api)
 	for _, route := range streamingRoutes {
 		buffer := 0 // a backup is read as fast as the client can: the kernel's autotuning is right
 		if route == watchRoute {
 			buffer = limits.WatchBufferBytes
 		}
-		mux.Handle(route, streaming(throughGateway(markStreams(gw)), limits.WriteTimeout, buffer))
+		mux.Handle(route, streaming(api, limits.WriteTimeout, buffer))
 	}
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -372,7 +373,7 @@ func httpStatusOf(st *status.Status) int {
 	if st.Code() != codes.ResourceExhausted {
 		return 0
 	}
-	switch reasonOf(st) {
+	switch errorInfo(st).GetReason() {
 	case registry.ReasonRateLimited:
 		return http.StatusTooManyRequests
 	case registry.ReasonRequestTooLarge:
@@ -388,7 +389,7 @@ func httpStatusOf(st *status.Status) int {
 	case registry.ReasonImportIdle:
 		return http.StatusRequestTimeout
 	case registry.ReasonTooManyWatches:
-		if infoMeta(st)["limit"] == "server" {
+		if errorInfo(st).GetMetadata()["limit"] == "server" {
 			return http.StatusServiceUnavailable
 		}
 		return http.StatusTooManyRequests // this client holds too many: close some
@@ -396,24 +397,15 @@ func httpStatusOf(st *status.Status) int {
 	return 0
 }
 
-// infoMeta is the metadata of a status's ErrorInfo.
-func infoMeta(st *status.Status) map[string]string {
+// errorInfo is a status's ErrorInfo, nil without one (its getters are
+// nil-safe).
+func errorInfo(st *status.Status) *errdetails.ErrorInfo {
 	for _, d := range st.Details() {
 		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			return info.GetMetadata()
+			return info
 		}
 	}
 	return nil
-}
-
-// reasonOf is the reason of a status's ErrorInfo, "" without one.
-func reasonOf(st *status.Status) string {
-	for _, d := range st.Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			return info.GetReason()
-		}
-	}
-	return ""
 }
 
 // challenge sets a standard WWW-Authenticate on 401 answers: the gateway's

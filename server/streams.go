@@ -326,8 +326,9 @@ func (q *sendQueue) stop() {
 }
 
 // limitConns is l accepting at most perAddr connections at once from one
-// remote IP address; trusted proxies (which carry many clients) are not
-// counted. A connection over the limit is closed at once.
+// client address (an IPv6 client's /64, clientKey); trusted proxies (which
+// carry many clients) are not counted. A connection over the limit is
+// closed at once.
 func limitConns(l net.Listener, perAddr int, trusted []netip.Prefix, refused func()) net.Listener {
 	if perAddr <= 0 {
 		return l

@@ -221,7 +221,7 @@ func (v *JWTVerifier) principal(claims map[string]any) (*Principal, error) {
 }
 
 // nameClaim reads a claim naming a person, refusing what could pass for
-// another name (registry.PrincipalFlaw: invisible and bidirectional
+// another name (principal.Flaw: invisible and bidirectional
 // control characters, stray spaces).
 func nameClaim(claims map[string]any, claim string) (string, error) {
 	name, _ := claims[claim].(string)
