@@ -1,6 +1,7 @@
 package server
 
 import (
+	"google.golang.org/protobuf/proto"
 	"strconv"
 	"time"
 
@@ -57,9 +58,9 @@ func contentToProto(c *registry.Content, out *pb.Item) {
 	out.LegalTimeLimit = timeLimitToProto(c.LegalTimeLimit)
 	out.PromisedTimeLimit = timeLimitToProto(c.PromisedTimeLimit)
 	if c.Fee != (registry.Fee{}) {
-		out.Fee = &pb.Fee{Charged: c.Fee.Charged, Basis: c.Fee.Basis, Standard: c.Fee.Standard}
+		out.Fee = &pb.Fee{Charged: proto.Bool(c.Fee.Charged), Basis: c.Fee.Basis, Standard: c.Fee.Standard}
 	}
-	out.ReviewAndForward = c.ReviewAndForward
+	out.ReviewAndForward = proto.Bool(c.ReviewAndForward)
 	out.Remark = c.Remark
 }
 

@@ -135,7 +135,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 		it := &pb.Item{DisplayName: name, Category: cat, Code: code, Parent: parent,
 			HandlingUnit: "执法监察支队", Levels: []string{"市级", "县级"}, Responsibilities: []string{"立案", "调查取证", "决定"},
 			LegalTimeLimit: &pb.TimeLimit{Value: 20, Unit: pb.TimeLimit_UNIT_WORKING_DAY},
-			Fee:            &pb.Fee{Charged: true, Basis: "《行政事业性收费标准》", Standard: "每件50元"}}
+			Fee:            &pb.Fee{Charged: proto.Bool(true), Basis: "《行政事业性收费标准》", Standard: "每件50元"}}
 		if withBasis {
 			it.LegalBases = basis("《土地管理法》第七十七条")
 		}

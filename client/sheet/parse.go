@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"google.golang.org/protobuf/proto"
 	"regexp"
 	"strconv"
 	"strings"
@@ -220,18 +221,27 @@ func FormatTimeLimit(tl *pb.TimeLimit) string {
 }
 
 // parseBool reads a yes/no cell; an empty cell is false.
-func parseBool(s string) (v, ok bool) {
+// parseBool reads a yes/no cell: an empty cell is unknown (nil), never
+// "no", because a legally binding list must not say "no fee" when nobody
+// said so.
+func parseBool(s string) (v *bool, ok bool) {
 	switch strings.ToLower(s) {
-	case "", "否", "不收费", "免费", "n", "no", "false", "0", "无":
-		return false, true
+	case "":
+		return nil, true
+	case "否", "不收费", "免费", "n", "no", "false", "0", "无":
+		return proto.Bool(false), true
 	case "是", "收费", "y", "yes", "true", "1":
-		return true, true
+		return proto.Bool(true), true
 	}
-	return false, false
+	return nil, false
 }
 
-func formatBool(b bool) string {
-	if b {
+// formatBool writes a yes/no cell; unknown is empty.
+func formatBool(b *bool) string {
+	switch {
+	case b == nil:
+		return ""
+	case *b:
 		return "是"
 	}
 	return "否"

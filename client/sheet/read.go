@@ -340,7 +340,7 @@ func (l *layout) row(r rawRow) (Row, []Problem) {
 	}
 	it.LegalTimeLimit = timeLimit(cLegalTimeLimit)
 	it.PromisedTimeLimit = timeLimit(cPromisedTimeLimit)
-	boolean := func(k int) bool {
+	boolean := func(k int) *bool {
 		s := get(k)
 		v, ok := parseBool(s)
 		if !ok {
@@ -351,7 +351,7 @@ func (l *layout) row(r rawRow) (Row, []Problem) {
 	}
 	charged := boolean(cFeeCharged)
 	basis, standard := get(cFeeBasis), get(cFeeStandard)
-	if charged || basis != "" || standard != "" {
+	if charged != nil || basis != "" || standard != "" {
 		it.Fee = &pb.Fee{Charged: charged, Basis: basis, Standard: standard}
 	}
 	it.ReviewAndForward = boolean(cReviewAndForward)

@@ -86,13 +86,14 @@ func TestReadBadCSV(t *testing.T) {
 		item *pb.Item
 	}{
 		{4, &pb.Item{DisplayName: "好事项", Category: pb.Category_CATEGORY_LICENSING, CategoryLabel: "行政许可",
-			Source: pb.PowerSource_POWER_SOURCE_STATUTORY, LegalTimeLimit: &pb.TimeLimit{Value: 20, Unit: pb.TimeLimit_UNIT_WORKING_DAY}}},
+			Source: pb.PowerSource_POWER_SOURCE_STATUTORY, LegalTimeLimit: &pb.TimeLimit{Value: 20, Unit: pb.TimeLimit_UNIT_WORKING_DAY},
+			Fee: &pb.Fee{Charged: proto.Bool(false)}}},
 		// A line break in a name (Alt+Enter) becomes a space, with a warning.
 		{9, &pb.Item{DisplayName: "多行 名称", Category: pb.Category_CATEGORY_LICENSING, CategoryLabel: "行政许可"}},
 		{13, &pb.Item{DisplayName: "最后", Category: pb.Category_CATEGORY_PENALTY, Source: pb.PowerSource_POWER_SOURCE_ENTRUSTED,
 			LegalTimeLimit:    &pb.TimeLimit{Value: 30, Unit: pb.TimeLimit_UNIT_DAY},
 			PromisedTimeLimit: &pb.TimeLimit{Value: 3, Unit: pb.TimeLimit_UNIT_MONTH},
-			Fee:               &pb.Fee{Charged: true}}},
+			Fee:               &pb.Fee{Charged: proto.Bool(true)}}},
 	}
 	for i, w := range want {
 		r := rows[i]
@@ -220,7 +221,7 @@ func TestReadHeaderRemarks(t *testing.T) {
 	want := &pb.Item{DisplayName: "甲", Category: pb.Category_CATEGORY_LICENSING, CategoryLabel: "行政许可",
 		LegalTimeLimit:    &pb.TimeLimit{Value: 20, Unit: pb.TimeLimit_UNIT_WORKING_DAY},
 		PromisedTimeLimit: &pb.TimeLimit{Value: 5, Unit: pb.TimeLimit_UNIT_DAY},
-		LegalBases:        []*pb.LegalBasis{{Text: "《某法》", Title: "《某法》"}}}
+		LegalBases:        []*pb.LegalBasis{{Text: "《某法》", Title: "《某法》"}}, Fee: &pb.Fee{Charged: proto.Bool(false)}}
 	if len(rows) != 1 || !proto.Equal(rows[0].Item, want) {
 		t.Errorf("rows %v", rows)
 	}
@@ -274,8 +275,8 @@ func TestReadCells(t *testing.T) {
 			Levels: []string{"市级", "县级", "乡级"}, Responsibilities: []string{"立案", "调查取证", "决定"}, Accountability: []string{"未履行职责的"},
 			LegalTimeLimit:    &pb.TimeLimit{Value: 20, Unit: pb.TimeLimit_UNIT_WORKING_DAY},
 			PromisedTimeLimit: &pb.TimeLimit{Value: 15, Unit: pb.TimeLimit_UNIT_DAY},
-			Fee:               &pb.Fee{Charged: true, Basis: "《收费办法》", Standard: "每件50元"},
-			ReviewAndForward:  true, Source: pb.PowerSource_POWER_SOURCE_AUTHORIZED, HandlingUnit: "执法支队",
+			Fee:               &pb.Fee{Charged: proto.Bool(true), Basis: "《收费办法》", Standard: "每件50元"},
+			ReviewAndForward:  proto.Bool(true), Source: pb.PowerSource_POWER_SOURCE_AUTHORIZED, HandlingUnit: "执法支队",
 			Remark: "第一行\n第二行"},
 		{DisplayName: "乙", Category: pb.Category_CATEGORY_LICENSING, CategoryLabel: "行政许可",
 			LegalBases: []*pb.LegalBasis{
@@ -283,12 +284,13 @@ func TestReadCells(t *testing.T) {
 				{Text: "《乙条例》第五条之一第二款第三项（试行）", Title: "《乙条例》", Article: "第五条之一第二款第三项"},
 				{Text: "国务院决定"},
 			},
-			Source: pb.PowerSource_POWER_SOURCE_ENTRUSTED, EntrustingBody: "市局"},
+			Source: pb.PowerSource_POWER_SOURCE_ENTRUSTED, EntrustingBody: "市局",
+			Fee: &pb.Fee{Charged: proto.Bool(false)}, ReviewAndForward: proto.Bool(false)},
 		{DisplayName: "丙", Category: pb.Category_CATEGORY_LICENSING, CategoryLabel: "行政许可",
 			LegalBases:        []*pb.LegalBasis{{Text: "依据某文件"}},
 			LegalTimeLimit:    &pb.TimeLimit{Value: 3, Unit: pb.TimeLimit_UNIT_MONTH},
 			PromisedTimeLimit: &pb.TimeLimit{Value: 10, Unit: pb.TimeLimit_UNIT_WORKING_DAY},
-			Fee:               &pb.Fee{Charged: true}, ReviewAndForward: true, Source: pb.PowerSource_POWER_SOURCE_STATUTORY},
+			Fee:               &pb.Fee{Charged: proto.Bool(true)}, ReviewAndForward: proto.Bool(true), Source: pb.PowerSource_POWER_SOURCE_STATUTORY},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("got %d rows, want %d", len(rows), len(want))
@@ -324,10 +326,13 @@ func TestParseValues(t *testing.T) {
 		}
 	}
 	for s, want := range map[string]bool{"是": true, "否": false, "收费": true, "不收费": false, "Y": true, "n": false,
-		"YES": true, "no": false, "True": true, "false": false, "1": true, "0": false, "": false} {
-		if got, ok := parseBool(s); !ok || got != want {
+		"YES": true, "no": false, "True": true, "false": false, "1": true, "0": false} {
+		if got, ok := parseBool(s); !ok || got == nil || *got != want {
 			t.Errorf("parseBool(%q) = %v, %v", s, got, ok)
 		}
+	}
+	if got, ok := parseBool(""); !ok || got != nil {
+		t.Errorf("parseBool(\"\") = %v, %v; want unknown (nil)", got, ok)
 	}
 	for _, s := range []string{"可能", "2", "是的"} {
 		if _, ok := parseBool(s); ok {

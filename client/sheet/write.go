@@ -96,10 +96,10 @@ func Cells(row Row) []string {
 	out[cAccountability] = strings.Join(it.GetAccountability(), "\n")
 	out[cLegalTimeLimit] = FormatTimeLimit(it.GetLegalTimeLimit())
 	out[cPromisedTimeLimit] = FormatTimeLimit(it.GetPromisedTimeLimit())
-	out[cFeeCharged] = formatBool(it.GetFee().GetCharged())
+	out[cFeeCharged] = formatBool(feeCharged(it))
 	out[cFeeBasis] = it.GetFee().GetBasis()
 	out[cFeeStandard] = it.GetFee().GetStandard()
-	out[cReviewAndForward] = formatBool(it.GetReviewAndForward())
+	out[cReviewAndForward] = formatBool(it.ReviewAndForward)
 	out[cRemark] = it.GetRemark()
 	return out
 }
@@ -402,4 +402,12 @@ func RejectLines(problems []Problem) (header []string, lines [][]string, reasons
 		reasons = append(reasons, p.Reason())
 	}
 	return header, lines, reasons
+}
+
+// feeCharged is the item's 是否收费, nil when unknown.
+func feeCharged(it *pb.Item) *bool {
+	if f := it.GetFee(); f != nil {
+		return f.Charged
+	}
+	return nil
 }

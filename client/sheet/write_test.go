@@ -3,6 +3,7 @@ package sheet
 import (
 	"bytes"
 	"encoding/csv"
+	"google.golang.org/protobuf/proto"
 	"strings"
 	"testing"
 
@@ -25,8 +26,8 @@ func richRows() []Row {
 			Accountability:    []string{"对应当予以制止和处罚的违法行为不予制止、处罚的", "违反法定程序实施行政处罚的"},
 			LegalTimeLimit:    &pb.TimeLimit{Value: 60, Unit: pb.TimeLimit_UNIT_DAY},
 			PromisedTimeLimit: &pb.TimeLimit{Value: 20, Unit: pb.TimeLimit_UNIT_WORKING_DAY},
-			Fee:               &pb.Fee{Charged: true, Basis: "《行政事业性收费标准管理办法》", Standard: "每件50元"},
-			ReviewAndForward:  true, Remark: "2014 年梳理\n第二行, 带逗号和\"引号\""}},
+			Fee:               &pb.Fee{Charged: proto.Bool(true), Basis: "《行政事业性收费标准管理办法》", Standard: "每件50元"},
+			ReviewAndForward:  proto.Bool(true), Remark: "2014 年梳理\n第二行, 带逗号和\"引号\""}},
 		{Department: "市国土资源局", MainItem: "对非法占用土地的处罚", Item: &pb.Item{
 			DisplayName: "子项：拒不交还土地的处罚", Category: pb.Category_CATEGORY_PENALTY, CategoryLabel: "行政处罚",
 			// One basis citing two articles of one law: it comes back
@@ -55,7 +56,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("CSV is not UTF-8 with BOM and CRLF: %q", data[:40])
 	}
 	if !bytes.Contains(data, []byte("实施主体,大项,子项名称,职权名称,职权类型,职权编码,设定依据")) || !bytes.Contains(data, []byte("市级、县级")) ||
-		!bytes.Contains(data, []byte(",60日,20个工作日,是,")) || !bytes.Contains(data, []byte(",3个月,,否,")) {
+		!bytes.Contains(data, []byte(",60日,20个工作日,是,")) || !bytes.Contains(data, []byte(",3个月,,,,,,")) {
 		t.Errorf("CSV:\n%s", data)
 	}
 	got, problems, err := ReadCSV(bytes.NewReader(data), "x.csv", opts)
@@ -80,12 +81,12 @@ func TestRoundTrip(t *testing.T) {
 	sameRows(t, got, want, true)
 }
 
-// An item from the server (category without label, enum label, no fee)
-// is written with the Chinese label and reads back with it.
+// An item from the server (category without label, enum label, fee not
+// stated) is written with the Chinese label and an empty 是否收费 (never 否).
 func TestWriteDefaults(t *testing.T) {
 	cells := Cells(Row{Item: &pb.Item{DisplayName: "甲", Category: pb.Category_CATEGORY_COERCION,
 		LegalTimeLimit: &pb.TimeLimit{Value: 5}, PromisedTimeLimit: &pb.TimeLimit{}}})
-	if cells[cCategory] != "行政强制" || cells[cFeeCharged] != "否" || cells[cReviewAndForward] != "否" ||
+	if cells[cCategory] != "行政强制" || cells[cFeeCharged] != "" || cells[cReviewAndForward] != "" ||
 		cells[cLegalTimeLimit] != "5日" || cells[cPromisedTimeLimit] != "" || cells[cSource] != "" {
 		t.Errorf("cells %q", cells)
 	}

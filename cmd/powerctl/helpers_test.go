@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"google.golang.org/protobuf/proto"
 	"io"
 	"log/slog"
 	"os"
@@ -315,14 +316,14 @@ func completeRows() []sheet.Row {
 	penalty.PromisedTimeLimit = &pb.TimeLimit{Value: 15, Unit: pb.TimeLimit_UNIT_WORKING_DAY}
 	penalty.Remark = "2014 年梳理"
 	licence := item("建设用地审批", pb.Category_CATEGORY_LICENSING, "《中华人民共和国土地管理法》第四十四条")
-	licence.Fee = &pb.Fee{Charged: true, Basis: "省物价局文件", Standard: "每件50元"}
+	licence.Fee = &pb.Fee{Charged: proto.Bool(true), Basis: "省物价局文件", Standard: "每件50元"}
 	sub1 := item("农用地转用审批", pb.Category_CATEGORY_LICENSING, "《中华人民共和国土地管理法》第四十四条")
 	sub2 := item("土地征收审批", pb.Category_CATEGORY_LICENSING, "《中华人民共和国土地管理法》第四十六条；《土地管理法实施条例》第二十五条")
 	service := item("不动产登记资料查询", pb.Category_CATEGORY_MANAGEMENT_SERVICE, "《不动产登记暂行条例》第二十七条")
 	service.CategoryLabel = "公共服务"
 	service.Code = "430400-FW-LAND-0001"
 	inspect := item("Inspection of ABC sites", pb.Category_CATEGORY_SUPERVISION, "《中华人民共和国环境保护法》第二十四条")
-	inspect.ReviewAndForward = true
+	inspect.ReviewAndForward = proto.Bool(true)
 	return []sheet.Row{
 		{Department: "市国土资源局", Item: penalty},
 		{Department: "市国土资源局", Item: licence},

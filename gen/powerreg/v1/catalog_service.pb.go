@@ -1598,70 +1598,6 @@ func (x *CompareCatalogItemRevisionsRequest) GetToRevisionId() string {
 	return ""
 }
 
-// One field that differs between two revisions.
-type FieldDifference struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// The field path, e.g. display_name or promised_time_limit.
-	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
-	// Its value in the older revision, as text.
-	From string `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
-	// Its value in the newer revision, as text.
-	To            string `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *FieldDifference) Reset() {
-	*x = FieldDifference{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[23]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *FieldDifference) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*FieldDifference) ProtoMessage() {}
-
-func (x *FieldDifference) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[23]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use FieldDifference.ProtoReflect.Descriptor instead.
-func (*FieldDifference) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{23}
-}
-
-func (x *FieldDifference) GetField() string {
-	if x != nil {
-		return x.Field
-	}
-	return ""
-}
-
-func (x *FieldDifference) GetFrom() string {
-	if x != nil {
-		return x.From
-	}
-	return ""
-}
-
-func (x *FieldDifference) GetTo() string {
-	if x != nil {
-		return x.To
-	}
-	return ""
-}
-
 // Response of CompareCatalogItemRevisions.
 type CompareCatalogItemRevisionsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1673,7 +1609,7 @@ type CompareCatalogItemRevisionsResponse struct {
 
 func (x *CompareCatalogItemRevisionsResponse) Reset() {
 	*x = CompareCatalogItemRevisionsResponse{}
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[24]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1685,7 +1621,7 @@ func (x *CompareCatalogItemRevisionsResponse) String() string {
 func (*CompareCatalogItemRevisionsResponse) ProtoMessage() {}
 
 func (x *CompareCatalogItemRevisionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[24]
+	mi := &file_powerreg_v1_catalog_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1698,7 +1634,7 @@ func (x *CompareCatalogItemRevisionsResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use CompareCatalogItemRevisionsResponse.ProtoReflect.Descriptor instead.
 func (*CompareCatalogItemRevisionsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{24}
+	return file_powerreg_v1_catalog_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CompareCatalogItemRevisionsResponse) GetDifferences() []*FieldDifference {
@@ -1827,11 +1763,7 @@ const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"\"CompareCatalogItemRevisionsRequest\x12\x17\n" +
 	"\x04code\x18\x01 \x01(\tB\x03\xe0A\x02R\x04code\x12-\n" +
 	"\x10from_revision_id\x18\x02 \x01(\tB\x03\xe0A\x02R\x0efromRevisionId\x12)\n" +
-	"\x0eto_revision_id\x18\x03 \x01(\tB\x03\xe0A\x02R\ftoRevisionId\"K\n" +
-	"\x0fFieldDifference\x12\x14\n" +
-	"\x05field\x18\x01 \x01(\tR\x05field\x12\x12\n" +
-	"\x04from\x18\x02 \x01(\tR\x04from\x12\x0e\n" +
-	"\x02to\x18\x03 \x01(\tR\x02to\"e\n" +
+	"\x0eto_revision_id\x18\x03 \x01(\tB\x03\xe0A\x02R\ftoRevisionId\"e\n" +
 	"#CompareCatalogItemRevisionsResponse\x12>\n" +
 	"\vdifferences\x18\x01 \x03(\v2\x1c.powerreg.v1.FieldDifferenceR\vdifferences2\x89\b\n" +
 	"\x0eCatalogService\x12z\n" +
@@ -1856,7 +1788,7 @@ func file_powerreg_v1_catalog_service_proto_rawDescGZIP() []byte {
 }
 
 var file_powerreg_v1_catalog_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_powerreg_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_powerreg_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_powerreg_v1_catalog_service_proto_goTypes = []any{
 	(CatalogChange_Kind)(0),                     // 0: powerreg.v1.CatalogChange.Kind
 	(*ListCatalogItemsRequest)(nil),             // 1: powerreg.v1.ListCatalogItemsRequest
@@ -1882,42 +1814,42 @@ var file_powerreg_v1_catalog_service_proto_goTypes = []any{
 	(*ListCatalogItemRevisionsRequest)(nil),     // 21: powerreg.v1.ListCatalogItemRevisionsRequest
 	(*ListCatalogItemRevisionsResponse)(nil),    // 22: powerreg.v1.ListCatalogItemRevisionsResponse
 	(*CompareCatalogItemRevisionsRequest)(nil),  // 23: powerreg.v1.CompareCatalogItemRevisionsRequest
-	(*FieldDifference)(nil),                     // 24: powerreg.v1.FieldDifference
-	(*CompareCatalogItemRevisionsResponse)(nil), // 25: powerreg.v1.CompareCatalogItemRevisionsResponse
-	(Category)(0),                               // 26: powerreg.v1.Category
-	(*timestamppb.Timestamp)(nil),               // 27: google.protobuf.Timestamp
-	(*Item)(nil),                                // 28: powerreg.v1.Item
-	(ChangeKind)(0),                             // 29: powerreg.v1.ChangeKind
+	(*CompareCatalogItemRevisionsResponse)(nil), // 24: powerreg.v1.CompareCatalogItemRevisionsResponse
+	(Category)(0),                               // 25: powerreg.v1.Category
+	(*timestamppb.Timestamp)(nil),               // 26: google.protobuf.Timestamp
+	(*Item)(nil),                                // 27: powerreg.v1.Item
+	(ChangeKind)(0),                             // 28: powerreg.v1.ChangeKind
+	(*FieldDifference)(nil),                     // 29: powerreg.v1.FieldDifference
 }
 var file_powerreg_v1_catalog_service_proto_depIdxs = []int32{
-	26, // 0: powerreg.v1.ListCatalogItemsRequest.category:type_name -> powerreg.v1.Category
-	27, // 1: powerreg.v1.ListCatalogItemsRequest.as_of:type_name -> google.protobuf.Timestamp
+	25, // 0: powerreg.v1.ListCatalogItemsRequest.category:type_name -> powerreg.v1.Category
+	26, // 1: powerreg.v1.ListCatalogItemsRequest.as_of:type_name -> google.protobuf.Timestamp
 	3,  // 2: powerreg.v1.Highlight.fragments:type_name -> powerreg.v1.HighlightFragment
 	5,  // 3: powerreg.v1.Facets.categories:type_name -> powerreg.v1.CategoryFacet
 	6,  // 4: powerreg.v1.Facets.departments:type_name -> powerreg.v1.DepartmentFacet
-	26, // 5: powerreg.v1.CategoryFacet.category:type_name -> powerreg.v1.Category
-	28, // 6: powerreg.v1.ListCatalogItemsResponse.items:type_name -> powerreg.v1.Item
+	25, // 5: powerreg.v1.CategoryFacet.category:type_name -> powerreg.v1.Category
+	27, // 6: powerreg.v1.ListCatalogItemsResponse.items:type_name -> powerreg.v1.Item
 	2,  // 7: powerreg.v1.ListCatalogItemsResponse.highlights:type_name -> powerreg.v1.Highlight
 	4,  // 8: powerreg.v1.ListCatalogItemsResponse.facets:type_name -> powerreg.v1.Facets
-	27, // 9: powerreg.v1.GetCatalogItemRequest.as_of:type_name -> google.protobuf.Timestamp
-	28, // 10: powerreg.v1.GetCatalogItemResponse.item:type_name -> powerreg.v1.Item
-	26, // 11: powerreg.v1.CategoryStats.category:type_name -> powerreg.v1.Category
+	26, // 9: powerreg.v1.GetCatalogItemRequest.as_of:type_name -> google.protobuf.Timestamp
+	27, // 10: powerreg.v1.GetCatalogItemResponse.item:type_name -> powerreg.v1.Item
+	25, // 11: powerreg.v1.CategoryStats.category:type_name -> powerreg.v1.Category
 	11, // 12: powerreg.v1.CategoryStats.count:type_name -> powerreg.v1.CatalogCount
 	11, // 13: powerreg.v1.DepartmentStats.count:type_name -> powerreg.v1.CatalogCount
 	12, // 14: powerreg.v1.GetCatalogStatsResponse.categories:type_name -> powerreg.v1.CategoryStats
 	13, // 15: powerreg.v1.GetCatalogStatsResponse.departments:type_name -> powerreg.v1.DepartmentStats
 	11, // 16: powerreg.v1.GetCatalogStatsResponse.total:type_name -> powerreg.v1.CatalogCount
 	0,  // 17: powerreg.v1.CatalogChange.kind:type_name -> powerreg.v1.CatalogChange.Kind
-	28, // 18: powerreg.v1.CatalogChange.item:type_name -> powerreg.v1.Item
-	27, // 19: powerreg.v1.CatalogChange.publish_time:type_name -> google.protobuf.Timestamp
+	27, // 18: powerreg.v1.CatalogChange.item:type_name -> powerreg.v1.Item
+	26, // 19: powerreg.v1.CatalogChange.publish_time:type_name -> google.protobuf.Timestamp
 	15, // 20: powerreg.v1.ListCatalogChangesResponse.changes:type_name -> powerreg.v1.CatalogChange
 	15, // 21: powerreg.v1.WatchCatalogChangesResponse.change:type_name -> powerreg.v1.CatalogChange
-	28, // 22: powerreg.v1.CatalogItemRevision.item:type_name -> powerreg.v1.Item
-	29, // 23: powerreg.v1.CatalogItemRevision.change:type_name -> powerreg.v1.ChangeKind
-	27, // 24: powerreg.v1.CatalogItemRevision.publish_time:type_name -> google.protobuf.Timestamp
-	27, // 25: powerreg.v1.CatalogItemRevision.supersede_time:type_name -> google.protobuf.Timestamp
+	27, // 22: powerreg.v1.CatalogItemRevision.item:type_name -> powerreg.v1.Item
+	28, // 23: powerreg.v1.CatalogItemRevision.change:type_name -> powerreg.v1.ChangeKind
+	26, // 24: powerreg.v1.CatalogItemRevision.publish_time:type_name -> google.protobuf.Timestamp
+	26, // 25: powerreg.v1.CatalogItemRevision.supersede_time:type_name -> google.protobuf.Timestamp
 	20, // 26: powerreg.v1.ListCatalogItemRevisionsResponse.revisions:type_name -> powerreg.v1.CatalogItemRevision
-	24, // 27: powerreg.v1.CompareCatalogItemRevisionsResponse.differences:type_name -> powerreg.v1.FieldDifference
+	29, // 27: powerreg.v1.CompareCatalogItemRevisionsResponse.differences:type_name -> powerreg.v1.FieldDifference
 	1,  // 28: powerreg.v1.CatalogService.ListCatalogItems:input_type -> powerreg.v1.ListCatalogItemsRequest
 	8,  // 29: powerreg.v1.CatalogService.GetCatalogItem:input_type -> powerreg.v1.GetCatalogItemRequest
 	16, // 30: powerreg.v1.CatalogService.ListCatalogChanges:input_type -> powerreg.v1.ListCatalogChangesRequest
@@ -1930,7 +1862,7 @@ var file_powerreg_v1_catalog_service_proto_depIdxs = []int32{
 	17, // 37: powerreg.v1.CatalogService.ListCatalogChanges:output_type -> powerreg.v1.ListCatalogChangesResponse
 	19, // 38: powerreg.v1.CatalogService.WatchCatalogChanges:output_type -> powerreg.v1.WatchCatalogChangesResponse
 	22, // 39: powerreg.v1.CatalogService.ListCatalogItemRevisions:output_type -> powerreg.v1.ListCatalogItemRevisionsResponse
-	25, // 40: powerreg.v1.CatalogService.CompareCatalogItemRevisions:output_type -> powerreg.v1.CompareCatalogItemRevisionsResponse
+	24, // 40: powerreg.v1.CatalogService.CompareCatalogItemRevisions:output_type -> powerreg.v1.CompareCatalogItemRevisionsResponse
 	14, // 41: powerreg.v1.CatalogService.GetCatalogStats:output_type -> powerreg.v1.GetCatalogStatsResponse
 	35, // [35:42] is the sub-list for method output_type
 	28, // [28:35] is the sub-list for method input_type
@@ -1951,7 +1883,7 @@ func file_powerreg_v1_catalog_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_powerreg_v1_catalog_service_proto_rawDesc), len(file_powerreg_v1_catalog_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   25,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,6 +23,63 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// What happened to a row's item.
+type ImportRowResult_Outcome int32
+
+const (
+	// Not used.
+	ImportRowResult_OUTCOME_UNSPECIFIED ImportRowResult_Outcome = 0
+	// A new item is created for the row.
+	ImportRowResult_OUTCOME_CREATED ImportRowResult_Outcome = 1
+	// The row changes the item it identifies.
+	ImportRowResult_OUTCOME_UPDATED ImportRowResult_Outcome = 2
+	// The row equals the item it identifies; nothing changes.
+	ImportRowResult_OUTCOME_UNCHANGED ImportRowResult_Outcome = 3
+)
+
+// Enum value maps for ImportRowResult_Outcome.
+var (
+	ImportRowResult_Outcome_name = map[int32]string{
+		0: "OUTCOME_UNSPECIFIED",
+		1: "OUTCOME_CREATED",
+		2: "OUTCOME_UPDATED",
+		3: "OUTCOME_UNCHANGED",
+	}
+	ImportRowResult_Outcome_value = map[string]int32{
+		"OUTCOME_UNSPECIFIED": 0,
+		"OUTCOME_CREATED":     1,
+		"OUTCOME_UPDATED":     2,
+		"OUTCOME_UNCHANGED":   3,
+	}
+)
+
+func (x ImportRowResult_Outcome) Enum() *ImportRowResult_Outcome {
+	p := new(ImportRowResult_Outcome)
+	*p = x
+	return p
+}
+
+func (x ImportRowResult_Outcome) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ImportRowResult_Outcome) Descriptor() protoreflect.EnumDescriptor {
+	return file_powerreg_v1_registry_service_proto_enumTypes[0].Descriptor()
+}
+
+func (ImportRowResult_Outcome) Type() protoreflect.EnumType {
+	return &file_powerreg_v1_registry_service_proto_enumTypes[0]
+}
+
+func (x ImportRowResult_Outcome) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ImportRowResult_Outcome.Descriptor instead.
+func (ImportRowResult_Outcome) EnumDescriptor() ([]byte, []int) {
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{14, 0}
+}
+
 // Request of ListCategories.
 type ListCategoriesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -649,9 +706,15 @@ type ImportItemsRequest struct {
 	// Check everything, write nothing. First message only.
 	ValidateOnly bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	// The rows of this chunk, in file order.
-	Rows          []*ImportRow `protobuf:"bytes,4,rep,name=rows,proto3" json:"rows,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Rows []*ImportRow `protobuf:"bytes,4,rep,name=rows,proto3" json:"rows,omitempty"`
+	// Update the items rows identify instead of refusing their codes as in
+	// use (see ImportItems). First message only.
+	UpdateExisting bool `protobuf:"varint,5,opt,name=update_existing,json=updateExisting,proto3" json:"update_existing,omitempty"`
+	// Create rows that match an existing item of the department by name and
+	// main item as new items all the same. First message only.
+	CreateDuplicates bool `protobuf:"varint,6,opt,name=create_duplicates,json=createDuplicates,proto3" json:"create_duplicates,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ImportItemsRequest) Reset() {
@@ -712,6 +775,20 @@ func (x *ImportItemsRequest) GetRows() []*ImportRow {
 	return nil
 }
 
+func (x *ImportItemsRequest) GetUpdateExisting() bool {
+	if x != nil {
+		return x.UpdateExisting
+	}
+	return false
+}
+
+func (x *ImportItemsRequest) GetCreateDuplicates() bool {
+	if x != nil {
+		return x.CreateDuplicates
+	}
+	return false
+}
+
 // One row of an imported list.
 type ImportRow struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -721,9 +798,16 @@ type ImportRow struct {
 	// Display name of the main item (大项) of which this row is a sub-item;
 	// empty for a main item.
 	MainItem string `protobuf:"bytes,2,opt,name=main_item,json=mainItem,proto3" json:"main_item,omitempty"`
-	// The item: its content and code; name, parent and output-only fields are
-	// ignored.
-	Item          *Item `protobuf:"bytes,3,opt,name=item,proto3" json:"item,omitempty"`
+	// The item: its content and code; parent and output-only fields are
+	// ignored, and so is name unless the request has update_existing, when a
+	// name (`departments/{department}/items/{item}`) selects the item to
+	// update.
+	Item *Item `protobuf:"bytes,3,opt,name=item,proto3" json:"item,omitempty"`
+	// Region code (GB/T 2260: 6, 9 or 12 digits, e.g. 511602000000, kept as
+	// the shortest code with the same meaning, 511602) of the row's
+	// department: the region of a department that create_departments
+	// creates.
+	RegionCode    string `protobuf:"bytes,4,opt,name=region_code,json=regionCode,proto3" json:"region_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -779,6 +863,88 @@ func (x *ImportRow) GetItem() *Item {
 	return nil
 }
 
+func (x *ImportRow) GetRegionCode() string {
+	if x != nil {
+		return x.RegionCode
+	}
+	return ""
+}
+
+// What an import did, or would do, with one row.
+type ImportRowResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Index of the row, counted from 0 across the stream.
+	Row int32 `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
+	// The item created or identified (empty for a row created with
+	// validate_only).
+	Item string `protobuf:"bytes,2,opt,name=item,proto3" json:"item,omitempty"`
+	// What happened.
+	Outcome ImportRowResult_Outcome `protobuf:"varint,3,opt,name=outcome,proto3,enum=powerreg.v1.ImportRowResult_Outcome" json:"outcome,omitempty"`
+	// For OUTCOME_UPDATED, the fields that change, with their old and new
+	// values as text.
+	Changes       []*FieldDifference `protobuf:"bytes,4,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportRowResult) Reset() {
+	*x = ImportRowResult{}
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportRowResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportRowResult) ProtoMessage() {}
+
+func (x *ImportRowResult) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportRowResult.ProtoReflect.Descriptor instead.
+func (*ImportRowResult) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ImportRowResult) GetRow() int32 {
+	if x != nil {
+		return x.Row
+	}
+	return 0
+}
+
+func (x *ImportRowResult) GetItem() string {
+	if x != nil {
+		return x.Item
+	}
+	return ""
+}
+
+func (x *ImportRowResult) GetOutcome() ImportRowResult_Outcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return ImportRowResult_OUTCOME_UNSPECIFIED
+}
+
+func (x *ImportRowResult) GetChanges() []*FieldDifference {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
 // Response of ImportItems.
 type ImportItemsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -795,13 +961,21 @@ type ImportItemsResponse struct {
 	// Departments created because no department of that name existed: the
 	// first 1,000.
 	CreatedDepartments []*Department `protobuf:"bytes,4,rep,name=created_departments,json=createdDepartments,proto3" json:"created_departments,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Rows that created (or would create) an item.
+	CreatedCount int32 `protobuf:"varint,5,opt,name=created_count,json=createdCount,proto3" json:"created_count,omitempty"`
+	// Rows that changed (or would change) the item they identify.
+	UpdatedCount int32 `protobuf:"varint,6,opt,name=updated_count,json=updatedCount,proto3" json:"updated_count,omitempty"`
+	// Rows equal to the item they identify.
+	UnchangedCount int32 `protobuf:"varint,7,opt,name=unchanged_count,json=unchangedCount,proto3" json:"unchanged_count,omitempty"`
+	// Per-row outcome, in row order: the first 10,000 rows.
+	Results       []*ImportRowResult `protobuf:"bytes,8,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ImportItemsResponse) Reset() {
 	*x = ImportItemsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[14]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -813,7 +987,7 @@ func (x *ImportItemsResponse) String() string {
 func (*ImportItemsResponse) ProtoMessage() {}
 
 func (x *ImportItemsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[14]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -826,7 +1000,7 @@ func (x *ImportItemsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportItemsResponse.ProtoReflect.Descriptor instead.
 func (*ImportItemsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{14}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ImportItemsResponse) GetItems() []string {
@@ -857,6 +1031,34 @@ func (x *ImportItemsResponse) GetCreatedDepartments() []*Department {
 	return nil
 }
 
+func (x *ImportItemsResponse) GetCreatedCount() int32 {
+	if x != nil {
+		return x.CreatedCount
+	}
+	return 0
+}
+
+func (x *ImportItemsResponse) GetUpdatedCount() int32 {
+	if x != nil {
+		return x.UpdatedCount
+	}
+	return 0
+}
+
+func (x *ImportItemsResponse) GetUnchangedCount() int32 {
+	if x != nil {
+		return x.UnchangedCount
+	}
+	return 0
+}
+
+func (x *ImportItemsResponse) GetResults() []*ImportRowResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
 // Request of GetItem.
 type GetItemRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -868,7 +1070,7 @@ type GetItemRequest struct {
 
 func (x *GetItemRequest) Reset() {
 	*x = GetItemRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[15]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -880,7 +1082,7 @@ func (x *GetItemRequest) String() string {
 func (*GetItemRequest) ProtoMessage() {}
 
 func (x *GetItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[15]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -893,7 +1095,7 @@ func (x *GetItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetItemRequest.ProtoReflect.Descriptor instead.
 func (*GetItemRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{15}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetItemRequest) GetName() string {
@@ -914,7 +1116,7 @@ type GetItemResponse struct {
 
 func (x *GetItemResponse) Reset() {
 	*x = GetItemResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[16]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1128,7 @@ func (x *GetItemResponse) String() string {
 func (*GetItemResponse) ProtoMessage() {}
 
 func (x *GetItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[16]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1141,7 @@ func (x *GetItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetItemResponse.ProtoReflect.Descriptor instead.
 func (*GetItemResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{16}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetItemResponse) GetItem() *Item {
@@ -979,7 +1181,7 @@ type ListItemsRequest struct {
 
 func (x *ListItemsRequest) Reset() {
 	*x = ListItemsRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[17]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -991,7 +1193,7 @@ func (x *ListItemsRequest) String() string {
 func (*ListItemsRequest) ProtoMessage() {}
 
 func (x *ListItemsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[17]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1004,7 +1206,7 @@ func (x *ListItemsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListItemsRequest.ProtoReflect.Descriptor instead.
 func (*ListItemsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{17}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListItemsRequest) GetParent() string {
@@ -1062,7 +1264,7 @@ type ListItemsResponse struct {
 
 func (x *ListItemsResponse) Reset() {
 	*x = ListItemsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[18]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1074,7 +1276,7 @@ func (x *ListItemsResponse) String() string {
 func (*ListItemsResponse) ProtoMessage() {}
 
 func (x *ListItemsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[18]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1087,7 +1289,7 @@ func (x *ListItemsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListItemsResponse.ProtoReflect.Descriptor instead.
 func (*ListItemsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{18}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListItemsResponse) GetItems() []*Item {
@@ -1120,7 +1322,7 @@ type UpdateItemRequest struct {
 
 func (x *UpdateItemRequest) Reset() {
 	*x = UpdateItemRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[19]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1132,7 +1334,7 @@ func (x *UpdateItemRequest) String() string {
 func (*UpdateItemRequest) ProtoMessage() {}
 
 func (x *UpdateItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[19]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1145,7 +1347,7 @@ func (x *UpdateItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateItemRequest.ProtoReflect.Descriptor instead.
 func (*UpdateItemRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{19}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateItemRequest) GetItem() *Item {
@@ -1173,7 +1375,7 @@ type UpdateItemResponse struct {
 
 func (x *UpdateItemResponse) Reset() {
 	*x = UpdateItemResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[20]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1185,7 +1387,7 @@ func (x *UpdateItemResponse) String() string {
 func (*UpdateItemResponse) ProtoMessage() {}
 
 func (x *UpdateItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[20]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1198,7 +1400,7 @@ func (x *UpdateItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateItemResponse.ProtoReflect.Descriptor instead.
 func (*UpdateItemResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{20}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateItemResponse) GetItem() *Item {
@@ -1221,7 +1423,7 @@ type DeleteItemRequest struct {
 
 func (x *DeleteItemRequest) Reset() {
 	*x = DeleteItemRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[21]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1233,7 +1435,7 @@ func (x *DeleteItemRequest) String() string {
 func (*DeleteItemRequest) ProtoMessage() {}
 
 func (x *DeleteItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[21]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1246,7 +1448,7 @@ func (x *DeleteItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteItemRequest.ProtoReflect.Descriptor instead.
 func (*DeleteItemRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{21}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DeleteItemRequest) GetName() string {
@@ -1272,7 +1474,7 @@ type DeleteItemResponse struct {
 
 func (x *DeleteItemResponse) Reset() {
 	*x = DeleteItemResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[22]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1284,7 +1486,7 @@ func (x *DeleteItemResponse) String() string {
 func (*DeleteItemResponse) ProtoMessage() {}
 
 func (x *DeleteItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[22]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1297,7 +1499,7 @@ func (x *DeleteItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteItemResponse.ProtoReflect.Descriptor instead.
 func (*DeleteItemResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{22}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{23}
 }
 
 // Request of AbolishItem.
@@ -1315,7 +1517,7 @@ type AbolishItemRequest struct {
 
 func (x *AbolishItemRequest) Reset() {
 	*x = AbolishItemRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[23]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1327,7 +1529,7 @@ func (x *AbolishItemRequest) String() string {
 func (*AbolishItemRequest) ProtoMessage() {}
 
 func (x *AbolishItemRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[23]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1340,7 +1542,7 @@ func (x *AbolishItemRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbolishItemRequest.ProtoReflect.Descriptor instead.
 func (*AbolishItemRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{23}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AbolishItemRequest) GetName() string {
@@ -1375,7 +1577,7 @@ type AbolishItemResponse struct {
 
 func (x *AbolishItemResponse) Reset() {
 	*x = AbolishItemResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[24]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1387,7 +1589,7 @@ func (x *AbolishItemResponse) String() string {
 func (*AbolishItemResponse) ProtoMessage() {}
 
 func (x *AbolishItemResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[24]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1400,7 +1602,7 @@ func (x *AbolishItemResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbolishItemResponse.ProtoReflect.Descriptor instead.
 func (*AbolishItemResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{24}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AbolishItemResponse) GetItem() *Item {
@@ -1430,7 +1632,7 @@ type ListRevisionsRequest struct {
 
 func (x *ListRevisionsRequest) Reset() {
 	*x = ListRevisionsRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[25]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1442,7 +1644,7 @@ func (x *ListRevisionsRequest) String() string {
 func (*ListRevisionsRequest) ProtoMessage() {}
 
 func (x *ListRevisionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[25]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1455,7 +1657,7 @@ func (x *ListRevisionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRevisionsRequest.ProtoReflect.Descriptor instead.
 func (*ListRevisionsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{25}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListRevisionsRequest) GetParent() string {
@@ -1492,7 +1694,7 @@ type ListRevisionsResponse struct {
 
 func (x *ListRevisionsResponse) Reset() {
 	*x = ListRevisionsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[26]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1504,7 +1706,7 @@ func (x *ListRevisionsResponse) String() string {
 func (*ListRevisionsResponse) ProtoMessage() {}
 
 func (x *ListRevisionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[26]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1517,7 +1719,7 @@ func (x *ListRevisionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRevisionsResponse.ProtoReflect.Descriptor instead.
 func (*ListRevisionsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{26}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListRevisionsResponse) GetRevisions() []*Revision {
@@ -1545,7 +1747,7 @@ type GetRevisionRequest struct {
 
 func (x *GetRevisionRequest) Reset() {
 	*x = GetRevisionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[27]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1557,7 +1759,7 @@ func (x *GetRevisionRequest) String() string {
 func (*GetRevisionRequest) ProtoMessage() {}
 
 func (x *GetRevisionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[27]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1570,7 +1772,7 @@ func (x *GetRevisionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRevisionRequest.ProtoReflect.Descriptor instead.
 func (*GetRevisionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{27}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetRevisionRequest) GetName() string {
@@ -1591,7 +1793,7 @@ type GetRevisionResponse struct {
 
 func (x *GetRevisionResponse) Reset() {
 	*x = GetRevisionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[28]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1603,7 +1805,7 @@ func (x *GetRevisionResponse) String() string {
 func (*GetRevisionResponse) ProtoMessage() {}
 
 func (x *GetRevisionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[28]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1616,7 +1818,7 @@ func (x *GetRevisionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRevisionResponse.ProtoReflect.Descriptor instead.
 func (*GetRevisionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{28}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetRevisionResponse) GetRevision() *Revision {
@@ -1635,14 +1837,18 @@ type CreateSubmissionRequest struct {
 	Submission *Submission `protobuf:"bytes,2,opt,name=submission,proto3" json:"submission,omitempty"`
 	// Makes a retry safe: a second request with the same id returns the
 	// first one's result.
-	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Submit the batch for review at once (报送), in the same step: all or
+	// nothing, so a refused submit leaves no draft batch behind and changes
+	// no item.
+	Submit        bool `protobuf:"varint,4,opt,name=submit,proto3" json:"submit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateSubmissionRequest) Reset() {
 	*x = CreateSubmissionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[29]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1654,7 +1860,7 @@ func (x *CreateSubmissionRequest) String() string {
 func (*CreateSubmissionRequest) ProtoMessage() {}
 
 func (x *CreateSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[29]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1667,7 +1873,7 @@ func (x *CreateSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*CreateSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{29}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateSubmissionRequest) GetParent() string {
@@ -1691,6 +1897,13 @@ func (x *CreateSubmissionRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *CreateSubmissionRequest) GetSubmit() bool {
+	if x != nil {
+		return x.Submit
+	}
+	return false
+}
+
 // Response of CreateSubmission.
 type CreateSubmissionResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1702,7 +1915,7 @@ type CreateSubmissionResponse struct {
 
 func (x *CreateSubmissionResponse) Reset() {
 	*x = CreateSubmissionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[30]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1714,7 +1927,7 @@ func (x *CreateSubmissionResponse) String() string {
 func (*CreateSubmissionResponse) ProtoMessage() {}
 
 func (x *CreateSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[30]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1727,7 +1940,7 @@ func (x *CreateSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*CreateSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{30}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CreateSubmissionResponse) GetSubmission() *Submission {
@@ -1748,7 +1961,7 @@ type GetSubmissionRequest struct {
 
 func (x *GetSubmissionRequest) Reset() {
 	*x = GetSubmissionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[31]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1760,7 +1973,7 @@ func (x *GetSubmissionRequest) String() string {
 func (*GetSubmissionRequest) ProtoMessage() {}
 
 func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[31]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1773,7 +1986,7 @@ func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*GetSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{31}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetSubmissionRequest) GetName() string {
@@ -1794,7 +2007,7 @@ type GetSubmissionResponse struct {
 
 func (x *GetSubmissionResponse) Reset() {
 	*x = GetSubmissionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[32]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1806,7 +2019,7 @@ func (x *GetSubmissionResponse) String() string {
 func (*GetSubmissionResponse) ProtoMessage() {}
 
 func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[32]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1819,7 +2032,7 @@ func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*GetSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{32}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetSubmissionResponse) GetSubmission() *Submission {
@@ -1856,7 +2069,7 @@ type ListSubmissionsRequest struct {
 
 func (x *ListSubmissionsRequest) Reset() {
 	*x = ListSubmissionsRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[33]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1868,7 +2081,7 @@ func (x *ListSubmissionsRequest) String() string {
 func (*ListSubmissionsRequest) ProtoMessage() {}
 
 func (x *ListSubmissionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[33]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1881,7 +2094,7 @@ func (x *ListSubmissionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubmissionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSubmissionsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{33}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListSubmissionsRequest) GetParent() string {
@@ -1939,7 +2152,7 @@ type ListSubmissionsResponse struct {
 
 func (x *ListSubmissionsResponse) Reset() {
 	*x = ListSubmissionsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[34]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1951,7 +2164,7 @@ func (x *ListSubmissionsResponse) String() string {
 func (*ListSubmissionsResponse) ProtoMessage() {}
 
 func (x *ListSubmissionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[34]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1964,7 +2177,7 @@ func (x *ListSubmissionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubmissionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSubmissionsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{34}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListSubmissionsResponse) GetSubmissions() []*Submission {
@@ -1994,7 +2207,7 @@ type DeleteSubmissionRequest struct {
 
 func (x *DeleteSubmissionRequest) Reset() {
 	*x = DeleteSubmissionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[35]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2006,7 +2219,7 @@ func (x *DeleteSubmissionRequest) String() string {
 func (*DeleteSubmissionRequest) ProtoMessage() {}
 
 func (x *DeleteSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[35]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2019,7 +2232,7 @@ func (x *DeleteSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{35}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *DeleteSubmissionRequest) GetName() string {
@@ -2045,7 +2258,7 @@ type DeleteSubmissionResponse struct {
 
 func (x *DeleteSubmissionResponse) Reset() {
 	*x = DeleteSubmissionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[36]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2057,7 +2270,7 @@ func (x *DeleteSubmissionResponse) String() string {
 func (*DeleteSubmissionResponse) ProtoMessage() {}
 
 func (x *DeleteSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[36]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2070,7 +2283,7 @@ func (x *DeleteSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*DeleteSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{36}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{37}
 }
 
 // Request of SubmitSubmission.
@@ -2088,7 +2301,7 @@ type SubmitSubmissionRequest struct {
 
 func (x *SubmitSubmissionRequest) Reset() {
 	*x = SubmitSubmissionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[37]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2100,7 +2313,7 @@ func (x *SubmitSubmissionRequest) String() string {
 func (*SubmitSubmissionRequest) ProtoMessage() {}
 
 func (x *SubmitSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[37]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2113,7 +2326,7 @@ func (x *SubmitSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*SubmitSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{37}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *SubmitSubmissionRequest) GetName() string {
@@ -2148,7 +2361,7 @@ type SubmitSubmissionResponse struct {
 
 func (x *SubmitSubmissionResponse) Reset() {
 	*x = SubmitSubmissionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[38]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2160,7 +2373,7 @@ func (x *SubmitSubmissionResponse) String() string {
 func (*SubmitSubmissionResponse) ProtoMessage() {}
 
 func (x *SubmitSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[38]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2173,7 +2386,7 @@ func (x *SubmitSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*SubmitSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{38}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *SubmitSubmissionResponse) GetSubmission() *Submission {
@@ -2181,6 +2394,351 @@ func (x *SubmitSubmissionResponse) GetSubmission() *Submission {
 		return x.Submission
 	}
 	return nil
+}
+
+// Request of WithdrawSubmission.
+type WithdrawSubmissionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name of the submitted batch.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Why the department withdraws it.
+	Comment string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	// When set, must match the submission's current etag.
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawSubmissionRequest) Reset() {
+	*x = WithdrawSubmissionRequest{}
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawSubmissionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawSubmissionRequest) ProtoMessage() {}
+
+func (x *WithdrawSubmissionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawSubmissionRequest.ProtoReflect.Descriptor instead.
+func (*WithdrawSubmissionRequest) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *WithdrawSubmissionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WithdrawSubmissionRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *WithdrawSubmissionRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// Response of WithdrawSubmission.
+type WithdrawSubmissionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The withdrawn batch.
+	Submission    *Submission `protobuf:"bytes,1,opt,name=submission,proto3" json:"submission,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawSubmissionResponse) Reset() {
+	*x = WithdrawSubmissionResponse{}
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawSubmissionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawSubmissionResponse) ProtoMessage() {}
+
+func (x *WithdrawSubmissionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawSubmissionResponse.ProtoReflect.Descriptor instead.
+func (*WithdrawSubmissionResponse) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *WithdrawSubmissionResponse) GetSubmission() *Submission {
+	if x != nil {
+		return x.Submission
+	}
+	return nil
+}
+
+// Request of ListSubmissionItems.
+type ListSubmissionItemsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The submission, `departments/{department}/submissions/{submission}`.
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Maximum number of items to return: default 1000, maximum 1000.
+	// A page also ends early, with a next_page_token, before its encoded
+	// size would pass 3 MiB; follow next_page_token to the end.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous response's next_page_token.
+	// A token this server did not issue, or a damaged one, is refused
+	// (INVALID_ARGUMENT naming page_token), never read as the first page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSubmissionItemsRequest) Reset() {
+	*x = ListSubmissionItemsRequest{}
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSubmissionItemsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSubmissionItemsRequest) ProtoMessage() {}
+
+func (x *ListSubmissionItemsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSubmissionItemsRequest.ProtoReflect.Descriptor instead.
+func (*ListSubmissionItemsRequest) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ListSubmissionItemsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListSubmissionItemsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSubmissionItemsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// One item of a batch, as a reviewer judges it.
+type SubmissionItem struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The item with the content of the revision the batch holds (for a
+	// draft batch, the working copy).
+	Item *Item `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
+	// The change the item makes.
+	Change ChangeKind `protobuf:"varint,2,opt,name=change,proto3,enum=powerreg.v1.ChangeKind" json:"change,omitempty"`
+	// The revision in force that the item changes or abolishes; unset for a
+	// new item.
+	Published *Item `protobuf:"bytes,3,opt,name=published,proto3" json:"published,omitempty"`
+	// For a change, the fields that differ from published (old → new).
+	Differences []*FieldDifference `protobuf:"bytes,4,rep,name=differences,proto3" json:"differences,omitempty"`
+	// Fields that submission requires and the item lacks, e.g. legal_bases.
+	Missing []string `protobuf:"bytes,5,rep,name=missing,proto3" json:"missing,omitempty"`
+	// The reviewer's comment on this item, in this batch or when it was
+	// last returned.
+	ReviewComment string `protobuf:"bytes,6,opt,name=review_comment,json=reviewComment,proto3" json:"review_comment,omitempty"`
+	// The department's answer to that comment.
+	Reply string `protobuf:"bytes,7,opt,name=reply,proto3" json:"reply,omitempty"`
+	// True when the reviewer returned this item in this batch.
+	Returned      bool `protobuf:"varint,8,opt,name=returned,proto3" json:"returned,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmissionItem) Reset() {
+	*x = SubmissionItem{}
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmissionItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmissionItem) ProtoMessage() {}
+
+func (x *SubmissionItem) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmissionItem.ProtoReflect.Descriptor instead.
+func (*SubmissionItem) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *SubmissionItem) GetItem() *Item {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+func (x *SubmissionItem) GetChange() ChangeKind {
+	if x != nil {
+		return x.Change
+	}
+	return ChangeKind_CHANGE_KIND_UNSPECIFIED
+}
+
+func (x *SubmissionItem) GetPublished() *Item {
+	if x != nil {
+		return x.Published
+	}
+	return nil
+}
+
+func (x *SubmissionItem) GetDifferences() []*FieldDifference {
+	if x != nil {
+		return x.Differences
+	}
+	return nil
+}
+
+func (x *SubmissionItem) GetMissing() []string {
+	if x != nil {
+		return x.Missing
+	}
+	return nil
+}
+
+func (x *SubmissionItem) GetReviewComment() string {
+	if x != nil {
+		return x.ReviewComment
+	}
+	return ""
+}
+
+func (x *SubmissionItem) GetReply() string {
+	if x != nil {
+		return x.Reply
+	}
+	return ""
+}
+
+func (x *SubmissionItem) GetReturned() bool {
+	if x != nil {
+		return x.Returned
+	}
+	return false
+}
+
+// Response of ListSubmissionItems.
+type ListSubmissionItemsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The items, in the batch's order.
+	Items []*SubmissionItem `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSubmissionItemsResponse) Reset() {
+	*x = ListSubmissionItemsResponse{}
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSubmissionItemsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSubmissionItemsResponse) ProtoMessage() {}
+
+func (x *ListSubmissionItemsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSubmissionItemsResponse.ProtoReflect.Descriptor instead.
+func (*ListSubmissionItemsResponse) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ListSubmissionItemsResponse) GetItems() []*SubmissionItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *ListSubmissionItemsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 // Request of ApproveSubmission.
@@ -2205,7 +2763,7 @@ type ApproveSubmissionRequest struct {
 
 func (x *ApproveSubmissionRequest) Reset() {
 	*x = ApproveSubmissionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[39]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2217,7 +2775,7 @@ func (x *ApproveSubmissionRequest) String() string {
 func (*ApproveSubmissionRequest) ProtoMessage() {}
 
 func (x *ApproveSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[39]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2230,7 +2788,7 @@ func (x *ApproveSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*ApproveSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{39}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ApproveSubmissionRequest) GetName() string {
@@ -2279,7 +2837,7 @@ type ApproveSubmissionResponse struct {
 
 func (x *ApproveSubmissionResponse) Reset() {
 	*x = ApproveSubmissionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[40]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2291,7 +2849,7 @@ func (x *ApproveSubmissionResponse) String() string {
 func (*ApproveSubmissionResponse) ProtoMessage() {}
 
 func (x *ApproveSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[40]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2304,7 +2862,7 @@ func (x *ApproveSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*ApproveSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{40}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ApproveSubmissionResponse) GetSubmission() *Submission {
@@ -2332,7 +2890,7 @@ type RejectSubmissionRequest struct {
 
 func (x *RejectSubmissionRequest) Reset() {
 	*x = RejectSubmissionRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[41]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2344,7 +2902,7 @@ func (x *RejectSubmissionRequest) String() string {
 func (*RejectSubmissionRequest) ProtoMessage() {}
 
 func (x *RejectSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[41]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2357,7 +2915,7 @@ func (x *RejectSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*RejectSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{41}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *RejectSubmissionRequest) GetName() string {
@@ -2399,7 +2957,7 @@ type RejectSubmissionResponse struct {
 
 func (x *RejectSubmissionResponse) Reset() {
 	*x = RejectSubmissionResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[42]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2411,7 +2969,7 @@ func (x *RejectSubmissionResponse) String() string {
 func (*RejectSubmissionResponse) ProtoMessage() {}
 
 func (x *RejectSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[42]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2424,7 +2982,7 @@ func (x *RejectSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*RejectSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{42}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *RejectSubmissionResponse) GetSubmission() *Submission {
@@ -2441,14 +2999,17 @@ type CreatePublicationRequest struct {
 	Publication *Publication `protobuf:"bytes,1,opt,name=publication,proto3" json:"publication,omitempty"`
 	// Makes a retry safe: a second request with the same id returns the
 	// first one's result.
-	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Check everything and answer with the publication as it would be,
+	// codes that would be assigned included; write nothing.
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreatePublicationRequest) Reset() {
 	*x = CreatePublicationRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[43]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2460,7 +3021,7 @@ func (x *CreatePublicationRequest) String() string {
 func (*CreatePublicationRequest) ProtoMessage() {}
 
 func (x *CreatePublicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[43]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2473,7 +3034,7 @@ func (x *CreatePublicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePublicationRequest.ProtoReflect.Descriptor instead.
 func (*CreatePublicationRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{43}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CreatePublicationRequest) GetPublication() *Publication {
@@ -2490,6 +3051,13 @@ func (x *CreatePublicationRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *CreatePublicationRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
 // Response of CreatePublication.
 type CreatePublicationResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2501,7 +3069,7 @@ type CreatePublicationResponse struct {
 
 func (x *CreatePublicationResponse) Reset() {
 	*x = CreatePublicationResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[44]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2513,7 +3081,7 @@ func (x *CreatePublicationResponse) String() string {
 func (*CreatePublicationResponse) ProtoMessage() {}
 
 func (x *CreatePublicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[44]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2526,7 +3094,7 @@ func (x *CreatePublicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePublicationResponse.ProtoReflect.Descriptor instead.
 func (*CreatePublicationResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{44}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CreatePublicationResponse) GetPublication() *Publication {
@@ -2547,7 +3115,7 @@ type GetPublicationRequest struct {
 
 func (x *GetPublicationRequest) Reset() {
 	*x = GetPublicationRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[45]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2559,7 +3127,7 @@ func (x *GetPublicationRequest) String() string {
 func (*GetPublicationRequest) ProtoMessage() {}
 
 func (x *GetPublicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[45]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2572,7 +3140,7 @@ func (x *GetPublicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublicationRequest.ProtoReflect.Descriptor instead.
 func (*GetPublicationRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{45}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *GetPublicationRequest) GetName() string {
@@ -2593,7 +3161,7 @@ type GetPublicationResponse struct {
 
 func (x *GetPublicationResponse) Reset() {
 	*x = GetPublicationResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[46]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2605,7 +3173,7 @@ func (x *GetPublicationResponse) String() string {
 func (*GetPublicationResponse) ProtoMessage() {}
 
 func (x *GetPublicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[46]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2618,7 +3186,7 @@ func (x *GetPublicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublicationResponse.ProtoReflect.Descriptor instead.
 func (*GetPublicationResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{46}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *GetPublicationResponse) GetPublication() *Publication {
@@ -2646,7 +3214,7 @@ type ListPublicationsRequest struct {
 
 func (x *ListPublicationsRequest) Reset() {
 	*x = ListPublicationsRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[47]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2658,7 +3226,7 @@ func (x *ListPublicationsRequest) String() string {
 func (*ListPublicationsRequest) ProtoMessage() {}
 
 func (x *ListPublicationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[47]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2671,7 +3239,7 @@ func (x *ListPublicationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPublicationsRequest.ProtoReflect.Descriptor instead.
 func (*ListPublicationsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{47}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ListPublicationsRequest) GetPageSize() int32 {
@@ -2701,7 +3269,7 @@ type ListPublicationsResponse struct {
 
 func (x *ListPublicationsResponse) Reset() {
 	*x = ListPublicationsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[48]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2713,7 +3281,7 @@ func (x *ListPublicationsResponse) String() string {
 func (*ListPublicationsResponse) ProtoMessage() {}
 
 func (x *ListPublicationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[48]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2726,7 +3294,7 @@ func (x *ListPublicationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPublicationsResponse.ProtoReflect.Descriptor instead.
 func (*ListPublicationsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{48}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ListPublicationsResponse) GetPublications() []*Publication {
@@ -2763,7 +3331,7 @@ type ListPublicationItemsRequest struct {
 
 func (x *ListPublicationItemsRequest) Reset() {
 	*x = ListPublicationItemsRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[49]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2775,7 +3343,7 @@ func (x *ListPublicationItemsRequest) String() string {
 func (*ListPublicationItemsRequest) ProtoMessage() {}
 
 func (x *ListPublicationItemsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[49]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2788,7 +3356,7 @@ func (x *ListPublicationItemsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPublicationItemsRequest.ProtoReflect.Descriptor instead.
 func (*ListPublicationItemsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{49}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ListPublicationItemsRequest) GetParent() string {
@@ -2825,7 +3393,7 @@ type ListPublicationItemsResponse struct {
 
 func (x *ListPublicationItemsResponse) Reset() {
 	*x = ListPublicationItemsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[50]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2837,7 +3405,7 @@ func (x *ListPublicationItemsResponse) String() string {
 func (*ListPublicationItemsResponse) ProtoMessage() {}
 
 func (x *ListPublicationItemsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[50]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2850,7 +3418,7 @@ func (x *ListPublicationItemsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPublicationItemsResponse.ProtoReflect.Descriptor instead.
 func (*ListPublicationItemsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{50}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ListPublicationItemsResponse) GetItems() []*PublishedItem {
@@ -2887,7 +3455,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[51]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2899,7 +3467,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[51]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2912,7 +3480,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{51}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *ListEventsRequest) GetParent() string {
@@ -2949,7 +3517,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[52]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2961,7 +3529,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_registry_service_proto_msgTypes[52]
+	mi := &file_powerreg_v1_registry_service_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2974,7 +3542,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{52}
+	return file_powerreg_v1_registry_service_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -3043,21 +3611,39 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tR\trequestId\";\n" +
 	"\x12CreateItemResponse\x12%\n" +
-	"\x04item\x18\x01 \x01(\v2\x11.powerreg.v1.ItemR\x04item\"\xac\x01\n" +
+	"\x04item\x18\x01 \x01(\v2\x11.powerreg.v1.ItemR\x04item\"\x82\x02\n" +
 	"\x12ImportItemsRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12-\n" +
 	"\x12create_departments\x18\x02 \x01(\bR\x11createDepartments\x12#\n" +
 	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\x12*\n" +
-	"\x04rows\x18\x04 \x03(\v2\x16.powerreg.v1.ImportRowR\x04rows\"\x87\x01\n" +
+	"\x04rows\x18\x04 \x03(\v2\x16.powerreg.v1.ImportRowR\x04rows\x12'\n" +
+	"\x0fupdate_existing\x18\x05 \x01(\bR\x0eupdateExisting\x12+\n" +
+	"\x11create_duplicates\x18\x06 \x01(\bR\x10createDuplicates\"\xa8\x01\n" +
 	"\tImportRow\x126\n" +
 	"\x17department_display_name\x18\x01 \x01(\tR\x15departmentDisplayName\x12\x1b\n" +
 	"\tmain_item\x18\x02 \x01(\tR\bmainItem\x12%\n" +
-	"\x04item\x18\x03 \x01(\v2\x11.powerreg.v1.ItemR\x04item\"\xc0\x01\n" +
+	"\x04item\x18\x03 \x01(\v2\x11.powerreg.v1.ItemR\x04item\x12\x1f\n" +
+	"\vregion_code\x18\x04 \x01(\tR\n" +
+	"regionCode\"\x94\x02\n" +
+	"\x0fImportRowResult\x12\x10\n" +
+	"\x03row\x18\x01 \x01(\x05R\x03row\x12\x12\n" +
+	"\x04item\x18\x02 \x01(\tR\x04item\x12>\n" +
+	"\aoutcome\x18\x03 \x01(\x0e2$.powerreg.v1.ImportRowResult.OutcomeR\aoutcome\x126\n" +
+	"\achanges\x18\x04 \x03(\v2\x1c.powerreg.v1.FieldDifferenceR\achanges\"c\n" +
+	"\aOutcome\x12\x17\n" +
+	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fOUTCOME_CREATED\x10\x01\x12\x13\n" +
+	"\x0fOUTCOME_UPDATED\x10\x02\x12\x15\n" +
+	"\x11OUTCOME_UNCHANGED\x10\x03\"\xeb\x02\n" +
 	"\x13ImportItemsResponse\x12\x14\n" +
 	"\x05items\x18\x01 \x03(\tR\x05items\x12\x1b\n" +
 	"\trow_count\x18\x02 \x01(\x05R\browCount\x12,\n" +
 	"\x12created_main_items\x18\x03 \x03(\tR\x10createdMainItems\x12H\n" +
-	"\x13created_departments\x18\x04 \x03(\v2\x17.powerreg.v1.DepartmentR\x12createdDepartments\"B\n" +
+	"\x13created_departments\x18\x04 \x03(\v2\x17.powerreg.v1.DepartmentR\x12createdDepartments\x12#\n" +
+	"\rcreated_count\x18\x05 \x01(\x05R\fcreatedCount\x12#\n" +
+	"\rupdated_count\x18\x06 \x01(\x05R\fupdatedCount\x12'\n" +
+	"\x0funchanged_count\x18\a \x01(\x05R\x0eunchangedCount\x126\n" +
+	"\aresults\x18\b \x03(\v2\x1c.powerreg.v1.ImportRowResultR\aresults\"B\n" +
 	"\x0eGetItemRequest\x120\n" +
 	"\x04name\x18\x01 \x01(\tB\x1c\xe0A\x02\xfaA\x16\n" +
 	"\x14powerreg.gov.cn/ItemR\x04name\"8\n" +
@@ -3106,7 +3692,7 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB \xe0A\x02\xfaA\x1a\n" +
 	"\x18powerreg.gov.cn/RevisionR\x04name\"H\n" +
 	"\x13GetRevisionResponse\x121\n" +
-	"\brevision\x18\x01 \x01(\v2\x15.powerreg.v1.RevisionR\brevision\"\xb2\x01\n" +
+	"\brevision\x18\x01 \x01(\v2\x15.powerreg.v1.RevisionR\brevision\"\xca\x01\n" +
 	"\x17CreateSubmissionRequest\x12:\n" +
 	"\x06parent\x18\x01 \x01(\tB\"\xe0A\x02\xfaA\x1c\n" +
 	"\x1apowerreg.gov.cn/DepartmentR\x06parent\x12<\n" +
@@ -3114,7 +3700,8 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"submission\x18\x02 \x01(\v2\x17.powerreg.v1.SubmissionB\x03\xe0A\x02R\n" +
 	"submission\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"S\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\x12\x16\n" +
+	"\x06submit\x18\x04 \x01(\bR\x06submit\"S\n" +
 	"\x18CreateSubmissionResponse\x127\n" +
 	"\n" +
 	"submission\x18\x01 \x01(\v2\x17.powerreg.v1.SubmissionR\n" +
@@ -3151,7 +3738,34 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"\x18SubmitSubmissionResponse\x127\n" +
 	"\n" +
 	"submission\x18\x01 \x01(\v2\x17.powerreg.v1.SubmissionR\n" +
-	"submission\"\x80\x02\n" +
+	"submission\"\x81\x01\n" +
+	"\x19WithdrawSubmissionRequest\x126\n" +
+	"\x04name\x18\x01 \x01(\tB\"\xe0A\x02\xfaA\x1c\n" +
+	"\x1apowerreg.gov.cn/SubmissionR\x04name\x12\x18\n" +
+	"\acomment\x18\x02 \x01(\tR\acomment\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\"U\n" +
+	"\x1aWithdrawSubmissionResponse\x127\n" +
+	"\n" +
+	"submission\x18\x01 \x01(\v2\x17.powerreg.v1.SubmissionR\n" +
+	"submission\"\x94\x01\n" +
+	"\x1aListSubmissionItemsRequest\x12:\n" +
+	"\x06parent\x18\x01 \x01(\tB\"\xe0A\x02\xfaA\x1c\n" +
+	"\x1apowerreg.gov.cn/SubmissionR\x06parent\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xcc\x02\n" +
+	"\x0eSubmissionItem\x12%\n" +
+	"\x04item\x18\x01 \x01(\v2\x11.powerreg.v1.ItemR\x04item\x12/\n" +
+	"\x06change\x18\x02 \x01(\x0e2\x17.powerreg.v1.ChangeKindR\x06change\x12/\n" +
+	"\tpublished\x18\x03 \x01(\v2\x11.powerreg.v1.ItemR\tpublished\x12>\n" +
+	"\vdifferences\x18\x04 \x03(\v2\x1c.powerreg.v1.FieldDifferenceR\vdifferences\x12\x18\n" +
+	"\amissing\x18\x05 \x03(\tR\amissing\x12%\n" +
+	"\x0ereview_comment\x18\x06 \x01(\tR\rreviewComment\x12\x14\n" +
+	"\x05reply\x18\a \x01(\tR\x05reply\x12\x1a\n" +
+	"\breturned\x18\b \x01(\bR\breturned\"x\n" +
+	"\x1bListSubmissionItemsResponse\x121\n" +
+	"\x05items\x18\x01 \x03(\v2\x1b.powerreg.v1.SubmissionItemR\x05items\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x80\x02\n" +
 	"\x18ApproveSubmissionRequest\x126\n" +
 	"\x04name\x18\x01 \x01(\tB\"\xe0A\x02\xfaA\x1c\n" +
 	"\x1apowerreg.gov.cn/SubmissionR\x04name\x12\x18\n" +
@@ -3172,11 +3786,12 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"\x18RejectSubmissionResponse\x127\n" +
 	"\n" +
 	"submission\x18\x01 \x01(\v2\x17.powerreg.v1.SubmissionR\n" +
-	"submission\"z\n" +
+	"submission\"\x9f\x01\n" +
 	"\x18CreatePublicationRequest\x12?\n" +
 	"\vpublication\x18\x01 \x01(\v2\x18.powerreg.v1.PublicationB\x03\xe0A\x02R\vpublication\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tR\trequestId\"W\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"W\n" +
 	"\x19CreatePublicationResponse\x12:\n" +
 	"\vpublication\x18\x01 \x01(\v2\x18.powerreg.v1.PublicationR\vpublication\"P\n" +
 	"\x15GetPublicationRequest\x127\n" +
@@ -3207,7 +3822,7 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"h\n" +
 	"\x12ListEventsResponse\x12*\n" +
 	"\x06events\x18\x01 \x03(\v2\x12.powerreg.v1.EventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe4\x1f\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xc7\"\n" +
 	"\x0fRegistryService\x12q\n" +
 	"\x0eListCategories\x12\".powerreg.v1.ListCategoriesRequest\x1a#.powerreg.v1.ListCategoriesResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/categories\x12\xab\x01\n" +
 	"\x10CreateDepartment\x12$.powerreg.v1.CreateDepartmentRequest\x1a%.powerreg.v1.CreateDepartmentResponse\"J\xdaA\x18department,department_id\x82\xd3\xe4\x93\x02):\n" +
@@ -3239,7 +3854,10 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"\x0fListSubmissions\x12#.powerreg.v1.ListSubmissionsRequest\x1a$.powerreg.v1.ListSubmissionsResponse\"7\xdaA\x06parent\x82\xd3\xe4\x93\x02(\x12&/v1/{parent=departments/*}/submissions\x12\x96\x01\n" +
 	"\x10DeleteSubmission\x12$.powerreg.v1.DeleteSubmissionRequest\x1a%.powerreg.v1.DeleteSubmissionResponse\"5\xdaA\x04name\x82\xd3\xe4\x93\x02(*&/v1/{name=departments/*/submissions/*}\x12\xac\x01\n" +
 	"\x10SubmitSubmission\x12$.powerreg.v1.SubmitSubmissionRequest\x1a%.powerreg.v1.SubmitSubmissionResponse\"K\xdaA\x04name\x82\xd3\xe4\x93\x02>:\x01*b\n" +
-	"submission\"-/v1/{name=departments/*/submissions/*}:submit\x12\xb0\x01\n" +
+	"submission\"-/v1/{name=departments/*/submissions/*}:submit\x12\xb4\x01\n" +
+	"\x12WithdrawSubmission\x12&.powerreg.v1.WithdrawSubmissionRequest\x1a'.powerreg.v1.WithdrawSubmissionResponse\"M\xdaA\x04name\x82\xd3\xe4\x93\x02@:\x01*b\n" +
+	"submission\"//v1/{name=departments/*/submissions/*}:withdraw\x12\xa9\x01\n" +
+	"\x13ListSubmissionItems\x12'.powerreg.v1.ListSubmissionItemsRequest\x1a(.powerreg.v1.ListSubmissionItemsResponse\"?\xdaA\x06parent\x82\xd3\xe4\x93\x020\x12./v1/{parent=departments/*/submissions/*}/items\x12\xb0\x01\n" +
 	"\x11ApproveSubmission\x12%.powerreg.v1.ApproveSubmissionRequest\x1a&.powerreg.v1.ApproveSubmissionResponse\"L\xdaA\x04name\x82\xd3\xe4\x93\x02?:\x01*b\n" +
 	"submission\"./v1/{name=departments/*/submissions/*}:approve\x12\xb4\x01\n" +
 	"\x10RejectSubmission\x12$.powerreg.v1.RejectSubmissionRequest\x1a%.powerreg.v1.RejectSubmissionResponse\"S\xdaA\fname,comment\x82\xd3\xe4\x93\x02>:\x01*b\n" +
@@ -3263,171 +3881,194 @@ func file_powerreg_v1_registry_service_proto_rawDescGZIP() []byte {
 	return file_powerreg_v1_registry_service_proto_rawDescData
 }
 
-var file_powerreg_v1_registry_service_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
+var file_powerreg_v1_registry_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_powerreg_v1_registry_service_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_powerreg_v1_registry_service_proto_goTypes = []any{
-	(*ListCategoriesRequest)(nil),        // 0: powerreg.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil),       // 1: powerreg.v1.ListCategoriesResponse
-	(*CreateDepartmentRequest)(nil),      // 2: powerreg.v1.CreateDepartmentRequest
-	(*CreateDepartmentResponse)(nil),     // 3: powerreg.v1.CreateDepartmentResponse
-	(*GetDepartmentRequest)(nil),         // 4: powerreg.v1.GetDepartmentRequest
-	(*GetDepartmentResponse)(nil),        // 5: powerreg.v1.GetDepartmentResponse
-	(*ListDepartmentsRequest)(nil),       // 6: powerreg.v1.ListDepartmentsRequest
-	(*ListDepartmentsResponse)(nil),      // 7: powerreg.v1.ListDepartmentsResponse
-	(*UpdateDepartmentRequest)(nil),      // 8: powerreg.v1.UpdateDepartmentRequest
-	(*UpdateDepartmentResponse)(nil),     // 9: powerreg.v1.UpdateDepartmentResponse
-	(*CreateItemRequest)(nil),            // 10: powerreg.v1.CreateItemRequest
-	(*CreateItemResponse)(nil),           // 11: powerreg.v1.CreateItemResponse
-	(*ImportItemsRequest)(nil),           // 12: powerreg.v1.ImportItemsRequest
-	(*ImportRow)(nil),                    // 13: powerreg.v1.ImportRow
-	(*ImportItemsResponse)(nil),          // 14: powerreg.v1.ImportItemsResponse
-	(*GetItemRequest)(nil),               // 15: powerreg.v1.GetItemRequest
-	(*GetItemResponse)(nil),              // 16: powerreg.v1.GetItemResponse
-	(*ListItemsRequest)(nil),             // 17: powerreg.v1.ListItemsRequest
-	(*ListItemsResponse)(nil),            // 18: powerreg.v1.ListItemsResponse
-	(*UpdateItemRequest)(nil),            // 19: powerreg.v1.UpdateItemRequest
-	(*UpdateItemResponse)(nil),           // 20: powerreg.v1.UpdateItemResponse
-	(*DeleteItemRequest)(nil),            // 21: powerreg.v1.DeleteItemRequest
-	(*DeleteItemResponse)(nil),           // 22: powerreg.v1.DeleteItemResponse
-	(*AbolishItemRequest)(nil),           // 23: powerreg.v1.AbolishItemRequest
-	(*AbolishItemResponse)(nil),          // 24: powerreg.v1.AbolishItemResponse
-	(*ListRevisionsRequest)(nil),         // 25: powerreg.v1.ListRevisionsRequest
-	(*ListRevisionsResponse)(nil),        // 26: powerreg.v1.ListRevisionsResponse
-	(*GetRevisionRequest)(nil),           // 27: powerreg.v1.GetRevisionRequest
-	(*GetRevisionResponse)(nil),          // 28: powerreg.v1.GetRevisionResponse
-	(*CreateSubmissionRequest)(nil),      // 29: powerreg.v1.CreateSubmissionRequest
-	(*CreateSubmissionResponse)(nil),     // 30: powerreg.v1.CreateSubmissionResponse
-	(*GetSubmissionRequest)(nil),         // 31: powerreg.v1.GetSubmissionRequest
-	(*GetSubmissionResponse)(nil),        // 32: powerreg.v1.GetSubmissionResponse
-	(*ListSubmissionsRequest)(nil),       // 33: powerreg.v1.ListSubmissionsRequest
-	(*ListSubmissionsResponse)(nil),      // 34: powerreg.v1.ListSubmissionsResponse
-	(*DeleteSubmissionRequest)(nil),      // 35: powerreg.v1.DeleteSubmissionRequest
-	(*DeleteSubmissionResponse)(nil),     // 36: powerreg.v1.DeleteSubmissionResponse
-	(*SubmitSubmissionRequest)(nil),      // 37: powerreg.v1.SubmitSubmissionRequest
-	(*SubmitSubmissionResponse)(nil),     // 38: powerreg.v1.SubmitSubmissionResponse
-	(*ApproveSubmissionRequest)(nil),     // 39: powerreg.v1.ApproveSubmissionRequest
-	(*ApproveSubmissionResponse)(nil),    // 40: powerreg.v1.ApproveSubmissionResponse
-	(*RejectSubmissionRequest)(nil),      // 41: powerreg.v1.RejectSubmissionRequest
-	(*RejectSubmissionResponse)(nil),     // 42: powerreg.v1.RejectSubmissionResponse
-	(*CreatePublicationRequest)(nil),     // 43: powerreg.v1.CreatePublicationRequest
-	(*CreatePublicationResponse)(nil),    // 44: powerreg.v1.CreatePublicationResponse
-	(*GetPublicationRequest)(nil),        // 45: powerreg.v1.GetPublicationRequest
-	(*GetPublicationResponse)(nil),       // 46: powerreg.v1.GetPublicationResponse
-	(*ListPublicationsRequest)(nil),      // 47: powerreg.v1.ListPublicationsRequest
-	(*ListPublicationsResponse)(nil),     // 48: powerreg.v1.ListPublicationsResponse
-	(*ListPublicationItemsRequest)(nil),  // 49: powerreg.v1.ListPublicationItemsRequest
-	(*ListPublicationItemsResponse)(nil), // 50: powerreg.v1.ListPublicationItemsResponse
-	(*ListEventsRequest)(nil),            // 51: powerreg.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),           // 52: powerreg.v1.ListEventsResponse
-	(*CategoryInfo)(nil),                 // 53: powerreg.v1.CategoryInfo
-	(*Department)(nil),                   // 54: powerreg.v1.Department
-	(*fieldmaskpb.FieldMask)(nil),        // 55: google.protobuf.FieldMask
-	(*Item)(nil),                         // 56: powerreg.v1.Item
-	(Item_State)(0),                      // 57: powerreg.v1.Item.State
-	(*Revision)(nil),                     // 58: powerreg.v1.Revision
-	(*Submission)(nil),                   // 59: powerreg.v1.Submission
-	(Submission_State)(0),                // 60: powerreg.v1.Submission.State
-	(*ItemComment)(nil),                  // 61: powerreg.v1.ItemComment
-	(*Publication)(nil),                  // 62: powerreg.v1.Publication
-	(*PublishedItem)(nil),                // 63: powerreg.v1.PublishedItem
-	(*Event)(nil),                        // 64: powerreg.v1.Event
+	(ImportRowResult_Outcome)(0),         // 0: powerreg.v1.ImportRowResult.Outcome
+	(*ListCategoriesRequest)(nil),        // 1: powerreg.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),       // 2: powerreg.v1.ListCategoriesResponse
+	(*CreateDepartmentRequest)(nil),      // 3: powerreg.v1.CreateDepartmentRequest
+	(*CreateDepartmentResponse)(nil),     // 4: powerreg.v1.CreateDepartmentResponse
+	(*GetDepartmentRequest)(nil),         // 5: powerreg.v1.GetDepartmentRequest
+	(*GetDepartmentResponse)(nil),        // 6: powerreg.v1.GetDepartmentResponse
+	(*ListDepartmentsRequest)(nil),       // 7: powerreg.v1.ListDepartmentsRequest
+	(*ListDepartmentsResponse)(nil),      // 8: powerreg.v1.ListDepartmentsResponse
+	(*UpdateDepartmentRequest)(nil),      // 9: powerreg.v1.UpdateDepartmentRequest
+	(*UpdateDepartmentResponse)(nil),     // 10: powerreg.v1.UpdateDepartmentResponse
+	(*CreateItemRequest)(nil),            // 11: powerreg.v1.CreateItemRequest
+	(*CreateItemResponse)(nil),           // 12: powerreg.v1.CreateItemResponse
+	(*ImportItemsRequest)(nil),           // 13: powerreg.v1.ImportItemsRequest
+	(*ImportRow)(nil),                    // 14: powerreg.v1.ImportRow
+	(*ImportRowResult)(nil),              // 15: powerreg.v1.ImportRowResult
+	(*ImportItemsResponse)(nil),          // 16: powerreg.v1.ImportItemsResponse
+	(*GetItemRequest)(nil),               // 17: powerreg.v1.GetItemRequest
+	(*GetItemResponse)(nil),              // 18: powerreg.v1.GetItemResponse
+	(*ListItemsRequest)(nil),             // 19: powerreg.v1.ListItemsRequest
+	(*ListItemsResponse)(nil),            // 20: powerreg.v1.ListItemsResponse
+	(*UpdateItemRequest)(nil),            // 21: powerreg.v1.UpdateItemRequest
+	(*UpdateItemResponse)(nil),           // 22: powerreg.v1.UpdateItemResponse
+	(*DeleteItemRequest)(nil),            // 23: powerreg.v1.DeleteItemRequest
+	(*DeleteItemResponse)(nil),           // 24: powerreg.v1.DeleteItemResponse
+	(*AbolishItemRequest)(nil),           // 25: powerreg.v1.AbolishItemRequest
+	(*AbolishItemResponse)(nil),          // 26: powerreg.v1.AbolishItemResponse
+	(*ListRevisionsRequest)(nil),         // 27: powerreg.v1.ListRevisionsRequest
+	(*ListRevisionsResponse)(nil),        // 28: powerreg.v1.ListRevisionsResponse
+	(*GetRevisionRequest)(nil),           // 29: powerreg.v1.GetRevisionRequest
+	(*GetRevisionResponse)(nil),          // 30: powerreg.v1.GetRevisionResponse
+	(*CreateSubmissionRequest)(nil),      // 31: powerreg.v1.CreateSubmissionRequest
+	(*CreateSubmissionResponse)(nil),     // 32: powerreg.v1.CreateSubmissionResponse
+	(*GetSubmissionRequest)(nil),         // 33: powerreg.v1.GetSubmissionRequest
+	(*GetSubmissionResponse)(nil),        // 34: powerreg.v1.GetSubmissionResponse
+	(*ListSubmissionsRequest)(nil),       // 35: powerreg.v1.ListSubmissionsRequest
+	(*ListSubmissionsResponse)(nil),      // 36: powerreg.v1.ListSubmissionsResponse
+	(*DeleteSubmissionRequest)(nil),      // 37: powerreg.v1.DeleteSubmissionRequest
+	(*DeleteSubmissionResponse)(nil),     // 38: powerreg.v1.DeleteSubmissionResponse
+	(*SubmitSubmissionRequest)(nil),      // 39: powerreg.v1.SubmitSubmissionRequest
+	(*SubmitSubmissionResponse)(nil),     // 40: powerreg.v1.SubmitSubmissionResponse
+	(*WithdrawSubmissionRequest)(nil),    // 41: powerreg.v1.WithdrawSubmissionRequest
+	(*WithdrawSubmissionResponse)(nil),   // 42: powerreg.v1.WithdrawSubmissionResponse
+	(*ListSubmissionItemsRequest)(nil),   // 43: powerreg.v1.ListSubmissionItemsRequest
+	(*SubmissionItem)(nil),               // 44: powerreg.v1.SubmissionItem
+	(*ListSubmissionItemsResponse)(nil),  // 45: powerreg.v1.ListSubmissionItemsResponse
+	(*ApproveSubmissionRequest)(nil),     // 46: powerreg.v1.ApproveSubmissionRequest
+	(*ApproveSubmissionResponse)(nil),    // 47: powerreg.v1.ApproveSubmissionResponse
+	(*RejectSubmissionRequest)(nil),      // 48: powerreg.v1.RejectSubmissionRequest
+	(*RejectSubmissionResponse)(nil),     // 49: powerreg.v1.RejectSubmissionResponse
+	(*CreatePublicationRequest)(nil),     // 50: powerreg.v1.CreatePublicationRequest
+	(*CreatePublicationResponse)(nil),    // 51: powerreg.v1.CreatePublicationResponse
+	(*GetPublicationRequest)(nil),        // 52: powerreg.v1.GetPublicationRequest
+	(*GetPublicationResponse)(nil),       // 53: powerreg.v1.GetPublicationResponse
+	(*ListPublicationsRequest)(nil),      // 54: powerreg.v1.ListPublicationsRequest
+	(*ListPublicationsResponse)(nil),     // 55: powerreg.v1.ListPublicationsResponse
+	(*ListPublicationItemsRequest)(nil),  // 56: powerreg.v1.ListPublicationItemsRequest
+	(*ListPublicationItemsResponse)(nil), // 57: powerreg.v1.ListPublicationItemsResponse
+	(*ListEventsRequest)(nil),            // 58: powerreg.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),           // 59: powerreg.v1.ListEventsResponse
+	(*CategoryInfo)(nil),                 // 60: powerreg.v1.CategoryInfo
+	(*Department)(nil),                   // 61: powerreg.v1.Department
+	(*fieldmaskpb.FieldMask)(nil),        // 62: google.protobuf.FieldMask
+	(*Item)(nil),                         // 63: powerreg.v1.Item
+	(*FieldDifference)(nil),              // 64: powerreg.v1.FieldDifference
+	(Item_State)(0),                      // 65: powerreg.v1.Item.State
+	(*Revision)(nil),                     // 66: powerreg.v1.Revision
+	(*Submission)(nil),                   // 67: powerreg.v1.Submission
+	(Submission_State)(0),                // 68: powerreg.v1.Submission.State
+	(ChangeKind)(0),                      // 69: powerreg.v1.ChangeKind
+	(*ItemComment)(nil),                  // 70: powerreg.v1.ItemComment
+	(*Publication)(nil),                  // 71: powerreg.v1.Publication
+	(*PublishedItem)(nil),                // 72: powerreg.v1.PublishedItem
+	(*Event)(nil),                        // 73: powerreg.v1.Event
 }
 var file_powerreg_v1_registry_service_proto_depIdxs = []int32{
-	53, // 0: powerreg.v1.ListCategoriesResponse.categories:type_name -> powerreg.v1.CategoryInfo
-	54, // 1: powerreg.v1.CreateDepartmentRequest.department:type_name -> powerreg.v1.Department
-	54, // 2: powerreg.v1.CreateDepartmentResponse.department:type_name -> powerreg.v1.Department
-	54, // 3: powerreg.v1.GetDepartmentResponse.department:type_name -> powerreg.v1.Department
-	54, // 4: powerreg.v1.ListDepartmentsResponse.departments:type_name -> powerreg.v1.Department
-	54, // 5: powerreg.v1.UpdateDepartmentRequest.department:type_name -> powerreg.v1.Department
-	55, // 6: powerreg.v1.UpdateDepartmentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	54, // 7: powerreg.v1.UpdateDepartmentResponse.department:type_name -> powerreg.v1.Department
-	56, // 8: powerreg.v1.CreateItemRequest.item:type_name -> powerreg.v1.Item
-	56, // 9: powerreg.v1.CreateItemResponse.item:type_name -> powerreg.v1.Item
-	13, // 10: powerreg.v1.ImportItemsRequest.rows:type_name -> powerreg.v1.ImportRow
-	56, // 11: powerreg.v1.ImportRow.item:type_name -> powerreg.v1.Item
-	54, // 12: powerreg.v1.ImportItemsResponse.created_departments:type_name -> powerreg.v1.Department
-	56, // 13: powerreg.v1.GetItemResponse.item:type_name -> powerreg.v1.Item
-	57, // 14: powerreg.v1.ListItemsRequest.state:type_name -> powerreg.v1.Item.State
-	56, // 15: powerreg.v1.ListItemsResponse.items:type_name -> powerreg.v1.Item
-	56, // 16: powerreg.v1.UpdateItemRequest.item:type_name -> powerreg.v1.Item
-	55, // 17: powerreg.v1.UpdateItemRequest.update_mask:type_name -> google.protobuf.FieldMask
-	56, // 18: powerreg.v1.UpdateItemResponse.item:type_name -> powerreg.v1.Item
-	56, // 19: powerreg.v1.AbolishItemResponse.item:type_name -> powerreg.v1.Item
-	58, // 20: powerreg.v1.ListRevisionsResponse.revisions:type_name -> powerreg.v1.Revision
-	58, // 21: powerreg.v1.GetRevisionResponse.revision:type_name -> powerreg.v1.Revision
-	59, // 22: powerreg.v1.CreateSubmissionRequest.submission:type_name -> powerreg.v1.Submission
-	59, // 23: powerreg.v1.CreateSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	59, // 24: powerreg.v1.GetSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	60, // 25: powerreg.v1.ListSubmissionsRequest.state:type_name -> powerreg.v1.Submission.State
-	59, // 26: powerreg.v1.ListSubmissionsResponse.submissions:type_name -> powerreg.v1.Submission
-	59, // 27: powerreg.v1.SubmitSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	61, // 28: powerreg.v1.ApproveSubmissionRequest.returned_items:type_name -> powerreg.v1.ItemComment
-	61, // 29: powerreg.v1.ApproveSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
-	59, // 30: powerreg.v1.ApproveSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	61, // 31: powerreg.v1.RejectSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
-	59, // 32: powerreg.v1.RejectSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	62, // 33: powerreg.v1.CreatePublicationRequest.publication:type_name -> powerreg.v1.Publication
-	62, // 34: powerreg.v1.CreatePublicationResponse.publication:type_name -> powerreg.v1.Publication
-	62, // 35: powerreg.v1.GetPublicationResponse.publication:type_name -> powerreg.v1.Publication
-	62, // 36: powerreg.v1.ListPublicationsResponse.publications:type_name -> powerreg.v1.Publication
-	63, // 37: powerreg.v1.ListPublicationItemsResponse.items:type_name -> powerreg.v1.PublishedItem
-	64, // 38: powerreg.v1.ListEventsResponse.events:type_name -> powerreg.v1.Event
-	0,  // 39: powerreg.v1.RegistryService.ListCategories:input_type -> powerreg.v1.ListCategoriesRequest
-	2,  // 40: powerreg.v1.RegistryService.CreateDepartment:input_type -> powerreg.v1.CreateDepartmentRequest
-	4,  // 41: powerreg.v1.RegistryService.GetDepartment:input_type -> powerreg.v1.GetDepartmentRequest
-	6,  // 42: powerreg.v1.RegistryService.ListDepartments:input_type -> powerreg.v1.ListDepartmentsRequest
-	8,  // 43: powerreg.v1.RegistryService.UpdateDepartment:input_type -> powerreg.v1.UpdateDepartmentRequest
-	10, // 44: powerreg.v1.RegistryService.CreateItem:input_type -> powerreg.v1.CreateItemRequest
-	12, // 45: powerreg.v1.RegistryService.ImportItems:input_type -> powerreg.v1.ImportItemsRequest
-	15, // 46: powerreg.v1.RegistryService.GetItem:input_type -> powerreg.v1.GetItemRequest
-	17, // 47: powerreg.v1.RegistryService.ListItems:input_type -> powerreg.v1.ListItemsRequest
-	19, // 48: powerreg.v1.RegistryService.UpdateItem:input_type -> powerreg.v1.UpdateItemRequest
-	21, // 49: powerreg.v1.RegistryService.DeleteItem:input_type -> powerreg.v1.DeleteItemRequest
-	23, // 50: powerreg.v1.RegistryService.AbolishItem:input_type -> powerreg.v1.AbolishItemRequest
-	25, // 51: powerreg.v1.RegistryService.ListRevisions:input_type -> powerreg.v1.ListRevisionsRequest
-	27, // 52: powerreg.v1.RegistryService.GetRevision:input_type -> powerreg.v1.GetRevisionRequest
-	29, // 53: powerreg.v1.RegistryService.CreateSubmission:input_type -> powerreg.v1.CreateSubmissionRequest
-	31, // 54: powerreg.v1.RegistryService.GetSubmission:input_type -> powerreg.v1.GetSubmissionRequest
-	33, // 55: powerreg.v1.RegistryService.ListSubmissions:input_type -> powerreg.v1.ListSubmissionsRequest
-	35, // 56: powerreg.v1.RegistryService.DeleteSubmission:input_type -> powerreg.v1.DeleteSubmissionRequest
-	37, // 57: powerreg.v1.RegistryService.SubmitSubmission:input_type -> powerreg.v1.SubmitSubmissionRequest
-	39, // 58: powerreg.v1.RegistryService.ApproveSubmission:input_type -> powerreg.v1.ApproveSubmissionRequest
-	41, // 59: powerreg.v1.RegistryService.RejectSubmission:input_type -> powerreg.v1.RejectSubmissionRequest
-	43, // 60: powerreg.v1.RegistryService.CreatePublication:input_type -> powerreg.v1.CreatePublicationRequest
-	45, // 61: powerreg.v1.RegistryService.GetPublication:input_type -> powerreg.v1.GetPublicationRequest
-	47, // 62: powerreg.v1.RegistryService.ListPublications:input_type -> powerreg.v1.ListPublicationsRequest
-	49, // 63: powerreg.v1.RegistryService.ListPublicationItems:input_type -> powerreg.v1.ListPublicationItemsRequest
-	51, // 64: powerreg.v1.RegistryService.ListEvents:input_type -> powerreg.v1.ListEventsRequest
-	1,  // 65: powerreg.v1.RegistryService.ListCategories:output_type -> powerreg.v1.ListCategoriesResponse
-	3,  // 66: powerreg.v1.RegistryService.CreateDepartment:output_type -> powerreg.v1.CreateDepartmentResponse
-	5,  // 67: powerreg.v1.RegistryService.GetDepartment:output_type -> powerreg.v1.GetDepartmentResponse
-	7,  // 68: powerreg.v1.RegistryService.ListDepartments:output_type -> powerreg.v1.ListDepartmentsResponse
-	9,  // 69: powerreg.v1.RegistryService.UpdateDepartment:output_type -> powerreg.v1.UpdateDepartmentResponse
-	11, // 70: powerreg.v1.RegistryService.CreateItem:output_type -> powerreg.v1.CreateItemResponse
-	14, // 71: powerreg.v1.RegistryService.ImportItems:output_type -> powerreg.v1.ImportItemsResponse
-	16, // 72: powerreg.v1.RegistryService.GetItem:output_type -> powerreg.v1.GetItemResponse
-	18, // 73: powerreg.v1.RegistryService.ListItems:output_type -> powerreg.v1.ListItemsResponse
-	20, // 74: powerreg.v1.RegistryService.UpdateItem:output_type -> powerreg.v1.UpdateItemResponse
-	22, // 75: powerreg.v1.RegistryService.DeleteItem:output_type -> powerreg.v1.DeleteItemResponse
-	24, // 76: powerreg.v1.RegistryService.AbolishItem:output_type -> powerreg.v1.AbolishItemResponse
-	26, // 77: powerreg.v1.RegistryService.ListRevisions:output_type -> powerreg.v1.ListRevisionsResponse
-	28, // 78: powerreg.v1.RegistryService.GetRevision:output_type -> powerreg.v1.GetRevisionResponse
-	30, // 79: powerreg.v1.RegistryService.CreateSubmission:output_type -> powerreg.v1.CreateSubmissionResponse
-	32, // 80: powerreg.v1.RegistryService.GetSubmission:output_type -> powerreg.v1.GetSubmissionResponse
-	34, // 81: powerreg.v1.RegistryService.ListSubmissions:output_type -> powerreg.v1.ListSubmissionsResponse
-	36, // 82: powerreg.v1.RegistryService.DeleteSubmission:output_type -> powerreg.v1.DeleteSubmissionResponse
-	38, // 83: powerreg.v1.RegistryService.SubmitSubmission:output_type -> powerreg.v1.SubmitSubmissionResponse
-	40, // 84: powerreg.v1.RegistryService.ApproveSubmission:output_type -> powerreg.v1.ApproveSubmissionResponse
-	42, // 85: powerreg.v1.RegistryService.RejectSubmission:output_type -> powerreg.v1.RejectSubmissionResponse
-	44, // 86: powerreg.v1.RegistryService.CreatePublication:output_type -> powerreg.v1.CreatePublicationResponse
-	46, // 87: powerreg.v1.RegistryService.GetPublication:output_type -> powerreg.v1.GetPublicationResponse
-	48, // 88: powerreg.v1.RegistryService.ListPublications:output_type -> powerreg.v1.ListPublicationsResponse
-	50, // 89: powerreg.v1.RegistryService.ListPublicationItems:output_type -> powerreg.v1.ListPublicationItemsResponse
-	52, // 90: powerreg.v1.RegistryService.ListEvents:output_type -> powerreg.v1.ListEventsResponse
-	65, // [65:91] is the sub-list for method output_type
-	39, // [39:65] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	60, // 0: powerreg.v1.ListCategoriesResponse.categories:type_name -> powerreg.v1.CategoryInfo
+	61, // 1: powerreg.v1.CreateDepartmentRequest.department:type_name -> powerreg.v1.Department
+	61, // 2: powerreg.v1.CreateDepartmentResponse.department:type_name -> powerreg.v1.Department
+	61, // 3: powerreg.v1.GetDepartmentResponse.department:type_name -> powerreg.v1.Department
+	61, // 4: powerreg.v1.ListDepartmentsResponse.departments:type_name -> powerreg.v1.Department
+	61, // 5: powerreg.v1.UpdateDepartmentRequest.department:type_name -> powerreg.v1.Department
+	62, // 6: powerreg.v1.UpdateDepartmentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	61, // 7: powerreg.v1.UpdateDepartmentResponse.department:type_name -> powerreg.v1.Department
+	63, // 8: powerreg.v1.CreateItemRequest.item:type_name -> powerreg.v1.Item
+	63, // 9: powerreg.v1.CreateItemResponse.item:type_name -> powerreg.v1.Item
+	14, // 10: powerreg.v1.ImportItemsRequest.rows:type_name -> powerreg.v1.ImportRow
+	63, // 11: powerreg.v1.ImportRow.item:type_name -> powerreg.v1.Item
+	0,  // 12: powerreg.v1.ImportRowResult.outcome:type_name -> powerreg.v1.ImportRowResult.Outcome
+	64, // 13: powerreg.v1.ImportRowResult.changes:type_name -> powerreg.v1.FieldDifference
+	61, // 14: powerreg.v1.ImportItemsResponse.created_departments:type_name -> powerreg.v1.Department
+	15, // 15: powerreg.v1.ImportItemsResponse.results:type_name -> powerreg.v1.ImportRowResult
+	63, // 16: powerreg.v1.GetItemResponse.item:type_name -> powerreg.v1.Item
+	65, // 17: powerreg.v1.ListItemsRequest.state:type_name -> powerreg.v1.Item.State
+	63, // 18: powerreg.v1.ListItemsResponse.items:type_name -> powerreg.v1.Item
+	63, // 19: powerreg.v1.UpdateItemRequest.item:type_name -> powerreg.v1.Item
+	62, // 20: powerreg.v1.UpdateItemRequest.update_mask:type_name -> google.protobuf.FieldMask
+	63, // 21: powerreg.v1.UpdateItemResponse.item:type_name -> powerreg.v1.Item
+	63, // 22: powerreg.v1.AbolishItemResponse.item:type_name -> powerreg.v1.Item
+	66, // 23: powerreg.v1.ListRevisionsResponse.revisions:type_name -> powerreg.v1.Revision
+	66, // 24: powerreg.v1.GetRevisionResponse.revision:type_name -> powerreg.v1.Revision
+	67, // 25: powerreg.v1.CreateSubmissionRequest.submission:type_name -> powerreg.v1.Submission
+	67, // 26: powerreg.v1.CreateSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	67, // 27: powerreg.v1.GetSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	68, // 28: powerreg.v1.ListSubmissionsRequest.state:type_name -> powerreg.v1.Submission.State
+	67, // 29: powerreg.v1.ListSubmissionsResponse.submissions:type_name -> powerreg.v1.Submission
+	67, // 30: powerreg.v1.SubmitSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	67, // 31: powerreg.v1.WithdrawSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	63, // 32: powerreg.v1.SubmissionItem.item:type_name -> powerreg.v1.Item
+	69, // 33: powerreg.v1.SubmissionItem.change:type_name -> powerreg.v1.ChangeKind
+	63, // 34: powerreg.v1.SubmissionItem.published:type_name -> powerreg.v1.Item
+	64, // 35: powerreg.v1.SubmissionItem.differences:type_name -> powerreg.v1.FieldDifference
+	44, // 36: powerreg.v1.ListSubmissionItemsResponse.items:type_name -> powerreg.v1.SubmissionItem
+	70, // 37: powerreg.v1.ApproveSubmissionRequest.returned_items:type_name -> powerreg.v1.ItemComment
+	70, // 38: powerreg.v1.ApproveSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
+	67, // 39: powerreg.v1.ApproveSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	70, // 40: powerreg.v1.RejectSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
+	67, // 41: powerreg.v1.RejectSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	71, // 42: powerreg.v1.CreatePublicationRequest.publication:type_name -> powerreg.v1.Publication
+	71, // 43: powerreg.v1.CreatePublicationResponse.publication:type_name -> powerreg.v1.Publication
+	71, // 44: powerreg.v1.GetPublicationResponse.publication:type_name -> powerreg.v1.Publication
+	71, // 45: powerreg.v1.ListPublicationsResponse.publications:type_name -> powerreg.v1.Publication
+	72, // 46: powerreg.v1.ListPublicationItemsResponse.items:type_name -> powerreg.v1.PublishedItem
+	73, // 47: powerreg.v1.ListEventsResponse.events:type_name -> powerreg.v1.Event
+	1,  // 48: powerreg.v1.RegistryService.ListCategories:input_type -> powerreg.v1.ListCategoriesRequest
+	3,  // 49: powerreg.v1.RegistryService.CreateDepartment:input_type -> powerreg.v1.CreateDepartmentRequest
+	5,  // 50: powerreg.v1.RegistryService.GetDepartment:input_type -> powerreg.v1.GetDepartmentRequest
+	7,  // 51: powerreg.v1.RegistryService.ListDepartments:input_type -> powerreg.v1.ListDepartmentsRequest
+	9,  // 52: powerreg.v1.RegistryService.UpdateDepartment:input_type -> powerreg.v1.UpdateDepartmentRequest
+	11, // 53: powerreg.v1.RegistryService.CreateItem:input_type -> powerreg.v1.CreateItemRequest
+	13, // 54: powerreg.v1.RegistryService.ImportItems:input_type -> powerreg.v1.ImportItemsRequest
+	17, // 55: powerreg.v1.RegistryService.GetItem:input_type -> powerreg.v1.GetItemRequest
+	19, // 56: powerreg.v1.RegistryService.ListItems:input_type -> powerreg.v1.ListItemsRequest
+	21, // 57: powerreg.v1.RegistryService.UpdateItem:input_type -> powerreg.v1.UpdateItemRequest
+	23, // 58: powerreg.v1.RegistryService.DeleteItem:input_type -> powerreg.v1.DeleteItemRequest
+	25, // 59: powerreg.v1.RegistryService.AbolishItem:input_type -> powerreg.v1.AbolishItemRequest
+	27, // 60: powerreg.v1.RegistryService.ListRevisions:input_type -> powerreg.v1.ListRevisionsRequest
+	29, // 61: powerreg.v1.RegistryService.GetRevision:input_type -> powerreg.v1.GetRevisionRequest
+	31, // 62: powerreg.v1.RegistryService.CreateSubmission:input_type -> powerreg.v1.CreateSubmissionRequest
+	33, // 63: powerreg.v1.RegistryService.GetSubmission:input_type -> powerreg.v1.GetSubmissionRequest
+	35, // 64: powerreg.v1.RegistryService.ListSubmissions:input_type -> powerreg.v1.ListSubmissionsRequest
+	37, // 65: powerreg.v1.RegistryService.DeleteSubmission:input_type -> powerreg.v1.DeleteSubmissionRequest
+	39, // 66: powerreg.v1.RegistryService.SubmitSubmission:input_type -> powerreg.v1.SubmitSubmissionRequest
+	41, // 67: powerreg.v1.RegistryService.WithdrawSubmission:input_type -> powerreg.v1.WithdrawSubmissionRequest
+	43, // 68: powerreg.v1.RegistryService.ListSubmissionItems:input_type -> powerreg.v1.ListSubmissionItemsRequest
+	46, // 69: powerreg.v1.RegistryService.ApproveSubmission:input_type -> powerreg.v1.ApproveSubmissionRequest
+	48, // 70: powerreg.v1.RegistryService.RejectSubmission:input_type -> powerreg.v1.RejectSubmissionRequest
+	50, // 71: powerreg.v1.RegistryService.CreatePublication:input_type -> powerreg.v1.CreatePublicationRequest
+	52, // 72: powerreg.v1.RegistryService.GetPublication:input_type -> powerreg.v1.GetPublicationRequest
+	54, // 73: powerreg.v1.RegistryService.ListPublications:input_type -> powerreg.v1.ListPublicationsRequest
+	56, // 74: powerreg.v1.RegistryService.ListPublicationItems:input_type -> powerreg.v1.ListPublicationItemsRequest
+	58, // 75: powerreg.v1.RegistryService.ListEvents:input_type -> powerreg.v1.ListEventsRequest
+	2,  // 76: powerreg.v1.RegistryService.ListCategories:output_type -> powerreg.v1.ListCategoriesResponse
+	4,  // 77: powerreg.v1.RegistryService.CreateDepartment:output_type -> powerreg.v1.CreateDepartmentResponse
+	6,  // 78: powerreg.v1.RegistryService.GetDepartment:output_type -> powerreg.v1.GetDepartmentResponse
+	8,  // 79: powerreg.v1.RegistryService.ListDepartments:output_type -> powerreg.v1.ListDepartmentsResponse
+	10, // 80: powerreg.v1.RegistryService.UpdateDepartment:output_type -> powerreg.v1.UpdateDepartmentResponse
+	12, // 81: powerreg.v1.RegistryService.CreateItem:output_type -> powerreg.v1.CreateItemResponse
+	16, // 82: powerreg.v1.RegistryService.ImportItems:output_type -> powerreg.v1.ImportItemsResponse
+	18, // 83: powerreg.v1.RegistryService.GetItem:output_type -> powerreg.v1.GetItemResponse
+	20, // 84: powerreg.v1.RegistryService.ListItems:output_type -> powerreg.v1.ListItemsResponse
+	22, // 85: powerreg.v1.RegistryService.UpdateItem:output_type -> powerreg.v1.UpdateItemResponse
+	24, // 86: powerreg.v1.RegistryService.DeleteItem:output_type -> powerreg.v1.DeleteItemResponse
+	26, // 87: powerreg.v1.RegistryService.AbolishItem:output_type -> powerreg.v1.AbolishItemResponse
+	28, // 88: powerreg.v1.RegistryService.ListRevisions:output_type -> powerreg.v1.ListRevisionsResponse
+	30, // 89: powerreg.v1.RegistryService.GetRevision:output_type -> powerreg.v1.GetRevisionResponse
+	32, // 90: powerreg.v1.RegistryService.CreateSubmission:output_type -> powerreg.v1.CreateSubmissionResponse
+	34, // 91: powerreg.v1.RegistryService.GetSubmission:output_type -> powerreg.v1.GetSubmissionResponse
+	36, // 92: powerreg.v1.RegistryService.ListSubmissions:output_type -> powerreg.v1.ListSubmissionsResponse
+	38, // 93: powerreg.v1.RegistryService.DeleteSubmission:output_type -> powerreg.v1.DeleteSubmissionResponse
+	40, // 94: powerreg.v1.RegistryService.SubmitSubmission:output_type -> powerreg.v1.SubmitSubmissionResponse
+	42, // 95: powerreg.v1.RegistryService.WithdrawSubmission:output_type -> powerreg.v1.WithdrawSubmissionResponse
+	45, // 96: powerreg.v1.RegistryService.ListSubmissionItems:output_type -> powerreg.v1.ListSubmissionItemsResponse
+	47, // 97: powerreg.v1.RegistryService.ApproveSubmission:output_type -> powerreg.v1.ApproveSubmissionResponse
+	49, // 98: powerreg.v1.RegistryService.RejectSubmission:output_type -> powerreg.v1.RejectSubmissionResponse
+	51, // 99: powerreg.v1.RegistryService.CreatePublication:output_type -> powerreg.v1.CreatePublicationResponse
+	53, // 100: powerreg.v1.RegistryService.GetPublication:output_type -> powerreg.v1.GetPublicationResponse
+	55, // 101: powerreg.v1.RegistryService.ListPublications:output_type -> powerreg.v1.ListPublicationsResponse
+	57, // 102: powerreg.v1.RegistryService.ListPublicationItems:output_type -> powerreg.v1.ListPublicationItemsResponse
+	59, // 103: powerreg.v1.RegistryService.ListEvents:output_type -> powerreg.v1.ListEventsResponse
+	76, // [76:104] is the sub-list for method output_type
+	48, // [48:76] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_powerreg_v1_registry_service_proto_init() }
@@ -3441,13 +4082,14 @@ func file_powerreg_v1_registry_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_powerreg_v1_registry_service_proto_rawDesc), len(file_powerreg_v1_registry_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   53,
+			NumEnums:      1,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_powerreg_v1_registry_service_proto_goTypes,
 		DependencyIndexes: file_powerreg_v1_registry_service_proto_depIdxs,
+		EnumInfos:         file_powerreg_v1_registry_service_proto_enumTypes,
 		MessageInfos:      file_powerreg_v1_registry_service_proto_msgTypes,
 	}.Build()
 	File_powerreg_v1_registry_service_proto = out.File

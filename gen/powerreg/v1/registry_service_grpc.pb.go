@@ -38,6 +38,8 @@ const (
 	RegistryService_ListSubmissions_FullMethodName      = "/powerreg.v1.RegistryService/ListSubmissions"
 	RegistryService_DeleteSubmission_FullMethodName     = "/powerreg.v1.RegistryService/DeleteSubmission"
 	RegistryService_SubmitSubmission_FullMethodName     = "/powerreg.v1.RegistryService/SubmitSubmission"
+	RegistryService_WithdrawSubmission_FullMethodName   = "/powerreg.v1.RegistryService/WithdrawSubmission"
+	RegistryService_ListSubmissionItems_FullMethodName  = "/powerreg.v1.RegistryService/ListSubmissionItems"
 	RegistryService_ApproveSubmission_FullMethodName    = "/powerreg.v1.RegistryService/ApproveSubmission"
 	RegistryService_RejectSubmission_FullMethodName     = "/powerreg.v1.RegistryService/RejectSubmission"
 	RegistryService_CreatePublication_FullMethodName    = "/powerreg.v1.RegistryService/CreatePublication"
@@ -86,6 +88,20 @@ type RegistryServiceClient interface {
 	// (TOO_MANY_IMPORTS): retry later. A stream that sends nothing for the
 	// server's read timeout (1 minute by default) ends with
 	// RESOURCE_EXHAUSTED (IMPORT_IDLE); nothing is imported.
+	//
+	// With update_existing (the spreadsheet round trip), a row that names an
+	// item of the department (its item.name, the identity column of a
+	// working-copy export) or whose code is the code of one updates that
+	// item, whatever its state; the others create items. A row equal to its
+	// item changes nothing (no new revision, no new etag); a row that changes
+	// an item in review (submitted or approved) is refused naming the row.
+	// Without update_existing a code already in use is refused (CODE_IN_USE).
+	// Either way, two rows that describe the same item (same department,
+	// name and main item, no code to tell them apart) are refused naming
+	// both, and so is a row without identity or code that matches an item of
+	// the department by name and main item, unless create_duplicates is set;
+	// a row whose department_display_name names another department than
+	// parent is refused.
 	ImportItems(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportItemsRequest, ImportItemsResponse], error)
 	// Gets an item's working copy.
 	GetItem(ctx context.Context, in *GetItemRequest, opts ...grpc.CallOption) (*GetItemResponse, error)
@@ -117,8 +133,17 @@ type RegistryServiceClient interface {
 	// Deletes a draft submission, releasing its items.
 	DeleteSubmission(ctx context.Context, in *DeleteSubmissionRequest, opts ...grpc.CallOption) (*DeleteSubmissionResponse, error)
 	// Submits a draft submission for review (报送). Refused, naming the items,
-	// when any item lacks a legal basis.
+	// when any item lacks a legal basis, or when an item returned by a
+	// reviewer was neither edited since nor answered (replies).
 	SubmitSubmission(ctx context.Context, in *SubmitSubmissionRequest, opts ...grpc.CallOption) (*SubmitSubmissionResponse, error)
+	// Withdraws a submitted batch that no reviewer has decided yet (撤回):
+	// the batch becomes STATE_WITHDRAWN and its items editable again.
+	WithdrawSubmission(ctx context.Context, in *WithdrawSubmissionRequest, opts ...grpc.CallOption) (*WithdrawSubmissionResponse, error)
+	// Lists a batch's items in full, as a reviewer judges them: each item's
+	// content as submitted, the revision in force it changes, the fields
+	// that differ, what submission requires that is missing, and the review
+	// comments and answers. One page holds a batch of up to 1000 items.
+	ListSubmissionItems(ctx context.Context, in *ListSubmissionItemsRequest, opts ...grpc.CallOption) (*ListSubmissionItemsResponse, error)
 	// Approves a submitted batch, optionally returning single items to the
 	// department while approving the rest.
 	ApproveSubmission(ctx context.Context, in *ApproveSubmissionRequest, opts ...grpc.CallOption) (*ApproveSubmissionResponse, error)
@@ -346,6 +371,26 @@ func (c *registryServiceClient) SubmitSubmission(ctx context.Context, in *Submit
 	return out, nil
 }
 
+func (c *registryServiceClient) WithdrawSubmission(ctx context.Context, in *WithdrawSubmissionRequest, opts ...grpc.CallOption) (*WithdrawSubmissionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WithdrawSubmissionResponse)
+	err := c.cc.Invoke(ctx, RegistryService_WithdrawSubmission_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *registryServiceClient) ListSubmissionItems(ctx context.Context, in *ListSubmissionItemsRequest, opts ...grpc.CallOption) (*ListSubmissionItemsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSubmissionItemsResponse)
+	err := c.cc.Invoke(ctx, RegistryService_ListSubmissionItems_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *registryServiceClient) ApproveSubmission(ctx context.Context, in *ApproveSubmissionRequest, opts ...grpc.CallOption) (*ApproveSubmissionResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ApproveSubmissionResponse)
@@ -455,6 +500,20 @@ type RegistryServiceServer interface {
 	// (TOO_MANY_IMPORTS): retry later. A stream that sends nothing for the
 	// server's read timeout (1 minute by default) ends with
 	// RESOURCE_EXHAUSTED (IMPORT_IDLE); nothing is imported.
+	//
+	// With update_existing (the spreadsheet round trip), a row that names an
+	// item of the department (its item.name, the identity column of a
+	// working-copy export) or whose code is the code of one updates that
+	// item, whatever its state; the others create items. A row equal to its
+	// item changes nothing (no new revision, no new etag); a row that changes
+	// an item in review (submitted or approved) is refused naming the row.
+	// Without update_existing a code already in use is refused (CODE_IN_USE).
+	// Either way, two rows that describe the same item (same department,
+	// name and main item, no code to tell them apart) are refused naming
+	// both, and so is a row without identity or code that matches an item of
+	// the department by name and main item, unless create_duplicates is set;
+	// a row whose department_display_name names another department than
+	// parent is refused.
 	ImportItems(grpc.ClientStreamingServer[ImportItemsRequest, ImportItemsResponse]) error
 	// Gets an item's working copy.
 	GetItem(context.Context, *GetItemRequest) (*GetItemResponse, error)
@@ -486,8 +545,17 @@ type RegistryServiceServer interface {
 	// Deletes a draft submission, releasing its items.
 	DeleteSubmission(context.Context, *DeleteSubmissionRequest) (*DeleteSubmissionResponse, error)
 	// Submits a draft submission for review (报送). Refused, naming the items,
-	// when any item lacks a legal basis.
+	// when any item lacks a legal basis, or when an item returned by a
+	// reviewer was neither edited since nor answered (replies).
 	SubmitSubmission(context.Context, *SubmitSubmissionRequest) (*SubmitSubmissionResponse, error)
+	// Withdraws a submitted batch that no reviewer has decided yet (撤回):
+	// the batch becomes STATE_WITHDRAWN and its items editable again.
+	WithdrawSubmission(context.Context, *WithdrawSubmissionRequest) (*WithdrawSubmissionResponse, error)
+	// Lists a batch's items in full, as a reviewer judges them: each item's
+	// content as submitted, the revision in force it changes, the fields
+	// that differ, what submission requires that is missing, and the review
+	// comments and answers. One page holds a batch of up to 1000 items.
+	ListSubmissionItems(context.Context, *ListSubmissionItemsRequest) (*ListSubmissionItemsResponse, error)
 	// Approves a submitted batch, optionally returning single items to the
 	// department while approving the rest.
 	ApproveSubmission(context.Context, *ApproveSubmissionRequest) (*ApproveSubmissionResponse, error)
@@ -578,6 +646,12 @@ func (UnimplementedRegistryServiceServer) DeleteSubmission(context.Context, *Del
 }
 func (UnimplementedRegistryServiceServer) SubmitSubmission(context.Context, *SubmitSubmissionRequest) (*SubmitSubmissionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SubmitSubmission not implemented")
+}
+func (UnimplementedRegistryServiceServer) WithdrawSubmission(context.Context, *WithdrawSubmissionRequest) (*WithdrawSubmissionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WithdrawSubmission not implemented")
+}
+func (UnimplementedRegistryServiceServer) ListSubmissionItems(context.Context, *ListSubmissionItemsRequest) (*ListSubmissionItemsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSubmissionItems not implemented")
 }
 func (UnimplementedRegistryServiceServer) ApproveSubmission(context.Context, *ApproveSubmissionRequest) (*ApproveSubmissionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ApproveSubmission not implemented")
@@ -952,6 +1026,42 @@ func _RegistryService_SubmitSubmission_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RegistryService_WithdrawSubmission_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawSubmissionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).WithdrawSubmission(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_WithdrawSubmission_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).WithdrawSubmission(ctx, req.(*WithdrawSubmissionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RegistryService_ListSubmissionItems_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSubmissionItemsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).ListSubmissionItems(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RegistryService_ListSubmissionItems_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).ListSubmissionItems(ctx, req.(*ListSubmissionItemsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _RegistryService_ApproveSubmission_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ApproveSubmissionRequest)
 	if err := dec(in); err != nil {
@@ -1156,6 +1266,14 @@ var RegistryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SubmitSubmission",
 			Handler:    _RegistryService_SubmitSubmission_Handler,
+		},
+		{
+			MethodName: "WithdrawSubmission",
+			Handler:    _RegistryService_WithdrawSubmission_Handler,
+		},
+		{
+			MethodName: "ListSubmissionItems",
+			Handler:    _RegistryService_ListSubmissionItems_Handler,
 		},
 		{
 			MethodName: "ApproveSubmission",

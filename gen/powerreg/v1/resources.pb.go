@@ -431,6 +431,9 @@ const (
 	Submission_STATE_RETURNED Submission_State = 4
 	// 已发布: published.
 	Submission_STATE_PUBLISHED Submission_State = 5
+	// 已撤回: withdrawn by the department before any reviewer decided; its
+	// items are editable again.
+	Submission_STATE_WITHDRAWN Submission_State = 6
 )
 
 // Enum value maps for Submission_State.
@@ -442,6 +445,7 @@ var (
 		3: "STATE_APPROVED",
 		4: "STATE_RETURNED",
 		5: "STATE_PUBLISHED",
+		6: "STATE_WITHDRAWN",
 	}
 	Submission_State_value = map[string]int32{
 		"STATE_UNSPECIFIED": 0,
@@ -450,6 +454,7 @@ var (
 		"STATE_APPROVED":    3,
 		"STATE_RETURNED":    4,
 		"STATE_PUBLISHED":   5,
+		"STATE_WITHDRAWN":   6,
 	}
 )
 
@@ -502,6 +507,8 @@ const (
 	Event_ACTION_RETURNED Event_Action = 7
 	// A submission, or an item in it, was published.
 	Event_ACTION_PUBLISHED Event_Action = 8
+	// A submitted batch was withdrawn by its department.
+	Event_ACTION_WITHDRAWN Event_Action = 9
 )
 
 // Enum value maps for Event_Action.
@@ -516,6 +523,7 @@ var (
 		6: "ACTION_APPROVED",
 		7: "ACTION_RETURNED",
 		8: "ACTION_PUBLISHED",
+		9: "ACTION_WITHDRAWN",
 	}
 	Event_Action_value = map[string]int32{
 		"ACTION_UNSPECIFIED":         0,
@@ -527,6 +535,7 @@ var (
 		"ACTION_APPROVED":            6,
 		"ACTION_RETURNED":            7,
 		"ACTION_PUBLISHED":           8,
+		"ACTION_WITHDRAWN":           9,
 	}
 )
 
@@ -791,8 +800,10 @@ func (x *TimeLimit) GetUnit() TimeLimit_Unit {
 // Whether and on what basis a fee is charged (是否收费, 收费依据, 收费标准).
 type Fee struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// True when exercising the power charges a fee.
-	Charged bool `protobuf:"varint,1,opt,name=charged,proto3" json:"charged,omitempty"`
+	// True when exercising the power charges a fee (是), false when it does
+	// not (否); unset when nobody has said (a list must not say "no fee" when
+	// nobody said so, so an unset value is shown empty, never as 否).
+	Charged *bool `protobuf:"varint,1,opt,name=charged,proto3,oneof" json:"charged,omitempty"`
 	// Legal basis of the fee.
 	Basis string `protobuf:"bytes,2,opt,name=basis,proto3" json:"basis,omitempty"`
 	// Fee standard, e.g. 每件50元.
@@ -832,8 +843,8 @@ func (*Fee) Descriptor() ([]byte, []int) {
 }
 
 func (x *Fee) GetCharged() bool {
-	if x != nil {
-		return x.Charged
+	if x != nil && x.Charged != nil {
+		return *x.Charged
 	}
 	return false
 }
@@ -895,8 +906,8 @@ type Item struct {
 	// Fees (是否收费, 收费依据, 收费标准).
 	Fee *Fee `protobuf:"bytes,16,opt,name=fee,proto3" json:"fee,omitempty"`
 	// True when the department only reviews and forwards to a higher level
-	// (审核转报).
-	ReviewAndForward bool `protobuf:"varint,17,opt,name=review_and_forward,json=reviewAndForward,proto3" json:"review_and_forward,omitempty"`
+	// (审核转报), false when it decides itself; unset when nobody has said.
+	ReviewAndForward *bool `protobuf:"varint,17,opt,name=review_and_forward,json=reviewAndForward,proto3,oneof" json:"review_and_forward,omitempty"`
 	// Remark (备注).
 	Remark string `protobuf:"bytes,18,opt,name=remark,proto3" json:"remark,omitempty"`
 	// Workflow state of the working copy.
@@ -924,7 +935,10 @@ type Item struct {
 	ParentCode string `protobuf:"bytes,30,opt,name=parent_code,json=parentCode,proto3" json:"parent_code,omitempty"`
 	// Opaque version of this item; send it back to guard against concurrent
 	// changes.
-	Etag          string `protobuf:"bytes,31,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,31,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The department's answer to review_comment, given when the item was
+	// submitted again (CreateSubmission's replies).
+	ReviewReply   string `protobuf:"bytes,32,opt,name=review_reply,json=reviewReply,proto3" json:"review_reply,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1072,8 +1086,8 @@ func (x *Item) GetFee() *Fee {
 }
 
 func (x *Item) GetReviewAndForward() bool {
-	if x != nil {
-		return x.ReviewAndForward
+	if x != nil && x.ReviewAndForward != nil {
+		return *x.ReviewAndForward
 	}
 	return false
 }
@@ -1165,6 +1179,13 @@ func (x *Item) GetParentCode() string {
 func (x *Item) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Item) GetReviewReply() string {
+	if x != nil {
+		return x.ReviewReply
 	}
 	return ""
 }
@@ -1370,7 +1391,11 @@ type Submission struct {
 	Reviewer string `protobuf:"bytes,13,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
 	// Opaque version of this submission; send it back to guard against
 	// concurrent changes.
-	Etag          string `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,14,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The department's answers to the reviewer's comments on items returned
+	// earlier, one per item: a returned item that was not edited since its
+	// return goes back to review only with an answer.
+	Replies       []*ItemComment `protobuf:"bytes,15,rep,name=replies,proto3" json:"replies,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1501,6 +1526,13 @@ func (x *Submission) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *Submission) GetReplies() []*ItemComment {
+	if x != nil {
+		return x.Replies
+	}
+	return nil
 }
 
 // One item revision put in force by a publication.
@@ -1865,6 +1897,70 @@ func (x *CategoryInfo) GetAliases() []string {
 	return nil
 }
 
+// One field that differs between two revisions.
+type FieldDifference struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The field path, e.g. display_name or promised_time_limit.
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// Its value in the older revision, as text.
+	From string `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	// Its value in the newer revision, as text.
+	To            string `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FieldDifference) Reset() {
+	*x = FieldDifference{}
+	mi := &file_powerreg_v1_resources_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FieldDifference) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FieldDifference) ProtoMessage() {}
+
+func (x *FieldDifference) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_resources_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FieldDifference.ProtoReflect.Descriptor instead.
+func (*FieldDifference) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_resources_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *FieldDifference) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *FieldDifference) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *FieldDifference) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
 var File_powerreg_v1_resources_proto protoreflect.FileDescriptor
 
 const file_powerreg_v1_resources_proto_rawDesc = "" +
@@ -1905,11 +2001,13 @@ const file_powerreg_v1_resources_proto_rawDesc = "" +
 	"\bUNIT_DAY\x10\x01\x12\x14\n" +
 	"\x10UNIT_WORKING_DAY\x10\x02\x12\x0e\n" +
 	"\n" +
-	"UNIT_MONTH\x10\x03\"Q\n" +
-	"\x03Fee\x12\x18\n" +
-	"\acharged\x18\x01 \x01(\bR\acharged\x12\x14\n" +
+	"UNIT_MONTH\x10\x03\"b\n" +
+	"\x03Fee\x12\x1d\n" +
+	"\acharged\x18\x01 \x01(\bH\x00R\acharged\x88\x01\x01\x12\x14\n" +
 	"\x05basis\x18\x02 \x01(\tR\x05basis\x12\x1a\n" +
-	"\bstandard\x18\x03 \x01(\tR\bstandard\"\xaf\f\n" +
+	"\bstandard\x18\x03 \x01(\tR\bstandardB\n" +
+	"\n" +
+	"\b_charged\"\xf3\f\n" +
 	"\x04Item\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12&\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\x03\xe0A\x02R\vdisplayName\x126\n" +
@@ -1928,8 +2026,8 @@ const file_powerreg_v1_resources_proto_rawDesc = "" +
 	"\x0eaccountability\x18\r \x03(\tR\x0eaccountability\x12@\n" +
 	"\x10legal_time_limit\x18\x0e \x01(\v2\x16.powerreg.v1.TimeLimitR\x0elegalTimeLimit\x12F\n" +
 	"\x13promised_time_limit\x18\x0f \x01(\v2\x16.powerreg.v1.TimeLimitR\x11promisedTimeLimit\x12\"\n" +
-	"\x03fee\x18\x10 \x01(\v2\x10.powerreg.v1.FeeR\x03fee\x12,\n" +
-	"\x12review_and_forward\x18\x11 \x01(\bR\x10reviewAndForward\x12\x16\n" +
+	"\x03fee\x18\x10 \x01(\v2\x10.powerreg.v1.FeeR\x03fee\x121\n" +
+	"\x12review_and_forward\x18\x11 \x01(\bH\x00R\x10reviewAndForward\x88\x01\x01\x12\x16\n" +
 	"\x06remark\x18\x12 \x01(\tR\x06remark\x122\n" +
 	"\x05state\x18\x14 \x01(\x0e2\x17.powerreg.v1.Item.StateB\x03\xe0A\x03R\x05state\x12C\n" +
 	"\x0epending_change\x18\x15 \x01(\x0e2\x17.powerreg.v1.ChangeKindB\x03\xe0A\x03R\rpendingChange\x12$\n" +
@@ -1948,7 +2046,8 @@ const file_powerreg_v1_resources_proto_rawDesc = "" +
 	"\fpublish_time\x18\x1d \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vpublishTime\x12$\n" +
 	"\vparent_code\x18\x1e \x01(\tB\x03\xe0A\x03R\n" +
 	"parentCode\x12\x12\n" +
-	"\x04etag\x18\x1f \x01(\tR\x04etag\"\x96\x01\n" +
+	"\x04etag\x18\x1f \x01(\tR\x04etag\x12&\n" +
+	"\freview_reply\x18  \x01(\tB\x03\xe0A\x03R\vreviewReply\"\x96\x01\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vSTATE_DRAFT\x10\x01\x12\x13\n" +
@@ -1957,7 +2056,8 @@ const file_powerreg_v1_resources_proto_rawDesc = "" +
 	"\x0eSTATE_RETURNED\x10\x04\x12\x13\n" +
 	"\x0fSTATE_PUBLISHED\x10\x05\x12\x13\n" +
 	"\x0fSTATE_ABOLISHED\x10\x06:@\xeaA=\n" +
-	"\x14powerreg.gov.cn/Item\x12%departments/{department}/items/{item}\"\xf0\x03\n" +
+	"\x14powerreg.gov.cn/Item\x12%departments/{department}/items/{item}B\x15\n" +
+	"\x13_review_and_forward\"\xf0\x03\n" +
 	"\bRevision\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12*\n" +
 	"\x04item\x18\x02 \x01(\v2\x11.powerreg.v1.ItemB\x03\xe0A\x03R\x04item\x124\n" +
@@ -1971,7 +2071,7 @@ const file_powerreg_v1_resources_proto_rawDesc = "" +
 	"\x18powerreg.gov.cn/Revision\x12:departments/{department}/items/{item}/revisions/{revision}\"@\n" +
 	"\vItemComment\x12\x17\n" +
 	"\x04item\x18\x01 \x01(\tB\x03\xe0A\x02R\x04item\x12\x18\n" +
-	"\acomment\x18\x02 \x01(\tR\acomment\"\xb7\x06\n" +
+	"\acomment\x18\x02 \x01(\tR\acomment\"\x80\a\n" +
 	"\n" +
 	"Submission\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x19\n" +
@@ -1990,14 +2090,16 @@ const file_powerreg_v1_resources_proto_rawDesc = "" +
 	"updateTime\x12!\n" +
 	"\tsubmitter\x18\f \x01(\tB\x03\xe0A\x03R\tsubmitter\x12\x1f\n" +
 	"\breviewer\x18\r \x01(\tB\x03\xe0A\x03R\breviewer\x12\x12\n" +
-	"\x04etag\x18\x0e \x01(\tR\x04etag\"\x81\x01\n" +
+	"\x04etag\x18\x0e \x01(\tR\x04etag\x122\n" +
+	"\areplies\x18\x0f \x03(\v2\x18.powerreg.v1.ItemCommentR\areplies\"\x96\x01\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vSTATE_DRAFT\x10\x01\x12\x13\n" +
 	"\x0fSTATE_SUBMITTED\x10\x02\x12\x12\n" +
 	"\x0eSTATE_APPROVED\x10\x03\x12\x12\n" +
 	"\x0eSTATE_RETURNED\x10\x04\x12\x13\n" +
-	"\x0fSTATE_PUBLISHED\x10\x05:R\xeaAO\n" +
+	"\x0fSTATE_PUBLISHED\x10\x05\x12\x13\n" +
+	"\x0fSTATE_WITHDRAWN\x10\x06:R\xeaAO\n" +
 	"\x1apowerreg.gov.cn/Submission\x121departments/{department}/submissions/{submission}\"\x84\x01\n" +
 	"\rPublishedItem\x12\x12\n" +
 	"\x04item\x18\x01 \x01(\tR\x04item\x12\x1a\n" +
@@ -2013,7 +2115,7 @@ const file_powerreg_v1_resources_proto_rawDesc = "" +
 	"\fpublish_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vpublishTime\x12\"\n" +
 	"\n" +
 	"item_count\x18\a \x01(\x05B\x03\xe0A\x03R\titemCount:<\xeaA9\n" +
-	"\x1bpowerreg.gov.cn/Publication\x12\x1apublications/{publication}\"\xce\x03\n" +
+	"\x1bpowerreg.gov.cn/Publication\x12\x1apublications/{publication}\"\xe4\x03\n" +
 	"\x05Event\x12\x1a\n" +
 	"\bresource\x18\x01 \x01(\tR\bresource\x121\n" +
 	"\x06action\x18\x02 \x01(\x0e2\x19.powerreg.v1.Event.ActionR\x06action\x12\x14\n" +
@@ -2022,7 +2124,7 @@ const file_powerreg_v1_resources_proto_rawDesc = "" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x1a\n" +
 	"\brevision\x18\x06 \x01(\x03R\brevision\x12\x18\n" +
-	"\arelated\x18\a \x01(\tR\arelated\"\xd2\x01\n" +
+	"\arelated\x18\a \x01(\tR\arelated\"\xe8\x01\n" +
 	"\x06Action\x12\x16\n" +
 	"\x12ACTION_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eACTION_CREATED\x10\x01\x12\x12\n" +
@@ -2032,13 +2134,18 @@ const file_powerreg_v1_resources_proto_rawDesc = "" +
 	"\x10ACTION_SUBMITTED\x10\x05\x12\x13\n" +
 	"\x0fACTION_APPROVED\x10\x06\x12\x13\n" +
 	"\x0fACTION_RETURNED\x10\a\x12\x14\n" +
-	"\x10ACTION_PUBLISHED\x10\b\"\xb0\x01\n" +
+	"\x10ACTION_PUBLISHED\x10\b\x12\x14\n" +
+	"\x10ACTION_WITHDRAWN\x10\t\"\xb0\x01\n" +
 	"\fCategoryInfo\x121\n" +
 	"\bcategory\x18\x01 \x01(\x0e2\x15.powerreg.v1.CategoryR\bcategory\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12#\n" +
 	"\renglish_label\x18\x03 \x01(\tR\fenglishLabel\x12\x18\n" +
 	"\aletters\x18\x04 \x01(\tR\aletters\x12\x18\n" +
-	"\aaliases\x18\x05 \x03(\tR\aaliases*\x97\x02\n" +
+	"\aaliases\x18\x05 \x03(\tR\aaliases\"K\n" +
+	"\x0fFieldDifference\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12\x12\n" +
+	"\x04from\x18\x02 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x03 \x01(\tR\x02to*\x97\x02\n" +
 	"\bCategory\x12\x18\n" +
 	"\x14CATEGORY_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12CATEGORY_LICENSING\x10\x01\x12\x1f\n" +
@@ -2077,7 +2184,7 @@ func file_powerreg_v1_resources_proto_rawDescGZIP() []byte {
 }
 
 var file_powerreg_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_powerreg_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_powerreg_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_powerreg_v1_resources_proto_goTypes = []any{
 	(Category)(0),                 // 0: powerreg.v1.Category
 	(PowerSource)(0),              // 1: powerreg.v1.PowerSource
@@ -2099,11 +2206,12 @@ var file_powerreg_v1_resources_proto_goTypes = []any{
 	(*Publication)(nil),           // 17: powerreg.v1.Publication
 	(*Event)(nil),                 // 18: powerreg.v1.Event
 	(*CategoryInfo)(nil),          // 19: powerreg.v1.CategoryInfo
-	(*timestamppb.Timestamp)(nil), // 20: google.protobuf.Timestamp
+	(*FieldDifference)(nil),       // 20: powerreg.v1.FieldDifference
+	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
 }
 var file_powerreg_v1_resources_proto_depIdxs = []int32{
-	20, // 0: powerreg.v1.Department.create_time:type_name -> google.protobuf.Timestamp
-	20, // 1: powerreg.v1.Department.update_time:type_name -> google.protobuf.Timestamp
+	21, // 0: powerreg.v1.Department.create_time:type_name -> google.protobuf.Timestamp
+	21, // 1: powerreg.v1.Department.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 2: powerreg.v1.LegalBasis.level:type_name -> powerreg.v1.LegalBasis.Level
 	4,  // 3: powerreg.v1.TimeLimit.unit:type_name -> powerreg.v1.TimeLimit.Unit
 	0,  // 4: powerreg.v1.Item.category:type_name -> powerreg.v1.Category
@@ -2114,29 +2222,30 @@ var file_powerreg_v1_resources_proto_depIdxs = []int32{
 	11, // 9: powerreg.v1.Item.fee:type_name -> powerreg.v1.Fee
 	5,  // 10: powerreg.v1.Item.state:type_name -> powerreg.v1.Item.State
 	2,  // 11: powerreg.v1.Item.pending_change:type_name -> powerreg.v1.ChangeKind
-	20, // 12: powerreg.v1.Item.create_time:type_name -> google.protobuf.Timestamp
-	20, // 13: powerreg.v1.Item.update_time:type_name -> google.protobuf.Timestamp
-	20, // 14: powerreg.v1.Item.publish_time:type_name -> google.protobuf.Timestamp
+	21, // 12: powerreg.v1.Item.create_time:type_name -> google.protobuf.Timestamp
+	21, // 13: powerreg.v1.Item.update_time:type_name -> google.protobuf.Timestamp
+	21, // 14: powerreg.v1.Item.publish_time:type_name -> google.protobuf.Timestamp
 	12, // 15: powerreg.v1.Revision.item:type_name -> powerreg.v1.Item
 	2,  // 16: powerreg.v1.Revision.change:type_name -> powerreg.v1.ChangeKind
-	20, // 17: powerreg.v1.Revision.create_time:type_name -> google.protobuf.Timestamp
-	20, // 18: powerreg.v1.Revision.publish_time:type_name -> google.protobuf.Timestamp
-	20, // 19: powerreg.v1.Revision.supersede_time:type_name -> google.protobuf.Timestamp
+	21, // 17: powerreg.v1.Revision.create_time:type_name -> google.protobuf.Timestamp
+	21, // 18: powerreg.v1.Revision.publish_time:type_name -> google.protobuf.Timestamp
+	21, // 19: powerreg.v1.Revision.supersede_time:type_name -> google.protobuf.Timestamp
 	6,  // 20: powerreg.v1.Submission.state:type_name -> powerreg.v1.Submission.State
 	14, // 21: powerreg.v1.Submission.item_comments:type_name -> powerreg.v1.ItemComment
-	20, // 22: powerreg.v1.Submission.create_time:type_name -> google.protobuf.Timestamp
-	20, // 23: powerreg.v1.Submission.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 24: powerreg.v1.PublishedItem.change:type_name -> powerreg.v1.ChangeKind
-	16, // 25: powerreg.v1.Publication.items:type_name -> powerreg.v1.PublishedItem
-	20, // 26: powerreg.v1.Publication.publish_time:type_name -> google.protobuf.Timestamp
-	7,  // 27: powerreg.v1.Event.action:type_name -> powerreg.v1.Event.Action
-	20, // 28: powerreg.v1.Event.create_time:type_name -> google.protobuf.Timestamp
-	0,  // 29: powerreg.v1.CategoryInfo.category:type_name -> powerreg.v1.Category
-	30, // [30:30] is the sub-list for method output_type
-	30, // [30:30] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	21, // 22: powerreg.v1.Submission.create_time:type_name -> google.protobuf.Timestamp
+	21, // 23: powerreg.v1.Submission.update_time:type_name -> google.protobuf.Timestamp
+	14, // 24: powerreg.v1.Submission.replies:type_name -> powerreg.v1.ItemComment
+	2,  // 25: powerreg.v1.PublishedItem.change:type_name -> powerreg.v1.ChangeKind
+	16, // 26: powerreg.v1.Publication.items:type_name -> powerreg.v1.PublishedItem
+	21, // 27: powerreg.v1.Publication.publish_time:type_name -> google.protobuf.Timestamp
+	7,  // 28: powerreg.v1.Event.action:type_name -> powerreg.v1.Event.Action
+	21, // 29: powerreg.v1.Event.create_time:type_name -> google.protobuf.Timestamp
+	0,  // 30: powerreg.v1.CategoryInfo.category:type_name -> powerreg.v1.Category
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_powerreg_v1_resources_proto_init() }
@@ -2144,13 +2253,15 @@ func file_powerreg_v1_resources_proto_init() {
 	if File_powerreg_v1_resources_proto != nil {
 		return
 	}
+	file_powerreg_v1_resources_proto_msgTypes[3].OneofWrappers = []any{}
+	file_powerreg_v1_resources_proto_msgTypes[4].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_powerreg_v1_resources_proto_rawDesc), len(file_powerreg_v1_resources_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
