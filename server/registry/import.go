@@ -843,17 +843,17 @@ func (im *importing) checkMainItem(i int, c *itemChange, byID map[uint64]*itemCh
 	if k := nameKey(r.MainItem); k == nameKey(cur) || k == nameKey(next) {
 		return nil
 	}
-	show := func(s string) string {
+	show := func(s, none string) string {
 		if s == "" {
-			return "无（本事项是大项） / none (it is a main item)"
+			return none
 		}
 		return "“" + s + "”"
 	}
 	im.add(fmt.Sprintf("rows[%d].main_item", i),
 		fmt.Sprintf("本行的大项 %s 与事项 %s 现在的大项 %s 不同；导入不改变事项所属的大项：请把该列改回，或新建事项",
-			show(r.MainItem), ItemName(c.it.Department, c.it.ID), show(cur)),
+			show(r.MainItem, "（空）"), ItemName(c.it.Department, c.it.ID), show(cur, "（无，本事项是大项）")),
 		fmt.Sprintf("the row's main item %s is not the main item of item %s, %s; an import never moves an item to another main item: restore the column, or create a new item",
-			show(r.MainItem), ItemName(c.it.Department, c.it.ID), show(cur)))
+			show(r.MainItem, "(empty)"), ItemName(c.it.Department, c.it.ID), show(cur, "(none: it is a main item)")))
 	return nil
 }
 
