@@ -156,7 +156,7 @@ func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer
 	// would retry it.
 	out := &pb.ImportItemsResponse{Items: firstN(res.Items, importAnswerNames), RowCount: int32(im.Rows()),
 		CreatedMainItems: firstN(res.MainItems, importAnswerNames),
-		CreatedCount: int32(res.Created), UpdatedCount: int32(res.Updated), UnchangedCount: int32(res.Unchanged)}
+		CreatedCount:     int32(res.Created), UpdatedCount: int32(res.Updated), UnchangedCount: int32(res.Unchanged)}
 	for _, d := range firstN(res.Departments, importAnswerDepartments) {
 		out.CreatedDepartments = append(out.CreatedDepartments, departmentToProto(d))
 	}
