@@ -237,7 +237,7 @@ var items = []item{
 		bases: []registry.LegalBasis{basis(regulation, "《法律援助条例》", "第十条", "公民对下列需要代理的事项，因经济困难没有委托代理人的，可以向法律援助机构申请法律援助。")},
 		legal: wdays(7), promised: wdays(5),
 		// Said explicitly, so that the sample shows all three answers.
-		fee: registry.Fee{Charged: registry.No, Basis: "《法律援助条例》第三条"}, forward: registry.No},
+		fee: registry.Fee{Charged: registry.No, Basis: "《法律援助条例》第三条"}},
 	{dept: "sfj", name: "人民调解工作指导", cat: registry.CategoryOther, label: "其他行政权力", unit: "基层工作科",
 		bases: []registry.LegalBasis{basis(law, "《中华人民共和国人民调解法》", "第五条", "县级以上地方人民政府司法行政部门负责指导本行政区域的人民调解工作。")}},
 	{dept: "sfj", name: "律师事务所年度检查考核", cat: registry.CategorySupervision, unit: "律师工作科", stage: draft,

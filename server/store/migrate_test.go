@@ -12,6 +12,7 @@ var migrationTests = map[uint64]string{
 	1: "TestMigrateChangeFeed",
 	2: "TestMigrateItemStates",
 	3: "TestMigrateRecordEnvelope",
+	4: "TestMigrateYesNo",
 }
 
 // TestEveryMigrationIsTested: every version below the current one has a
