@@ -222,10 +222,10 @@ func TestMigrateYesNo(t *testing.T) {
 			}
 		}
 	}
-	expect("法律援助申请审查", 3, registry.No, registry.Unknown)         // a false with a basis
+	expect("法律援助申请审查", 3, registry.No, registry.Unknown)       // a false with a basis
 	expect("采矿权新立、延续、变更登记", 3, registry.Yes, registry.Unknown) // a true
-	expect("律师事务所设立审核", 3, registry.Unknown, registry.Yes)       // a true
-	expect("建设用地审批", 3, registry.Unknown, registry.Unknown)       // never entered
+	expect("律师事务所设立审核", 3, registry.Unknown, registry.Yes)     // a true
+	expect("建设用地审批", 3, registry.Unknown, registry.Unknown)    // never entered
 	if a := got["法律援助申请审查"][string(bCatalog)]; len(a) != 1 || a[0].fee.Basis != "《法律援助条例》第三条" {
 		t.Errorf("the fee's basis: %+v", a)
 	}
