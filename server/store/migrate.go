@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -20,6 +21,25 @@ var migrations = map[uint64]func(tx *bolt.Tx) error{
 	2: countStates,   // 3: the count of items per state (item_states)
 	3: wrapRecords,   // 4: every record in its envelope (record.go)
 	4: threeStates,   // 5: 是否收费 and 是否审核转报 three-state (registry.YesNo)
+}
+
+// migrationNotes says in both languages what each migration changed that a
+// reader of the data can see, for the log line of an upgrade.
+var migrationNotes = map[uint64][2]string{
+	1: {"新增变更流", "the change feed added"},
+	2: {"按状态计数事项", "items counted per state"},
+	3: {"每条记录加校验和", "every record checksummed"},
+	4: {"是否收费、是否审核转报改为三态：原先的“否”若无收费依据和标准则改为未填写，有则保留为否",
+		"是否收费 and 是否审核转报 are three-state: an old false is now not stated, except a fee with a basis or standard, which stays no"},
+}
+
+// upgradeNotes joins the notes of the migrations from version from.
+func upgradeNotes(from uint64) (zh, en string) {
+	var zhs, ens []string
+	for v := from; v < schemaVersion; v++ {
+		zhs, ens = append(zhs, migrationNotes[v][0]), append(ens, migrationNotes[v][1])
+	}
+	return strings.Join(zhs, "；"), strings.Join(ens, "; ")
 }
 
 // threeStates turns the yes/no fields of every stored content, written when

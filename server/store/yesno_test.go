@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -179,9 +180,17 @@ func TestMigrateYesNo(t *testing.T) {
 		}
 	}
 
+	// The upgrade says so once, in the log, with what changed.
+	var log bytes.Buffer
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&log, nil)))
 	open(t, dir).Close()
 	if v := getSchema(t, dir); v != schemaVersion {
 		t.Fatalf("schema %d after the migration", v)
+	}
+	if l := log.String(); strings.Count(l, "upgraded from schema version 4 to 5") != 1 || !strings.Contains(l, "已从数据版本 4 升级到 5") ||
+		!strings.Contains(l, "an old false is now not stated") {
+		t.Errorf("the upgrade's log: %s", l)
 	}
 	after := snapshotRecords(t, dir)
 
@@ -258,7 +267,11 @@ func TestMigrateYesNo(t *testing.T) {
 
 	// Opening the migrated file again changes nothing: the migration runs
 	// once, in the transaction that sets the schema version.
+	log.Reset()
 	open(t, dir).Close()
+	if strings.Contains(log.String(), "upgraded") {
+		t.Errorf("a second opening logs an upgrade: %s", log.String())
+	}
 	for key, r := range snapshotRecords(t, dir) {
 		if !bytes.Equal(r.val, after[key].val) {
 			t.Errorf("%s changed at the second opening", key)
