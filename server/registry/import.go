@@ -490,7 +490,7 @@ func (im *importing) resolveDepartments() error {
 			regionRow[k] = i
 		} else if rows[j].RegionCode != r.RegionCode {
 			im.add(fmt.Sprintf("rows[%d].region_code", i),
-				fmt.Sprintf("部门“%s”在本行的区划代码为 %s，在第 %d 行（rows[%d]）为 %s；一个部门只有一个区划，请统一", r.DepartmentName, r.RegionCode, j, j, rows[j].RegionCode),
+				fmt.Sprintf("部门“%s”在本行的区划代码为 %s，在第 %d 行为 %s；一个部门只有一个区划，请统一", r.DepartmentName, r.RegionCode, j, rows[j].RegionCode),
 				fmt.Sprintf("the department “%s” has region %s in this row and %s in rows[%d]; a department has one region: make them agree", r.DepartmentName, r.RegionCode, rows[j].RegionCode, j))
 		}
 	}
@@ -676,7 +676,7 @@ func (im *importing) identify() error {
 		}
 		if it != nil {
 			if j, dup := byItem[it.ID]; dup {
-				im.add(f, fmt.Sprintf("本行与第 %d 行（rows[%d]）是同一个事项 %s；每个事项只能出现一次，请删去其中一行", j, j, ItemName(it.Department, it.ID)),
+				im.add(f, fmt.Sprintf("本行与第 %d 行是同一个事项 %s；每个事项只能出现一次，请删去其中一行", j, ItemName(it.Department, it.ID)),
 					fmt.Sprintf("this row and rows[%d] are the same item %s; an item may appear once: delete one of them", j, ItemName(it.Department, it.ID)))
 				continue
 			}
@@ -688,7 +688,7 @@ func (im *importing) identify() error {
 			continue
 		}
 		if j, dup := codes[code]; dup {
-			im.add(f+".item.code", fmt.Sprintf("编码 %s 与第 %d 行（rows[%d]）重复；编码须唯一", code, j, j),
+			im.add(f+".item.code", fmt.Sprintf("编码 %s 与第 %d 行重复；编码须唯一", code, j),
 				fmt.Sprintf("code %s is also given in rows[%d]; codes are unique", code, j))
 			continue
 		}
@@ -738,15 +738,15 @@ func (im *importing) checkDuplicates() {
 		f := fmt.Sprintf("rows[%d]", i)
 		name := r.Item.Content.DisplayName
 		k := dept + "\x00" + dupKey(name, r.MainItem)
-		main := r.MainItem
-		if main == "" {
-			main = "无 / none"
+		mainZh, mainEn := "大项“"+r.MainItem+"”", "main item “"+r.MainItem+"”"
+		if r.MainItem == "" {
+			mainZh, mainEn = "都是大项", "both main items"
 		}
 		if j, dup := first[k]; dup {
-			im.add(f, fmt.Sprintf("本行与第 %d 行（rows[%d]）描述同一事项（部门 %s、名称“%s”、大项“%s”相同，都没有编码）；请删去其中一行，或给两行不同的编码",
-				j, j, dept, name, main),
-				fmt.Sprintf("this row and rows[%d] describe the same item (department %s, name “%s”, main item “%s”, neither with a code); delete one, or give them different codes",
-					j, dept, name, main))
+			im.add(f, fmt.Sprintf("本行与第 %d 行描述同一事项（部门 %s、名称“%s”相同，%s，都没有编码）；请删去其中一行，或给两行不同的编码",
+				j, dept, name, mainZh),
+				fmt.Sprintf("this row and rows[%d] describe the same item (department %s, name “%s”, %s, neither with a code); delete one, or give them different codes",
+					j, dept, name, mainEn))
 			continue
 		}
 		first[k] = i
