@@ -99,3 +99,50 @@ func TestYesNoShown(t *testing.T) {
 		t.Errorf("review show of review and forward stated:\n%s", r.stdout)
 	}
 }
+
+// TestYesNoImported: a sheet's empty 是否收费 / 是否审核转报 cell imports as
+// not stated, 是 and 否 as yes and no; the export writes them back the
+// same (empty stays empty).
+func TestYesNoImported(t *testing.T) {
+	e := start(t)
+	e.ok("admin", "departments", "create", "--id", "gtzyj", "--name", "市国土资源局")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	writeCSV(t, in, [][]string{
+		{"职权名称", "职权类型", "职权编码", "设定依据", "是否收费", "收费依据", "是否审核转报"},
+		{"建设用地审批", "行政许可", "430400-XK-T-0001", "《土地管理法》第四十四条", "", "", ""},
+		{"采矿权登记", "行政许可", "430400-XK-T-0002", "《矿产资源法》第三条", "是", "《收费办法》", "是"},
+		{"土地权属争议调处", "行政裁决", "430400-CJ-T-0001", "《土地管理法》第十四条", "否", "", "否"},
+		{"国有土地使用权登记", "行政确认", "430400-QR-T-0001", "《土地管理法》第十一条", "", "《登记收费标准》", ""},
+	})
+	e.ok("clerk", "import", "--department", "gtzyj", in)
+	got := map[string]string{}
+	for _, it := range e.items() {
+		var charged *bool
+		if it.GetFee() != nil {
+			charged = it.GetFee().Charged
+		}
+		got[it.GetCode()] = yesNo(charged) + "/" + yesNo(it.ReviewAndForward)
+	}
+	want := map[string]string{"430400-XK-T-0001": "/", "430400-XK-T-0002": "是/是", "430400-CJ-T-0001": "否/否", "430400-QR-T-0001": "/"}
+	for code, w := range want {
+		if got[code] != w {
+			t.Errorf("imported %s: %q, want %q", code, got[code], w)
+		}
+	}
+
+	e.publishAll("gtzyj")
+	out := filepath.Join(dir, "out.csv")
+	e.ok("anyone", "export", "-o", out)
+	recs := readCSV(t, out)
+	cCode, cFee, cForward := column(t, recs[0], "职权编码"), column(t, recs[0], "是否收费"), column(t, recs[0], "是否审核转报")
+	exported := map[string]string{}
+	for _, rec := range recs[1:] {
+		exported[rec[cCode]] = rec[cFee] + "/" + rec[cForward]
+	}
+	for code, w := range want {
+		if exported[code] != w {
+			t.Errorf("exported %s: %q, want %q", code, exported[code], w)
+		}
+	}
+}
