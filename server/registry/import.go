@@ -329,7 +329,7 @@ func (im *importing) err() error {
 	reason := v[0].Reason
 	var subjects []Subject
 	for _, x := range v {
-		if x.Reason == "" || x.Reason != reason {
+		if x.Reason != reason || reason != ReasonItemNotEditable && reason != ReasonChangePending {
 			return v.err()
 		}
 		subjects = append(subjects, Subject{Name: x.Field, Description: x.Description})

@@ -176,16 +176,16 @@ func (im *importing) identify() error {
 		if holder == nil {
 			return missingRecord(fmt.Sprintf("items/%d", holderID), "编码 "+code+" 的事项", "the item of code "+code)
 		}
+		// The violation carries the reason CreateItem gives (the API's
+		// documented CODE_IN_USE); the error stays INVALID_FIELDS.
 		held := ItemName(holder.Department, holder.ID)
-		if im.in.UpdateExisting {
-			im.add(f+".item.code",
-				fmt.Sprintf("编码 %s 已被事项 %s 使用，不能给本行的事项；编码须唯一，请改用其他编码或留空由系统在发布时赋码", code, held),
-				fmt.Sprintf("code %s is already used by item %s and cannot be given to this row's item; codes are unique: use another or leave it empty to get one at publication", code, held))
-		} else {
-			im.add(f+".item.code",
-				fmt.Sprintf("编码 %s 已被事项 %s 使用；编码须唯一。如要用本文件更新已有事项，请以更新模式导入（update_existing，powerctl import 即是）", code, held),
-				fmt.Sprintf("code %s is already used by item %s; codes are unique. To update existing items from this file, import with update_existing (as powerctl import does)", code, held))
+		zh := fmt.Sprintf("编码 %s 已被事项 %s 使用，不能给本行的事项；编码须唯一，请改用其他编码或留空由系统在发布时赋码", code, held)
+		en := fmt.Sprintf("code %s is already used by item %s and cannot be given to this row's item; codes are unique: use another or leave it empty to get one at publication", code, held)
+		if !im.in.UpdateExisting {
+			zh = fmt.Sprintf("编码 %s 已被事项 %s 使用；编码须唯一。如要用本文件更新已有事项，请以更新模式导入（update_existing，powerctl import 即是）", code, held)
+			en = fmt.Sprintf("code %s is already used by item %s; codes are unique. To update existing items from this file, import with update_existing (as powerctl import does)", code, held)
 		}
+		im.problem(Violation{Field: f + ".item.code", Description: bi(zh, en), Reason: ReasonCodeInUse})
 	}
 	return nil
 }

@@ -451,7 +451,8 @@ func TestImportWithoutUpdateKeepsCodeInUse(t *testing.T) {
 	_, err := e.svc.ImportItems(clerk, registry.ImportInput{Department: "gtzyj", Rows: []registry.ImportRow{asRow(a, "")}})
 	wantFields(t, err, "rows[0].item.code")
 	re := wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
-	if d := re.Violations[0].Description; !strings.Contains(d, itemName(a)) || !strings.Contains(d, "update_existing") {
+	if d := re.Violations[0].Description; !strings.Contains(d, itemName(a)) || !strings.Contains(d, "update_existing") ||
+		re.Violations[0].Reason != registry.ReasonCodeInUse {
 		t.Fatalf("message: %s", d)
 	}
 	r := asRow(a, "")
