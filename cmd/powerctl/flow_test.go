@@ -215,11 +215,9 @@ func TestReviewShowRejectApprove(t *testing.T) {
 		t.Errorf("review show reports unchanged fields or new items:\n%s", r.stdout)
 	}
 	r = e.ok("reviewer", "review", "show", sub, "-o", "json")
-	var shown struct {
-		Items []itemReview `json:"items"`
-	}
-	if err := json.Unmarshal([]byte(r.stdout), &shown); err != nil || len(shown.Items) != 2 || len(shown.Items[0].Changes) != 2 {
-		t.Errorf("review show -o json: %v\n%s", err, r.stdout)
+	shown := reviewJSON(t, r)
+	if len(shown) != 2 || len(shown[0].GetDifferences()) != 2 || shown[0].GetChange() != pb.ChangeKind_CHANGE_KIND_MODIFY {
+		t.Errorf("review show -o json:\n%s", r.stdout)
 	}
 	subEnv := nameOf(t, e.ok("clerk", "submit", "--department", env))
 	r = e.ok("reviewer", "review", "show", subEnv)

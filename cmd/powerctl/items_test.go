@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -159,4 +160,24 @@ func TestItemsDeleteAbolish(t *testing.T) {
 			t.Errorf("%s still in force after its abolition was published", it.GetName())
 		}
 	}
+}
+
+// reviewJSON decodes the items of `review show -o json`.
+func reviewJSON(t *testing.T, r result) []*pb.SubmissionItem {
+	t.Helper()
+	var shown struct {
+		Submission json.RawMessage   `json:"submission"`
+		Items      []json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &shown); err != nil || shown.Submission == nil {
+		t.Fatalf("review show -o json: %v\n%s", err, r)
+	}
+	out := make([]*pb.SubmissionItem, len(shown.Items))
+	for i, raw := range shown.Items {
+		out[i] = &pb.SubmissionItem{}
+		if err := protojson.Unmarshal(raw, out[i]); err != nil {
+			t.Fatalf("review show -o json, item %d: %v", i, err)
+		}
+	}
+	return out
 }

@@ -26,6 +26,11 @@ type viewLine struct {
 	value string   // shown after the label, wrapped
 	list  []string // shown one entry a line under the label, numbered
 	note  string   // a line without a label, e.g. a missing-field mark
+
+	// A difference: old → new on the label's line when both fit, else
+	// each on a line of its own under the label.
+	diff     bool
+	from, to string
 }
 
 func (v *view) add(label, value string) {
@@ -80,7 +85,7 @@ func (v *view) addDifferences(diffs []*pb.FieldDifference) {
 	}
 	v.addNote("与在用版本的差异 / differs from the revision in force (old → new):")
 	for _, d := range diffs {
-		v.lines = append(v.lines, viewLine{label: "  " + fieldLabel(d.GetField()), value: orNone(d.GetFrom()) + " → " + orNone(d.GetTo())})
+		v.lines = append(v.lines, viewLine{label: "  " + fieldLabel(d.GetField()), diff: true, from: orNone(d.GetFrom()), to: orNone(d.GetTo())})
 	}
 }
 
@@ -116,7 +121,7 @@ func (v *view) write(b *strings.Builder, indent int) {
 	pad := strings.Repeat(" ", indent)
 	labelWidth := 0
 	for _, l := range v.lines {
-		if l.value != "" {
+		if l.value != "" || l.diff {
 			labelWidth = max(labelWidth, width.StringWidth(l.label))
 		}
 	}
@@ -130,6 +135,16 @@ func (v *view) write(b *strings.Builder, indent int) {
 				num := strconv.Itoa(i+1) + ". "
 				writeWrapped(b, pad+"  "+num, pad+"  "+strings.Repeat(" ", len(num)), safeText(e))
 			}
+		case l.diff:
+			label := oneLine(l.label)
+			one := oneLine(l.from) + " → " + oneLine(l.to)
+			if start := indent + labelWidth + 2; start+width.StringWidth(one) <= screenWidth {
+				b.WriteString(pad + label + strings.Repeat(" ", labelWidth-width.StringWidth(label)+2) + one + "\n")
+				continue
+			}
+			b.WriteString(pad + label + ":\n")
+			writeWrapped(b, pad+"    旧 old: ", pad+"            ", safeText(l.from))
+			writeWrapped(b, pad+"    新 new: ", pad+"            ", safeText(l.to))
 		default:
 			label := oneLine(l.label)
 			start := indent + labelWidth + 2
@@ -223,4 +238,12 @@ func firstRune(s string) (rune, int) {
 		return r, len(string(r))
 	}
 	return 0, 0
+}
+
+// orNone shows an empty value of a difference as （空）.
+func orNone(s string) string {
+	if s == "" {
+		return "（空）"
+	}
+	return s
 }
