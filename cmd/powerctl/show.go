@@ -37,8 +37,8 @@ type itemReview struct {
 func diffItems(old, cur *pb.Item) []change {
 	var out []change
 	for _, f := range itemFields {
-		if from, to := f.get(old), f.get(cur); from != to {
-			out = append(out, change{Field: f.key, Label: f.zh + " " + f.en, From: from, To: to})
+		if from, to := f.Text(old), f.Text(cur); from != to {
+			out = append(out, change{Field: f.Path, Label: f.FieldLabel(), From: from, To: to})
 		}
 	}
 	return out
