@@ -30,11 +30,6 @@ var itemStates = map[string]pb.Item_State{
 	"abolished": pb.Item_STATE_ABOLISHED,
 }
 
-var itemStateText = map[pb.Item_State]string{
-	pb.Item_STATE_DRAFT: "草稿 draft", pb.Item_STATE_SUBMITTED: "已报送 submitted", pb.Item_STATE_APPROVED: "已审核 approved",
-	pb.Item_STATE_RETURNED: "已退回 returned", pb.Item_STATE_PUBLISHED: "已发布 published", pb.Item_STATE_ABOLISHED: "已废止 abolished",
-}
-
 func (a *app) itemsListCmd() *cobra.Command {
 	var state string
 	var flags listFlags

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/powerreg/powerreg/client/sheet"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/internal/controls"
 )
@@ -53,7 +54,7 @@ var listFields = map[string]func(*pb.Item) []string{
 	"legal_bases": func(it *pb.Item) []string {
 		out := make([]string, len(it.GetLegalBases()))
 		for i, b := range it.GetLegalBases() {
-			out[i] = legalBasesText([]*pb.LegalBasis{b})
+			out[i] = sheet.LegalBasisText(b)
 		}
 		return out
 	},
@@ -67,12 +68,12 @@ var listFields = map[string]func(*pb.Item) []string{
 func (v *view) addContent(it *pb.Item, parent string) {
 	for _, f := range itemFields {
 		switch {
-		case f.key == "parent":
-			v.add(f.label(), parent)
-		case listFields[f.key] != nil:
-			v.addList(f.label(), listFields[f.key](it))
+		case f.Key == sheet.KeyMainItem:
+			v.add(f.FieldLabel(), parent)
+		case listFields[f.Path] != nil:
+			v.addList(f.FieldLabel(), listFields[f.Path](it))
 		default:
-			v.add(f.label(), f.get(it))
+			v.add(f.FieldLabel(), f.Text(it))
 		}
 	}
 }
@@ -92,10 +93,8 @@ func (v *view) addDifferences(diffs []*pb.FieldDifference) {
 // fieldLabel is the label of a field path, e.g. promised_time_limit →
 // 承诺期限 promised time limit; the path itself for a field the table lacks.
 func fieldLabel(path string) string {
-	for _, f := range itemFields {
-		if f.key == path || strings.HasPrefix(path, f.key+".") {
-			return f.label()
-		}
+	if c, ok := sheet.ColumnOf(sheet.ColumnOfPath(path)); ok && c.Label != "" {
+		return c.FieldLabel()
 	}
 	return path
 }
@@ -106,10 +105,8 @@ func missingText(path string) string {
 	if path == "legal_bases" {
 		return "缺少设定依据（职权法定），不能报送 / lacks a legal basis: cannot be submitted"
 	}
-	for _, f := range itemFields {
-		if f.key == path {
-			return "缺少" + f.zh + "，不能报送 / lacks the " + f.en + ": cannot be submitted"
-		}
+	if c, ok := sheet.ColumnOf(sheet.ColumnOfPath(path)); ok && c.Label != "" {
+		return "缺少" + c.Label + "，不能报送 / lacks the " + c.EnglishLabel + ": cannot be submitted"
 	}
 	return "缺少 " + path + "，不能报送 / lacks " + path + ": cannot be submitted"
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/powerreg/powerreg/client"
+	"github.com/powerreg/powerreg/client/sheet"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/principal"
 )
@@ -54,11 +55,12 @@ func batchItems(ctx context.Context, c *client.Client, name string) ([]*pb.Submi
 	}
 }
 
-// changeText labels a change kind (by its enum name).
+// changeText labels a change kind (by its enum name): the field table's
+// label, then in English.
 var changeText = map[string]string{
-	pb.ChangeKind_CHANGE_KIND_CREATE.String():  "新增 / new",
-	pb.ChangeKind_CHANGE_KIND_MODIFY.String():  "修改 / modified",
-	pb.ChangeKind_CHANGE_KIND_ABOLISH.String(): "废止 / abolish",
+	pb.ChangeKind_CHANGE_KIND_CREATE.String():  sheet.ChangeLabel(pb.ChangeKind_CHANGE_KIND_CREATE) + " / new",
+	pb.ChangeKind_CHANGE_KIND_MODIFY.String():  sheet.ChangeLabel(pb.ChangeKind_CHANGE_KIND_MODIFY) + " / modified",
+	pb.ChangeKind_CHANGE_KIND_ABOLISH.String(): sheet.ChangeLabel(pb.ChangeKind_CHANGE_KIND_ABOLISH) + " / abolish",
 }
 
 func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*pb.SubmissionItem) error {
