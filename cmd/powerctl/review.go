@@ -18,14 +18,16 @@ import (
 func (a *app) reviewCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "review",
-		Short: "审核：查看、通过或退回报送批次 / review submitted batches: list, show, approve, reject",
+		Short: "审核：查看、通过或退回报送批次 / review submitted batches: list, show, export, import, approve, reject",
 		Example: `  powerctl review list
   powerctl review show departments/gtzyj/submissions/1
+  powerctl review export departments/gtzyj/submissions/1 -o 审核表.xlsx
+  powerctl review import departments/gtzyj/submissions/1 审核表.xlsx
   POWERREG_TOKEN=$(cat reviewer.token) powerctl review approve departments/gtzyj/submissions/1 --comment 同意
   POWERREG_TOKEN=$(cat reviewer.token) powerctl review reject departments/gtzyj/submissions/1 --comment 请补充依据 --item 2=依据不全`,
 		Args: args(cobra.NoArgs),
 	}
-	cmd.AddCommand(a.reviewListCmd(), a.reviewShowCmd(), a.reviewApproveCmd(), a.reviewRejectCmd())
+	cmd.AddCommand(a.reviewListCmd(), a.reviewShowCmd(), a.reviewExportCmd(), a.reviewImportCmd(), a.reviewApproveCmd(), a.reviewRejectCmd())
 	return cmd
 }
 
