@@ -88,7 +88,7 @@ names the file; it is not the global output format.`,
 // name (as the template has them), the change, and the labels of the
 // fields that differ.
 func reviewRows(ctx context.Context, c *client.Client, name string) ([]sheet.Row, error) {
-	items, err := batchItems(ctx, c, name)
+	items, err := c.SubmissionItems(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, co
 	if err != nil {
 		return err
 	}
-	items, err := batchItems(ctx, c, name)
+	items, err := c.SubmissionItems(ctx, name)
 	if err != nil {
 		return err
 	}

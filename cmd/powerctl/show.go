@@ -22,7 +22,7 @@ func (a *app) showSubmission(ctx context.Context, c *client.Client, name string)
 		return err
 	}
 	sub := resp.GetSubmission()
-	items, err := batchItems(ctx, c, name)
+	items, err := c.SubmissionItems(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -37,22 +37,6 @@ func (a *app) showSubmission(ctx context.Context, c *client.Client, name string)
 		return err
 	}
 	return a.printSubmission(sub, dept.GetDepartment(), items)
-}
-
-// batchItems reads every item of a batch, all pages.
-func batchItems(ctx context.Context, c *client.Client, name string) ([]*pb.SubmissionItem, error) {
-	var out []*pb.SubmissionItem
-	token := ""
-	for {
-		resp, err := c.Registry.ListSubmissionItems(ctx, &pb.ListSubmissionItemsRequest{Parent: name, PageSize: 1000, PageToken: token})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, resp.GetItems()...)
-		if token = resp.GetNextPageToken(); token == "" {
-			return out, nil
-		}
-	}
 }
 
 // changeText labels a change kind (by its enum name): the field table's

@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
 
 // submissionsCmd is the department's side of its batches: list, show,
@@ -49,11 +47,10 @@ It needs an editor's token for the batch's department.`,
 			if err != nil {
 				return err
 			}
-			resp, err := c.Registry.WithdrawSubmission(cmd.Context(), &pb.WithdrawSubmissionRequest{Name: list[0], Comment: comment, Etag: etag})
+			s, err := c.WithdrawSubmission(cmd.Context(), list[0], comment, etag)
 			if err != nil {
 				return err
 			}
-			s := resp.GetSubmission()
 			if a.json() {
 				return writeJSON(a.stdout, s)
 			}
