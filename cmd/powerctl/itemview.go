@@ -103,7 +103,7 @@ func fieldLabel(path string) string {
 // legal basis.
 func missingText(path string) string {
 	if path == "legal_bases" {
-		return "缺少设定依据（职权法定），不能报送 / lacks a legal basis: cannot be submitted"
+		return "缺少设定依据，不能报送 / lacks a legal basis: cannot be submitted"
 	}
 	if c, ok := sheet.ColumnOf(sheet.ColumnOfPath(path)); ok && c.Label != "" {
 		return "缺少" + c.Label + "，不能报送 / lacks the " + c.EnglishLabel + ": cannot be submitted"

@@ -252,7 +252,8 @@ func (a *app) printVerdicts(name string, items []*pb.SubmissionItem, returned []
 		}
 	}
 	for _, r := range returned {
-		writeWrapped(&b, "  退回 / return  ", "    ", oneLine(r.GetItem())+"  "+oneLine(quoted(display[r.GetItem()]))+": "+safeText(r.GetComment()))
+		writeWrapped(&b, "  退回 / return  ", "    ", oneLine(r.GetItem())+"  "+oneLine(quoted(display[r.GetItem()])))
+		writeWrapped(&b, "    ", "    ", safeText(r.GetComment()))
 	}
 	if dryRun {
 		b.WriteString("（试运行，未做任何审核 / dry run: nothing was reviewed）\n")
