@@ -143,7 +143,7 @@ func TestReviewShowWholeBatch(t *testing.T) {
 	if it := e.item(penalty.GetName()); it.GetState() != pb.Item_STATE_RETURNED || it.GetUpdateTime().AsTime() != penalty.GetUpdateTime().AsTime() && it.GetSubmission() != "" {
 		t.Errorf("the refused submit changed the item: %v", it)
 	}
-	e.fails(2, "clerk", "submit", "--department", land, "--reply", "期限依据已核实")      // no ITEM=
+	e.fails(2, "clerk", "submit", "--department", land, "--reply", "期限依据已核实")                 // no ITEM=
 	e.fails(2, "clerk", "submit", "--department", land, "--reply", "departments/x/items/1=a") // another department
 
 	r = e.ok("clerk", "submit", "--department", land, "--reply", shortID(penalty.GetName())+"=《土地管理法》第七十七条仍有效")
