@@ -79,15 +79,46 @@ func (v *view) addContent(it *pb.Item, parent string) {
 }
 
 // addDifferences adds the fields that differ from the revision in force,
-// old → new, labelled from the field table.
-func (v *view) addDifferences(diffs []*pb.FieldDifference) {
+// old → new. The server says which fields differ; their labels and values
+// come from the field table (Text of the revision in force and of the
+// item), so that a value reads the same as in the item's fields. A field
+// the table does not show, or shows alike, keeps the server's text: no
+// difference is left out.
+func (v *view) addDifferences(diffs []*pb.FieldDifference, published, item *pb.Item) {
 	if len(diffs) == 0 {
 		return
 	}
 	v.addNote("与在用版本的差异 / differs from the revision in force (old → new):")
+	seen := map[string]bool{}
 	for _, d := range diffs {
-		v.lines = append(v.lines, viewLine{label: "  " + fieldLabel(d.GetField()), diff: true, from: orNone(d.GetFrom()), to: orNone(d.GetTo())})
+		shown := false
+		for _, c := range columnsOfPath(d.GetField()) {
+			if published == nil || seen[c.Key] {
+				shown = shown || seen[c.Key]
+				continue
+			}
+			if from, to := c.Text(published), c.Text(item); from != to {
+				v.lines = append(v.lines, viewLine{label: "  " + c.FieldLabel(), diff: true, from: orNone(from), to: orNone(to)})
+				seen[c.Key], shown = true, true
+			}
+		}
+		if !shown {
+			v.lines = append(v.lines, viewLine{label: "  " + fieldLabel(d.GetField()), diff: true, from: orNone(d.GetFrom()), to: orNone(d.GetTo())})
+		}
 	}
+}
+
+// columnsOfPath are the shown columns that hold the field at path or a
+// part of it: fee → 是否收费, 收费依据, 收费标准; category_label → 类型.
+func columnsOfPath(path string) []sheet.Column {
+	key := sheet.ColumnOfPath(path)
+	var out []sheet.Column
+	for _, c := range itemFields {
+		if c.Key == key || c.Path == path || strings.HasPrefix(c.Path, path+".") {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // fieldLabel is the label of a field path, e.g. promised_time_limit →

@@ -146,9 +146,10 @@ func itemTree(items []*pb.SubmissionItem) []treeNode {
 }
 
 // writeSubmissionItem writes one item of a batch: a heading (change, name),
-// marks for what submission requires and the item lacks, every field
-// that is set, the differences from the revision in force, and the
-// review comment and the department's answer.
+// marks for what submission requires and the item lacks, the review
+// comment and the department's answer, the differences from the revision
+// in force, then every field that is set: what a reviewer must judge
+// first.
 func writeSubmissionItem(b *strings.Builder, si *pb.SubmissionItem, indent int, parent string) {
 	it := si.GetItem()
 	kind := changeText[si.GetChange().String()]
@@ -167,9 +168,9 @@ func writeSubmissionItem(b *strings.Builder, si *pb.SubmissionItem, indent int, 
 	if si.GetReturned() {
 		v.addNote("！本批次中已退回 / returned in this batch")
 	}
-	v.addContent(it, parent)
-	v.addDifferences(si.GetDifferences())
 	v.add("审核意见 review comment", si.GetReviewComment())
 	v.add("部门答复 reply", si.GetReply())
+	v.addDifferences(si.GetDifferences(), si.GetPublished(), it)
+	v.addContent(it, parent)
 	v.write(b, indent+2)
 }
