@@ -8,7 +8,9 @@ import (
 var nextStep = map[string]string{
 	"DEPARTMENT_NOT_FOUND":     "用 powerctl departments list 查看部门，或用 powerctl departments create 创建 / see powerctl departments list, or create it with powerctl departments create",
 	"DEPARTMENT_EXISTS":        "用 powerctl departments list 查看已有部门 / see powerctl departments list",
-	"ITEM_NOT_FOUND":           "用 powerctl review show 查看批次中的事项 / see the batch's items with powerctl review show",
+	"ITEM_NOT_FOUND":           "用 powerctl items list 查看部门的事项，或用 powerctl review show 查看批次中的事项 / see the department's items with powerctl items list, or a batch's with powerctl review show",
+	"ITEM_NOT_DELETABLE":       "发布过的事项用 powerctl items abolish ITEM --comment 理由 废止；已报送的事项可先撤回批次（powerctl submissions withdraw） / abolish a published item with powerctl items abolish ITEM --comment REASON; free an item of a submitted batch by withdrawing the batch (powerctl submissions withdraw)",
+	"ITEM_NOT_PUBLISHED":       "未发布的草稿用 powerctl items delete ITEM 直接删除 / delete an unpublished draft with powerctl items delete ITEM",
 	"SUBMISSION_NOT_FOUND":     "用 powerctl review list --state all 查看批次 / see powerctl review list --state all",
 	"CATALOG_ITEM_NOT_FOUND":   "用 powerctl catalog list 查看已发布的编码 / see the published codes with powerctl catalog list",
 	"PUBLICATION_NOT_FOUND":    "请检查发布名称，如 publications/1 / check the name, e.g. publications/1",

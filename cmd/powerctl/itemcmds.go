@@ -124,10 +124,12 @@ func (a *app) itemsDeleteCmd() *cobra.Command {
 	var dept, etag string
 	cmd := &cobra.Command{
 		Use:   "delete ITEM [--etag E] | delete --department ID N",
-		Short: "删除一个从未发布的事项 / delete an item that was never published",
+		Short: "删除未发布的草稿，或撤销已发布事项未报送的修改 / delete an unpublished draft, or discard a published item's pending change",
 		Long: `Deletes an item that was never published and is in no submitted batch
-(a draft or a returned item), with its revisions. A published item is never
-erased: abolish it (powerctl items abolish).
+(a draft or a returned item), with its revisions. For a published item with
+a pending change (an edit or an abolition not yet submitted), it discards
+that change: the revision in force stays as it is. A published item itself
+is never erased: abolish it (powerctl items abolish).
 
 The item is read first and deleted only if unchanged since (etag); with
 --etag, only if its etag is still E (as items show printed it).
@@ -156,6 +158,11 @@ The item is read first and deleted only if unchanged since (etag); with
 				return err
 			}
 			display := oneLine(quoted(it.GetItem().GetDisplayName()))
+			if it.GetItem().GetPublishedRevisionId() != "" {
+				_, err = fmt.Fprintf(a.stdout, "%s: 已撤销%s未报送的修改，在用版本不变 / discarded the pending change of %s; the revision in force stays\n",
+					oneLine(name), display, display)
+				return err
+			}
 			_, err = fmt.Fprintf(a.stdout, "%s: 已删除%s / deleted %s\n", oneLine(name), display, display)
 			return err
 		},

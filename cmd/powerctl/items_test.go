@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
@@ -135,12 +136,26 @@ func TestItemsDeleteAbolish(t *testing.T) {
 
 	penalty := e.byDisplayName()["对非法占用土地的处罚"]
 	r = e.fails(1, "clerk", "items", "delete", penalty.GetName())
-	if !strings.Contains(r.stderr, penalty.GetName()) {
+	if !strings.Contains(r.stderr, penalty.GetName()) || !strings.Contains(r.stderr, "powerctl items abolish") {
 		t.Errorf("delete of a published item:\n%s", r)
 	}
 	if got, err := e.c.Registry.GetItem(ctx, &pb.GetItemRequest{Name: penalty.GetName()}); err != nil || got.GetItem().GetState() != pb.Item_STATE_PUBLISHED {
 		t.Errorf("a refused delete changed the item: %v %v", got, err)
 	}
+
+	// A published item's pending change is discarded; it stays in force.
+	if _, err := clerk.Registry.UpdateItem(ctx, &pb.UpdateItemRequest{Item: &pb.Item{Name: penalty.GetName(), Remark: "改"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"remark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	r = e.ok("clerk", "items", "delete", penalty.GetName())
+	if r.stdout != penalty.GetName()+": 已撤销“对非法占用土地的处罚”未报送的修改，在用版本不变 / discarded the pending change of “对非法占用土地的处罚”; the revision in force stays\n" {
+		t.Errorf("items delete of a pending change: %s", r)
+	}
+	if got := e.item(penalty.GetName()); got.GetState() != pb.Item_STATE_PUBLISHED || got.GetRemark() != "2014 年梳理" {
+		t.Errorf("after discarding the change: %v", got)
+	}
+	penalty = e.item(penalty.GetName())
 
 	e.fails(2, "clerk", "items", "abolish", penalty.GetName()) // --comment is required
 	e.fails(1, "clerk", "items", "abolish", penalty.GetName(), "--comment", "职能划转", "--etag", "999")

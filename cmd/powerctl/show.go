@@ -48,25 +48,19 @@ var changeText = map[string]string{
 }
 
 func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*pb.SubmissionItem) error {
-	t := &table{}
-	t.add("批次 submission", sub.GetName())
-	t.add("状态 state", submissionStateText[sub.GetState()])
-	t.add("部门 department", dept.GetDisplayName()+" ("+dept.GetName()+")")
-	t.add("报送人 submitter", principal.Escape(sub.GetSubmitter()))
-	t.add("说明 comment", sub.GetComment())
-	if sub.GetReviewer() != "" {
-		t.add("审核人 reviewer", principal.Escape(sub.GetReviewer()))
-		t.add("审核意见 review", sub.GetReviewComment())
-	}
-	if sub.GetPublication() != "" {
-		t.add("发布 publication", sub.GetPublication())
-	}
-	t.add("更新 updated", timeText(sub.GetUpdateTime()))
-	t.add("事项 items", batchCounts(items))
-	if err := t.write(a.stdout); err != nil {
-		return err
-	}
+	v := &view{}
+	v.add("批次 submission", sub.GetName())
+	v.add("状态 state", submissionStateText[sub.GetState()])
+	v.add("部门 department", dept.GetDisplayName()+" ("+dept.GetName()+")")
+	v.add("报送人 submitter", principal.Escape(sub.GetSubmitter()))
+	v.add("说明 comment", sub.GetComment())
+	v.add("审核人 reviewer", principal.Escape(sub.GetReviewer()))
+	v.add("审核意见 review", sub.GetReviewComment())
+	v.add("发布 publication", sub.GetPublication())
+	v.add("更新 updated", timeText(sub.GetUpdateTime()))
+	v.add("事项 items", batchCounts(items))
 	var b strings.Builder
+	v.write(&b, 0)
 	for _, n := range itemTree(items) {
 		b.WriteByte('\n')
 		writeSubmissionItem(&b, n.item, n.depth*4, n.parent)
