@@ -11,7 +11,7 @@
 // read into Row.RegionCode), and the export-only 状态, 待发布变更, 最近审核意见,
 // 变更类型, 变更字段 and 审核意见（退回时填写）, read into Row.Extra and never
 // into the item. WorkingCopyKeys and ReviewKeys are the columns of a
-// working-copy export and of a review sheet; ItemPaths gives the item
+// working-copy export and of a review sheet; UpdateMask gives the item
 // fields a file's header carries (an import's update mask) and
 // UnknownColumns the columns no entry of the table matches.
 //

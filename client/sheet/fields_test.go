@@ -199,20 +199,20 @@ func TestUnknownColumns(t *testing.T) {
 	}
 }
 
-// ItemPaths are the item fields a file's columns carry: the update mask.
-func TestItemPaths(t *testing.T) {
+// UpdateMask are the item fields a file's columns carry: the update mask.
+func TestUpdateMask(t *testing.T) {
 	for _, c := range []struct {
 		header []string
 		want   []string
 	}{
 		{[]string{"部门", "大项", "事项名称", "事项类型", "事项类型代码", "实施编码", "部门编码", "区划代码"},
-			[]string{"parent", "display_name", "category", "category_label", "code"}},
-		{Headers(), []string{"parent", "display_name", "category", "category_label", "code", "legal_bases", "source", "entrusting_body",
+			[]string{"main_item", "display_name", "category", "category_label", "code"}},
+		{Headers(), []string{"main_item", "display_name", "category", "category_label", "code", "legal_bases", "source", "entrusting_body",
 			"handling_unit", "levels", "responsibilities", "accountability", "legal_time_limit", "promised_time_limit",
 			"fee.charged", "fee.basis", "fee.standard", "review_and_forward", "remark"}},
-		{[]string{"子项名称", "职权名称", "类型", "设定依据", "事项标识", "状态"}, []string{"parent", "display_name", "legal_bases"}},
+		{[]string{"子项名称", "职权名称", "类型", "设定依据", "事项标识", "状态"}, []string{"main_item", "display_name", "legal_bases"}},
 	} {
-		if got := ItemPaths(c.header); !reflect.DeepEqual(got, c.want) {
+		if got := UpdateMask(c.header); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%v: %v, want %v", c.header, got, c.want)
 		}
 	}
