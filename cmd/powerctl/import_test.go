@@ -157,7 +157,7 @@ func TestImportServerProblemsLocated(t *testing.T) {
 	writeCSV(t, path, recs)
 
 	r := e.fails(1, "clerk", "import", "--create-departments", path)
-	for _, want := range []string{"dup.csv 第701行「实施编码」", "第3行重复", "also given in row 3", "the whole file was refused"} {
+	for _, want := range []string{"dup.csv 第701行「实施编码」", "与第3行", "also given in row 3", "the whole file was refused"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r)
 		}
