@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -11,7 +12,7 @@ import (
 
 // maxShown is how many characters of a value a dry run shows: enough to
 // tell two legal bases apart, short enough to keep one change on a line.
-const maxShown = 60
+const maxShown = 80
 
 // writeChanges writes what a dry run of file f would change: per changed
 // row its row number as Excel numbers it, the item's name and each field,
@@ -32,15 +33,23 @@ func writeChanges(b *strings.Builder, f *inputFile) {
 		}
 		fmt.Fprintf(b, "  第%d行 %s / row %d %s\n", line, quoteName(name), line, quoteName(name))
 		t := &table{}
+		var lines []string // a field of several lines: what left it and what came
 		for _, d := range res.GetChanges() {
 			label := changeLabel(d.GetField())
-			t.add("    "+label+":", shorten(d.GetFrom())+" → "+shorten(d.GetTo()))
+			if strings.Contains(d.GetFrom(), "\n") || strings.Contains(d.GetTo(), "\n") {
+				lines = append(lines, lineChanges(label, d.GetFrom(), d.GetTo())...)
+			} else {
+				t.add("    "+label+":", shorten(d.GetFrom())+" → "+shorten(d.GetTo()))
+			}
 			if counts[label] == 0 {
 				order = append(order, label)
 			}
 			counts[label]++
 		}
 		_ = t.write(b)
+		for _, l := range lines {
+			b.WriteString(l + "\n")
+		}
 	}
 	if len(order) > 0 {
 		parts := make([]string, len(order))
@@ -55,6 +64,34 @@ func writeChanges(b *strings.Builder, f *inputFile) {
 	if r.GetChangesTruncated() {
 		b.WriteString("  部分变更过长已截断 / some changes were cut to keep the answer small\n")
 	}
+}
+
+// lineChanges shows a change of a field of several lines (legal bases,
+// responsibilities, …) as the lines removed (-) and added (+), so that
+// one basis added to three is one line, not the whole cell twice.
+func lineChanges(label, from, to string) []string {
+	split := func(s string) []string {
+		if s == "" {
+			return nil
+		}
+		return strings.Split(s, "\n")
+	}
+	old, cur := split(from), split(to)
+	out := []string{"    " + label + ":"}
+	for _, l := range old {
+		if !slices.Contains(cur, l) {
+			out = append(out, "      - "+shorten(l))
+		}
+	}
+	for _, l := range cur {
+		if !slices.Contains(old, l) {
+			out = append(out, "      + "+shorten(l))
+		}
+	}
+	if len(out) == 1 { // the same lines in another order
+		out[0] += " " + "顺序变化 / order changed"
+	}
+	return out
 }
 
 // changeLabel names a field of the server's differences (display_name,

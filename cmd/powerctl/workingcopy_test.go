@@ -299,11 +299,14 @@ func TestImportDryRunChanges(t *testing.T) {
 	e.ok("clerk", "export", "--working-copy", "--department", "gtzyj", "-o", path)
 	recs := readCSV(t, path)
 	nameCol, remarkCol, unitCol := column(t, recs[0], "职权名称"), column(t, recs[0], "备注"), column(t, recs[0], "承办机构")
+	basesCol := column(t, recs[0], "设定依据")
 	long := strings.Repeat("很长的备注", 30)
 	for _, rec := range recs[1:] {
 		switch rec[nameCol] {
 		case "建设用地审批":
 			rec[remarkCol], rec[unitCol] = long, "审批科"
+		case "土地征收审批": // two bases: one kept, one replaced
+			rec[basesCol] = "《中华人民共和国土地管理法》第四十六条\n《中华人民共和国土地管理法实施条例》第二十六条"
 		case "不动产登记资料查询":
 			rec[unitCol] = "登记中心"
 		}
@@ -315,15 +318,17 @@ func TestImportDryRunChanges(t *testing.T) {
 	before := e.versions("gtzyj")
 	r := e.ok("clerk", "import", "--department", "gtzyj", "--dry-run", path)
 	for _, want := range []string{
-		"wc.csv: 检查通过，未写入：将新增 1 项、修改 2 项、不变 3 项",
-		"check passed, nothing was written: 1 new, 2 changed, 3 unchanged",
+		"wc.csv: 检查通过，未写入：将新增 1 项、修改 3 项、不变 2 项",
+		"check passed, nothing was written: 1 new, 3 changed, 2 unchanged",
+		"  第5行 “土地征收审批” / row 5 “土地征收审批”\n    设定依据 legal bases:\n" +
+			"      - 《土地管理法实施条例》第二十五条\n      + 《中华人民共和国土地管理法实施条例》第二十六条\n",
 		"  第3行 “建设用地审批” / row 3 “建设用地审批”\n",
 		"承办机构 handling unit:  （空） → 审批科",
 		"备注 remark:",
 		"（空） → " + string([]rune(long)[:maxShown-1]) + "…\n",
 		"  第6行 “不动产登记资料查询” / row 6 “不动产登记资料查询”\n",
 		"（空） → 登记中心",
-		"fields changed (rows): 承办机构 handling unit 2, 备注 remark 1\n",
+		"fields changed (rows): 承办机构 handling unit 2, 备注 remark 1, 设定依据 legal bases 1\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, r.stdout)
