@@ -31,7 +31,7 @@ func writeChanges(b *strings.Builder, f *inputFile) {
 		if i := int(res.GetRow()); i >= 0 && i < len(f.sent) {
 			line, name = f.sent[i].Line, f.sent[i].Item.GetDisplayName()
 		}
-		fmt.Fprintf(b, "  第%d行 %s / row %d %s\n", line, quoteName(name), line, quoteName(name))
+		fmt.Fprintf(b, "  第%d行 / row %d  %s\n", line, line, quoteName(name))
 		t := &table{}
 		var lines []string // a field of several lines: what left it and what came
 		for _, d := range res.GetChanges() {
@@ -97,8 +97,11 @@ func lineChanges(label, from, to string) []string {
 // changeLabel names a field of the server's differences (display_name,
 // legal_bases, fee.charged, …) by its label in the field table.
 func changeLabel(field string) string {
-	if field == "category_label" {
+	switch field {
+	case "category_label":
 		return "类型原文 category as written"
+	case "fee": // the server's differences give the fee as one text
+		return "收费 fee"
 	}
 	if c, ok := sheet.ColumnOf(sheet.ColumnOfPath(field)); ok && c.Label != "" {
 		return c.FieldLabel()

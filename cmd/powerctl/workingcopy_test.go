@@ -320,13 +320,13 @@ func TestImportDryRunChanges(t *testing.T) {
 	for _, want := range []string{
 		"wc.csv: 检查通过，未写入：将新增 1 项、修改 3 项、不变 2 项",
 		"check passed, nothing was written: 1 new, 3 changed, 2 unchanged",
-		"  第5行 “土地征收审批” / row 5 “土地征收审批”\n    设定依据 legal bases:\n" +
+		"  第5行 / row 5  “土地征收审批”\n    设定依据 legal bases:\n" +
 			"      - 《土地管理法实施条例》第二十五条\n      + 《中华人民共和国土地管理法实施条例》第二十六条\n",
-		"  第3行 “建设用地审批” / row 3 “建设用地审批”\n",
+		"  第3行 / row 3  “建设用地审批”\n",
 		"承办机构 handling unit:  （空） → 审批科",
 		"备注 remark:",
 		"（空） → " + string([]rune(long)[:maxShown-1]) + "…\n",
-		"  第6行 “不动产登记资料查询” / row 6 “不动产登记资料查询”\n",
+		"  第6行 / row 6  “不动产登记资料查询”\n",
 		"（空） → 登记中心",
 		"fields changed (rows): 承办机构 handling unit 2, 备注 remark 1, 设定依据 legal bases 1\n",
 	} {
