@@ -19,7 +19,7 @@ import (
 // 设定依据 column filled, imported back: no item created, every item
 // updated; the batch submitted; the same file again changes nothing.
 func TestGuanganRoundTrip(t *testing.T) {
-	e := start(t)
+	e := startLimited(t) // powerregd's default limits, rate limits included
 	ctx := context.Background()
 	dir := t.TempDir()
 
@@ -33,7 +33,7 @@ func TestGuanganRoundTrip(t *testing.T) {
 		}
 	}
 	id := e.departmentID("区行政审批局")
-	itemsBefore := e.byDisplayName(id)
+	itemsBefore := e.deptItems(id)
 
 	path := filepath.Join(dir, id+".csv")
 	e.ok("clerk", "export", "--working-copy", "--department", id, "-o", path)

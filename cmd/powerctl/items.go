@@ -11,12 +11,16 @@ import (
 
 func (a *app) itemsCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "items",
-		Short:   "登记中的事项（含草稿）/ the registry's items, drafts included",
-		Example: `  powerctl items list --department gtzyj --state returned`,
-		Args:    args(cobra.NoArgs),
+		Use:   "items",
+		Short: "登记中的事项（含草稿）/ the registry's items, drafts included",
+		Example: `  powerctl items list --department gtzyj --state returned
+  powerctl items show departments/gtzyj/items/5
+  powerctl items show --department gtzyj 5
+  powerctl items delete departments/gtzyj/items/5
+  powerctl items abolish departments/gtzyj/items/3 --comment 职能划转`,
+		Args: args(cobra.NoArgs),
 	}
-	cmd.AddCommand(a.itemsListCmd())
+	cmd.AddCommand(a.itemsListCmd(), a.itemsShowCmd(), a.itemsDeleteCmd(), a.itemsAbolishCmd())
 	return cmd
 }
 

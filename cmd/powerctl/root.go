@@ -136,7 +136,7 @@ certificates in FILE; --tls turns it on trusting the system's CAs.`,
 		}
 		return nil
 	}
-	root.AddCommand(a.departmentsCmd(), a.importCmd(), a.itemsCmd(), a.submitCmd(), a.reviewCmd(), a.publishCmd(),
+	root.AddCommand(a.departmentsCmd(), a.importCmd(), a.itemsCmd(), a.submitCmd(), a.submissionsCmd(), a.reviewCmd(), a.publishCmd(),
 		a.catalogCmd(), a.exportCmd(), a.templateCmd(), a.tokensCmd(), a.auditCmd(), a.backupCmd(), a.changesCmd())
 	return root
 }

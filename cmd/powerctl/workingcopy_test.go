@@ -29,8 +29,8 @@ func (e *env) landDept(dir string) string {
 	return path
 }
 
-// byDisplayName returns the items of a department by display name.
-func (e *env) byDisplayName(dept string) map[string]*pb.Item {
+// deptItems returns the items of a department by display name.
+func (e *env) deptItems(dept string) map[string]*pb.Item {
 	e.t.Helper()
 	list, err := e.c.Items(context.Background(), departmentName(dept), 0)
 	if err != nil {
@@ -47,7 +47,7 @@ func (e *env) byDisplayName(dept string) map[string]*pb.Item {
 func (e *env) versions(dept string) map[string]string {
 	e.t.Helper()
 	out := map[string]string{}
-	for _, it := range e.byDisplayName(dept) {
+	for _, it := range e.deptItems(dept) {
 		out[it.GetName()] = it.GetEtag() + "@" + it.GetRevisionId() + "@" + it.GetUpdateTime().AsTime().String()
 	}
 	return out
@@ -106,7 +106,7 @@ func TestExportWorkingCopyStates(t *testing.T) {
 	dir := t.TempDir()
 	e.landDept(dir)
 	e.publishAll("gtzyj")
-	items := e.byDisplayName("gtzyj")
+	items := e.deptItems("gtzyj")
 	service, penalty := items["不动产登记资料查询"], items["对非法占用土地的处罚"]
 
 	// Abolished: gone from the working copy.
@@ -144,7 +144,7 @@ func TestExportWorkingCopyStates(t *testing.T) {
 	if len(recs) != 9 || byName["不动产登记资料查询"] != nil {
 		t.Fatalf("%d rows (want 8, the abolished item left out):\n%v", len(recs)-1, recs)
 	}
-	now := e.byDisplayName("gtzyj")
+	now := e.deptItems("gtzyj")
 	for _, c := range []struct{ name, state, pending, comment string }{
 		{"对非法占用土地的处罚", "草稿", "修改", ""},
 		{"建设用地审批", "已发布", "", ""},
@@ -231,7 +231,7 @@ func TestWorkingCopyRoundTrip(t *testing.T) {
 	if !strings.Contains(r.stdout, "0 new, 2 changed, 3 unchanged") {
 		t.Errorf("import of the edited working copy: %s", r)
 	}
-	items := e.byDisplayName("gtzyj")
+	items := e.deptItems("gtzyj")
 	if len(items) != 5 || items["建设用地审批"].GetRemark() != "已核对" || len(items["农用地转用审批"].GetLegalBases()) != 2 {
 		t.Errorf("after the import: %d items, remark %q, bases %v", len(items), items["建设用地审批"].GetRemark(), items["农用地转用审批"].GetLegalBases())
 	}
@@ -253,7 +253,7 @@ func TestWorkingCopyRoundTrip(t *testing.T) {
 	narrowPath := filepath.Join(dir, "narrow.csv")
 	writeCSV(t, narrowPath, narrow)
 	r = e.ok("clerk", "import", "--department", "gtzyj", narrowPath)
-	if !strings.Contains(r.stdout, "0 new, 0 changed, 5 unchanged") || len(e.byDisplayName("gtzyj")["农用地转用审批"].GetLegalBases()) != 2 {
+	if !strings.Contains(r.stdout, "0 new, 0 changed, 5 unchanged") || len(e.deptItems("gtzyj")["农用地转用审批"].GetLegalBases()) != 2 {
 		t.Errorf("a file without 设定依据: %s", r)
 	}
 }
