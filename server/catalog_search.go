@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -16,14 +15,14 @@ import (
 
 // Keyword search and the region filter of ListCatalogItems.
 
-var regionPattern = regexp.MustCompile(`^[0-9]{6}$`)
-
 // regionDepartments lists the ids of the departments in a region: their
 // own region code, or the registry's default one.
 func (s *catalogServer) regionDepartments(region string) ([]string, error) {
-	if !regionPattern.MatchString(region) {
-		return nil, registry.InvalidArgument("region", "地区代码应为 6 位数字（GB/T 2260），如 430400",
-			"give the region as its 6-digit GB/T 2260 code, e.g. 430400")
+	// Departments' codes are stored normalised; so is the one asked for.
+	region, ok := registry.NormalizeRegion(region)
+	if !ok {
+		return nil, registry.InvalidArgument("region", "地区代码应为 6、9 或 12 位数字（GB/T 2260），如 430400",
+			"give the region as its GB/T 2260 code of 6, 9 or 12 digits, e.g. 430400")
 	}
 	var out []string
 	token := ""

@@ -131,10 +131,13 @@ func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer
 				}
 			}
 			head.CreateDepartments, head.ValidateOnly = req.GetCreateDepartments(), req.GetValidateOnly()
+			head.UpdateExisting, head.CreateDuplicates = req.GetUpdateExisting(), req.GetCreateDuplicates()
+			head.Mask = req.GetUpdateMask().GetPaths()
 			im = registry.NewImporter(head, s.maxImportBytes)
 		}
 		for _, r := range req.GetRows() {
-			row := registry.ImportRow{DepartmentName: r.GetDepartmentDisplayName(), MainItem: r.GetMainItem(), Item: itemInput(r.GetItem())}
+			row := registry.ImportRow{DepartmentName: r.GetDepartmentDisplayName(), MainItem: r.GetMainItem(),
+				Name: r.GetItem().GetName(), RegionCode: r.GetRegionCode(), Item: itemInput(r.GetItem())}
 			if err := im.Add(row, proto.Size(r)); err != nil {
 				return err
 			}
@@ -152,11 +155,52 @@ func (s *registryServer) ImportItems(stream pb.RegistryService_ImportItemsServer
 	// import has taken effect, and a client that cannot read its answer
 	// would retry it.
 	out := &pb.ImportItemsResponse{Items: firstN(res.Items, importAnswerNames), RowCount: int32(im.Rows()),
-		CreatedMainItems: firstN(res.MainItems, importAnswerNames)}
+		CreatedMainItems: firstN(res.MainItems, importAnswerNames),
+		CreatedCount:     int32(res.Created), UpdatedCount: int32(res.Updated), UnchangedCount: int32(res.Unchanged)}
 	for _, d := range firstN(res.Departments, importAnswerDepartments) {
 		out.CreatedDepartments = append(out.CreatedDepartments, departmentToProto(d))
 	}
+	out.Results, out.ChangesTruncated = importResultsToProto(res.Rows)
 	return stream.SendAndClose(out)
+}
+
+// The bounds of the changes an import's answer shows: each value at most
+// importValueRunes characters, all of them together importChangesBytes,
+// past which rows carry no changes; with the names (at most 10,000 × 3 of
+// about 100 bytes) and departments the answer stays under gRPC's default
+// 4 MiB (TestLargeImportAnswerFitsDefaultClient).
+const (
+	importValueRunes   = 1000
+	importChangesBytes = 512 << 10
+)
+
+// importResultsToProto converts the rows' outcomes (at most
+// registry.MaxImportResults), cutting their changes to the bounds above;
+// truncated says whether any was cut.
+func importResultsToProto(rows []registry.ImportRowResult) (out []*pb.ImportRowResult, truncated bool) {
+	budget := importChangesBytes
+	cut := func(s string) string {
+		if r := []rune(s); len(r) > importValueRunes {
+			truncated = true
+			return string(r[:importValueRunes]) + "…"
+		}
+		return s
+	}
+	for _, r := range rows {
+		pr := &pb.ImportRowResult{Row: int32(r.Row), Item: r.Item, Outcome: pb.ImportRowResult_Outcome(r.Outcome)}
+		for _, d := range r.Changes {
+			fd := &pb.FieldDifference{Field: d.Field, From: cut(d.From), To: cut(d.To)}
+			size := len(fd.Field) + len(fd.From) + len(fd.To) + 16
+			if size > budget {
+				pr.Changes, truncated, budget = nil, true, 0
+				break
+			}
+			budget -= size
+			pr.Changes = append(pr.Changes, fd)
+		}
+		out = append(out, pr)
+	}
+	return out, truncated
 }
 
 // The most names of items and main items, and of departments, that the

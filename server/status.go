@@ -66,7 +66,7 @@ func toStatus(ctx context.Context, err error) error {
 		br := &errdetails.BadRequest{}
 		for _, v := range e.Violations {
 			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
-				Field: v.Field, Description: v.Description, Reason: e.Reason})
+				Field: v.Field, Description: v.Description, Reason: violationReason(v, e)})
 		}
 		details = append(details, br)
 	}
@@ -79,6 +79,16 @@ func toStatus(ctx context.Context, err error) error {
 		details = append(details, pf)
 	}
 	return withInfoMeta(st, e.Reason, e.Metadata, details...)
+}
+
+// violationReason is a field violation's reason: its own where it has one
+// (a row of an import refused for its item's state among rows with bad
+// fields), else its error's.
+func violationReason(v registry.Violation, e *registry.Error) string {
+	if v.Reason != "" {
+		return v.Reason
+	}
+	return e.Reason
 }
 
 // withInfo adds an ErrorInfo with reason, then the other details.

@@ -278,12 +278,12 @@ func ColumnOfPath(path string) string {
 	return key
 }
 
-// ItemPaths returns the item fields (Column.Path, without duplicates, in
-// template order) that a file with header carries: the update mask of an
-// import, so that a file without a 设定依据 column never clears legal
-// bases. 大项 and 子项名称 both carry the main item ("parent"); 职权类型
-// carries "category" and "category_label".
-func ItemPaths(header []string) []string {
+// UpdateMask returns the paths of ImportItemsRequest.update_mask for a
+// file with header: the item fields its columns carry (Column.Path, in
+// template order), so that an import of a file without a 设定依据 column
+// never clears legal bases. 大项 and 子项名称 carry "main_item" (the row's
+// main item); 职权类型 carries "category" and "category_label".
+func UpdateMask(header []string) []string {
 	has := map[string]bool{}
 	for _, h := range header {
 		if k, ok := headerKeys[normHeader(h)]; ok {
@@ -295,11 +295,16 @@ func ItemPaths(header []string) []string {
 	}
 	var out []string
 	for _, c := range Columns {
-		if c.Path != "" && has[c.Key] {
+		if c.Path == "" || !has[c.Key] {
+			continue
+		}
+		switch c.Key {
+		case KeyMainItem:
+			out = append(out, "main_item")
+		case KeyCategory:
+			out = append(out, "category", "category_label")
+		default:
 			out = append(out, c.Path)
-			if c.Key == KeyCategory {
-				out = append(out, "category_label")
-			}
 		}
 	}
 	return out

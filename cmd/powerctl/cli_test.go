@@ -196,8 +196,8 @@ func TestHelpHasExamples(t *testing.T) {
 		}
 	}
 	walk((&app{env: func(string) string { return "" }}).rootCmd())
-	if n != 42 {
-		t.Errorf("%d commands, want 42", n)
+	if n != 43 {
+		t.Errorf("%d commands, want 43", n)
 	}
 }
 

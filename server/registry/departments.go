@@ -14,7 +14,7 @@ func (s *Service) CreateDepartment(actor string, d Department, requestID string)
 			"a department id starts with a lower-case letter and has only lower-case letters, digits and '-', at most 63, e.g. gtzyj")
 	}
 	checkText(&v, "department.display_name", d.DisplayName, maxNameRunes, true)
-	checkRegion(&v, "department.region_code", d.RegionCode)
+	checkRegion(&v, "department.region_code", &d.RegionCode)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (s *Service) UpdateDepartment(actor string, d Department, mask []string, et
 			// stored before the rule does not block other updates.
 			checkSize(&v, "department.display_name", d.DisplayName, maxNameRunes, true)
 		case "region_code":
-			checkRegion(&v, "department.region_code", d.RegionCode)
+			checkRegion(&v, "department.region_code", &d.RegionCode)
 		case "name", "number", "create_time", "update_time", "etag":
 			// Output-only or identifying fields are ignored (AIP-134).
 		default:

@@ -108,7 +108,11 @@ const (
 type Violation struct {
 	Field       string
 	Description string
-	size        bool // a size limit: an import stops at once (import.go)
+	// Reason is the problem's own reason where it differs from the
+	// error's, e.g. ITEM_NOT_EDITABLE for a row of an import that changes
+	// an item in review among rows with bad fields (INVALID_FIELDS).
+	Reason string
+	size   bool // a size limit: an import stops at once (import.go)
 }
 
 // Subject names one resource that blocks a step, for FAILED_PRECONDITION.
@@ -204,11 +208,18 @@ func (v violations) err() error {
 	if len(v) == 0 {
 		return nil
 	}
-	fields := make([]string, len(v))
-	for i, x := range v {
-		fields[i] = x.Field
+	// The message names the first fields (an import's problems can be
+	// thousands: the message was once a line of 47,818 characters); the
+	// field violations name them all.
+	const shown = 20
+	var fields []string
+	for _, x := range v[:min(shown, len(v))] {
+		fields = append(fields, x.Field)
 	}
 	list := strings.Join(fields, ", ")
+	if len(v) > shown {
+		list += fmt.Sprintf(" … (+%d)", len(v)-shown)
+	}
 	e := newErr(ClassInvalidArgument, ReasonInvalidFields,
 		"请求中以下字段有误："+list,
 		"invalid fields in the request: "+list+"; see the field violations")

@@ -3,7 +3,9 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Import limits, the same on the client (powerctl import reads its files
@@ -30,7 +32,11 @@ const (
 type ImportRow struct {
 	DepartmentName string // the department's display name, when the import has no department
 	MainItem       string // display name of the main item, "" for a main item
-	Item           ItemInput
+	// Name is the item the row identifies (departments/{d}/items/{id}),
+	// read only with ImportInput.UpdateExisting.
+	Name       string
+	RegionCode string // the department's region (GB/T 2260), normalised by Add
+	Item       ItemInput
 }
 
 // ImportInput is a whole imported list.
@@ -38,14 +44,50 @@ type ImportInput struct {
 	Department        string // import every row into this department; "" when rows name theirs
 	CreateDepartments bool   // create departments that rows name and that do not exist
 	ValidateOnly      bool   // check, write nothing
-	Rows              []ImportRow
+	// UpdateExisting: a row that names an item, or gives the code of one
+	// of its department, updates it (the spreadsheet round trip).
+	UpdateExisting bool
+	// CreateDuplicates creates rows that match an item of the department
+	// by name and main item, instead of refusing them.
+	CreateDuplicates bool
+	// Mask names the fields an update compares and writes: the columns
+	// the file has (UpdateItem's paths, and main_item); nil: every one.
+	Mask []string
+	Rows []ImportRow
 }
 
-// ImportResult says what an import created (or would create).
+// ImportOutcome is what an import does with a row. The numbers match
+// powerreg.v1.ImportRowResult.Outcome.
+type ImportOutcome int
+
+// Outcomes of a row.
+const (
+	OutcomeCreated   ImportOutcome = 1
+	OutcomeUpdated   ImportOutcome = 2
+	OutcomeUnchanged ImportOutcome = 3
+)
+
+// ImportRowResult says what an import did (or would do) with one row.
+type ImportRowResult struct {
+	Row     int
+	Item    string // "" for a row created with ValidateOnly
+	Outcome ImportOutcome
+	Changes []FieldDifference // OutcomeUpdated: the fields that change
+}
+
+// MaxImportResults bounds the rows ImportResult.Rows describes, as the
+// answer's names are bounded: an import of 100,000 rows is answered
+// under gRPC's default 4 MiB.
+const MaxImportResults = 10000
+
+// ImportResult says what an import created and changed (or would).
 type ImportResult struct {
-	Items       []string // item names, in row order
+	Items       []string // names of the items created, in row order
 	MainItems   []string // main items created because absent
 	Departments []*Department
+	// Rows that create, change, or leave unchanged the item they name.
+	Created, Updated, Unchanged int
+	Rows                        []ImportRowResult // the first MaxImportResults rows
 }
 
 // errDryRun rolls back a validate-only import after every check passed.
@@ -61,13 +103,61 @@ type Importer struct {
 	maxBytes int64       // 0: no budget
 	bytes    int64
 	v        violations // content problems so far
+	// later holds, with a mask, a row's content problems in fields the
+	// file does not carry: they count only if the row creates an item.
+	later map[int]violations
 }
+
+// importPaths are the mask paths an import takes besides UpdateItem's.
+var importPaths = []string{"main_item"}
 
 // NewImporter starts an import with head's department and options (its
 // rows are ignored), its rows' encoded size bounded by maxBytes (0: none).
 func NewImporter(head ImportInput, maxBytes int64) *Importer {
 	head.Rows = nil
-	return &Importer{in: head, maxBytes: maxBytes}
+	im := &Importer{in: head, maxBytes: maxBytes, later: map[int]violations{}}
+	for _, p := range head.Mask {
+		if _, ok := updatable[p]; !ok && !slices.Contains(importPaths, p) || p == "parent" {
+			im.v.add("update_mask", fmt.Sprintf("导入不能更新字段 %q；可用：%s", p, strings.Join(maskPaths(), ", ")),
+				fmt.Sprintf("an import cannot update field %q; it takes: %s", p, strings.Join(maskPaths(), ", ")))
+		}
+	}
+	return im
+}
+
+// maskPaths lists the paths an import's mask takes.
+func maskPaths() []string {
+	var out []string
+	for p := range updatable {
+		if p != "parent" {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return append(out, importPaths...)
+}
+
+// masked reports whether the import's mask leaves out a problem of a
+// row's item (field, under item such as "rows[3].item"): the file has
+// no column for it, so an update does not touch it.
+func (im *Importer) masked(item, field string) bool {
+	if len(im.in.Mask) == 0 || !im.in.UpdateExisting {
+		return false
+	}
+	rest, ok := strings.CutPrefix(field, item+".")
+	if !ok {
+		return false // the whole item (its size)
+	}
+	top := rest[:strings.IndexAny(rest+".", ".[")]
+	if top == "code" {
+		return false // identifies the row
+	}
+	for _, p := range im.in.Mask {
+		if p == top || strings.HasPrefix(p, top+".") {
+			return false
+		}
+	}
+	return true
 }
 
 // Add checks the next row, of size bytes as sent, and keeps it. It
@@ -92,12 +182,30 @@ func (im *Importer) Add(r ImportRow, size int) error {
 	checkText(&v, f+".main_item", r.MainItem, maxNameRunes, false)
 	if im.in.Department == "" {
 		checkText(&v, f+".department_display_name", r.DepartmentName, maxNameRunes, true)
+	} else {
+		// Only compared with the department's name (importing.checkDepartment).
+		checkSize(&v, f+".department_display_name", r.DepartmentName, maxNameRunes, false)
 	}
+	if !im.in.UpdateExisting {
+		r.Name = "" // ignored (the API says so)
+	} else if r.Name != "" {
+		if _, _, err := ParseItemName("", r.Name); err != nil {
+			v.add(f+".item.name", fmt.Sprintf("事项标识 %q 格式不对，应为 departments/{部门}/items/{编号}；请从导出的工作副本复制，或清空以新建事项", r.Name),
+				fmt.Sprintf("item name %q is malformed: it should be departments/{department}/items/{item}; copy it from an exported working copy, or leave it empty to create an item", r.Name))
+		}
+	}
+	checkRegion(&v, f+".region_code", &r.RegionCode)
 	if v.sized() {
 		// The row is not kept; the problems found so far come along.
 		return append(im.v, v...).err()
 	}
-	im.v = append(im.v, v...)
+	for _, x := range v {
+		if im.masked(f+".item", x.Field) {
+			im.later[i] = append(im.later[i], x)
+		} else {
+			im.v = append(im.v, x)
+		}
+	}
 	if len(im.v) >= MaxImportProblems {
 		im.v.add("rows", fmt.Sprintf("问题过多：前 %d 行已有 %d 处问题，导入已停止；请先改正这些问题", i+1, len(im.v)),
 			fmt.Sprintf("too many problems: %d in the first %d rows, the import stopped; correct these first", len(im.v), i+1))
@@ -149,11 +257,12 @@ func (s *Service) Import(actor string, im *Importer) (*ImportResult, error) {
 	}
 	var out *ImportResult
 	err := s.mutate(actor, func(m *mut) error {
-		im := &importing{mut: m, in: &in, res: &ImportResult{}, mains: map[string]map[string]uint64{}}
-		if err := im.run(); err != nil {
+		run := &importing{mut: m, in: &in, later: im.later, region: s.region, res: &ImportResult{},
+			mains: map[string]map[string]uint64{}, existing: map[string]map[string]uint64{}}
+		if err := run.run(); err != nil {
 			return err
 		}
-		out = im.res
+		out = run.res
 		if in.ValidateOnly {
 			return errDryRun
 		}
@@ -161,6 +270,11 @@ func (s *Service) Import(actor string, im *Importer) (*ImportResult, error) {
 	})
 	if errors.Is(err, errDryRun) {
 		out.Items, out.MainItems, err = nil, nil, nil
+		for i := range out.Rows {
+			if out.Rows[i].Outcome == OutcomeCreated {
+				out.Rows[i].Item = ""
+			}
+		}
 	}
 	return out, err
 }
@@ -168,25 +282,106 @@ func (s *Service) Import(actor string, im *Importer) (*ImportResult, error) {
 // importing is one import in progress.
 type importing struct {
 	*mut
-	in    *ImportInput
-	res   *ImportResult
-	depts []string                     // department id of each row
-	mains map[string]map[string]uint64 // department → main item display name → id
-	v     violations
+	in     *ImportInput
+	later  map[int]violations // Importer.later
+	region string             // the registry's default region
+	res    *ImportResult
+	depts  []string                     // department id of each row
+	mains  map[string]map[string]uint64 // department → nameKey(main item's display name) → id
+	// existing indexes the items of each department that are not
+	// abolished: dupKey(display name, main item's display name) → id.
+	existing map[string]map[string]uint64
+	targets  []*Item       // the item each row identifies (UpdateExisting), nil: a row that creates
+	changes  []*itemChange // the change of each identified row that changes its item
+	diffs    [][]FieldDifference
+	v        violations
+	full     bool // more problems than MaxImportProblems: the rest are not listed
+}
+
+// problem adds a row's problem, up to MaxImportProblems of them.
+func (im *importing) problem(x Violation) {
+	if len(im.v) >= MaxImportProblems {
+		im.full = true
+		return
+	}
+	im.v = append(im.v, x)
+}
+
+func (im *importing) add(field, zh, en string) {
+	im.problem(Violation{Field: field, Description: bi(zh, en)})
+}
+
+// err is the import's refusal, nil when no row has a problem. When every
+// problem is an item that cannot change in its state (in review, an
+// abolition pending), it is that FAILED_PRECONDITION, naming the items;
+// otherwise INVALID_FIELDS, each problem keeping its own reason.
+func (im *importing) err() error {
+	if len(im.v) == 0 {
+		return nil
+	}
+	v := im.v
+	if im.full {
+		v = append(v, Violation{Field: "rows", Description: bi(
+			fmt.Sprintf("问题过多：只列出前 %d 处，导入未进行；请先改正这些问题", MaxImportProblems),
+			fmt.Sprintf("too many problems: the first %d are listed and nothing was imported; correct these first", MaxImportProblems))})
+	}
+	reason := v[0].Reason
+	var subjects []Subject
+	for _, x := range v {
+		if x.Reason == "" || x.Reason != reason {
+			return v.err()
+		}
+		subjects = append(subjects, Subject{Name: x.Field, Description: x.Description})
+	}
+	e := wrongState(reason,
+		"以下行要修改的事项当前不能修改，未导入任何内容："+subjectNames(subjects),
+		"the items these rows change cannot be changed now; nothing was imported: "+subjectNames(subjects)+"; see the details", subjects...)
+	e.Violations = v
+	return e
 }
 
 func (im *importing) run() error {
 	if err := im.resolveDepartments(); err != nil {
 		return err
 	}
-	if err := im.checkCodes(); err != nil {
+	if err := im.identify(); err != nil {
 		return err
 	}
-	if err := im.v.err(); err != nil {
+	im.checkDuplicates()
+	if err := im.planChanges(); err != nil {
 		return err
+	}
+	for i := range im.in.Rows {
+		if im.targets[i] == nil {
+			for _, x := range im.later[i] { // the row creates: every field counts
+				im.problem(x)
+			}
+		}
+	}
+	if err := im.err(); err != nil {
+		return err
+	}
+	for _, c := range im.changes {
+		if c == nil {
+			continue
+		}
+		if _, err := c.apply(im.mut); err != nil {
+			return err
+		}
+		if c.it.Parent == 0 && c.next.Content.DisplayName != c.cur.Content.DisplayName {
+			// New sub-items of this file find it by its new name.
+			names := im.mains[c.it.Department]
+			if names[nameKey(c.cur.Content.DisplayName)] == c.it.ID {
+				delete(names, nameKey(c.cur.Content.DisplayName))
+			}
+			names[nameKey(c.next.Content.DisplayName)] = c.it.ID
+		}
 	}
 	items := make([]*Item, len(im.in.Rows))
 	for i, r := range im.in.Rows {
+		if im.targets[i] != nil {
+			continue
+		}
 		it, err := im.create(im.depts[i], r.Item.Content, r.Item.Code)
 		if err != nil {
 			return err
@@ -194,15 +389,15 @@ func (im *importing) run() error {
 		items[i] = it
 		im.res.Items = append(im.res.Items, ItemName(it.Department, it.ID))
 		if r.MainItem == "" {
-			if _, dup := im.mains[it.Department][r.Item.Content.DisplayName]; !dup {
-				im.mains[it.Department][r.Item.Content.DisplayName] = it.ID
+			if _, dup := im.mains[it.Department][nameKey(r.Item.Content.DisplayName)]; !dup {
+				im.mains[it.Department][nameKey(r.Item.Content.DisplayName)] = it.ID
 			}
 		}
 	}
 	// Sub-items find their main items by name once every row exists, so
 	// that a main item may come after its sub-items in the file.
 	for i, r := range im.in.Rows {
-		if r.MainItem == "" {
+		if r.MainItem == "" || items[i] == nil {
 			continue
 		}
 		parent, err := im.mainItem(i, r)
@@ -214,60 +409,157 @@ func (im *importing) run() error {
 			return err
 		}
 	}
+	im.results(items)
 	return nil
 }
 
-// resolveDepartments finds the department of every row, creating missing
-// ones when asked to.
-func (im *importing) resolveDepartments() error {
-	im.depts = make([]string, len(im.in.Rows))
-	byName := map[string]string{}
-	if im.in.Department != "" {
-		if _, err := loadDepartment(im, im.in.Department); err != nil {
-			return err
+// results counts the rows' outcomes and describes the first
+// MaxImportResults rows.
+func (im *importing) results(created []*Item) {
+	res := im.res
+	for i := range im.in.Rows {
+		r := ImportRowResult{Row: i}
+		switch {
+		case created[i] != nil:
+			r.Outcome, r.Item = OutcomeCreated, ItemName(created[i].Department, created[i].ID)
+			res.Created++
+		case im.changes[i] != nil:
+			r.Outcome, r.Item, r.Changes = OutcomeUpdated, ItemName(im.targets[i].Department, im.targets[i].ID), im.diffs[i]
+			res.Updated++
+		default:
+			r.Outcome, r.Item = OutcomeUnchanged, ItemName(im.targets[i].Department, im.targets[i].ID)
+			res.Unchanged++
 		}
-	} else {
-		err := im.ScanDepartments("", func(d *Department) (bool, error) {
-			if _, dup := byName[d.DisplayName]; !dup {
-				byName[d.DisplayName] = d.ID
-			}
-			return true, nil
-		})
+		if len(res.Rows) < MaxImportResults {
+			res.Rows = append(res.Rows, r)
+		}
+	}
+}
+
+// nameKey is a display name as an import matches it (departments, main
+// items, duplicates): runs of spaces (full-width ones too) count as one,
+// and leading and trailing ones not at all.
+func nameKey(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// dupKey is the key of an item in importing.existing.
+func dupKey(name, main string) string { return nameKey(name) + "\x00" + nameKey(main) }
+
+// resolveDepartments finds the department of every row, creating missing
+// ones when asked to, and checks the rows' department names and regions.
+func (im *importing) resolveDepartments() error {
+	rows := im.in.Rows
+	im.depts = make([]string, len(rows))
+	if im.in.Department != "" {
+		d, err := loadDepartment(im, im.in.Department)
 		if err != nil {
 			return err
 		}
-	}
-	for i, r := range im.in.Rows {
-		id := im.in.Department
-		if id == "" {
-			var ok bool
-			if id, ok = byName[r.DepartmentName]; !ok {
-				if !im.in.CreateDepartments {
-					im.v.add(fmt.Sprintf("rows[%d].department_display_name", i),
-						fmt.Sprintf("没有名为“%s”的部门；请先创建该部门，或使用 --create-departments 自动创建", r.DepartmentName),
-						fmt.Sprintf("no department is called %q; create it first, or let the import create it (--create-departments)", r.DepartmentName))
-					continue
-				}
-				d, err := im.newDepartment(r.DepartmentName)
-				if err != nil {
-					return err
-				}
-				id, byName[r.DepartmentName] = d.ID, d.ID
-				im.res.Departments = append(im.res.Departments, d)
+		for i, r := range rows {
+			im.depts[i] = d.ID
+			if r.DepartmentName != "" && nameKey(r.DepartmentName) != nameKey(d.DisplayName) {
+				im.add(fmt.Sprintf("rows[%d].department_display_name", i),
+					fmt.Sprintf("本行的实施主体“%s”不是导入的部门“%s”（%s）；请改正该列，或把这些行导入其所属部门（--department），或去掉 --department 按实施主体导入",
+						r.DepartmentName, d.DisplayName, DepartmentName(d.ID)),
+					fmt.Sprintf("the row's department “%s” is not the department imported into, “%s” (%s); correct the column, import these rows into their own department (--department), or import without --department to follow the column",
+						r.DepartmentName, d.DisplayName, DepartmentName(d.ID)))
 			}
 		}
-		im.depts[i] = id
-		if im.mains[id] == nil {
-			if err := im.loadMainItems(id); err != nil {
+		im.checkRegions(map[string]*Department{d.ID: d})
+		return im.loadItems(d.ID)
+	}
+	byName := map[string]*Department{}
+	err := im.ScanDepartments("", func(d *Department) (bool, error) {
+		if _, dup := byName[nameKey(d.DisplayName)]; !dup {
+			byName[nameKey(d.DisplayName)] = d
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	// The region of each department to create: that of its rows, which
+	// must agree.
+	regionRow := map[string]int{} // nameKey → first row giving a region
+	for i, r := range rows {
+		k := nameKey(r.DepartmentName)
+		if _, ok := byName[k]; ok || !im.in.CreateDepartments || r.RegionCode == "" {
+			continue
+		}
+		j, seen := regionRow[k]
+		if !seen {
+			regionRow[k] = i
+		} else if rows[j].RegionCode != r.RegionCode {
+			im.add(fmt.Sprintf("rows[%d].region_code", i),
+				fmt.Sprintf("部门“%s”在本行的区划代码为 %s，在第 %d 行（rows[%d]）为 %s；一个部门只有一个区划，请统一", r.DepartmentName, r.RegionCode, j, j, rows[j].RegionCode),
+				fmt.Sprintf("the department “%s” has region %s in this row and %s in rows[%d]; a department has one region: make them agree", r.DepartmentName, r.RegionCode, rows[j].RegionCode, j))
+		}
+	}
+	existing := map[string]*Department{}
+	for i, r := range rows {
+		k := nameKey(r.DepartmentName)
+		d, ok := byName[k]
+		if !ok {
+			if !im.in.CreateDepartments {
+				im.add(fmt.Sprintf("rows[%d].department_display_name", i),
+					fmt.Sprintf("没有名为“%s”的部门；请先创建该部门，或使用 --create-departments 自动创建", r.DepartmentName),
+					fmt.Sprintf("no department is called “%s”; create it first, or let the import create it (--create-departments)", r.DepartmentName))
+				continue
+			}
+			region := ""
+			if j, ok := regionRow[k]; ok {
+				region = rows[j].RegionCode
+			}
+			var err error
+			if d, err = im.newDepartment(r.DepartmentName, region); err != nil {
+				return err
+			}
+			byName[k] = d
+			im.res.Departments = append(im.res.Departments, d)
+		} else if !slices.ContainsFunc(im.res.Departments, func(c *Department) bool { return c == d }) {
+			existing[d.ID] = d
+		}
+		im.depts[i] = d.ID
+		if im.mains[d.ID] == nil {
+			if err := im.loadItems(d.ID); err != nil {
 				return err
 			}
 		}
 	}
+	im.checkRegions(existing)
 	return nil
 }
 
+// checkRegions refuses rows that give an existing department (of depts)
+// another region than its own (or, without one, the default region):
+// codes are never assigned under a region the file did not name. Each
+// department's region is told once, at its first row that differs.
+func (im *importing) checkRegions(depts map[string]*Department) {
+	told := map[string]bool{}
+	for i, r := range im.in.Rows {
+		d := depts[im.depts[i]]
+		if d == nil || r.RegionCode == "" || told[d.ID] {
+			continue
+		}
+		have, how := d.RegionCode, "的区划代码为 "+d.RegionCode
+		haveEn := "has region " + d.RegionCode
+		if have == "" {
+			have = im.region
+			how, haveEn = "未设区划代码，赋码时使用默认区划 "+im.region, "has no region of its own: codes use the default region "+im.region
+		}
+		if have == r.RegionCode {
+			continue
+		}
+		told[d.ID] = true
+		im.add(fmt.Sprintf("rows[%d].region_code", i),
+			fmt.Sprintf("本行的区划代码为 %s，而部门“%s”（%s）%s；编码不会在文件未写明的区划下赋出。如该部门属于 %s，请先运行 powerctl departments update --id %s --region %s 再导入；否则请改正区划代码列（该部门其余各行同此）",
+				r.RegionCode, d.DisplayName, DepartmentName(d.ID), how, r.RegionCode, d.ID, r.RegionCode),
+			fmt.Sprintf("the row gives region %s, but the department “%s” (%s) %s; codes are never assigned under a region the file did not name. If the department is of %s, run powerctl departments update --id %s --region %s, then import again; otherwise correct the region column (the department's other rows too)",
+				r.RegionCode, d.DisplayName, DepartmentName(d.ID), haveEn, r.RegionCode, d.ID, r.RegionCode))
+	}
+}
+
 // newDepartment creates a department named by a list, with id d{number}.
-func (im *importing) newDepartment(name string) (*Department, error) {
+func (im *importing) newDepartment(name, region string) (*Department, error) {
 	n, err := im.NextSeq("departments")
 	if err != nil {
 		return nil, err
@@ -283,56 +575,319 @@ func (im *importing) newDepartment(name string) (*Department, error) {
 		}
 		id = fmt.Sprintf("d%03d-%d", n, suffix)
 	}
-	d := &Department{ID: id, DisplayName: name, Number: int(n), CreateTime: im.now, UpdateTime: im.now, Version: im.rev}
+	d := &Department{ID: id, DisplayName: name, RegionCode: region, Number: int(n), CreateTime: im.now, UpdateTime: im.now, Version: im.rev}
 	if err := im.PutDepartment(d); err != nil {
 		return nil, err
 	}
 	return d, im.event(DepartmentName(id), ActionCreated, "导入时创建 / created by an import", "")
 }
 
-// loadMainItems indexes a department's main items by display name.
-func (im *importing) loadMainItems(dept string) error {
-	names := map[string]uint64{}
-	im.mains[dept] = names
-	return im.ScanItems(dept, 0, func(it *Item) (bool, error) {
-		if it.Parent != 0 || it.State == ItemAbolished {
+// loadItems indexes a department's items that are not abolished: its
+// main items by display name (im.mains), every one by name and main
+// item (im.existing), the first in id order where names repeat.
+func (im *importing) loadItems(dept string) error {
+	mains := map[string]uint64{}
+	im.mains[dept] = mains
+	names := map[uint64]string{}
+	var items []*Item
+	err := im.ScanItems(dept, 0, func(it *Item) (bool, error) {
+		if it.State == ItemAbolished {
 			return true, nil
 		}
 		rev, err := loadRevision(im, it, it.Head)
 		if err != nil {
 			return false, err
 		}
-		if _, dup := names[rev.Content.DisplayName]; !dup {
-			names[rev.Content.DisplayName] = it.ID
+		names[it.ID] = rev.Content.DisplayName
+		items = append(items, it)
+		if _, dup := mains[nameKey(rev.Content.DisplayName)]; !dup && it.Parent == 0 {
+			mains[nameKey(rev.Content.DisplayName)] = it.ID
 		}
 		return true, nil
 	})
+	if err != nil {
+		return err
+	}
+	all := map[string]uint64{}
+	im.existing[dept] = all
+	for _, it := range items {
+		k := dupKey(names[it.ID], names[it.Parent]) // names[0] is ""
+		if _, dup := all[k]; !dup {
+			all[k] = it.ID
+		}
+	}
+	return nil
 }
 
-// checkCodes refuses codes that are taken or given twice in the list.
-func (im *importing) checkCodes() error {
-	seen := map[string]int{}
-	for i, r := range im.in.Rows {
+// identify finds the item each row names with UpdateExisting (by item
+// name, else by code), and checks the codes rows give.
+func (im *importing) identify() error {
+	rows := im.in.Rows
+	im.targets = make([]*Item, len(rows))
+	byItem := map[uint64]int{} // item → the row naming it
+	codes := map[string]int{}  // code → the first row giving it
+	for i, r := range rows {
+		f := fmt.Sprintf("rows[%d]", i)
+		dept := im.depts[i]
+		if dept == "" {
+			continue // its department is a problem already
+		}
+		var it *Item
+		var err error
+		if r.Name != "" {
+			d, id, _ := ParseItemName("", r.Name) // checked by Add
+			if it, err = im.GetItem(id); err != nil {
+				return err
+			}
+			switch {
+			case d != dept:
+				im.add(f+".item.name",
+					fmt.Sprintf("事项 %s 不属于本行的部门 %s；标识列只能用本部门导出的工作副本中的值，或清空以新建事项", r.Name, DepartmentName(dept)),
+					fmt.Sprintf("item %s is not of the row's department %s; the identity column takes only values from this department's exported working copy; empty it to create an item", r.Name, DepartmentName(dept)))
+				continue
+			case it == nil || it.Department != d:
+				im.add(f+".item.name",
+					fmt.Sprintf("事项 %s 不存在（可能已被删除）；请重新导出工作副本（powerctl export --working-copy --department %s），或清空标识列以新建事项", r.Name, dept),
+					fmt.Sprintf("item %s does not exist (it may have been deleted); export the working copy again (powerctl export --working-copy --department %s), or empty the identity column to create an item", r.Name, dept))
+				continue
+			case it.State == ItemAbolished:
+				im.add(f+".item.name",
+					fmt.Sprintf("事项 %s 已废止，不能再修改；如要重新设立，请清空标识和编码列以新建事项", r.Name),
+					fmt.Sprintf("item %s is abolished and cannot change; to set the power up again, empty the identity and code columns to create a new item", r.Name))
+				continue
+			}
+		} else if im.in.UpdateExisting && r.Item.Code != "" {
+			if it, err = itemByCode(im, r.Item.Code); err != nil {
+				return err
+			}
+			switch {
+			case it == nil:
+			case it.Department != dept:
+				im.add(f+".item.code",
+					fmt.Sprintf("编码 %s 属于部门 %s 的事项 %s，不是本行部门的事项；编码须唯一，请检查编码和部门", r.Item.Code, DepartmentName(it.Department), ItemName(it.Department, it.ID)),
+					fmt.Sprintf("code %s is the code of item %s of department %s, not of the row's department; codes are unique: check the code and the department", r.Item.Code, ItemName(it.Department, it.ID), DepartmentName(it.Department)))
+				continue
+			case it.State == ItemAbolished:
+				im.add(f+".item.code",
+					fmt.Sprintf("编码 %s 属于已废止的事项 %s，编码永不重复使用；如要重新设立该职权，请清空编码以新建事项", r.Item.Code, ItemName(it.Department, it.ID)),
+					fmt.Sprintf("code %s is the code of the abolished item %s, and codes are never reused; to set the power up again, empty the code to create a new item", r.Item.Code, ItemName(it.Department, it.ID)))
+				continue
+			}
+		}
+		if it != nil {
+			if j, dup := byItem[it.ID]; dup {
+				im.add(f, fmt.Sprintf("本行与第 %d 行（rows[%d]）是同一个事项 %s；每个事项只能出现一次，请删去其中一行", j, j, ItemName(it.Department, it.ID)),
+					fmt.Sprintf("this row and rows[%d] are the same item %s; an item may appear once: delete one of them", j, ItemName(it.Department, it.ID)))
+				continue
+			}
+			byItem[it.ID] = i
+			im.targets[i] = it
+		}
 		code := r.Item.Code
 		if code == "" {
 			continue
 		}
-		field := fmt.Sprintf("rows[%d].item.code", i)
-		if first, dup := seen[code]; dup {
-			im.v.add(field, fmt.Sprintf("编码 %s 与第 %d 行重复", code, first), fmt.Sprintf("code %s is also given in rows[%d]", code, first))
+		if j, dup := codes[code]; dup {
+			im.add(f+".item.code", fmt.Sprintf("编码 %s 与第 %d 行（rows[%d]）重复；编码须唯一", code, j, j),
+				fmt.Sprintf("code %s is also given in rows[%d]; codes are unique", code, j))
 			continue
 		}
-		seen[code] = i
-		holder, err := im.ItemByCode(code)
+		codes[code] = i
+		if it != nil && it.Code == code {
+			continue
+		}
+		holderID, err := im.ItemByCode(code)
 		if err != nil {
 			return err
 		}
-		if holder != 0 {
-			im.v.add(field, fmt.Sprintf("编码 %s 已被事项 %d 使用；编码须唯一", code, holder),
-				fmt.Sprintf("code %s is already used by item %d; codes are unique", code, holder))
+		if holderID == 0 {
+			continue
+		}
+		holder, err := im.GetItem(holderID)
+		if err != nil {
+			return err
+		}
+		if holder == nil {
+			return missingRecord(fmt.Sprintf("items/%d", holderID), "编码 "+code+" 的事项", "the item of code "+code)
+		}
+		held := ItemName(holder.Department, holder.ID)
+		if im.in.UpdateExisting {
+			im.add(f+".item.code",
+				fmt.Sprintf("编码 %s 已被事项 %s 使用，不能给本行的事项；编码须唯一，请改用其他编码或留空由系统在发布时赋码", code, held),
+				fmt.Sprintf("code %s is already used by item %s and cannot be given to this row's item; codes are unique: use another or leave it empty to get one at publication", code, held))
+		} else {
+			im.add(f+".item.code",
+				fmt.Sprintf("编码 %s 已被事项 %s 使用；编码须唯一。如要用本文件更新已有事项，请以更新模式导入（update_existing，powerctl import 即是）", code, held),
+				fmt.Sprintf("code %s is already used by item %s; codes are unique. To update existing items from this file, import with update_existing (as powerctl import does)", code, held))
 		}
 	}
 	return nil
+}
+
+// checkDuplicates refuses rows that would create an item twice: two rows
+// of the import with the same department, name and main item and no code,
+// and (unless CreateDuplicates) a row without identity or code that
+// matches an item of its department by name and main item.
+func (im *importing) checkDuplicates() {
+	first := map[string]int{}
+	for i, r := range im.in.Rows {
+		dept := im.depts[i]
+		if dept == "" || im.targets[i] != nil || r.Name != "" || r.Item.Code != "" {
+			continue
+		}
+		f := fmt.Sprintf("rows[%d]", i)
+		name := r.Item.Content.DisplayName
+		k := dept + "\x00" + dupKey(name, r.MainItem)
+		main := r.MainItem
+		if main == "" {
+			main = "无 / none"
+		}
+		if j, dup := first[k]; dup {
+			im.add(f, fmt.Sprintf("本行与第 %d 行（rows[%d]）描述同一事项（部门 %s、名称“%s”、大项“%s”相同，都没有编码）；请删去其中一行，或给两行不同的编码",
+				j, j, dept, name, main),
+				fmt.Sprintf("this row and rows[%d] describe the same item (department %s, name “%s”, main item “%s”, neither with a code); delete one, or give them different codes",
+					j, dept, name, main))
+			continue
+		}
+		first[k] = i
+		if im.in.CreateDuplicates {
+			continue
+		}
+		if id, ok := im.existing[dept][dupKey(name, r.MainItem)]; ok {
+			held := ItemName(dept, id)
+			im.add(f, fmt.Sprintf("本行与已有事项“%s”（%s）名称和大项相同，又没有标识或编码，导入会再建一个同样的事项；请导出工作副本（powerctl export --working-copy --department %s），在其中修改后导入，或确需新建时加 --create-duplicates",
+				name, held, dept),
+				fmt.Sprintf("this row has the name and main item of the existing item “%s” (%s) and neither identity nor code: importing it would create the item twice. Export the working copy (powerctl export --working-copy --department %s), edit that and import it, or pass --create-duplicates to create it all the same",
+					name, held, dept))
+		}
+	}
+}
+
+// planChanges works out what each identified row changes, refusing the
+// changes the workflow does not allow now.
+func (im *importing) planChanges() error {
+	rows := im.in.Rows
+	im.changes = make([]*itemChange, len(rows))
+	im.diffs = make([][]FieldDifference, len(rows))
+	plans := make([]*itemChange, len(rows))
+	byID := map[uint64]*itemChange{}
+	for i, it := range im.targets {
+		if it == nil {
+			continue
+		}
+		head, err := loadRevision(im, it, it.Head)
+		if err != nil {
+			return err
+		}
+		in := rows[i].Item
+		in.Parent = ""
+		var v violations
+		c := planChange(it, head, &in, updateFields(&v, "update_mask", im.in.Mask, &in, importPaths...))
+		if in.Code == "" {
+			c.next.Code = c.cur.Code // an empty code keeps the item's
+		}
+		plans[i], byID[it.ID] = c, c
+	}
+	for i, c := range plans {
+		if c == nil {
+			continue
+		}
+		f := fmt.Sprintf("rows[%d]", i)
+		if len(im.in.Mask) == 0 || slices.Contains(im.in.Mask, "main_item") {
+			if err := im.checkMainItem(i, c, byID); err != nil {
+				return err
+			}
+		}
+		diffs := c.differences()
+		if len(diffs) == 0 {
+			continue
+		}
+		if err := checkEditable(c.it); err != nil {
+			im.problem(im.notEditable(i, c, err))
+			continue
+		}
+		var v violations
+		c.check(&v, f+".item")
+		for _, x := range v {
+			im.problem(x)
+		}
+		im.changes[i], im.diffs[i] = c, diffs
+	}
+	return nil
+}
+
+// checkMainItem refuses a row that names another main item than its
+// item's: an import never moves an item. The main item's name is its
+// current one, or the one a row of this import gives it.
+func (im *importing) checkMainItem(i int, c *itemChange, byID map[uint64]*itemChange) error {
+	r := im.in.Rows[i]
+	cur, next := "", ""
+	if c.it.Parent != 0 {
+		if p := byID[c.it.Parent]; p != nil {
+			cur, next = p.cur.Content.DisplayName, p.next.Content.DisplayName
+		} else {
+			parent, err := im.GetItem(c.it.Parent)
+			if err != nil {
+				return err
+			}
+			if parent == nil {
+				return missingRecord(fmt.Sprintf("items/%d", c.it.Parent), "子项的大项", "the main item of a sub-item")
+			}
+			rev, err := loadRevision(im, parent, parent.Head)
+			if err != nil {
+				return err
+			}
+			cur, next = rev.Content.DisplayName, rev.Content.DisplayName
+		}
+	}
+	if k := nameKey(r.MainItem); k == nameKey(cur) || k == nameKey(next) {
+		return nil
+	}
+	show := func(s, none string) string {
+		if s == "" {
+			return none
+		}
+		return "“" + s + "”"
+	}
+	im.add(fmt.Sprintf("rows[%d].main_item", i),
+		fmt.Sprintf("本行的大项 %s 与事项 %s 现在的大项 %s 不同；导入不改变事项所属的大项：请把该列改回，或新建事项",
+			show(r.MainItem, "（空）"), ItemName(c.it.Department, c.it.ID), show(cur, "（无，本事项是大项）")),
+		fmt.Sprintf("the row's main item %s is not the main item of item %s, %s; an import never moves an item to another main item: restore the column, or create a new item",
+			show(r.MainItem, "(empty)"), ItemName(c.it.Department, c.it.ID), show(cur, "(none: it is a main item)")))
+	return nil
+}
+
+// notEditable is the problem of row i, which changes an item that cannot
+// change now (checkEditable refused it with err): in review, or with an
+// abolition pending.
+func (im *importing) notEditable(i int, c *itemChange, err error) Violation {
+	it := c.it
+	name := ItemName(it.Department, it.ID)
+	reason := ReasonItemNotEditable
+	var e *Error
+	if errors.As(err, &e) {
+		reason = e.Reason
+	}
+	var zh, en string
+	switch {
+	case it.State == ItemSubmitted:
+		sub := SubmissionName(it.Department, it.Submission)
+		zh = fmt.Sprintf("本行修改的事项“%s”（%s）已报送（批次 %s），正在审核，不能修改；请等审核结束（退回后可以修改）再导入，或先撤回该批次（powerctl submissions withdraw %s）",
+			c.cur.Content.DisplayName, name, sub, sub)
+		en = fmt.Sprintf("the row changes the item “%s” (%s), which is submitted (in %s) and under review; it cannot change: import again once the review is over (a returned item can change), or withdraw the batch first (powerctl submissions withdraw %s)",
+			c.cur.Content.DisplayName, name, sub, sub)
+	case it.State == ItemApproved:
+		zh = fmt.Sprintf("本行修改的事项“%s”（%s）已审核通过，待发布，不能修改；请在发布后再导入（已发布事项的修改会成为新的修改草稿）",
+			c.cur.Content.DisplayName, name)
+		en = fmt.Sprintf("the row changes the item “%s” (%s), which is approved and awaits publication; it cannot change: import again after the publication (a change of a published item becomes a draft modification)",
+			c.cur.Content.DisplayName, name)
+	default: // an abolition pending
+		zh = fmt.Sprintf("本行修改的事项“%s”（%s）正在申请废止，不能修改；如要撤回废止，请先删除该废止草稿（powerctl items delete %s）",
+			c.cur.Content.DisplayName, name, name)
+		en = fmt.Sprintf("the row changes the item “%s” (%s), whose abolition is pending; it cannot change: to withdraw the abolition, delete that draft first (powerctl items delete %s)",
+			c.cur.Content.DisplayName, name, name)
+	}
+	return Violation{Field: fmt.Sprintf("rows[%d]", i), Description: bi(zh, en), Reason: reason}
 }
 
 // create writes a new draft item with its first revision.
@@ -362,7 +917,7 @@ func (im *importing) create(dept string, c Content, code string) (*Item, error) 
 // when absent.
 func (im *importing) mainItem(i int, r ImportRow) (uint64, error) {
 	dept := im.depts[i]
-	if id, ok := im.mains[dept][r.MainItem]; ok { // only main items are indexed
+	if id, ok := im.mains[dept][nameKey(r.MainItem)]; ok { // only main items are indexed
 		return id, nil
 	}
 	c := Content{DisplayName: r.MainItem, Category: r.Item.Content.Category, CategoryLabel: r.Item.Content.CategoryLabel}
@@ -370,7 +925,7 @@ func (im *importing) mainItem(i int, r ImportRow) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	im.mains[dept][r.MainItem] = main.ID
+	im.mains[dept][nameKey(r.MainItem)] = main.ID
 	im.res.MainItems = append(im.res.MainItems, ItemName(dept, main.ID))
 	return main.ID, nil
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -310,23 +311,25 @@ var outputOnly = map[string]bool{
 	"update_time": true, "publish_time": true, "parent_code": true, "etag": true,
 }
 
-// UpdateItem changes the fields of mask (every writable field when empty)
-// in a new revision of the working copy.
-func (s *Service) UpdateItem(actor, dept string, id uint64, in ItemInput, mask []string, etag string) (*ItemView, error) {
-	var v violations
+// fullUpdate lists the fields a full update (an empty mask) replaces; code
+// and parent only when given, so that sending back an item without them
+// (or a published item, whose code is fixed) keeps them.
+var fullUpdate = []string{"display_name", "category", "category_label", "legal_bases", "source",
+	"entrusting_body", "handling_unit", "levels", "responsibilities", "accountability", "legal_time_limit",
+	"promised_time_limit", "fee", "review_and_forward", "remark"}
+
+// updateFields turns an update mask into the setters it applies, adding a
+// violation (on field) for each path that cannot be updated; extra names
+// paths a caller may also give (handled by it), which are skipped.
+func updateFields(v *violations, field string, mask []string, in *ItemInput, extra ...string) []func(d, s *ItemInput) {
 	var apply []func(d, s *ItemInput)
 	if len(mask) == 0 {
-		// A full update replaces the content; code and parent only when
-		// given, so that sending back an item without them (or a published
-		// item, whose code is fixed) keeps them.
-		full := []string{"display_name", "category", "category_label", "legal_bases", "source",
-			"entrusting_body", "handling_unit", "levels", "responsibilities", "accountability", "legal_time_limit",
-			"promised_time_limit", "fee", "review_and_forward", "remark"}
+		full := fullUpdate
 		if in.Code != "" {
-			full = append(full, "code")
+			full = append(full[:len(full):len(full)], "code")
 		}
 		if in.Parent != "" {
-			full = append(full, "parent")
+			full = append(full[:len(full):len(full)], "parent")
 		}
 		for _, p := range full {
 			apply = append(apply, updatable[p])
@@ -335,10 +338,91 @@ func (s *Service) UpdateItem(actor, dept string, id uint64, in ItemInput, mask [
 	for _, p := range mask {
 		if f, ok := updatable[p]; ok {
 			apply = append(apply, f)
-		} else if !outputOnly[p] {
-			v.add("update_mask", fmt.Sprintf("无法修改字段 %q", p), fmt.Sprintf("field %q cannot be updated", p))
+		} else if !outputOnly[p] && !slices.Contains(extra, p) {
+			v.add(field, fmt.Sprintf("无法修改字段 %q", p), fmt.Sprintf("field %q cannot be updated", p))
 		}
 	}
+	return apply
+}
+
+// itemChange is an update of an item's working copy: what it is (cur) and
+// what the update makes of it (next).
+type itemChange struct {
+	it        *Item
+	cur, next ItemInput
+}
+
+// planChange applies the setters to a copy of the working copy head of it.
+func planChange(it *Item, head *Revision, in *ItemInput, apply []func(d, s *ItemInput)) *itemChange {
+	cur := ItemInput{Content: head.Content, Code: it.Code}
+	if it.Parent != 0 {
+		cur.Parent = ItemName(it.Department, it.Parent)
+	}
+	next := cur
+	next.Content.LegalBases = append([]LegalBasis(nil), cur.Content.LegalBases...)
+	for _, f := range apply {
+		f(&next, in)
+	}
+	normalize(&next.Content)
+	return &itemChange{it: it, cur: cur, next: next}
+}
+
+// check adds the change's problems to v, its fields under prefix (such as
+// "item").
+func (c *itemChange) check(v *violations, prefix string) {
+	checkContent(v, prefix, &c.next.Content, &c.cur.Content)
+	checkCode(v, prefix+".code", c.next.Code)
+	published := len(c.it.Published) > 0
+	if published && c.next.Code != c.cur.Code {
+		v.add(prefix+".code", "已发布事项的编码不能修改", "the code of a published item never changes")
+	}
+	if published && c.next.Parent != c.cur.Parent {
+		v.add(prefix+".parent", "已发布事项的大项不能修改", "the main item of a published item cannot change")
+	}
+}
+
+// differences lists what the change changes, the content's fields as
+// CompareCatalogItemRevisions shows them, then the code.
+func (c *itemChange) differences() []FieldDifference {
+	d := diffContent(&c.cur.Content, &c.next.Content)
+	if c.next.Code != c.cur.Code {
+		d = append(d, FieldDifference{Field: "code", From: c.cur.Code, To: c.next.Code})
+	}
+	if c.next.Parent != c.cur.Parent {
+		d = append(d, FieldDifference{Field: "parent", From: c.cur.Parent, To: c.next.Parent})
+	}
+	return d
+}
+
+// apply writes a checked change: a new revision of the working copy; a
+// published item becomes a draft modification (revise).
+func (c *itemChange) apply(m *mut) (*ItemView, error) {
+	it, id, dept := c.it, c.it.ID, c.it.Department
+	var err error
+	if it.Parent, err = resolveParent(m, dept, id, c.next.Parent); err != nil {
+		return nil, err
+	}
+	if c.next.Code != c.cur.Code {
+		if c.cur.Code != "" {
+			if err := m.DeleteCode(c.cur.Code); err != nil {
+				return nil, err
+			}
+		}
+		if c.next.Code != "" {
+			if err := claimCode(m, c.next.Code, id); err != nil {
+				return nil, err
+			}
+		}
+		it.Code = c.next.Code
+	}
+	return m.revise(it, ChangeModify, c.next.Content, "", ActionUpdated)
+}
+
+// UpdateItem changes the fields of mask (every writable field when empty)
+// in a new revision of the working copy.
+func (s *Service) UpdateItem(actor, dept string, id uint64, in ItemInput, mask []string, etag string) (*ItemView, error) {
+	var v violations
+	apply := updateFields(&v, "update_mask", mask, &in)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -348,45 +432,12 @@ func (s *Service) UpdateItem(actor, dept string, id uint64, in ItemInput, mask [
 		if err != nil {
 			return err
 		}
-		cur := ItemInput{Content: head.Content, Code: it.Code}
-		if it.Parent != 0 {
-			cur.Parent = ItemName(dept, it.Parent)
-		}
-		next := cur
-		next.Content.LegalBases = append([]LegalBasis(nil), cur.Content.LegalBases...)
-		for _, f := range apply {
-			f(&next, &in)
-		}
-		checkContent(&v, "item", &next.Content, &cur.Content)
-		checkCode(&v, "item.code", next.Code)
-		published := len(it.Published) > 0
-		if published && next.Code != cur.Code {
-			v.add("item.code", "已发布事项的编码不能修改", "the code of a published item never changes")
-		}
-		if published && next.Parent != cur.Parent {
-			v.add("item.parent", "已发布事项的大项不能修改", "the main item of a published item cannot change")
-		}
+		c := planChange(it, head, &in, apply)
+		c.check(&v, "item")
 		if err := v.err(); err != nil {
 			return err
 		}
-		normalize(&next.Content)
-		if it.Parent, err = resolveParent(m, dept, id, next.Parent); err != nil {
-			return err
-		}
-		if next.Code != cur.Code {
-			if cur.Code != "" {
-				if err := m.DeleteCode(cur.Code); err != nil {
-					return err
-				}
-			}
-			if next.Code != "" {
-				if err := claimCode(m, next.Code, id); err != nil {
-					return err
-				}
-			}
-			it.Code = next.Code
-		}
-		out, err = m.revise(it, ChangeModify, next.Content, "", ActionUpdated)
+		out, err = c.apply(m)
 		return err
 	})
 	return out, err

@@ -3,6 +3,7 @@ package registry
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -18,7 +19,9 @@ const (
 // 430400-CF-012-0045-00 and 511Z07001006-511602000000-000-115113010-1-00.
 var codePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 
-var regionPattern = regexp.MustCompile(`^[0-9]{6}$`)
+// regionPattern admits GB/T 2260 codes of a county (6 digits), a township
+// (9) or a village (12), as lists write them (Guang'an: 511602000000).
+var regionPattern = regexp.MustCompile(`^[0-9]{6}([0-9]{3}){0,2}$`)
 
 // checkText checks a text field: its size, and its characters (text.go).
 func checkText(v *violations, field, s string, max int, required bool) {
@@ -119,11 +122,34 @@ func checkCode(v *violations, field, code string) {
 	}
 }
 
-func checkRegion(v *violations, field, region string) {
-	if region != "" && !regionPattern.MatchString(region) {
-		v.add(field, "区划代码应为 6 位数字（GB/T 2260），如 430400",
-			"a region code is six digits (GB/T 2260), e.g. 430400")
+// NormalizeRegion returns a region code of 6, 9 or 12 digits as the
+// shortest code with the same meaning: trailing groups of 000 name no
+// township or village (511602000000 → 511602, 511602001000 → 511602001).
+// ok is false for any other shape.
+func NormalizeRegion(code string) (norm string, ok bool) {
+	code = strings.TrimSpace(code)
+	if !regionPattern.MatchString(code) {
+		return "", false
 	}
+	for len(code) > 6 && strings.HasSuffix(code, "000") {
+		code = code[:len(code)-3]
+	}
+	return code, true
+}
+
+// checkRegion normalises *region (NormalizeRegion), adding a violation on
+// field when it is not a region code; empty stays empty.
+func checkRegion(v *violations, field string, region *string) {
+	if *region == "" {
+		return
+	}
+	norm, ok := NormalizeRegion(*region)
+	if !ok {
+		v.add(field, fmt.Sprintf("区划代码 %q 应为 6、9 或 12 位数字（GB/T 2260），如 511602 或 511602000000", *region),
+			fmt.Sprintf("region code %q should be 6, 9 or 12 digits (GB/T 2260), e.g. 511602 or 511602000000", *region))
+		return
+	}
+	*region = norm
 }
 
 // MaxItemBytes caps one item's whole encoded size: the field limits alone

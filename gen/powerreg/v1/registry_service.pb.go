@@ -713,8 +713,20 @@ type ImportItemsRequest struct {
 	// Create rows that match an existing item of the department by name and
 	// main item as new items all the same. First message only.
 	CreateDuplicates bool `protobuf:"varint,6,opt,name=create_duplicates,json=createDuplicates,proto3" json:"create_duplicates,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// With update_existing, the fields the file carries (its columns): an
+	// update compares and writes only these, so that a file without, say, a
+	// 设定依据 column leaves the items' legal bases alone. Paths are those of
+	// UpdateItem's update_mask (display_name, category, category_label,
+	// legal_bases, source, entrusting_body, handling_unit, levels,
+	// responsibilities, accountability, legal_time_limit,
+	// promised_time_limit, fee, fee.charged, fee.basis, fee.standard,
+	// review_and_forward, remark, code) and main_item (the row's main item,
+	// which an import checks but never changes). Empty: every one. A code is
+	// changed only by a row that gives one; an empty code keeps the item's.
+	// Created rows take every field of the row. First message only.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,7,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ImportItemsRequest) Reset() {
@@ -787,6 +799,13 @@ func (x *ImportItemsRequest) GetCreateDuplicates() bool {
 		return x.CreateDuplicates
 	}
 	return false
+}
+
+func (x *ImportItemsRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
 }
 
 // One row of an imported list.
@@ -968,9 +987,13 @@ type ImportItemsResponse struct {
 	// Rows equal to the item they identify.
 	UnchangedCount int32 `protobuf:"varint,7,opt,name=unchanged_count,json=unchangedCount,proto3" json:"unchanged_count,omitempty"`
 	// Per-row outcome, in row order: the first 10,000 rows.
-	Results       []*ImportRowResult `protobuf:"bytes,8,rep,name=results,proto3" json:"results,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Results []*ImportRowResult `protobuf:"bytes,8,rep,name=results,proto3" json:"results,omitempty"`
+	// Set when the answer's changes were cut to keep it under gRPC's default
+	// 4 MiB receive limit: a value longer than 1,000 characters ends in …,
+	// and the rows after the first 512 KiB of changes carry none.
+	ChangesTruncated bool `protobuf:"varint,9,opt,name=changes_truncated,json=changesTruncated,proto3" json:"changes_truncated,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ImportItemsResponse) Reset() {
@@ -1057,6 +1080,13 @@ func (x *ImportItemsResponse) GetResults() []*ImportRowResult {
 		return x.Results
 	}
 	return nil
+}
+
+func (x *ImportItemsResponse) GetChangesTruncated() bool {
+	if x != nil {
+		return x.ChangesTruncated
+	}
+	return false
 }
 
 // Request of GetItem.
@@ -3611,14 +3641,16 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tR\trequestId\";\n" +
 	"\x12CreateItemResponse\x12%\n" +
-	"\x04item\x18\x01 \x01(\v2\x11.powerreg.v1.ItemR\x04item\"\x82\x02\n" +
+	"\x04item\x18\x01 \x01(\v2\x11.powerreg.v1.ItemR\x04item\"\xbf\x02\n" +
 	"\x12ImportItemsRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12-\n" +
 	"\x12create_departments\x18\x02 \x01(\bR\x11createDepartments\x12#\n" +
 	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\x12*\n" +
 	"\x04rows\x18\x04 \x03(\v2\x16.powerreg.v1.ImportRowR\x04rows\x12'\n" +
 	"\x0fupdate_existing\x18\x05 \x01(\bR\x0eupdateExisting\x12+\n" +
-	"\x11create_duplicates\x18\x06 \x01(\bR\x10createDuplicates\"\xa8\x01\n" +
+	"\x11create_duplicates\x18\x06 \x01(\bR\x10createDuplicates\x12;\n" +
+	"\vupdate_mask\x18\a \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"\xa8\x01\n" +
 	"\tImportRow\x126\n" +
 	"\x17department_display_name\x18\x01 \x01(\tR\x15departmentDisplayName\x12\x1b\n" +
 	"\tmain_item\x18\x02 \x01(\tR\bmainItem\x12%\n" +
@@ -3634,7 +3666,7 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fOUTCOME_CREATED\x10\x01\x12\x13\n" +
 	"\x0fOUTCOME_UPDATED\x10\x02\x12\x15\n" +
-	"\x11OUTCOME_UNCHANGED\x10\x03\"\xeb\x02\n" +
+	"\x11OUTCOME_UNCHANGED\x10\x03\"\x98\x03\n" +
 	"\x13ImportItemsResponse\x12\x14\n" +
 	"\x05items\x18\x01 \x03(\tR\x05items\x12\x1b\n" +
 	"\trow_count\x18\x02 \x01(\x05R\browCount\x12,\n" +
@@ -3643,7 +3675,8 @@ const file_powerreg_v1_registry_service_proto_rawDesc = "" +
 	"\rcreated_count\x18\x05 \x01(\x05R\fcreatedCount\x12#\n" +
 	"\rupdated_count\x18\x06 \x01(\x05R\fupdatedCount\x12'\n" +
 	"\x0funchanged_count\x18\a \x01(\x05R\x0eunchangedCount\x126\n" +
-	"\aresults\x18\b \x03(\v2\x1c.powerreg.v1.ImportRowResultR\aresults\"B\n" +
+	"\aresults\x18\b \x03(\v2\x1c.powerreg.v1.ImportRowResultR\aresults\x12+\n" +
+	"\x11changes_truncated\x18\t \x01(\bR\x10changesTruncated\"B\n" +
 	"\x0eGetItemRequest\x120\n" +
 	"\x04name\x18\x01 \x01(\tB\x1c\xe0A\x02\xfaA\x16\n" +
 	"\x14powerreg.gov.cn/ItemR\x04name\"8\n" +
@@ -3971,104 +4004,105 @@ var file_powerreg_v1_registry_service_proto_depIdxs = []int32{
 	63, // 8: powerreg.v1.CreateItemRequest.item:type_name -> powerreg.v1.Item
 	63, // 9: powerreg.v1.CreateItemResponse.item:type_name -> powerreg.v1.Item
 	14, // 10: powerreg.v1.ImportItemsRequest.rows:type_name -> powerreg.v1.ImportRow
-	63, // 11: powerreg.v1.ImportRow.item:type_name -> powerreg.v1.Item
-	0,  // 12: powerreg.v1.ImportRowResult.outcome:type_name -> powerreg.v1.ImportRowResult.Outcome
-	64, // 13: powerreg.v1.ImportRowResult.changes:type_name -> powerreg.v1.FieldDifference
-	61, // 14: powerreg.v1.ImportItemsResponse.created_departments:type_name -> powerreg.v1.Department
-	15, // 15: powerreg.v1.ImportItemsResponse.results:type_name -> powerreg.v1.ImportRowResult
-	63, // 16: powerreg.v1.GetItemResponse.item:type_name -> powerreg.v1.Item
-	65, // 17: powerreg.v1.ListItemsRequest.state:type_name -> powerreg.v1.Item.State
-	63, // 18: powerreg.v1.ListItemsResponse.items:type_name -> powerreg.v1.Item
-	63, // 19: powerreg.v1.UpdateItemRequest.item:type_name -> powerreg.v1.Item
-	62, // 20: powerreg.v1.UpdateItemRequest.update_mask:type_name -> google.protobuf.FieldMask
-	63, // 21: powerreg.v1.UpdateItemResponse.item:type_name -> powerreg.v1.Item
-	63, // 22: powerreg.v1.AbolishItemResponse.item:type_name -> powerreg.v1.Item
-	66, // 23: powerreg.v1.ListRevisionsResponse.revisions:type_name -> powerreg.v1.Revision
-	66, // 24: powerreg.v1.GetRevisionResponse.revision:type_name -> powerreg.v1.Revision
-	67, // 25: powerreg.v1.CreateSubmissionRequest.submission:type_name -> powerreg.v1.Submission
-	67, // 26: powerreg.v1.CreateSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	67, // 27: powerreg.v1.GetSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	68, // 28: powerreg.v1.ListSubmissionsRequest.state:type_name -> powerreg.v1.Submission.State
-	67, // 29: powerreg.v1.ListSubmissionsResponse.submissions:type_name -> powerreg.v1.Submission
-	67, // 30: powerreg.v1.SubmitSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	67, // 31: powerreg.v1.WithdrawSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	63, // 32: powerreg.v1.SubmissionItem.item:type_name -> powerreg.v1.Item
-	69, // 33: powerreg.v1.SubmissionItem.change:type_name -> powerreg.v1.ChangeKind
-	63, // 34: powerreg.v1.SubmissionItem.published:type_name -> powerreg.v1.Item
-	64, // 35: powerreg.v1.SubmissionItem.differences:type_name -> powerreg.v1.FieldDifference
-	44, // 36: powerreg.v1.ListSubmissionItemsResponse.items:type_name -> powerreg.v1.SubmissionItem
-	70, // 37: powerreg.v1.ApproveSubmissionRequest.returned_items:type_name -> powerreg.v1.ItemComment
-	70, // 38: powerreg.v1.ApproveSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
-	67, // 39: powerreg.v1.ApproveSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	70, // 40: powerreg.v1.RejectSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
-	67, // 41: powerreg.v1.RejectSubmissionResponse.submission:type_name -> powerreg.v1.Submission
-	71, // 42: powerreg.v1.CreatePublicationRequest.publication:type_name -> powerreg.v1.Publication
-	71, // 43: powerreg.v1.CreatePublicationResponse.publication:type_name -> powerreg.v1.Publication
-	71, // 44: powerreg.v1.GetPublicationResponse.publication:type_name -> powerreg.v1.Publication
-	71, // 45: powerreg.v1.ListPublicationsResponse.publications:type_name -> powerreg.v1.Publication
-	72, // 46: powerreg.v1.ListPublicationItemsResponse.items:type_name -> powerreg.v1.PublishedItem
-	73, // 47: powerreg.v1.ListEventsResponse.events:type_name -> powerreg.v1.Event
-	1,  // 48: powerreg.v1.RegistryService.ListCategories:input_type -> powerreg.v1.ListCategoriesRequest
-	3,  // 49: powerreg.v1.RegistryService.CreateDepartment:input_type -> powerreg.v1.CreateDepartmentRequest
-	5,  // 50: powerreg.v1.RegistryService.GetDepartment:input_type -> powerreg.v1.GetDepartmentRequest
-	7,  // 51: powerreg.v1.RegistryService.ListDepartments:input_type -> powerreg.v1.ListDepartmentsRequest
-	9,  // 52: powerreg.v1.RegistryService.UpdateDepartment:input_type -> powerreg.v1.UpdateDepartmentRequest
-	11, // 53: powerreg.v1.RegistryService.CreateItem:input_type -> powerreg.v1.CreateItemRequest
-	13, // 54: powerreg.v1.RegistryService.ImportItems:input_type -> powerreg.v1.ImportItemsRequest
-	17, // 55: powerreg.v1.RegistryService.GetItem:input_type -> powerreg.v1.GetItemRequest
-	19, // 56: powerreg.v1.RegistryService.ListItems:input_type -> powerreg.v1.ListItemsRequest
-	21, // 57: powerreg.v1.RegistryService.UpdateItem:input_type -> powerreg.v1.UpdateItemRequest
-	23, // 58: powerreg.v1.RegistryService.DeleteItem:input_type -> powerreg.v1.DeleteItemRequest
-	25, // 59: powerreg.v1.RegistryService.AbolishItem:input_type -> powerreg.v1.AbolishItemRequest
-	27, // 60: powerreg.v1.RegistryService.ListRevisions:input_type -> powerreg.v1.ListRevisionsRequest
-	29, // 61: powerreg.v1.RegistryService.GetRevision:input_type -> powerreg.v1.GetRevisionRequest
-	31, // 62: powerreg.v1.RegistryService.CreateSubmission:input_type -> powerreg.v1.CreateSubmissionRequest
-	33, // 63: powerreg.v1.RegistryService.GetSubmission:input_type -> powerreg.v1.GetSubmissionRequest
-	35, // 64: powerreg.v1.RegistryService.ListSubmissions:input_type -> powerreg.v1.ListSubmissionsRequest
-	37, // 65: powerreg.v1.RegistryService.DeleteSubmission:input_type -> powerreg.v1.DeleteSubmissionRequest
-	39, // 66: powerreg.v1.RegistryService.SubmitSubmission:input_type -> powerreg.v1.SubmitSubmissionRequest
-	41, // 67: powerreg.v1.RegistryService.WithdrawSubmission:input_type -> powerreg.v1.WithdrawSubmissionRequest
-	43, // 68: powerreg.v1.RegistryService.ListSubmissionItems:input_type -> powerreg.v1.ListSubmissionItemsRequest
-	46, // 69: powerreg.v1.RegistryService.ApproveSubmission:input_type -> powerreg.v1.ApproveSubmissionRequest
-	48, // 70: powerreg.v1.RegistryService.RejectSubmission:input_type -> powerreg.v1.RejectSubmissionRequest
-	50, // 71: powerreg.v1.RegistryService.CreatePublication:input_type -> powerreg.v1.CreatePublicationRequest
-	52, // 72: powerreg.v1.RegistryService.GetPublication:input_type -> powerreg.v1.GetPublicationRequest
-	54, // 73: powerreg.v1.RegistryService.ListPublications:input_type -> powerreg.v1.ListPublicationsRequest
-	56, // 74: powerreg.v1.RegistryService.ListPublicationItems:input_type -> powerreg.v1.ListPublicationItemsRequest
-	58, // 75: powerreg.v1.RegistryService.ListEvents:input_type -> powerreg.v1.ListEventsRequest
-	2,  // 76: powerreg.v1.RegistryService.ListCategories:output_type -> powerreg.v1.ListCategoriesResponse
-	4,  // 77: powerreg.v1.RegistryService.CreateDepartment:output_type -> powerreg.v1.CreateDepartmentResponse
-	6,  // 78: powerreg.v1.RegistryService.GetDepartment:output_type -> powerreg.v1.GetDepartmentResponse
-	8,  // 79: powerreg.v1.RegistryService.ListDepartments:output_type -> powerreg.v1.ListDepartmentsResponse
-	10, // 80: powerreg.v1.RegistryService.UpdateDepartment:output_type -> powerreg.v1.UpdateDepartmentResponse
-	12, // 81: powerreg.v1.RegistryService.CreateItem:output_type -> powerreg.v1.CreateItemResponse
-	16, // 82: powerreg.v1.RegistryService.ImportItems:output_type -> powerreg.v1.ImportItemsResponse
-	18, // 83: powerreg.v1.RegistryService.GetItem:output_type -> powerreg.v1.GetItemResponse
-	20, // 84: powerreg.v1.RegistryService.ListItems:output_type -> powerreg.v1.ListItemsResponse
-	22, // 85: powerreg.v1.RegistryService.UpdateItem:output_type -> powerreg.v1.UpdateItemResponse
-	24, // 86: powerreg.v1.RegistryService.DeleteItem:output_type -> powerreg.v1.DeleteItemResponse
-	26, // 87: powerreg.v1.RegistryService.AbolishItem:output_type -> powerreg.v1.AbolishItemResponse
-	28, // 88: powerreg.v1.RegistryService.ListRevisions:output_type -> powerreg.v1.ListRevisionsResponse
-	30, // 89: powerreg.v1.RegistryService.GetRevision:output_type -> powerreg.v1.GetRevisionResponse
-	32, // 90: powerreg.v1.RegistryService.CreateSubmission:output_type -> powerreg.v1.CreateSubmissionResponse
-	34, // 91: powerreg.v1.RegistryService.GetSubmission:output_type -> powerreg.v1.GetSubmissionResponse
-	36, // 92: powerreg.v1.RegistryService.ListSubmissions:output_type -> powerreg.v1.ListSubmissionsResponse
-	38, // 93: powerreg.v1.RegistryService.DeleteSubmission:output_type -> powerreg.v1.DeleteSubmissionResponse
-	40, // 94: powerreg.v1.RegistryService.SubmitSubmission:output_type -> powerreg.v1.SubmitSubmissionResponse
-	42, // 95: powerreg.v1.RegistryService.WithdrawSubmission:output_type -> powerreg.v1.WithdrawSubmissionResponse
-	45, // 96: powerreg.v1.RegistryService.ListSubmissionItems:output_type -> powerreg.v1.ListSubmissionItemsResponse
-	47, // 97: powerreg.v1.RegistryService.ApproveSubmission:output_type -> powerreg.v1.ApproveSubmissionResponse
-	49, // 98: powerreg.v1.RegistryService.RejectSubmission:output_type -> powerreg.v1.RejectSubmissionResponse
-	51, // 99: powerreg.v1.RegistryService.CreatePublication:output_type -> powerreg.v1.CreatePublicationResponse
-	53, // 100: powerreg.v1.RegistryService.GetPublication:output_type -> powerreg.v1.GetPublicationResponse
-	55, // 101: powerreg.v1.RegistryService.ListPublications:output_type -> powerreg.v1.ListPublicationsResponse
-	57, // 102: powerreg.v1.RegistryService.ListPublicationItems:output_type -> powerreg.v1.ListPublicationItemsResponse
-	59, // 103: powerreg.v1.RegistryService.ListEvents:output_type -> powerreg.v1.ListEventsResponse
-	76, // [76:104] is the sub-list for method output_type
-	48, // [48:76] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	62, // 11: powerreg.v1.ImportItemsRequest.update_mask:type_name -> google.protobuf.FieldMask
+	63, // 12: powerreg.v1.ImportRow.item:type_name -> powerreg.v1.Item
+	0,  // 13: powerreg.v1.ImportRowResult.outcome:type_name -> powerreg.v1.ImportRowResult.Outcome
+	64, // 14: powerreg.v1.ImportRowResult.changes:type_name -> powerreg.v1.FieldDifference
+	61, // 15: powerreg.v1.ImportItemsResponse.created_departments:type_name -> powerreg.v1.Department
+	15, // 16: powerreg.v1.ImportItemsResponse.results:type_name -> powerreg.v1.ImportRowResult
+	63, // 17: powerreg.v1.GetItemResponse.item:type_name -> powerreg.v1.Item
+	65, // 18: powerreg.v1.ListItemsRequest.state:type_name -> powerreg.v1.Item.State
+	63, // 19: powerreg.v1.ListItemsResponse.items:type_name -> powerreg.v1.Item
+	63, // 20: powerreg.v1.UpdateItemRequest.item:type_name -> powerreg.v1.Item
+	62, // 21: powerreg.v1.UpdateItemRequest.update_mask:type_name -> google.protobuf.FieldMask
+	63, // 22: powerreg.v1.UpdateItemResponse.item:type_name -> powerreg.v1.Item
+	63, // 23: powerreg.v1.AbolishItemResponse.item:type_name -> powerreg.v1.Item
+	66, // 24: powerreg.v1.ListRevisionsResponse.revisions:type_name -> powerreg.v1.Revision
+	66, // 25: powerreg.v1.GetRevisionResponse.revision:type_name -> powerreg.v1.Revision
+	67, // 26: powerreg.v1.CreateSubmissionRequest.submission:type_name -> powerreg.v1.Submission
+	67, // 27: powerreg.v1.CreateSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	67, // 28: powerreg.v1.GetSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	68, // 29: powerreg.v1.ListSubmissionsRequest.state:type_name -> powerreg.v1.Submission.State
+	67, // 30: powerreg.v1.ListSubmissionsResponse.submissions:type_name -> powerreg.v1.Submission
+	67, // 31: powerreg.v1.SubmitSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	67, // 32: powerreg.v1.WithdrawSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	63, // 33: powerreg.v1.SubmissionItem.item:type_name -> powerreg.v1.Item
+	69, // 34: powerreg.v1.SubmissionItem.change:type_name -> powerreg.v1.ChangeKind
+	63, // 35: powerreg.v1.SubmissionItem.published:type_name -> powerreg.v1.Item
+	64, // 36: powerreg.v1.SubmissionItem.differences:type_name -> powerreg.v1.FieldDifference
+	44, // 37: powerreg.v1.ListSubmissionItemsResponse.items:type_name -> powerreg.v1.SubmissionItem
+	70, // 38: powerreg.v1.ApproveSubmissionRequest.returned_items:type_name -> powerreg.v1.ItemComment
+	70, // 39: powerreg.v1.ApproveSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
+	67, // 40: powerreg.v1.ApproveSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	70, // 41: powerreg.v1.RejectSubmissionRequest.item_comments:type_name -> powerreg.v1.ItemComment
+	67, // 42: powerreg.v1.RejectSubmissionResponse.submission:type_name -> powerreg.v1.Submission
+	71, // 43: powerreg.v1.CreatePublicationRequest.publication:type_name -> powerreg.v1.Publication
+	71, // 44: powerreg.v1.CreatePublicationResponse.publication:type_name -> powerreg.v1.Publication
+	71, // 45: powerreg.v1.GetPublicationResponse.publication:type_name -> powerreg.v1.Publication
+	71, // 46: powerreg.v1.ListPublicationsResponse.publications:type_name -> powerreg.v1.Publication
+	72, // 47: powerreg.v1.ListPublicationItemsResponse.items:type_name -> powerreg.v1.PublishedItem
+	73, // 48: powerreg.v1.ListEventsResponse.events:type_name -> powerreg.v1.Event
+	1,  // 49: powerreg.v1.RegistryService.ListCategories:input_type -> powerreg.v1.ListCategoriesRequest
+	3,  // 50: powerreg.v1.RegistryService.CreateDepartment:input_type -> powerreg.v1.CreateDepartmentRequest
+	5,  // 51: powerreg.v1.RegistryService.GetDepartment:input_type -> powerreg.v1.GetDepartmentRequest
+	7,  // 52: powerreg.v1.RegistryService.ListDepartments:input_type -> powerreg.v1.ListDepartmentsRequest
+	9,  // 53: powerreg.v1.RegistryService.UpdateDepartment:input_type -> powerreg.v1.UpdateDepartmentRequest
+	11, // 54: powerreg.v1.RegistryService.CreateItem:input_type -> powerreg.v1.CreateItemRequest
+	13, // 55: powerreg.v1.RegistryService.ImportItems:input_type -> powerreg.v1.ImportItemsRequest
+	17, // 56: powerreg.v1.RegistryService.GetItem:input_type -> powerreg.v1.GetItemRequest
+	19, // 57: powerreg.v1.RegistryService.ListItems:input_type -> powerreg.v1.ListItemsRequest
+	21, // 58: powerreg.v1.RegistryService.UpdateItem:input_type -> powerreg.v1.UpdateItemRequest
+	23, // 59: powerreg.v1.RegistryService.DeleteItem:input_type -> powerreg.v1.DeleteItemRequest
+	25, // 60: powerreg.v1.RegistryService.AbolishItem:input_type -> powerreg.v1.AbolishItemRequest
+	27, // 61: powerreg.v1.RegistryService.ListRevisions:input_type -> powerreg.v1.ListRevisionsRequest
+	29, // 62: powerreg.v1.RegistryService.GetRevision:input_type -> powerreg.v1.GetRevisionRequest
+	31, // 63: powerreg.v1.RegistryService.CreateSubmission:input_type -> powerreg.v1.CreateSubmissionRequest
+	33, // 64: powerreg.v1.RegistryService.GetSubmission:input_type -> powerreg.v1.GetSubmissionRequest
+	35, // 65: powerreg.v1.RegistryService.ListSubmissions:input_type -> powerreg.v1.ListSubmissionsRequest
+	37, // 66: powerreg.v1.RegistryService.DeleteSubmission:input_type -> powerreg.v1.DeleteSubmissionRequest
+	39, // 67: powerreg.v1.RegistryService.SubmitSubmission:input_type -> powerreg.v1.SubmitSubmissionRequest
+	41, // 68: powerreg.v1.RegistryService.WithdrawSubmission:input_type -> powerreg.v1.WithdrawSubmissionRequest
+	43, // 69: powerreg.v1.RegistryService.ListSubmissionItems:input_type -> powerreg.v1.ListSubmissionItemsRequest
+	46, // 70: powerreg.v1.RegistryService.ApproveSubmission:input_type -> powerreg.v1.ApproveSubmissionRequest
+	48, // 71: powerreg.v1.RegistryService.RejectSubmission:input_type -> powerreg.v1.RejectSubmissionRequest
+	50, // 72: powerreg.v1.RegistryService.CreatePublication:input_type -> powerreg.v1.CreatePublicationRequest
+	52, // 73: powerreg.v1.RegistryService.GetPublication:input_type -> powerreg.v1.GetPublicationRequest
+	54, // 74: powerreg.v1.RegistryService.ListPublications:input_type -> powerreg.v1.ListPublicationsRequest
+	56, // 75: powerreg.v1.RegistryService.ListPublicationItems:input_type -> powerreg.v1.ListPublicationItemsRequest
+	58, // 76: powerreg.v1.RegistryService.ListEvents:input_type -> powerreg.v1.ListEventsRequest
+	2,  // 77: powerreg.v1.RegistryService.ListCategories:output_type -> powerreg.v1.ListCategoriesResponse
+	4,  // 78: powerreg.v1.RegistryService.CreateDepartment:output_type -> powerreg.v1.CreateDepartmentResponse
+	6,  // 79: powerreg.v1.RegistryService.GetDepartment:output_type -> powerreg.v1.GetDepartmentResponse
+	8,  // 80: powerreg.v1.RegistryService.ListDepartments:output_type -> powerreg.v1.ListDepartmentsResponse
+	10, // 81: powerreg.v1.RegistryService.UpdateDepartment:output_type -> powerreg.v1.UpdateDepartmentResponse
+	12, // 82: powerreg.v1.RegistryService.CreateItem:output_type -> powerreg.v1.CreateItemResponse
+	16, // 83: powerreg.v1.RegistryService.ImportItems:output_type -> powerreg.v1.ImportItemsResponse
+	18, // 84: powerreg.v1.RegistryService.GetItem:output_type -> powerreg.v1.GetItemResponse
+	20, // 85: powerreg.v1.RegistryService.ListItems:output_type -> powerreg.v1.ListItemsResponse
+	22, // 86: powerreg.v1.RegistryService.UpdateItem:output_type -> powerreg.v1.UpdateItemResponse
+	24, // 87: powerreg.v1.RegistryService.DeleteItem:output_type -> powerreg.v1.DeleteItemResponse
+	26, // 88: powerreg.v1.RegistryService.AbolishItem:output_type -> powerreg.v1.AbolishItemResponse
+	28, // 89: powerreg.v1.RegistryService.ListRevisions:output_type -> powerreg.v1.ListRevisionsResponse
+	30, // 90: powerreg.v1.RegistryService.GetRevision:output_type -> powerreg.v1.GetRevisionResponse
+	32, // 91: powerreg.v1.RegistryService.CreateSubmission:output_type -> powerreg.v1.CreateSubmissionResponse
+	34, // 92: powerreg.v1.RegistryService.GetSubmission:output_type -> powerreg.v1.GetSubmissionResponse
+	36, // 93: powerreg.v1.RegistryService.ListSubmissions:output_type -> powerreg.v1.ListSubmissionsResponse
+	38, // 94: powerreg.v1.RegistryService.DeleteSubmission:output_type -> powerreg.v1.DeleteSubmissionResponse
+	40, // 95: powerreg.v1.RegistryService.SubmitSubmission:output_type -> powerreg.v1.SubmitSubmissionResponse
+	42, // 96: powerreg.v1.RegistryService.WithdrawSubmission:output_type -> powerreg.v1.WithdrawSubmissionResponse
+	45, // 97: powerreg.v1.RegistryService.ListSubmissionItems:output_type -> powerreg.v1.ListSubmissionItemsResponse
+	47, // 98: powerreg.v1.RegistryService.ApproveSubmission:output_type -> powerreg.v1.ApproveSubmissionResponse
+	49, // 99: powerreg.v1.RegistryService.RejectSubmission:output_type -> powerreg.v1.RejectSubmissionResponse
+	51, // 100: powerreg.v1.RegistryService.CreatePublication:output_type -> powerreg.v1.CreatePublicationResponse
+	53, // 101: powerreg.v1.RegistryService.GetPublication:output_type -> powerreg.v1.GetPublicationResponse
+	55, // 102: powerreg.v1.RegistryService.ListPublications:output_type -> powerreg.v1.ListPublicationsResponse
+	57, // 103: powerreg.v1.RegistryService.ListPublicationItems:output_type -> powerreg.v1.ListPublicationItemsResponse
+	59, // 104: powerreg.v1.RegistryService.ListEvents:output_type -> powerreg.v1.ListEventsResponse
+	77, // [77:105] is the sub-list for method output_type
+	49, // [49:77] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_powerreg_v1_registry_service_proto_init() }

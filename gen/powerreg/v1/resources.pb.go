@@ -573,8 +573,10 @@ type Department struct {
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Display name as the department is officially called, e.g. 市国土资源局.
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	// Region code (GB/T 2260, six digits, e.g. 430400) used in assigned item
-	// codes. Empty means the registry's default region.
+	// Region code (GB/T 2260, e.g. 430400) used in assigned item codes.
+	// Accepted with 6, 9 or 12 digits and kept as the shortest code with the
+	// same meaning: 511602000000 becomes 511602, 511602001000 511602001.
+	// Empty means the registry's default region.
 	RegionCode string `protobuf:"bytes,3,opt,name=region_code,json=regionCode,proto3" json:"region_code,omitempty"`
 	// Three-digit department number used in assigned item codes, given by the
 	// registry in order of creation.
