@@ -89,7 +89,7 @@ func TestTokensCreateListRevoke(t *testing.T) {
 	path := landRows(t, "gtzyj.csv")
 
 	// An editor of gtzyj imports into gtzyj, not into hbj.
-	if r := e.as(clerk, "import", "--department", "gtzyj", path); r.code != 0 || !strings.Contains(r.stdout, "新增 5 项") {
+	if r := e.as(clerk, "import", "--department", "gtzyj", path); r.code != 0 || !strings.Contains(r.stdout, "已导入 5 行") {
 		t.Fatalf("an editor of gtzyj imports into gtzyj: %s", r)
 	}
 	r := e.as(clerk, "import", "--department", "hbj", path)
@@ -222,7 +222,7 @@ func TestAuditListAndVerify(t *testing.T) {
 	for _, want := range []*regexp.Regexp{
 		auditRow("admin", "CreateDepartment", "departments/gtzyj", "OK"),
 		auditRow("clerk", "ImportItems", "departments/gtzyj", "OK"),
-		auditRow("clerk", "CreateSubmission", "departments/gtzyj", "OK"), // created and submitted in one call
+		auditRow("clerk", "CreateSubmission", "departments/gtzyj", "OK"),
 		auditRow("clerk", "ApproveSubmission", sub, "PERMISSION_DENIED FOUR_EYES"),
 		auditRow("reviewer", "ApproveSubmission", sub, "OK"),
 		auditRow("publisher", "CreatePublication", "publications", "OK"),
@@ -261,8 +261,9 @@ func TestAuditListAndVerify(t *testing.T) {
 	if n := count("--principal", "reviewer"); n != 1 {
 		t.Errorf("--principal reviewer: %d records, want 1", n)
 	}
+	// powerctl submit creates and submits in one call, on the department.
 	if n := count("--principal", "clerk", "--resource", sub); n != 1 {
-		t.Errorf("--principal clerk --resource %s: %d records, want 1 (the refused approval; the submit is the department's CreateSubmission)", sub, n)
+		t.Errorf("--principal clerk --resource %s: %d records, want 1 (the refused approval)", sub, n)
 	}
 	if n := count("--since", "1h", "--limit", "0"); n != len(all) {
 		t.Errorf("--since 1h: %d records, want %d", n, len(all))
