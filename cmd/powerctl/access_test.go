@@ -89,7 +89,7 @@ func TestTokensCreateListRevoke(t *testing.T) {
 	path := landRows(t, "gtzyj.csv")
 
 	// An editor of gtzyj imports into gtzyj, not into hbj.
-	if r := e.as(clerk, "import", "--department", "gtzyj", path); r.code != 0 || !strings.Contains(r.stdout, "已导入 5 行") {
+	if r := e.as(clerk, "import", "--department", "gtzyj", path); r.code != 0 || !strings.Contains(r.stdout, "新增 5 项") {
 		t.Fatalf("an editor of gtzyj imports into gtzyj: %s", r)
 	}
 	r := e.as(clerk, "import", "--department", "hbj", path)
