@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
 
@@ -17,7 +19,9 @@ import (
 // 区划代码 column), the working copy of 区行政审批局 (344 rows and the main
 // items the import created: the district's biggest batch) exported, its
 // 设定依据 column filled, imported back: no item created, every item
-// updated; the batch submitted; the same file again changes nothing.
+// updated; the batch submitted; the same file again changes nothing;
+// review show prints the legal bases; the batch approved from a filled
+// review sheet with one row returned.
 func TestGuanganRoundTrip(t *testing.T) {
 	e := startLimited(t) // powerregd's default limits, rate limits included
 	ctx := context.Background()
@@ -90,10 +94,46 @@ func TestGuanganRoundTrip(t *testing.T) {
 		t.Errorf("the batch: %v %v", got, err)
 	}
 
-	// TODO(review): the reviewer's half of the round trip ("Done when"):
-	// `powerctl review show SUB` prints the legal bases of the batch
-	// without tripping the default rate limits; `powerctl review export
-	// SUB -o FILE.xlsx`, one row's 审核意见（退回时填写） filled, `powerctl
-	// review import SUB FILE.xlsx`: that item returned with the comment,
-	// the rest approved. Those commands are branch i11-review's.
+	// The reviewer's half: review show prints every item's legal bases
+	// (the batch read in one call, under the default limits); the batch
+	// is approved from a filled review sheet with one row returned.
+	r = e.ok("reviewer", "review", "show", sub)
+	if c := strings.Count(r.stdout, "1. 《中华人民共和国行政许可法》第十二条\n"); c != n {
+		t.Errorf("review show prints the first legal basis of %d items, want %d", c, n)
+	}
+	if !strings.Contains(r.stdout, "2. 《四川省政务服务管理办法》第1条\n") || strings.Contains(r.stdout, "！") {
+		t.Errorf("review show: the second legal basis, or an item marked incomplete:\n%.3000s", r.stdout)
+	}
+	xlsx := filepath.Join(dir, "审核表.xlsx")
+	e.ok("reviewer", "review", "export", sub, "-o", xlsx)
+	header, rows := reviewSheet(t, xlsx)
+	if len(rows) != n {
+		t.Fatalf("review sheet: %d rows, want %d", len(rows), n)
+	}
+	idCol, commentCol := column(t, header, "事项标识"), column(t, header, "审核意见（退回时填写）")
+	returned := rows[7][idCol]
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cell, _ := excelize.CoordinatesToCellName(commentCol+1, 7+3)
+	if err := f.SetCellValue(f.GetSheetName(0), cell, "设定依据条款有误，请核对"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	r = e.ok("reviewer", "review", "import", sub, xlsx)
+	if want := fmt.Sprintf("%s: 已审核通过 %d 个事项，退回 1 个 / approved %d items, returned 1\n", sub, n-1, n-1); !strings.HasPrefix(r.stdout, want) {
+		t.Errorf("review import: want %q, got %s", want, r)
+	}
+	s, err := e.c.Registry.GetSubmission(ctx, &pb.GetSubmissionRequest{Name: sub})
+	if err != nil || s.GetSubmission().GetState() != pb.Submission_STATE_APPROVED || len(s.GetSubmission().GetItems()) != n-1 ||
+		len(s.GetSubmission().GetReturnedItems()) != 1 || s.GetSubmission().GetReturnedItems()[0] != returned {
+		t.Errorf("the batch after review import: %v %v", s, err)
+	}
+	if it := e.item(returned); it.GetState() != pb.Item_STATE_RETURNED || it.GetReviewComment() != "设定依据条款有误，请核对" {
+		t.Errorf("the returned item: %v", it)
+	}
 }
