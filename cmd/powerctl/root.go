@@ -126,7 +126,7 @@ certificates in FILE; --tls turns it on trusting the system's CAs.`,
 	pf.StringVar(&a.token, "token", a.env("POWERREG_TOKEN"), "bearer token: who acts, with its roles (env POWERREG_TOKEN)")
 	pf.StringVar(&a.caCert, "ca-cert", a.env("POWERREG_CA_CERT"), "PEM file of the CA to trust; turns on TLS (env POWERREG_CA_CERT)")
 	pf.BoolVar(&a.tls, "tls", false, "use TLS trusting the system's CAs (implied by --ca-cert)")
-	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json (export and template: the output file)")
+	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json (export, template and review export: the output file)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if f := cmd.Flags().Lookup("output"); f != nil && f.Value == pf.Lookup("output").Value {
