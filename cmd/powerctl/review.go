@@ -286,22 +286,20 @@ func (a *app) itemComments(ctx context.Context, c *client.Client, submission str
 }
 
 // batchItemLabels maps the codes and display names of a batch's items to
-// their names.
+// their names, read in one call (not one per item: a big batch must not
+// run into the rate limits).
 func (a *app) batchItemLabels(ctx context.Context, c *client.Client, submission string) (map[string][]string, error) {
-	resp, err := c.Registry.GetSubmission(ctx, &pb.GetSubmissionRequest{Name: submission})
+	items, err := c.SubmissionItems(ctx, submission)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]string{}
-	for _, n := range append(resp.GetSubmission().GetItems(), resp.GetSubmission().GetReturnedItems()...) {
-		it, err := c.Registry.GetItem(ctx, &pb.GetItemRequest{Name: n})
-		if err != nil {
-			return nil, err
+	for _, si := range items {
+		it := si.GetItem()
+		if code := it.GetCode(); code != "" {
+			out[code] = append(out[code], it.GetName())
 		}
-		if code := it.GetItem().GetCode(); code != "" {
-			out[code] = append(out[code], n)
-		}
-		out[it.GetItem().GetDisplayName()] = append(out[it.GetItem().GetDisplayName()], n)
+		out[it.GetDisplayName()] = append(out[it.GetDisplayName()], it.GetName())
 	}
 	return out, nil
 }
