@@ -105,7 +105,7 @@ func TestImportGuangan(t *testing.T) {
 		t.Errorf("submit does not count the items without legal basis:\n%s", r)
 	}
 	for _, it := range deptItems {
-		if !regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(it.GetName()) + `\s+《` + regexp.QuoteMeta(it.GetDisplayName()) + `》缺少设定依据`).MatchString(r.stderr) {
+		if !regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(it.GetName()) + `\s+“` + regexp.QuoteMeta(it.GetDisplayName()) + `”缺少设定依据`).MatchString(r.stderr) {
 			t.Errorf("submit does not list %s %s:\n%s", it.GetName(), it.GetDisplayName(), r.stderr)
 			break
 		}

@@ -355,7 +355,7 @@ func (s *Service) SubmitSubmission(actor, dept string, id uint64, comment, etag 
 			}
 			if len(rev.Content.LegalBases) == 0 {
 				missing = append(missing, Subject{ItemName(dept, itemID),
-					bi("《"+rev.Content.DisplayName+"》缺少设定依据", rev.Content.DisplayName+" lacks a legal basis")})
+					bi("“"+rev.Content.DisplayName+"”缺少设定依据", "“"+rev.Content.DisplayName+"” lacks a legal basis")})
 			}
 			revs = append(revs, it.Head)
 		}
