@@ -30,6 +30,7 @@ type app struct {
 
 	server, token, output, caCert string
 	tls                           bool
+	tokenFlag                     bool // the token came from --token, not POWERREG_TOKEN
 
 	conn *client.Client
 }
@@ -129,6 +130,7 @@ certificates in FILE; --tls turns it on trusting the system's CAs.`,
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json (export and template: the output file)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		a.tokenFlag = cmd.Flags().Changed("token")
 		if f := cmd.Flags().Lookup("output"); f != nil && f.Value == pf.Lookup("output").Value {
 			if a.output != "table" && a.output != "json" {
 				return usagef("-o/--output 只能是 table 或 json / -o/--output must be table or json, not %q", a.output)
