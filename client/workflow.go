@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
@@ -28,6 +30,24 @@ func (c *Client) SubmitDrafts(ctx context.Context, department, comment string) (
 // SubmitDraftBatch is SubmitDrafts that also says how many drafts are left
 // for further batches (a department with more than MaxBatchItems).
 func (c *Client) SubmitDraftBatch(ctx context.Context, department, comment string) (*pb.Submission, int, error) {
+	return c.SubmitDraftsWith(ctx, department, SubmitOptions{Comment: comment})
+}
+
+// SubmitOptions say how SubmitDraftsWith submits.
+type SubmitOptions struct {
+	Comment string
+	// Replies answer reviewers' comments on returned items, by item name:
+	// a returned item goes back to review only when it was edited since
+	// its return or its comment is answered.
+	Replies map[string]string
+}
+
+// SubmitDraftsWith is SubmitDraftBatch with replies to reviewers'
+// comments. The batch is created and submitted in one call, all or
+// nothing: a refused submit (an item without a legal basis, a returned
+// item neither edited nor answered, …) leaves no batch and changes no
+// item.
+func (c *Client) SubmitDraftsWith(ctx context.Context, department string, opts SubmitOptions) (*pb.Submission, int, error) {
 	var names []string
 	for _, state := range []pb.Item_State{pb.Item_STATE_DRAFT, pb.Item_STATE_RETURNED} {
 		items, err := c.Items(ctx, department, state)
@@ -45,19 +65,62 @@ func (c *Client) SubmitDraftBatch(ctx context.Context, department, comment strin
 	}
 	left := max(0, len(names)-MaxBatchItems)
 	names = names[:len(names)-left]
-	created, err := c.Registry.CreateSubmission(ctx, &pb.CreateSubmissionRequest{Parent: department,
-		Submission: &pb.Submission{Items: names, Comment: comment}})
-	if err != nil {
-		return nil, 0, err
+	sub, err := c.SubmitItems(ctx, department, names, opts.Comment, opts.Replies)
+	return sub, left, err
+}
+
+// SubmitItems creates a batch of the named items of a department and
+// submits it, in one call (all or nothing), with replies to reviewers'
+// comments on returned items (item name → answer).
+func (c *Client) SubmitItems(ctx context.Context, department string, items []string, comment string, replies map[string]string) (*pb.Submission, error) {
+	resp, err := c.Registry.CreateSubmission(ctx, &pb.CreateSubmissionRequest{Parent: department, Submit: true,
+		Submission: &pb.Submission{Items: items, Comment: comment, Replies: replyList(replies)}})
+	return resp.GetSubmission(), err
+}
+
+// replyList orders replies by item name, so that a request is the same
+// each time.
+func replyList(replies map[string]string) []*pb.ItemComment {
+	var out []*pb.ItemComment
+	for _, name := range slices.Sorted(maps.Keys(replies)) {
+		out = append(out, &pb.ItemComment{Item: name, Comment: replies[name]})
 	}
-	submitted, err := c.Registry.SubmitSubmission(ctx, &pb.SubmitSubmissionRequest{Name: created.GetSubmission().GetName(), Comment: comment})
-	if err != nil {
-		// Release the items: a refused submission leaves no draft batch
-		// behind, so the department can fix the items and submit again.
-		_, _ = c.Registry.DeleteSubmission(ctx, &pb.DeleteSubmissionRequest{Name: created.GetSubmission().GetName()})
-		return nil, 0, err
-	}
-	return submitted.GetSubmission(), left, nil
+	return out
+}
+
+// WithdrawSubmission withdraws a submitted batch that no reviewer has
+// decided yet; its items are editable again. etag may be empty.
+func (c *Client) WithdrawSubmission(ctx context.Context, name, comment, etag string) (*pb.Submission, error) {
+	resp, err := c.Registry.WithdrawSubmission(ctx, &pb.WithdrawSubmissionRequest{Name: name, Comment: comment, Etag: etag})
+	return resp.GetSubmission(), err
+}
+
+// SubmissionItems returns every item of a batch in full, as a reviewer
+// judges it (one call for a batch of up to 1000 items of ordinary size).
+func (c *Client) SubmissionItems(ctx context.Context, submission string) ([]*pb.SubmissionItem, error) {
+	return all(func(token string) ([]*pb.SubmissionItem, string, error) {
+		resp, err := c.Registry.ListSubmissionItems(ctx, &pb.ListSubmissionItemsRequest{Parent: submission,
+			PageSize: pageSize, PageToken: token})
+		return resp.GetItems(), resp.GetNextPageToken(), err
+	})
+}
+
+// Publish publishes approved submissions together; codes are assigned
+// now. requestID (may be empty) makes a retry safe.
+func (c *Client) Publish(ctx context.Context, submissions []string, comment, requestID string) (*pb.Publication, error) {
+	resp, err := c.Registry.CreatePublication(ctx, &pb.CreatePublicationRequest{RequestId: requestID,
+		Publication: &pb.Publication{Submissions: submissions, Comment: comment}})
+	return resp.GetPublication(), err
+}
+
+// PublishDryRun checks a publication as Publish would make it and returns
+// it as it would be, with the codes it would assign; nothing is written.
+// A publication made next assigns the same codes if nothing changed in
+// between.
+func (c *Client) PublishDryRun(ctx context.Context, submissions []string, comment string) (*pb.Publication, error) {
+	resp, err := c.Registry.CreatePublication(ctx, &pb.CreatePublicationRequest{ValidateOnly: true,
+		Publication: &pb.Publication{Submissions: submissions, Comment: comment}})
+	return resp.GetPublication(), err
 }
 
 // ApprovedSubmissions returns the names of every approved submission.

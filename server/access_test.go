@@ -387,9 +387,9 @@ type fixture struct {
 	clock  *fakeClock
 	secret [nIdentities]string
 
-	read, update, del, abolish, forSub, other            *pb.Item
-	sRead, sDelete, sSubmit, sApprove, sReject, sPublish *pb.Submission
-	pub                                                  *pb.Publication
+	read, update, del, abolish, forSub, other                       *pb.Item
+	sRead, sDelete, sSubmit, sApprove, sReject, sPublish, sWithdraw *pb.Submission
+	pub                                                             *pb.Publication
 	// secrets of gtzyj that no refusal may show another department
 	private []string
 }
@@ -435,6 +435,7 @@ func newFixture(t *testing.T) *fixture {
 	f.forSub = mk("gtzyj", "土地出让金征收")
 	a1, a2, a3, a4, a5 := mk("gtzyj", "土地征收审批"), mk("gtzyj", "土地复垦费征收"),
 		mk("gtzyj", "土地权属争议裁决"), mk("gtzyj", "地质灾害治理验收"), mk("gtzyj", "矿产资源补偿费征收")
+	a6 := mk("gtzyj", "探矿权审批")
 	f.private = append(f.private, basisText, "内部备注")
 	f.other = mk("hbj", "排污许可")
 
@@ -450,6 +451,7 @@ func newFixture(t *testing.T) *fixture {
 	f.sApprove = submit(batch(a3))
 	f.sReject = submit(batch(a4))
 	f.sPublish = approve(submit(batch(a5)))
+	f.sWithdraw = submit(batch(a6))
 
 	all := []string{registry.RoleEditor, registry.RoleReviewer, registry.RolePublisher, registry.RoleAdmin}
 	f.secret[editorGtzyj] = e.mint("ed-gtzyj", []string{registry.RoleEditor}, []string{"gtzyj"}, 0)
@@ -513,9 +515,12 @@ func (f *fixture) cases() map[string]accessCase {
 		pb.RegistryService_GetSubmission_FullMethodName: one(&pb.GetSubmissionRequest{Name: f.sRead.Name}, readers...),
 		pb.RegistryService_ListSubmissions_FullMethodName: one(&pb.ListSubmissionsRequest{Parent: gt,
 			State: pb.Submission_STATE_PUBLISHED}, readers...),
-		pb.RegistryService_DeleteSubmission_FullMethodName:  one(&pb.DeleteSubmissionRequest{Name: f.sDelete.Name}, editor...),
-		pb.RegistryService_SubmitSubmission_FullMethodName:  one(&pb.SubmitSubmissionRequest{Name: f.sSubmit.Name}, editor...),
-		pb.RegistryService_ApproveSubmission_FullMethodName: one(&pb.ApproveSubmissionRequest{Name: f.sApprove.Name}, reviewerOnly),
+		pb.RegistryService_DeleteSubmission_FullMethodName: one(&pb.DeleteSubmissionRequest{Name: f.sDelete.Name}, editor...),
+		pb.RegistryService_SubmitSubmission_FullMethodName: one(&pb.SubmitSubmissionRequest{Name: f.sSubmit.Name}, editor...),
+		pb.RegistryService_WithdrawSubmission_FullMethodName: one(&pb.WithdrawSubmissionRequest{Name: f.sWithdraw.Name,
+			Comment: "还要补充"}, editor...),
+		pb.RegistryService_ListSubmissionItems_FullMethodName: one(&pb.ListSubmissionItemsRequest{Parent: f.sRead.Name}, readers...),
+		pb.RegistryService_ApproveSubmission_FullMethodName:   one(&pb.ApproveSubmissionRequest{Name: f.sApprove.Name}, reviewerOnly),
 		pb.RegistryService_RejectSubmission_FullMethodName: one(&pb.RejectSubmissionRequest{Name: f.sReject.Name,
 			Comment: "依据不全"}, reviewerOnly),
 
@@ -563,6 +568,7 @@ var departmental = []string{
 	pb.RegistryService_GetRevision_FullMethodName, pb.RegistryService_CreateSubmission_FullMethodName,
 	pb.RegistryService_GetSubmission_FullMethodName, pb.RegistryService_ListSubmissions_FullMethodName,
 	pb.RegistryService_DeleteSubmission_FullMethodName, pb.RegistryService_SubmitSubmission_FullMethodName,
+	pb.RegistryService_WithdrawSubmission_FullMethodName, pb.RegistryService_ListSubmissionItems_FullMethodName,
 	pb.RegistryService_ListEvents_FullMethodName,
 }
 
@@ -593,7 +599,7 @@ func TestAccessMatrix(t *testing.T) {
 		c := table[name]
 		mutates := strings.HasPrefix(string(m.Name()), "Create") || strings.HasPrefix(string(m.Name()), "Update") ||
 			strings.HasPrefix(string(m.Name()), "Delete") || slices.Contains([]string{"ImportItems", "AbolishItem",
-			"SubmitSubmission", "ApproveSubmission", "RejectSubmission", "RevokeToken"}, string(m.Name()))
+			"SubmitSubmission", "WithdrawSubmission", "ApproveSubmission", "RejectSubmission", "RevokeToken"}, string(m.Name()))
 		succeeded := false
 		for w := who(0); w < nIdentities; w++ {
 			allowed := slices.Contains(c.allowed, w)

@@ -94,7 +94,7 @@ func itemToProto(v *registry.ItemView) *pb.Item {
 	out := &pb.Item{
 		Name: registry.ItemName(it.Department, it.ID), Code: it.Code, Parent: v.ParentName,
 		State: pb.Item_State(it.State), PendingChange: pb.ChangeKind(it.Pending), RevisionId: revID(it.Head),
-		ReviewComment: it.ReviewComment, DepartmentDisplayName: v.DepartmentName,
+		ReviewComment: it.ReviewComment, ReviewReply: it.ReviewReply, DepartmentDisplayName: v.DepartmentName,
 		CreateTime: ts(it.CreateTime), UpdateTime: ts(it.UpdateTime), Etag: registry.Etag(it.Version),
 	}
 	contentToProto(&v.Content, out)
@@ -149,6 +149,7 @@ func submissionToProto(s *registry.Submission) *pb.Submission {
 	out := &pb.Submission{
 		Name: registry.SubmissionName(s.Department, s.ID), State: pb.Submission_State(s.State), Comment: s.Comment,
 		ReviewComment: s.ReviewComment, ItemComments: itemComments(s.Department, s.ItemComments),
+		Replies:    itemComments(s.Department, s.Replies),
 		CreateTime: ts(s.CreateTime), UpdateTime: ts(s.UpdateTime), Submitter: s.Submitter, Reviewer: s.Reviewer,
 		Etag: registry.Etag(s.Version),
 	}
@@ -163,6 +164,22 @@ func submissionToProto(s *registry.Submission) *pb.Submission {
 	}
 	if s.Publication != 0 {
 		out.Publication = registry.PublicationName(s.Publication)
+	}
+	return out
+}
+
+// submissionItemToProto shows one item of a batch as a reviewer judges
+// it; the revision in force it changes shows as the catalogue would.
+func submissionItemToProto(v *registry.SubmissionItemView) *pb.SubmissionItem {
+	out := &pb.SubmissionItem{Item: itemToProto(&v.Item), Change: pb.ChangeKind(v.Change), Missing: v.Missing,
+		ReviewComment: v.ReviewComment, Reply: v.Reply, Returned: v.Returned}
+	if v.Published != nil {
+		out.Published = revisionToProto(v.Published).GetItem()
+		out.Published.State = pb.Item_STATE_PUBLISHED
+		out.Published.PublishedRevisionId = out.Published.RevisionId
+	}
+	for _, d := range v.Differences {
+		out.Differences = append(out.Differences, &pb.FieldDifference{Field: d.Field, From: d.From, To: d.To})
 	}
 	return out
 }

@@ -28,6 +28,8 @@ func encodedSize(x any) int {
 		m = revisionToProto(v)
 	case *registry.Submission:
 		m = submissionToProto(v)
+	case *registry.SubmissionItemView:
+		m = submissionItemToProto(v)
 	case *registry.Publication:
 		m = publicationToProto(v)
 	case *registry.PublishedItem:

@@ -266,8 +266,12 @@ func (s *registryServer) CreateSubmission(ctx context.Context, req *pb.CreateSub
 	if err != nil {
 		return nil, err
 	}
-	sub, err := s.reg(ctx).CreateSubmission(actor(ctx), dept, req.GetSubmission().GetItems(),
-		req.GetSubmission().GetComment(), req.GetRequestId())
+	replies, err := reviewComments(dept, "submission.replies", req.GetSubmission().GetReplies())
+	if err != nil {
+		return nil, err
+	}
+	sub, err := s.reg(ctx).CreateSubmissionWith(actor(ctx), dept, registry.SubmissionInput{Items: req.GetSubmission().GetItems(),
+		Comment: req.GetSubmission().GetComment(), Replies: replies, Submit: req.GetSubmit()}, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -326,8 +330,36 @@ func (s *registryServer) SubmitSubmission(ctx context.Context, req *pb.SubmitSub
 	return &pb.SubmitSubmissionResponse{Submission: submissionToProto(sub)}, nil
 }
 
-// reviewComments parses the item names of a reviewer's comments on a batch
-// of department dept.
+func (s *registryServer) WithdrawSubmission(ctx context.Context, req *pb.WithdrawSubmissionRequest) (*pb.WithdrawSubmissionResponse, error) {
+	dept, id, err := registry.ParseSubmissionName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	sub, err := s.reg(ctx).WithdrawSubmission(actor(ctx), dept, id, req.GetComment(), req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.WithdrawSubmissionResponse{Submission: submissionToProto(sub)}, nil
+}
+
+func (s *registryServer) ListSubmissionItems(ctx context.Context, req *pb.ListSubmissionItemsRequest) (*pb.ListSubmissionItemsResponse, error) {
+	dept, id, err := registry.ParseSubmissionName("parent", req.GetParent())
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.reg(ctx).ListSubmissionItems(dept, id, int(req.GetPageSize()), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListSubmissionItemsResponse{NextPageToken: next}
+	for _, v := range list {
+		out.Items = append(out.Items, submissionItemToProto(v))
+	}
+	return out, nil
+}
+
+// reviewComments parses the item names of comments on a batch of
+// department dept: a reviewer's, or the department's replies.
 func reviewComments(dept, field string, list []*pb.ItemComment) ([]registry.ItemComment, error) {
 	var out []registry.ItemComment
 	for i, c := range list {
@@ -379,8 +411,13 @@ func (s *registryServer) RejectSubmission(ctx context.Context, req *pb.RejectSub
 }
 
 func (s *registryServer) CreatePublication(ctx context.Context, req *pb.CreatePublicationRequest) (*pb.CreatePublicationResponse, error) {
-	p, err := s.reg(ctx).CreatePublication(actor(ctx), req.GetPublication().GetSubmissions(),
-		req.GetPublication().GetComment(), req.GetRequestId())
+	create := s.reg(ctx).CreatePublication
+	if req.GetValidateOnly() {
+		create = func(actor string, subs []string, comment, _ string) (*registry.Publication, error) {
+			return s.reg(ctx).ValidatePublication(actor, subs, comment)
+		}
+	}
+	p, err := create(actor(ctx), req.GetPublication().GetSubmissions(), req.GetPublication().GetComment(), req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}

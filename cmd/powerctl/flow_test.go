@@ -256,7 +256,17 @@ func TestReviewShowRejectApprove(t *testing.T) {
 	}
 	e.fails(2, "reviewer", "review", "reject", sub) // --comment is required
 
-	// Submitted again; approved returning one item.
+	// Edited as the comments ask (a returned item goes back to review
+	// only edited or answered), submitted again; approved returning one
+	// item.
+	for _, u := range []*pb.UpdateItemRequest{
+		{Item: &pb.Item{Name: penalty.GetName(), Remark: "2015 年调整，期限依据省政府令"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"remark"}}},
+		{Item: &pb.Item{Name: service.GetName(), HandlingUnit: "不动产登记中心"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"handling_unit"}}},
+	} {
+		if _, err := e.c.Registry.UpdateItem(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
 	sub = nameOf(t, e.ok("clerk", "submit", "--department", land))
 	r = e.ok("reviewer", "review", "approve", sub, "--return", service.GetName()+"=仍不规范")
 	if r.stdout != sub+": 已审核通过 1 个事项，退回 1 个 / approved 1 items, returned 1\n" {

@@ -256,3 +256,54 @@ func TestPublishPrintsCodes(t *testing.T) {
 		t.Errorf("%s lists %d items, want the 25 published:\n%.600s", m[1], n, listed.stdout)
 	}
 }
+
+// TestPublishDryRun (issue 11): publish --dry-run shows the codes that
+// would be assigned, publishes nothing, and the publication made next
+// assigns those codes.
+func TestPublishDryRun(t *testing.T) {
+	e := start(t)
+	dir := t.TempDir()
+	e.ok("admin", "departments", "create", "--id", "gtzyj", "--name", "市国土资源局", "--region", "430400")
+	e.ok("clerk", "import", "--department", "gtzyj", writeRows(t, dir, "a.csv", completeRows()[:5]))
+	sub := nameOf(t, e.ok("clerk", "submit", "--department", "gtzyj"))
+	e.ok("reviewer", "review", "approve", sub)
+
+	dry := e.ok("publisher", "publish", "--all-approved", "--dry-run")
+	if !strings.HasPrefix(dry.stdout, "检查通过：将发布 1 个批次的 5 个事项；未发布任何内容 / check passed: 5 items of 1 submissions would be published; nothing was published\n") {
+		t.Fatalf("publish --dry-run:\n%s", dry)
+	}
+	codeRE := regexp.MustCompile(`(?m)^\s+(430400-[A-Z]+-[0-9A-Z-]+)\s+新增 / new\s+(departments/gtzyj/items/\d+)\s+“([^”]+)”$`)
+	shown := codeRE.FindAllStringSubmatch(dry.stdout, -1)
+	if len(shown) != 5 {
+		t.Fatalf("publish --dry-run shows %d codes, want 5:\n%s", len(shown), dry)
+	}
+	if n := len(e.catalog()); n != 0 {
+		t.Fatalf("publish --dry-run put %d items in force", n)
+	}
+	if s, err := e.c.Registry.GetSubmission(context.Background(), &pb.GetSubmissionRequest{Name: sub}); err != nil ||
+		s.GetSubmission().GetState() != pb.Submission_STATE_APPROVED {
+		t.Fatalf("after --dry-run the batch is %v (%v)", s.GetSubmission().GetState(), err)
+	}
+	// -o json: the publication as it would be, with the codes.
+	js := e.ok("publisher", "publish", "--all-approved", "--dry-run", "-o", "json")
+	for _, m := range shown {
+		if !strings.Contains(js.stdout, `"code": "`+m[1]+`"`) {
+			t.Errorf("publish --dry-run -o json lacks %s:\n%s", m[1], js.stdout)
+		}
+	}
+
+	// The real publication assigns the codes the dry run showed.
+	real := e.ok("publisher", "publish", "--all-approved")
+	for _, m := range shown {
+		if !strings.Contains(real.stdout, m[1]) {
+			t.Errorf("publish assigned other codes than --dry-run showed (%s for %s):\n%s", m[1], m[3], real.stdout)
+		}
+		got, err := e.c.Registry.GetItem(context.Background(), &pb.GetItemRequest{Name: m[2]})
+		if err != nil || got.GetItem().GetCode() != m[1] || got.GetItem().GetDisplayName() != m[3] {
+			t.Errorf("%s: code %q name %q, the dry run said %s “%s” (%v)", m[2], got.GetItem().GetCode(), got.GetItem().GetDisplayName(), m[1], m[3], err)
+		}
+	}
+	// A dry run is refused as the publication would be: nothing approved.
+	r := e.fails(1, "publisher", "publish", "--all-approved", "--dry-run")
+	wantAll(t, "publish --dry-run with nothing approved", r.stderr, "no approved submission")
+}

@@ -63,12 +63,16 @@ nobody publishes a batch they submitted (four eyes).`,
 						"publishing needs a token with the publisher role, which this token does not have")
 				}
 			}
-			resp, err := c.Registry.CreatePublication(ctx, &pb.CreatePublicationRequest{
-				Publication: &pb.Publication{Submissions: list, Comment: comment}, ValidateOnly: dryRun})
+			publish := c.Publish
+			if dryRun {
+				publish = func(ctx context.Context, list []string, comment, _ string) (*pb.Publication, error) {
+					return c.PublishDryRun(ctx, list, comment)
+				}
+			}
+			p, err := publish(ctx, list, comment, "")
 			if err != nil {
 				return err
 			}
-			p := resp.GetPublication()
 			if a.json() {
 				if !dryRun && int(p.GetItemCount()) > len(p.GetItems()) {
 					if p.Items, err = c.PublicationItems(ctx, p.GetName()); err != nil {

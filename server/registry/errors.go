@@ -57,15 +57,18 @@ const (
 	ReasonChangePending       = "CHANGE_PENDING"
 	ReasonItemNotSubmittable  = "ITEM_NOT_SUBMITTABLE"
 	ReasonLegalBasisMissing   = "LEGAL_BASIS_MISSING"
-	ReasonSubmissionNotDraft  = "SUBMISSION_NOT_DRAFT"
-	ReasonSubmissionNotSubmit = "SUBMISSION_NOT_SUBMITTED"
-	ReasonSubmissionNotApprov = "SUBMISSION_NOT_APPROVED"
-	ReasonParentNotInForce    = "PARENT_NOT_IN_FORCE"
-	ReasonSubItemsInForce     = "SUB_ITEMS_IN_FORCE"
-	ReasonFourEyes            = "FOUR_EYES"
-	ReasonTokenNotFound       = "TOKEN_NOT_FOUND"
-	ReasonTokenExists         = "TOKEN_EXISTS"
-	ReasonRevisionCompacted   = "REVISION_COMPACTED" // the change feed's history asked for was compacted (changes.go)
+	// ReasonReturnedNotAddressed: a returned item neither edited since
+	// its return nor answered (a reply) cannot go back to review.
+	ReasonReturnedNotAddressed = "RETURNED_NOT_ADDRESSED"
+	ReasonSubmissionNotDraft   = "SUBMISSION_NOT_DRAFT"
+	ReasonSubmissionNotSubmit  = "SUBMISSION_NOT_SUBMITTED"
+	ReasonSubmissionNotApprov  = "SUBMISSION_NOT_APPROVED"
+	ReasonParentNotInForce     = "PARENT_NOT_IN_FORCE"
+	ReasonSubItemsInForce      = "SUB_ITEMS_IN_FORCE"
+	ReasonFourEyes             = "FOUR_EYES"
+	ReasonTokenNotFound        = "TOKEN_NOT_FOUND"
+	ReasonTokenExists          = "TOKEN_EXISTS"
+	ReasonRevisionCompacted    = "REVISION_COMPACTED" // the change feed's history asked for was compacted (changes.go)
 
 	// Streams (README "Streams, imports and slow clients"); all
 	// RESOURCE_EXHAUSTED.

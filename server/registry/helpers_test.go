@@ -131,6 +131,21 @@ func (e *env) submit(s *registry.Submission) *registry.Submission {
 	return s
 }
 
+// answered creates and submits, in one step, a batch of the items with
+// replies to the comments of returned ones.
+func (e *env) answered(dept string, replies map[*registry.ItemView]string, items ...*registry.ItemView) *registry.Submission {
+	e.t.Helper()
+	in := registry.SubmissionInput{Items: names(items...), Comment: "已按意见处理", Submit: true}
+	for _, it := range items {
+		if r, ok := replies[it]; ok {
+			in.Replies = append(in.Replies, registry.ItemComment{Item: it.Item.ID, Comment: r})
+		}
+	}
+	s, err := e.svc.CreateSubmissionWith(clerk, dept, in, "")
+	e.must(err, "CreateSubmission with replies, submitted")
+	return s
+}
+
 func (e *env) approve(s *registry.Submission) *registry.Submission {
 	e.t.Helper()
 	s, err := e.svc.ApproveSubmission(reviewer, s.Department, s.ID, registry.ReviewInput{Comment: "同意"}, "")

@@ -451,6 +451,7 @@ func (s *Service) DeleteItem(actor, dept string, id uint64, etag string) error {
 		if how == discardDraft {
 			rec := it.Published[len(it.Published)-1]
 			it.State, it.Pending, it.Head, it.ReviewComment = ItemPublished, ChangeNone, rec.Revision, ""
+			it.ReturnedRevision, it.ReviewReply = 0, ""
 			it.UpdateTime, it.Version = m.now, m.rev
 			if err := m.PutItem(it); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -23,6 +24,20 @@ const MaxPublicationSubmissions = 1000
 // code get one, abolished items leave the catalogue, and the batches are
 // marked published. Any problem refuses the whole publication.
 func (s *Service) CreatePublication(actor string, submissions []string, comment, requestID string) (*Publication, error) {
+	return s.createPublication(actor, submissions, comment, requestID, false)
+}
+
+// ValidatePublication checks a publication as CreatePublication would
+// make it and returns it as it would be, with the codes it would assign
+// (the same code assignment, in a transaction rolled back at the end):
+// nothing is written and no counter advances, so a publication made next,
+// if nothing changed in between, assigns the same codes and takes the same
+// name. The request id is not looked up nor remembered.
+func (s *Service) ValidatePublication(actor string, submissions []string, comment string) (*Publication, error) {
+	return s.createPublication(actor, submissions, comment, "", true)
+}
+
+func (s *Service) createPublication(actor string, submissions []string, comment, requestID string, dryRun bool) (*Publication, error) {
 	var v violations
 	refs := parsePublicationSubmissions(&v, submissions)
 	checkText(&v, "publication.comment", comment, maxTextRunes, false)
@@ -48,11 +63,14 @@ func (s *Service) CreatePublication(actor string, submissions []string, comment,
 			return err
 		}
 		out = p.pub
-		if err := remember(m, "CreatePublication", requestID, PublicationName(id)); err != nil {
-			return err
+		if dryRun {
+			return errDryRun
 		}
-		return nil
+		return remember(m, "CreatePublication", requestID, PublicationName(id))
 	})
+	if dryRun && errors.Is(err, errDryRun) {
+		return out, nil
+	}
 	if err == nil {
 		s.feed.notify() // wake the watches once the changes are committed (changes.go)
 	}
@@ -290,6 +308,7 @@ func (p *publishing) publishItem(it *Item, pubName string) error {
 	// A working copy edited since approval cannot exist (approved items are
 	// not editable), so the working copy is now the revision in force.
 	it.Pending, it.Submission, it.Head = ChangeNone, 0, rev.Number
+	it.ReturnedRevision, it.ReviewReply = 0, ""
 	it.UpdateTime, it.Version = p.now, p.rev
 	if err := p.PutItem(it); err != nil {
 		return err

@@ -30,7 +30,7 @@ var (
 	itemStateValues = map[string]int64{"STATE_DRAFT": 1, "STATE_SUBMITTED": 2, "STATE_APPROVED": 3,
 		"STATE_RETURNED": 4, "STATE_PUBLISHED": 5, "STATE_ABOLISHED": 6}
 	submissionStateValues = map[string]int64{"STATE_DRAFT": 1, "STATE_SUBMITTED": 2, "STATE_APPROVED": 3,
-		"STATE_RETURNED": 4, "STATE_PUBLISHED": 5}
+		"STATE_RETURNED": 4, "STATE_PUBLISHED": 5, "STATE_WITHDRAWN": 6}
 )
 
 // canonDepartment lets filters name a department by its id as well as by

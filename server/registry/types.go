@@ -27,6 +27,7 @@ const (
 	SubmissionApproved  SubmissionState = 3
 	SubmissionReturned  SubmissionState = 4
 	SubmissionPublished SubmissionState = 5
+	SubmissionWithdrawn SubmissionState = 6
 )
 
 // ChangeKind is what a working copy does to the catalogue when published.
@@ -54,6 +55,7 @@ const (
 	ActionApproved           Action = 6
 	ActionReturned           Action = 7
 	ActionPublished          Action = 8
+	ActionWithdrawn          Action = 9
 )
 
 // Levels of legal bases (LegalBasis.Level), as in powerreg.v1.LegalBasis.Level.
@@ -155,9 +157,20 @@ type Item struct {
 	Published     []PublishRecord `json:"published,omitempty"`
 	Submission    uint64          `json:"submission,omitempty"`
 	ReviewComment string          `json:"reviewComment,omitempty"`
-	CreateTime    time.Time       `json:"createTime"`
-	UpdateTime    time.Time       `json:"updateTime"`
-	Version       int64           `json:"version"`
+	// ReturnedRevision is the revision a reviewer returned, while that
+	// return stands (until the item is approved, published or its draft
+	// discarded): a returned item whose Head is still this revision was
+	// not edited since, and goes back to review only with a reply
+	// (workflow.go). 0 for items never returned, and for those returned
+	// before it was recorded (they count as edited).
+	ReturnedRevision int `json:"returnedRevision,omitempty"`
+	// ReviewReply is the department's answer to ReviewComment, given with
+	// the batch the item is in (Submission.Replies); it goes when that
+	// batch is deleted or withdrawn, or a reviewer decides on the item.
+	ReviewReply string    `json:"reviewReply,omitempty"`
+	CreateTime  time.Time `json:"createTime"`
+	UpdateTime  time.Time `json:"updateTime"`
+	Version     int64     `json:"version"`
 }
 
 // InForce returns the record of the revision in force, or nil.
@@ -198,8 +211,16 @@ type Submission struct {
 	ReviewComment string          `json:"reviewComment,omitempty"`
 	ItemComments  []ItemComment   `json:"itemComments,omitempty"`
 	Returned      []uint64        `json:"returned,omitempty"`
-	Publication   uint64          `json:"publication,omitempty"`
-	Submitter     string          `json:"submitter,omitempty"`
+	// ReturnedRevisions are the revisions of Returned that an approval
+	// returned (those items leave Items and ItemRevisions); a rejected
+	// batch keeps its items and revisions.
+	ReturnedRevisions []int `json:"returnedRevisions,omitempty"`
+	// Replies are the department's answers to the comments its returned
+	// items carried when they joined the batch (ReturnComments).
+	Replies        []ItemComment `json:"replies,omitempty"`
+	ReturnComments []ItemComment `json:"returnComments,omitempty"`
+	Publication    uint64        `json:"publication,omitempty"`
+	Submitter      string        `json:"submitter,omitempty"`
 	// SubmitterHolder is the person behind Submitter; Submitter when
 	// empty (submitted before holders).
 	SubmitterHolder string    `json:"submitterHolder,omitempty"`

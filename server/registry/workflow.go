@@ -3,8 +3,8 @@ package registry
 // The workflow rules, in one place:
 //
 //	department: draft ──submit──> submitted ──approve──> approved ──publish──> published
-//	                 ^                 │
-//	                 └────return───────┘
+//	                 ^                 │  │
+//	                 └────return───────┘  └──withdraw──> withdrawn (items editable again)
 //
 // An item's working copy is editable while draft or returned; editing a
 // published item starts a draft (a modification) while the published
@@ -12,7 +12,9 @@ package registry
 // submissions (batches) of one department; a reviewer approves a batch,
 // possibly returning single items, or returns it whole; a publisher
 // publishes any set of approved batches at once. Nothing published is ever
-// erased.
+// erased. A returned item goes back to review only when it was edited
+// since its return or the department answers the reviewer's comment (a
+// reply); a department may withdraw a batch no reviewer has decided yet.
 
 import (
 	"fmt"
@@ -42,12 +44,12 @@ var itemStateEn = map[ItemState]string{
 
 var submissionStateZh = map[SubmissionState]string{
 	SubmissionDraft: "草稿", SubmissionSubmitted: "已报送", SubmissionApproved: "已审核",
-	SubmissionReturned: "已退回", SubmissionPublished: "已发布",
+	SubmissionReturned: "已退回", SubmissionPublished: "已发布", SubmissionWithdrawn: "已撤回",
 }
 
 var submissionStateEn = map[SubmissionState]string{
 	SubmissionDraft: "draft", SubmissionSubmitted: "submitted", SubmissionApproved: "approved",
-	SubmissionReturned: "returned", SubmissionPublished: "published",
+	SubmissionReturned: "returned", SubmissionPublished: "published", SubmissionWithdrawn: "withdrawn",
 }
 
 // checkEditable says whether an item's working copy may be changed.
@@ -144,12 +146,30 @@ func subjectNames(subjects []Subject) string {
 	return list
 }
 
+// SubmissionInput is what a department sends to create a batch.
+type SubmissionInput struct {
+	Items   []string // item names
+	Comment string
+	// Replies answer the comments of returned items of the batch.
+	Replies []ItemComment
+	// Submit submits the batch in the same transaction: a refused submit
+	// leaves nothing behind (no batch, no item changed, no id used).
+	Submit bool
+}
+
 // CreateSubmission groups draft or returned items of one department into a
 // draft submission, reserving them for it.
 func (s *Service) CreateSubmission(actor, dept string, items []string, comment, requestID string) (*Submission, error) {
+	return s.CreateSubmissionWith(actor, dept, SubmissionInput{Items: items, Comment: comment}, requestID)
+}
+
+// CreateSubmissionWith creates a batch with replies to returned items'
+// comments, and submits it at once when in.Submit is set: all or nothing.
+func (s *Service) CreateSubmissionWith(actor, dept string, in SubmissionInput, requestID string) (*Submission, error) {
 	var v violations
-	ids := parseBatchItems(&v, dept, items)
-	checkText(&v, "submission.comment", comment, maxTextRunes, false)
+	ids := parseBatchItems(&v, dept, in.Items)
+	checkText(&v, "submission.comment", in.Comment, maxTextRunes, false)
+	checkReplies(&v, dept, ids, in.Replies)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -187,23 +207,81 @@ func (s *Service) CreateSubmission(actor, dept string, items []string, comment, 
 				"以下事项不能加入报送批次："+subjectNames(blocked),
 				"these items cannot join a submission: "+subjectNames(blocked)+"; see the details", blocked...)
 		}
+		sub := &Submission{ID: id, Department: dept, State: SubmissionDraft, Items: ids, Comment: in.Comment,
+			Replies: in.Replies, CreateTime: m.now, UpdateTime: m.now, Version: m.rev}
+		if err := checkRepliesReturned(loaded, in.Replies); err != nil {
+			return err
+		}
 		for _, it := range loaded {
+			if it.State == ItemReturned {
+				sub.ReturnComments = append(sub.ReturnComments, ItemComment{Item: it.ID, Comment: it.ReviewComment})
+			}
+			it.ReviewReply, _ = commentFor(in.Replies, it.ID)
 			it.Submission, it.Version = id, m.rev
 			if err := m.PutItem(it); err != nil {
 				return err
 			}
 		}
-		out = &Submission{ID: id, Department: dept, State: SubmissionDraft, Items: ids, Comment: comment,
-			CreateTime: m.now, UpdateTime: m.now, Version: m.rev}
-		if err := m.PutSubmission(out); err != nil {
+		if err := m.event(name, ActionCreated, in.Comment, ""); err != nil {
 			return err
 		}
-		if err := remember(m, "CreateSubmission", requestID, name); err != nil {
+		if in.Submit {
+			if err := submitBatch(m, sub, ""); err != nil {
+				return err
+			}
+		}
+		out = sub
+		if err := m.PutSubmission(sub); err != nil {
 			return err
 		}
-		return m.event(name, ActionCreated, comment, "")
+		return remember(m, "CreateSubmission", requestID, name)
 	})
 	return out, err
+}
+
+// checkReplies checks the replies of a new batch: each names an item of
+// the batch, once, with an answer.
+func checkReplies(v *violations, dept string, ids []uint64, replies []ItemComment) {
+	seen := map[uint64]bool{}
+	for i, r := range replies {
+		f := fmt.Sprintf("submission.replies[%d]", i)
+		name := ItemName(dept, r.Item)
+		switch {
+		case !slices.Contains(ids, r.Item):
+			v.add(f+".item", fmt.Sprintf("事项 %s 不在此批次中；答复只能针对本批次中被退回的事项", name),
+				fmt.Sprintf("item %s is not in this submission; replies answer returned items of the batch", name))
+		case seen[r.Item]:
+			v.add(f+".item", fmt.Sprintf("事项 %s 重复", name), fmt.Sprintf("item %s is listed twice", name))
+		}
+		seen[r.Item] = true
+		if strings.TrimSpace(r.Comment) == "" {
+			v.add(f+".comment", fmt.Sprintf("请写明对事项 %s 审核意见的答复", name),
+				fmt.Sprintf("write the answer to the reviewer's comment on item %s", name))
+		}
+		checkText(v, f+".comment", r.Comment, maxTextRunes, false)
+	}
+	if len(replies) > 0 {
+		var batch Submission
+		batch.Department = dept
+		checkItemCommentsSize(v, "submission.replies", &batch, replies)
+	}
+}
+
+// checkRepliesReturned refuses replies to items that were not returned:
+// there is no reviewer's comment to answer.
+func checkRepliesReturned(items []*Item, replies []ItemComment) error {
+	var v violations
+	for i, r := range replies {
+		for _, it := range items {
+			if it.ID == r.Item && it.State != ItemReturned {
+				name := ItemName(it.Department, it.ID)
+				v.add(fmt.Sprintf("submission.replies[%d].item", i),
+					fmt.Sprintf("事项 %s 处于%s状态，未被退回，没有可答复的审核意见；请去掉这条答复", name, itemStateZh[it.State]),
+					fmt.Sprintf("item %s is %s, not returned: there is no reviewer's comment to answer; drop this reply", name, itemStateEn[it.State]))
+			}
+		}
+	}
+	return v.err()
 }
 
 // MaxSubmissionItems caps the items of one batch: a reviewer cannot judge
@@ -320,7 +398,7 @@ func (s *Service) DeleteSubmission(actor, dept string, id uint64, etag string) e
 				fmt.Sprintf("报送批次 %s 已报送，不能删除", name),
 				fmt.Sprintf("submission %s was submitted and cannot be deleted", name))
 		}
-		if err := forItems(m, sub, sub.Items, func(it *Item) error { it.Submission = 0; return nil }); err != nil {
+		if err := forItems(m, sub, sub.Items, func(it *Item) error { it.Submission, it.ReviewReply = 0, ""; return nil }); err != nil {
 			return err
 		}
 		if err := m.DeleteSubmission(sub); err != nil {
@@ -332,8 +410,7 @@ func (s *Service) DeleteSubmission(actor, dept string, id uint64, etag string) e
 }
 
 // SubmitSubmission submits a draft batch for review, fixing the revision of
-// each item. It is refused, naming the items, when any lacks a legal basis
-// (职权法定: no power without one).
+// each item (submitBatch says when it is refused).
 func (s *Service) SubmitSubmission(actor, dept string, id uint64, comment, etag string) (*Submission, error) {
 	// The comment replaces the one CreateSubmission checked: the same rules.
 	var v violations
@@ -342,42 +419,160 @@ func (s *Service) SubmitSubmission(actor, dept string, id uint64, comment, etag 
 		return nil, err
 	}
 	return s.transition(actor, dept, id, etag, []SubmissionState{SubmissionDraft}, ReasonSubmissionNotDraft, func(m *mut, sub *Submission) error {
-		var missing []Subject
-		var revs []int
-		for _, itemID := range sub.Items {
-			it, err := loadItem(m, dept, itemID)
-			if err != nil {
-				return err
-			}
-			rev, err := loadRevision(m, it, it.Head)
-			if err != nil {
-				return err
-			}
-			if len(rev.Content.LegalBases) == 0 {
-				missing = append(missing, Subject{ItemName(dept, itemID),
-					bi("“"+rev.Content.DisplayName+"”缺少设定依据", "“"+rev.Content.DisplayName+"” lacks a legal basis")})
-			}
-			revs = append(revs, it.Head)
+		return submitBatch(m, sub, comment)
+	})
+}
+
+// MissingForSubmission lists the fields that submission requires and
+// content lacks, by their API paths: a legal basis (职权法定: no power
+// without one). The one definition, for the submit check and for
+// ListSubmissionItems.
+func MissingForSubmission(c *Content) []string {
+	if len(c.LegalBases) == 0 {
+		return []string{"legal_bases"}
+	}
+	return nil
+}
+
+// notAddressed reports whether a returned item goes back to review
+// unchanged and unanswered: its head is the revision the reviewer
+// returned, and the batch has no reply for it.
+func notAddressed(it *Item, sub *Submission) bool {
+	if it.State != ItemReturned || it.ReturnedRevision == 0 || it.Head != it.ReturnedRevision {
+		return false
+	}
+	_, replied := commentFor(sub.Replies, it.ID)
+	return !replied
+}
+
+// submitBatch submits a draft batch (in m, not yet stored: the caller
+// puts sub). Refused, naming the items, when any lacks what submission
+// requires (MissingForSubmission), or when a returned item was neither
+// edited since its return nor answered (notAddressed).
+func submitBatch(m *mut, sub *Submission, comment string) error {
+	dept := sub.Department
+	var missing, unaddressed []Subject
+	var revs []int
+	for _, itemID := range sub.Items {
+		it, err := loadItem(m, dept, itemID)
+		if err != nil {
+			return err
 		}
-		if len(missing) > 0 {
-			return wrongState(ReasonLegalBasisMissing,
-				fmt.Sprintf("%d 个事项缺少设定依据（职权法定），请补充后再报送：%s", len(missing), subjectNames(missing)),
-				fmt.Sprintf("%d items lack a legal basis; add one to each and submit again: %s", len(missing), subjectNames(missing)),
-				missing...)
+		rev, err := loadRevision(m, it, it.Head)
+		if err != nil {
+			return err
 		}
-		if comment != "" {
-			sub.Comment = comment
+		if len(MissingForSubmission(&rev.Content)) > 0 {
+			missing = append(missing, Subject{ItemName(dept, itemID),
+				bi("“"+rev.Content.DisplayName+"”缺少设定依据", "“"+rev.Content.DisplayName+"” lacks a legal basis")})
 		}
-		sub.State, sub.ItemRevisions, sub.Submitter, sub.SubmitterHolder = SubmissionSubmitted, revs, m.actor, m.holder
+		if notAddressed(it, sub) {
+			unaddressed = append(unaddressed, Subject{ItemName(dept, itemID),
+				bi("“"+rev.Content.DisplayName+"”被退回后既未修改也未答复审核意见："+it.ReviewComment,
+					"“"+rev.Content.DisplayName+"” was returned and since neither edited nor answered; the comment: "+it.ReviewComment)})
+		}
+		revs = append(revs, it.Head)
+	}
+	if len(missing) > 0 {
+		return wrongState(ReasonLegalBasisMissing,
+			fmt.Sprintf("%d 个事项缺少设定依据（职权法定），请补充后再报送：%s", len(missing), subjectNames(missing)),
+			fmt.Sprintf("%d items lack a legal basis; add one to each and submit again: %s", len(missing), subjectNames(missing)),
+			missing...)
+	}
+	if len(unaddressed) > 0 {
+		return wrongState(ReasonReturnedNotAddressed,
+			fmt.Sprintf("%d 个被退回的事项既未修改也未答复审核意见，不能原样再报送：%s；请按意见修改事项，或用 powerctl submit --reply 事项=答复 答复审核意见",
+				len(unaddressed), subjectNames(unaddressed)),
+			fmt.Sprintf("%d returned items were neither edited nor answered and cannot go back to review unchanged: %s; edit each item as the comment asks, or answer the comment with powerctl submit --reply ITEM=TEXT",
+				len(unaddressed), subjectNames(unaddressed)),
+			unaddressed...)
+	}
+	if comment != "" {
+		sub.Comment = comment
+	}
+	sub.State, sub.ItemRevisions, sub.Submitter, sub.SubmitterHolder = SubmissionSubmitted, revs, m.actor, m.holder
+	name := SubmissionName(dept, sub.ID)
+	if err := forItems(m, sub, sub.Items, func(it *Item) error {
+		it.State = ItemSubmitted
+		return m.event(ItemName(dept, it.ID), ActionSubmitted, sub.Comment, name)
+	}); err != nil {
+		return err
+	}
+	sub.UpdateTime, sub.Version = m.now, m.rev
+	return m.event(name, ActionSubmitted, sub.Comment, "")
+}
+
+// WithdrawSubmission takes back a submitted batch that no reviewer has
+// decided yet (撤回). The batch becomes withdrawn and stays readable; each
+// item leaves it and goes back to the state it joined the batch in: a
+// draft, or returned (with the reviewer's comment) when it was returned
+// before, so that the returned-item rule sees it as it was. The replies
+// given with the batch stay in its record and leave the items.
+func (s *Service) WithdrawSubmission(actor, dept string, id uint64, comment, etag string) (*Submission, error) {
+	var v violations
+	checkText(&v, "comment", comment, maxTextRunes, false)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var out *Submission
+	err := s.mutate(actor, func(m *mut) error {
+		sub, err := loadSubmission(m, dept, id)
+		if err != nil {
+			return err
+		}
 		name := SubmissionName(dept, id)
+		if err := checkEtag(name, etag, sub.Version); err != nil {
+			return err
+		}
+		if err := checkWithdrawable(sub); err != nil {
+			return err
+		}
 		if err := forItems(m, sub, sub.Items, func(it *Item) error {
-			it.State = ItemSubmitted
-			return m.event(ItemName(dept, it.ID), ActionSubmitted, sub.Comment, name)
+			it.Submission, it.ReviewReply, it.State = 0, "", ItemDraft
+			if it.ReturnedRevision != 0 {
+				it.State = ItemReturned
+			}
+			return m.event(ItemName(dept, it.ID), ActionWithdrawn, comment, name)
 		}); err != nil {
 			return err
 		}
-		return m.event(name, ActionSubmitted, sub.Comment, "")
+		sub.State, sub.UpdateTime, sub.Version = SubmissionWithdrawn, m.now, m.rev
+		if err := m.PutSubmission(sub); err != nil {
+			return err
+		}
+		out = sub
+		return m.event(name, ActionWithdrawn, comment, "")
 	})
+	return out, err
+}
+
+// checkWithdrawable says whether a batch may be withdrawn: only while it
+// is submitted, before any reviewer decided. The refusal says what to do
+// instead.
+func checkWithdrawable(sub *Submission) error {
+	name := SubmissionName(sub.Department, sub.ID)
+	var zh, en string
+	switch sub.State {
+	case SubmissionSubmitted:
+		return nil
+	case SubmissionDraft:
+		zh, en = "尚未报送，无需撤回；不要这个批次就删除它（DELETE …/submissions/{s}），其事项随即可以修改",
+			"was never submitted, so there is nothing to withdraw; delete it instead (DELETE …/submissions/{s}) and its items are free again"
+	case SubmissionApproved:
+		zh, en = "已由审核人审核通过，不能撤回；如需修改，请审核人在发布前将其退回（review reject）",
+			"was already approved by a reviewer and cannot be withdrawn; to change it, ask a reviewer to return it before publication (review reject)"
+	case SubmissionReturned:
+		zh, en = "已被审核人退回，其事项已回到本部门，可直接修改后重新报送",
+			"was already returned by a reviewer; its items are back with the department: edit them and submit again"
+	case SubmissionPublished:
+		zh, en = "已发布，其事项已生效，不能撤回；如需变更，请修改或废止事项后重新报送",
+			"was published and its items are in force; it cannot be withdrawn: edit or abolish the items and submit them again"
+	default:
+		zh, en = "已撤回", "was already withdrawn"
+	}
+	return wrongState(ReasonSubmissionNotSubmit,
+		fmt.Sprintf("报送批次 %s 处于%s状态：%s", name, submissionStateZh[sub.State], zh),
+		fmt.Sprintf("submission %s is %s: it %s", name, submissionStateEn[sub.State], en))
 }
 
 // ReviewInput is a reviewer's decision on a batch.
@@ -596,13 +791,15 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 				keptRevs = append(keptRevs, sub.ItemRevisions[i])
 			}
 		}
+		var returnedRevs []int
 		err := forItems(m, sub, sub.Items, func(it *Item) error {
+			it.ReviewReply = "" // the reply answered the comment this decision replaces
 			if c, ret := commentFor(in.Returned, it.ID); ret {
-				it.State, it.Submission, it.ReviewComment = ItemReturned, 0, c
+				it.State, it.Submission, it.ReviewComment, it.ReturnedRevision = ItemReturned, 0, c, it.Head
 				return m.event(ItemName(dept, it.ID), ActionReturned, c, name)
 			}
 			c, _ := commentFor(in.ItemComments, it.ID)
-			it.State, it.ReviewComment = ItemApproved, c
+			it.State, it.ReviewComment, it.ReturnedRevision = ItemApproved, c, 0
 			return m.event(ItemName(dept, it.ID), ActionApproved, c, name)
 		})
 		if err != nil {
@@ -610,7 +807,9 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 		}
 		for _, r := range in.Returned {
 			sub.Returned = append(sub.Returned, r.Item)
+			returnedRevs = append(returnedRevs, sub.ItemRevisions[slices.Index(sub.Items, r.Item)])
 		}
+		sub.ReturnedRevisions = returnedRevs
 		sub.ItemComments = append(append([]ItemComment{}, in.Returned...), in.ItemComments...)
 		sub.State, sub.Items, sub.ItemRevisions = SubmissionApproved, kept, keptRevs
 		sub.ReviewComment, sub.Reviewer = in.Comment, m.actor
@@ -642,7 +841,7 @@ func (s *Service) RejectSubmission(actor, dept string, id uint64, in ReviewInput
 			if !ok {
 				c = in.Comment
 			}
-			it.State, it.Submission, it.ReviewComment = ItemReturned, 0, c
+			it.State, it.Submission, it.ReviewComment, it.ReturnedRevision, it.ReviewReply = ItemReturned, 0, c, it.Head, ""
 			return m.event(ItemName(dept, it.ID), ActionReturned, c, name)
 		})
 		if err != nil {

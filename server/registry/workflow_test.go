@@ -145,10 +145,11 @@ func TestReject(t *testing.T) {
 			t.Errorf("%s: %+v, want returned with comment %q", tc.item.Content.DisplayName, got.Item, tc.comment)
 		}
 	}
-	// The batch is closed; the items go again in a new one.
+	// The batch is closed; the items go again in a new one, unchanged
+	// but with the reviewer's comments answered.
 	_, err = e.svc.SubmitSubmission(clerk, "gtzyj", s.ID, "", "")
 	wantErr(t, err, registry.ClassFailedPrecondition, registry.ReasonSubmissionNotDraft)
-	e.publishItems("gtzyj", a, b)
+	e.publish(e.approve(e.answered("gtzyj", map[*registry.ItemView]string{a: "责任事项已齐全", b: "追责情形见第三项"}, a, b)))
 	if n := len(e.catalog()); n != 2 {
 		t.Errorf("catalogue has %d items after resubmission, want 2", n)
 	}
@@ -178,10 +179,11 @@ func TestRejectApproved(t *testing.T) {
 	if got.Item.State != registry.ItemReturned || got.Item.Submission != 0 || got.Item.Pending != registry.ChangeAbolish {
 		t.Fatalf("item after return: %+v", got.Item)
 	}
-	// The department completes the change and it goes through.
+	// The department completes the change and it goes through; the main
+	// item, unchanged (an abolition cannot be edited), with an answer.
 	_, err = e.svc.AbolishItem(clerk, "gtzyj", sub.Item.ID, "随大项取消", "")
 	e.must(err, "AbolishItem sub-item")
-	e.publishItems("gtzyj", main, sub)
+	e.publish(e.approve(e.answered("gtzyj", map[*registry.ItemView]string{main: "子项已一并申请废止"}, main, sub)))
 	if n := len(e.catalog()); n != 0 {
 		t.Errorf("catalogue has %d items, want 0", n)
 	}

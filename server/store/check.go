@@ -452,9 +452,10 @@ func (c *checker) submissions() {
 			c.add(bSubmissions, key, fmt.Sprintf("引用的发布 %d 不存在", s.Publication),
 				fmt.Sprintf("dangling reference: publication %d does not exist", s.Publication))
 		}
-		// A returned item may be deleted later; every other item of a
-		// batch stays while the batch refers to it.
-		if s.State == registry.SubmissionReturned {
+		// A returned item, or one of a withdrawn batch, may be deleted
+		// later; every other item of a batch stays while the batch refers
+		// to it.
+		if s.State == registry.SubmissionReturned || s.State == registry.SubmissionWithdrawn {
 			return
 		}
 		for _, id := range s.Items {
