@@ -172,8 +172,21 @@ func TestPermissionHints(t *testing.T) {
 	if subs, err := e.c.Submissions(context.Background(), "departments/-", pb.Submission_STATE_UNSPECIFIED); err != nil || len(subs) != 0 {
 		t.Errorf("refused submits left batches: %v %v", subs, err)
 	}
-	// The clerk submits.
-	e.ok("gtj-clerk", "submit", "--department", "gtzyj")
+	// The clerk submits, and review list shows the clerk's own batches.
+	sub := nameOf(t, e.ok("gtj-clerk", "submit", "--department", "gtzyj"))
+	r = e.ok("gtj-clerk", "review", "list")
+	wantAll(t, "review list by the clerk", r.stdout, sub)
+
+	// Returning or approving with item comments reads the batch first: a
+	// clerk of another department is told reviewing needs the role.
+	for _, args := range [][]string{{"reject", sub, "--comment", "x", "--item", "建设用地审批=缺条款"},
+		{"approve", sub, "--return", "建设用地审批=缺条款"}} {
+		r = e.fails(1, "hbj-clerk", append([]string{"review"}, args...)...)
+		wantAll(t, "review "+args[0]+" by another clerk", r.stderr, "reviewing (approving or returning) needs a token with the reviewer role")
+		if strings.Contains(r.stderr, "editor of departments/gtzyj") {
+			t.Errorf("review %s reports the batch read's requirement:\n%s", args[0], r)
+		}
+	}
 }
 
 // TestItemsListDefaultsToOwnDepartment (issue 11): items list for a clerk
