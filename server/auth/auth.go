@@ -65,7 +65,7 @@ func (a *Authenticator) Authenticate(header string) (*Principal, error) {
 		return nil, unauthenticated("凭据格式应为 Authorization: Bearer <令牌>", "credentials must be Authorization: Bearer <token>")
 	}
 	secret = strings.TrimSpace(secret)
-	if word, _, ok := strings.Cut(secret, " "); ok && strings.EqualFold(word, "Bearer") {
+	if word, rest, ok := strings.Cut(strings.Replace(secret, "\t", " ", 1), " "); ok && strings.EqualFold(word, "Bearer") && rest != "" {
 		// "Bearer Bearer prt_…": the token was given with its scheme, as
 		// when POWERREG_TOKEN holds "Bearer prt_…". Told before any lookup:
 		// it says nothing of stored tokens.
