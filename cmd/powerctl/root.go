@@ -124,7 +124,7 @@ certificates in FILE; --tls turns it on trusting the system's CAs.`,
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.server, "server", server, "gRPC address of powerregd (env POWERREG_SERVER)")
-	pf.StringVar(&a.token, "token", a.env("POWERREG_TOKEN"), "bearer token: who acts, with its roles (env POWERREG_TOKEN)")
+	pf.StringVar(&a.token, "token", a.env("POWERREG_TOKEN"), "bearer token, prt_… alone (powerctl adds the word Bearer): who acts, with its roles (env POWERREG_TOKEN)")
 	pf.StringVar(&a.caCert, "ca-cert", a.env("POWERREG_CA_CERT"), "PEM file of the CA to trust; turns on TLS (env POWERREG_CA_CERT)")
 	pf.BoolVar(&a.tls, "tls", false, "use TLS trusting the system's CAs (implied by --ca-cert)")
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json (export and template: the output file)")
