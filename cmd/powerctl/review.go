@@ -55,10 +55,7 @@ returned, published or all.
 update_time, combined with --state (e.g. 'update_time > "2014-10-01T00:00:00Z"');
 --order-by an AIP-132 order over create_time and update_time (e.g.
 'update_time'). The server checks both: a mistake is refused with where it
-is (exit 1).
-
-Without --department: every department, or for a clerk (a token of an
-editor of one department) that department.`,
+is (exit 1).`,
 		Example: `  powerctl review list
   powerctl review list --state approved
   powerctl review list --state all --department gtzyj
