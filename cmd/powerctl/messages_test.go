@@ -256,7 +256,12 @@ func TestPublishPrintsCodes(t *testing.T) {
 			LegalBases: []*pb.LegalBasis{{Text: "《中华人民共和国土地管理法》第七十七条"}}}})
 	}
 	e.ok("clerk", "import", "--department", "gtzyj", writeRows(t, dir, "b.csv", rows))
-	out = e.publishAll("gtzyj")
+	e.ok("reviewer", "review", "approve", nameOf(t, e.ok("clerk", "submit", "--department", "gtzyj")))
+	dry := e.ok("publisher", "publish", "--all-approved", "--dry-run").stdout
+	if strings.Count(dry, "\n") != 2 || !strings.Contains(dry, "共 25 个事项") || !strings.Contains(dry, "-o json") || strings.Contains(dry, "事项00") {
+		t.Errorf("publish --dry-run of 25 items:\n%s", dry)
+	}
+	out = e.ok("publisher", "publish", "--all-approved").stdout
 	if strings.Count(out, "\n") != 3 || !strings.Contains(out, "共 25 个事项") || strings.Contains(out, "事项00") {
 		t.Fatalf("publish of 25 items:\n%s", out)
 	}
