@@ -1,7 +1,6 @@
 package server
 
 import (
-	"google.golang.org/protobuf/proto"
 	"strconv"
 	"time"
 
@@ -58,9 +57,10 @@ func contentToProto(c *registry.Content, out *pb.Item) {
 	out.LegalTimeLimit = timeLimitToProto(c.LegalTimeLimit)
 	out.PromisedTimeLimit = timeLimitToProto(c.PromisedTimeLimit)
 	if c.Fee != (registry.Fee{}) {
-		out.Fee = &pb.Fee{Charged: proto.Bool(c.Fee.Charged), Basis: c.Fee.Basis, Standard: c.Fee.Standard}
+		out.Fee = &pb.Fee{Charged: c.Fee.Charged.Bool(), Basis: c.Fee.Basis, Standard: c.Fee.Standard}
 	}
-	out.ReviewAndForward = proto.Bool(c.ReviewAndForward)
+	// Three-state: unknown leaves the field unset (no JSON key), never false.
+	out.ReviewAndForward = c.ReviewAndForward.Bool()
 	out.Remark = c.Remark
 }
 
@@ -72,14 +72,24 @@ func itemInput(in *pb.Item) registry.ItemInput {
 		HandlingUnit: in.GetHandlingUnit(), Levels: in.GetLevels(), Responsibilities: in.GetResponsibilities(),
 		Accountability: in.GetAccountability(), LegalTimeLimit: timeLimitFromProto(in.GetLegalTimeLimit()),
 		PromisedTimeLimit: timeLimitFromProto(in.GetPromisedTimeLimit()),
-		Fee:               registry.Fee{Charged: in.GetFee().GetCharged(), Basis: in.GetFee().GetBasis(), Standard: in.GetFee().GetStandard()},
-		ReviewAndForward:  in.GetReviewAndForward(), Remark: in.GetRemark(),
+		// An unset charged or review_and_forward is unknown; a set false is no.
+		Fee: registry.Fee{Charged: registry.YesNoOf(feeCharged(in.GetFee())), Basis: in.GetFee().GetBasis(),
+			Standard: in.GetFee().GetStandard()},
+		ReviewAndForward: registry.YesNoOf(in.ReviewAndForward), Remark: in.GetRemark(),
 	}
 	for _, b := range in.GetLegalBases() {
 		c.LegalBases = append(c.LegalBases, registry.LegalBasis{Level: int(b.GetLevel()), Title: b.GetTitle(),
 			Article: b.GetArticle(), Text: b.GetText()})
 	}
 	return registry.ItemInput{Content: c, Code: in.GetCode(), Parent: in.GetParent()}
+}
+
+// feeCharged is f's charged with its presence (nil for no fee message).
+func feeCharged(f *pb.Fee) *bool {
+	if f == nil {
+		return nil
+	}
+	return f.Charged
 }
 
 func revID(n int) string {

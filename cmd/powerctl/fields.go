@@ -33,7 +33,7 @@ var itemFields = []field{
 	{"法定期限", "legal time limit", "legal_time_limit", func(it *pb.Item) string { return sheet.FormatTimeLimit(it.GetLegalTimeLimit()) }},
 	{"承诺期限", "promised time limit", "promised_time_limit", func(it *pb.Item) string { return sheet.FormatTimeLimit(it.GetPromisedTimeLimit()) }},
 	{"收费", "fee", "fee", func(it *pb.Item) string { return feeText(it.GetFee()) }},
-	{"审核转报", "review and forward", "review_and_forward", func(it *pb.Item) string { return yesNo(it.GetReviewAndForward()) }},
+	{"审核转报", "review and forward", "review_and_forward", func(it *pb.Item) string { return yesNo(it.ReviewAndForward) }},
 	{"备注", "remark", "remark", func(it *pb.Item) string { return it.GetRemark() }},
 }
 
@@ -98,14 +98,20 @@ func sourceText(it *pb.Item) string {
 	return ""
 }
 
+// feeText is the fee as a person reads it. Whether a fee is charged is
+// three-state: nobody having said is never shown as 不收费.
 func feeText(f *pb.Fee) string {
-	if !f.GetCharged() {
-		if f.GetBasis() == "" && f.GetStandard() == "" {
-			return ""
-		}
-		return "不收费"
+	var s string
+	switch {
+	case f == nil || f.Charged == nil && f.Basis == "" && f.Standard == "":
+		return ""
+	case f.Charged == nil:
+		s = "未填写是否收费"
+	case *f.Charged:
+		s = "收费"
+	default:
+		s = "不收费"
 	}
-	s := "收费"
 	if f.GetStandard() != "" {
 		s += "，" + f.GetStandard()
 	}
@@ -115,9 +121,14 @@ func feeText(f *pb.Fee) string {
 	return s
 }
 
-func yesNo(b bool) string {
-	if b {
+// yesNo is a three-state answer: 是, 否, or empty when nobody has said
+// (never 否: a list must not say no when nobody said so).
+func yesNo(b *bool) string {
+	switch {
+	case b == nil:
+		return ""
+	case *b:
 		return "是"
 	}
-	return ""
+	return "否"
 }

@@ -63,10 +63,10 @@ type item struct {
 	legal      registry.TimeLimit // 法定期限
 	promised   registry.TimeLimit // 承诺期限
 	fee        registry.Fee
-	parent     string // display name of the main item (子项 only)
-	code       string // the department's own code; empty: assigned at publication
-	entrusting string // entrusting body of an entrusted power
-	forward    bool   // 审核转报
+	parent     string         // display name of the main item (子项 only)
+	code       string         // the department's own code; empty: assigned at publication
+	entrusting string         // entrusting body of an entrusted power
+	forward    registry.YesNo // 审核转报; unknown unless said
 	stage      stage
 	note       string // why abolished, what changed, or the reviewer's comment
 }
@@ -115,7 +115,7 @@ var items = []item{
 			basis(regulation, "《矿产资源开采登记管理办法》", "第三条", "开采矿产资源，采矿权申请人应当向登记管理机关申请登记，领取采矿许可证。"),
 		},
 		legal: days(40), promised: wdays(20),
-		fee: registry.Fee{Charged: true, Basis: "《矿产资源开采登记管理办法》第九条", Standard: "采矿权使用费每平方公里每年1000元"}},
+		fee: registry.Fee{Charged: registry.Yes, Basis: "《矿产资源开采登记管理办法》第九条", Standard: "采矿权使用费每平方公里每年1000元"}},
 	{dept: "gtzyj", name: "对非法占用土地的处罚", cat: registry.CategoryPenalty, unit: "执法监察支队",
 		bases: []registry.LegalBasis{basis(law, tdglf, "第七十六条", "未经批准或者采取欺骗手段骗取批准，非法占用土地的，由县级以上人民政府土地行政主管部门责令退还非法占用的土地，对违反土地利用总体规划擅自将农用地改为建设用地的，限期拆除在非法占用的土地上新建的建筑物和其他设施，恢复土地原状，可以并处罚款。")},
 		legal: days(90)},
@@ -131,13 +131,13 @@ var items = []item{
 	{dept: "gtzyj", name: "国有土地使用权登记", cat: registry.CategoryConfirmation, unit: "地籍管理科",
 		bases: []registry.LegalBasis{basis(law, tdglf, "第十一条", "单位和个人依法使用的国有土地，由县级以上人民政府登记造册，核发证书，确认使用权。")},
 		legal: days(20), promised: wdays(10),
-		fee: registry.Fee{Charged: true, Basis: "《国家计委、财政部关于规范房屋所有权登记费计费方式和收费标准等有关问题的通知》", Standard: "按宗收取"}},
+		fee: registry.Fee{Charged: registry.Yes, Basis: "《国家计委、财政部关于规范房屋所有权登记费计费方式和收费标准等有关问题的通知》", Standard: "按宗收取"}},
 	{dept: "gtzyj", name: "征收土地闲置费", cat: registry.CategoryLevy, unit: "土地利用科",
 		bases: []registry.LegalBasis{
 			basis(law, "《中华人民共和国城市房地产管理法》", "第二十六条", "超过出让合同约定的动工开发日期满一年未动工开发的，可以征收相当于土地使用权出让金百分之二十以下的土地闲置费。"),
 			basis(rule, "《闲置土地处置办法》", "第十四条", "未动工开发满一年的，由市、县国土资源主管部门报经本级人民政府批准后，向国有建设用地使用权人下达《征缴土地闲置费决定书》。"),
 		},
-		fee: registry.Fee{Charged: true, Basis: "《城市房地产管理法》第二十六条", Standard: "土地出让或者划拨价款的百分之二十"}},
+		fee: registry.Fee{Charged: registry.Yes, Basis: "《城市房地产管理法》第二十六条", Standard: "土地出让或者划拨价款的百分之二十"}},
 	{dept: "gtzyj", name: "对违反土地管理法律、法规行为的监督检查", cat: registry.CategorySupervision, unit: "执法监察支队",
 		bases: []registry.LegalBasis{basis(law, tdglf, "第六十六条", "县级以上人民政府土地行政主管部门对违反土地管理法律、法规的行为进行监督检查。")}},
 	// A draft waiting for its basis: drafts may lack one, submission may not.
@@ -176,7 +176,7 @@ var items = []item{
 		legal: days(60), promised: wdays(20)},
 	{dept: "hbj", name: "征收排污费", cat: registry.CategoryLevy, unit: "环境监察支队",
 		bases: []registry.LegalBasis{basis(regulation, "《排污费征收使用管理条例》", "第二条", "直接向环境排放污染物的单位和个体工商户，应当依照本条例的规定缴纳排污费。")},
-		fee:   registry.Fee{Charged: true, Basis: "《排污费征收标准管理办法》", Standard: "按排放污染物的种类、数量计征"}},
+		fee:   registry.Fee{Charged: registry.Yes, Basis: "《排污费征收标准管理办法》", Standard: "按排放污染物的种类、数量计征"}},
 	{dept: "hbj", name: "查封、扣押造成污染物排放的设施、设备", cat: registry.CategoryCoercion, unit: "环境监察支队",
 		bases: []registry.LegalBasis{
 			basis(law, hjbhf, "第二十五条", "企业事业单位和其他生产经营者违反法律法规规定排放污染物，造成或者可能造成严重污染的，县级以上人民政府环境保护主管部门和其他负有环境保护监督管理职责的部门，可以查封、扣押造成污染物排放的设施、设备。"),
@@ -222,7 +222,7 @@ var items = []item{
 	{dept: "mzj", name: "涉外及港澳台居民婚姻登记", cat: registry.CategoryConfirmation, unit: "婚姻登记处",
 		entrusting: "湖南省民政厅",
 		bases:      []registry.LegalBasis{basis(regulation, "《婚姻登记条例》", "第二条", "中国公民同外国人，内地居民同香港特别行政区居民、澳门特别行政区居民、台湾地区居民、华侨办理婚姻登记的机关是省、自治区、直辖市人民政府民政部门或者省、自治区、直辖市人民政府民政部门确定的机关。")},
-		fee:        registry.Fee{Charged: true, Basis: "《国家发展改革委 财政部关于降低婚姻登记收费标准的通知》", Standard: "每对9元"}},
+		fee:        registry.Fee{Charged: registry.Yes, Basis: "《国家发展改革委 财政部关于降低婚姻登记收费标准的通知》", Standard: "每对9元"}},
 	{dept: "mzj", name: "流浪乞讨人员救助", cat: registry.CategoryManagementService, unit: "市救助管理站",
 		bases: []registry.LegalBasis{basis(regulation, "《城市生活无着的流浪乞讨人员救助管理办法》", "第二条", "县级以上城市人民政府应当根据需要设立流浪乞讨人员救助站。救助站对流浪乞讨人员的救助是一项临时性社会救助措施。")}},
 	{dept: "mzj", name: "收养登记", cat: registry.CategoryConfirmation, unit: "婚姻登记处", stage: approved,
@@ -230,12 +230,14 @@ var items = []item{
 		legal: days(30)},
 
 	// 市司法局
-	{dept: "sfj", name: "律师事务所设立审核", cat: registry.CategoryLicensing, unit: "律师工作科", forward: true,
+	{dept: "sfj", name: "律师事务所设立审核", cat: registry.CategoryLicensing, unit: "律师工作科", forward: registry.Yes,
 		bases: []registry.LegalBasis{basis(law, lsf, "第十八条", "设立律师事务所，应当向设区的市级或者直辖市的区人民政府司法行政部门提出申请，受理申请的部门应当自受理之日起二十日内予以审查，并将审查意见和全部申请材料报送省、自治区、直辖市人民政府司法行政部门。")},
 		legal: days(20), promised: wdays(15)},
 	{dept: "sfj", name: "法律援助申请审查", cat: registry.CategoryManagementService, unit: "市法律援助中心",
 		bases: []registry.LegalBasis{basis(regulation, "《法律援助条例》", "第十条", "公民对下列需要代理的事项，因经济困难没有委托代理人的，可以向法律援助机构申请法律援助。")},
-		legal: wdays(7), promised: wdays(5)},
+		legal: wdays(7), promised: wdays(5),
+		// Said explicitly, so that the sample shows all three answers.
+		fee: registry.Fee{Charged: registry.No, Basis: "《法律援助条例》第三条"}},
 	{dept: "sfj", name: "人民调解工作指导", cat: registry.CategoryOther, label: "其他行政权力", unit: "基层工作科",
 		bases: []registry.LegalBasis{basis(law, "《中华人民共和国人民调解法》", "第五条", "县级以上地方人民政府司法行政部门负责指导本行政区域的人民调解工作。")}},
 	{dept: "sfj", name: "律师事务所年度检查考核", cat: registry.CategorySupervision, unit: "律师工作科", stage: draft,

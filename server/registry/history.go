@@ -348,7 +348,7 @@ func diffContent(a, b *Content) []FieldDifference {
 	add("legal_time_limit", timeLimitText(a.LegalTimeLimit), timeLimitText(b.LegalTimeLimit))
 	add("promised_time_limit", timeLimitText(a.PromisedTimeLimit), timeLimitText(b.PromisedTimeLimit))
 	add("fee", feeText(a.Fee), feeText(b.Fee))
-	add("review_and_forward", strconv.FormatBool(a.ReviewAndForward), strconv.FormatBool(b.ReviewAndForward))
+	add("review_and_forward", a.ReviewAndForward.Text(), b.ReviewAndForward.Text())
 	add("remark", a.Remark, b.Remark)
 	return out
 }
@@ -396,19 +396,21 @@ func timeLimitText(t TimeLimit) string {
 	return strconv.Itoa(t.Value) + unit
 }
 
+// feeText renders a fee as 收费 or 不收费 (nothing when nobody said) with
+// its basis and standard.
 func feeText(f Fee) string {
-	if f == (Fee{}) {
-		return ""
-	}
-	s := "不收费"
-	if f.Charged {
-		s = "收费"
+	var parts []string
+	switch f.Charged {
+	case Yes:
+		parts = append(parts, "收费")
+	case No:
+		parts = append(parts, "不收费")
 	}
 	if f.Basis != "" {
-		s += "；依据：" + f.Basis
+		parts = append(parts, "依据："+f.Basis)
 	}
 	if f.Standard != "" {
-		s += "；标准：" + f.Standard
+		parts = append(parts, "标准："+f.Standard)
 	}
-	return s
+	return strings.Join(parts, "；")
 }

@@ -57,7 +57,7 @@ func TestControlCharactersRefused(t *testing.T) {
 	good.LegalBases = []registry.LegalBasis{{Text: "《中华人民共和国土地管理法》第七十六条\n未经批准或者采取欺骗手段骗取批准，非法占用土地的……"}}
 	good.Responsibilities = []string{"1.受理责任：\n公示依法应当提交的材料"}
 	good.Accountability = []string{"因不履行或不正确履行行政职责，\n有下列情形的"}
-	good.Fee = registry.Fee{Charged: true, Basis: "《甲》\n《乙》", Standard: "每宗\n100元"}
+	good.Fee = registry.Fee{Charged: registry.Yes, Basis: "《甲》\n《乙》", Standard: "每宗\n100元"}
 	good.Remark = "第一行\n第二行"
 	v, err := e.svc.CreateItem(clerk, "gtzyj", registry.ItemInput{Content: good}, "")
 	e.must(err, "CreateItem with line breaks")

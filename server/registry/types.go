@@ -97,9 +97,10 @@ type TimeLimit struct {
 	Unit  int `json:"unit,omitempty"`
 }
 
-// Fee says whether and on what basis a fee is charged.
+// Fee says whether and on what basis a fee is charged. Charged is
+// Unknown when nobody said (the list shows 是否收费 empty, never 否).
 type Fee struct {
-	Charged  bool   `json:"charged,omitempty"`
+	Charged  YesNo  `json:"charged,omitempty"`
 	Basis    string `json:"basis,omitempty"`
 	Standard string `json:"standard,omitempty"`
 }
@@ -120,7 +121,7 @@ type Content struct {
 	LegalTimeLimit    TimeLimit    `json:"legalTimeLimit,omitzero"`
 	PromisedTimeLimit TimeLimit    `json:"promisedTimeLimit,omitzero"`
 	Fee               Fee          `json:"fee,omitzero"`
-	ReviewAndForward  bool         `json:"reviewAndForward,omitempty"`
+	ReviewAndForward  YesNo        `json:"reviewAndForward,omitempty"`
 	Remark            string       `json:"remark,omitempty"`
 }
 

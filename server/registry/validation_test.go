@@ -116,10 +116,10 @@ func TestUpdateItemInvalid(t *testing.T) {
 	}
 	// Sub-fields of a partial REST body.
 	v, err = e.svc.UpdateItem(clerk, "gtzyj", it.Item.ID,
-		registry.ItemInput{Content: registry.Content{LegalTimeLimit: registry.TimeLimit{Value: 20, Unit: registry.UnitDay}, Fee: registry.Fee{Charged: true}}},
+		registry.ItemInput{Content: registry.Content{LegalTimeLimit: registry.TimeLimit{Value: 20, Unit: registry.UnitDay}, Fee: registry.Fee{Charged: registry.Yes}}},
 		[]string{"legal_time_limit.value", "legal_time_limit.unit", "fee.charged"}, "")
 	e.must(err, "UpdateItem sub-fields")
-	if v.Content.LegalTimeLimit.Value != 20 || !v.Content.Fee.Charged || v.Content.Remark != "r" {
+	if v.Content.LegalTimeLimit.Value != 20 || v.Content.Fee.Charged != registry.Yes || v.Content.Remark != "r" {
 		t.Errorf("sub-field update: %+v", v.Content)
 	}
 	if got := e.getItem(it); got.Item.Head != 3 {

@@ -77,7 +77,7 @@ func TestChanges(t *testing.T) {
 }
 
 // toSchema1 turns a closed store file into the layout of schema version 1:
-// no changes bucket, no floor.
+// no changes bucket, no floor, two-state yes/no answers.
 func toSchema1(t *testing.T, dir string) {
 	t.Helper()
 	b, err := bolt.Open(filepath.Join(dir, FileName), 0o600, nil)
@@ -86,6 +86,9 @@ func toSchema1(t *testing.T, dir string) {
 	}
 	defer b.Close()
 	err = b.Update(func(tx *bolt.Tx) error {
+		if err := toTwoStates(tx); err != nil {
+			return err
+		}
 		if err := unwrapRecords(tx); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -19,6 +20,117 @@ var migrations = map[uint64]func(tx *bolt.Tx) error{
 	1: addChangeFeed, // 2: the change feed (changes.go)
 	2: countStates,   // 3: the count of items per state (item_states)
 	3: wrapRecords,   // 4: every record in its envelope (record.go)
+	4: threeStates,   // 5: 是否收费 and 是否审核转报 three-state (registry.YesNo)
+}
+
+// migrationNotes says in both languages what each migration changed that a
+// reader of the data can see, for the log line of an upgrade.
+var migrationNotes = map[uint64][2]string{
+	1: {"新增变更流", "the change feed added"},
+	2: {"按状态计数事项", "items counted per state"},
+	3: {"每条记录加校验和", "every record checksummed"},
+	4: {"是否收费、是否审核转报改为三态：原先的“否”若无收费依据和标准则改为未填写，有则保留为否",
+		"是否收费 and 是否审核转报 are three-state: an old false is now not stated, except a fee with a basis or standard, which stays no"},
+}
+
+// upgradeNotes joins the notes of the migrations from version from.
+func upgradeNotes(from uint64) (zh, en string) {
+	var zhs, ens []string
+	for v := from; v < schemaVersion; v++ {
+		zhs, ens = append(zhs, migrationNotes[v][0]), append(ens, migrationNotes[v][1])
+	}
+	return strings.Join(zhs, "；"), strings.Join(ens, "; ")
+}
+
+// threeStates turns the yes/no fields of every stored content, written when
+// they were plain bools (false, the default, was left out of the JSON), into
+// three-state answers (registry.YesNo): nobody could say "no" apart from
+// "not entered", so a false is unknown, except a fee with a basis or a
+// standard, whose false was said with them and stays no. A true stays yes.
+// Contents are stored in revisions, catalogue entries and the change feed.
+func threeStates(tx *bolt.Tx) error {
+	if err := rewriteContents(tx, bRevisions, func(r *registry.Revision) *registry.Content { return &r.Content }); err != nil {
+		return err
+	}
+	if err := rewriteContents(tx, bCatalog, func(e *registry.CatalogEntry) *registry.Content { return &e.Content }); err != nil {
+		return err
+	}
+	return rewriteContents(tx, bChanges, func(c *registry.CatalogChange) *registry.Content { return &c.Entry.Content })
+}
+
+// fromTwoStates applies threeStates' rule to one content written before
+// schema 5 and reports whether it changed it. (The old JSON had no key
+// for false: it reads as Unknown now; an explicit false, No, is treated the
+// same.)
+func fromTwoStates(c *registry.Content) bool {
+	fee, forward := c.Fee, c.ReviewAndForward
+	if c.ReviewAndForward == registry.No {
+		c.ReviewAndForward = registry.Unknown
+	}
+	said := c.Fee.Basis != "" || c.Fee.Standard != ""
+	switch {
+	case c.Fee.Charged == registry.Unknown && said:
+		c.Fee.Charged = registry.No
+	case c.Fee.Charged == registry.No && !said:
+		c.Fee.Charged = registry.Unknown
+	}
+	return c.Fee != fee || c.ReviewAndForward != forward
+}
+
+// rewriteContents applies fromTwoStates to the content of every record of
+// bucket (records of type T) and writes back, in a fresh envelope, those it
+// changed; the others keep their bytes. A record that fails its checksum
+// is left as it is (not sealed with a fresh checksum, which would hide the
+// damage): reads and powerregd check go on reporting it. A record with a
+// good checksum that does not decode stops the migration. As in
+// wrapRecords, the bucket is changed only between batches read with a
+// cursor.
+func rewriteContents[T any](tx *bolt.Tx, name []byte, content func(*T) *registry.Content) error {
+	const batch = 1024
+	b := tx.Bucket(name)
+	var from []byte
+	for {
+		var keys, vals [][]byte
+		c := b.Cursor()
+		k, v := c.First()
+		if from != nil {
+			if k, v = c.Seek(from); k != nil && bytes.Equal(k, from) {
+				k, v = c.Next()
+			}
+		}
+		n := 0
+		for ; k != nil && n < batch; k, v = c.Next() {
+			n++
+			from = bytes.Clone(k)
+			payload, err := DecodeRecord(k, v)
+			if err != nil {
+				continue
+			}
+			rec := new(T)
+			if err := json.Unmarshal(payload, rec); err != nil {
+				return fmt.Errorf("%w: %s/%s: %v; the file was not upgraded: "+
+					"run powerregd check --data-dir DIR to list the damage, and restore the data dir from a backup "+
+					"(powerregd restore) / 数据文件未升级：请运行 powerregd check --data-dir 目录 查看损坏之处，并从备份恢复（powerregd restore）",
+					ErrDamaged, name, keyText(name, k), err)
+			}
+			if !fromTwoStates(content(rec)) {
+				continue
+			}
+			data, err := json.Marshal(rec)
+			if err != nil {
+				return err
+			}
+			keys, vals = append(keys, from), append(vals, data)
+		}
+		if n == 0 {
+			return nil
+		}
+		for i, k := range keys {
+			if err := b.Put(k, EncodeRecord(k, vals[i])); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // wrapRecords puts every record of the record buckets, bare JSON until

@@ -12,14 +12,18 @@ var migrationTests = map[uint64]string{
 	1: "TestMigrateChangeFeed",
 	2: "TestMigrateItemStates",
 	3: "TestMigrateRecordEnvelope",
+	4: "TestMigrateYesNo",
 }
 
 // TestEveryMigrationIsTested: every version below the current one has a
-// migration and a named test.
+// migration, a note and a named test.
 func TestEveryMigrationIsTested(t *testing.T) {
 	for v := uint64(1); v < schemaVersion; v++ {
 		if migrations[v] == nil {
 			t.Errorf("no migration from schema version %d", v)
+		}
+		if migrationNotes[v][0] == "" || migrationNotes[v][1] == "" {
+			t.Errorf("migration %d → %d has no note for the upgrade's log line", v, v+1)
 		}
 		if migrationTests[v] == "" {
 			t.Errorf("migration %d → %d has no test named in migrationTests", v, v+1)

@@ -24,6 +24,12 @@ package store
 // counters, codes, requests, token_hashes, meta) are not enveloped: check
 // verifies them against the records.
 //
+// Schema 5: the yes/no fields of a content (fee.charged and
+// reviewAndForward in revisions, catalog and changes) are three-state
+// (registry.YesNo): true, false, or no key when nobody has said. Until
+// schema 4 they were bools whose false had no key; migration 4 → 5
+// (migrate.go) wrote false where a fee has a basis or a standard.
+//
 // Before bbolt maps the file, Validate (validate.go) reads the size and
 // both meta pages: every opening of a data file goes through it.
 //
@@ -72,7 +78,7 @@ package store
 
 // schemaVersion is the layout version this binary writes. Migrations from
 // older versions are listed in migrations (migrate.go).
-const schemaVersion = 4
+const schemaVersion = 5
 
 var (
 	bMeta              = []byte("meta")

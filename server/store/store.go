@@ -36,6 +36,9 @@ type DB struct {
 	// of them: readiness and metrics report them.
 	damaged     atomic.Uint64
 	firstDamage atomic.Pointer[string]
+	// upgradedFrom is the schema version the opening migrated the file
+	// from; 0 when it was current (or new).
+	upgradedFrom uint64
 }
 
 // Open opens the store in dir, creating it when dir holds no data file.
@@ -68,6 +71,12 @@ func Open(dir string) (*DB, error) {
 		err = fmt.Errorf("%w\n磁盘已满（或超出磁盘配额）：打开数据文件（新建，或升级数据版本）需要更多空间，数据文件未改动；请释放磁盘空间后重新运行 / "+
 			"the disk is full (or over its quota): opening the data file (making it, or upgrading its schema) needs more space, "+
 			"and the file was not changed; free disk space and run again", err)
+	}
+	if err == nil && db.upgradedFrom != 0 {
+		// Said once: older binaries refuse the file from now on.
+		zh, en := upgradeNotes(db.upgradedFrom)
+		slog.Info(fmt.Sprintf("数据文件 %s 已从数据版本 %d 升级到 %d（%s） / the data file %s was upgraded from schema version %d to %d (%s)",
+			path, db.upgradedFrom, schemaVersion, zh, path, db.upgradedFrom, schemaVersion, en))
 	}
 	return db, err
 }
@@ -135,6 +144,9 @@ func (db *DB) init() error {
 		}
 		if err := migrate(tx, version); err != nil {
 			return err
+		}
+		if version < schemaVersion {
+			db.upgradedFrom = version
 		}
 		if meta.Get(kRevision) == nil && meta.Get(kCatalogRevision) == nil {
 			// No mutation yet: the catalogue is empty at revision 0.
