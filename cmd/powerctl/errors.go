@@ -1,6 +1,9 @@
 package main
 
 import (
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/powerreg/powerreg/client"
 )
 
@@ -31,15 +34,45 @@ var nextStep = map[string]string{
 func (a *app) describe(err error) string {
 	s := safe(client.Describe(err))
 	reason := client.Reason(err)
-	if reason == "UNAUTHENTICATED" {
+	switch reason {
+	case "UNAUTHENTICATED":
 		if a.token == "" {
 			return s + "\n未提供令牌：请用 --token 或环境变量 POWERREG_TOKEN 提供令牌；令牌由管理员用 powerctl tokens create 创建 / " +
 				"no token given: use --token or POWERREG_TOKEN; an administrator creates tokens with powerctl tokens create"
 		}
 		return s + "\n请检查 --token 或 POWERREG_TOKEN 的令牌，或向管理员申请新令牌 / check the token of --token or POWERREG_TOKEN, or ask an administrator for a new one"
+	case "TOKEN_UNKNOWN", "TOKEN_EXPIRED", "TOKEN_REVOKED":
+		// The server says what is wrong with the token; this says which
+		// token powerctl sent.
+		return s + "\n" + a.tokenSource()
+	case "TOKEN_BEARER_PREFIX":
+		return s + "\n" + a.tokenSource() + "\n例如 / e.g.: export POWERREG_TOKEN=$(cat my.token)   # 文件里只有 prt_… / the file holds prt_… alone"
 	}
 	if hint, ok := nextStep[reason]; ok {
 		s += "\n" + hint
 	}
 	return s
+}
+
+// tokenSource says where the token powerctl sent came from: --token, or
+// the environment variable POWERREG_TOKEN.
+func (a *app) tokenSource() string {
+	if a.tokenFlag {
+		return "powerctl 发送的是 --token 给出的令牌 / powerctl sent the token of --token"
+	}
+	return "powerctl 发送的是环境变量 POWERREG_TOKEN 中的令牌 / powerctl sent the token of the environment variable POWERREG_TOKEN"
+}
+
+// requirement rewrites the refusal of a call that a command makes before
+// its own step (the listing of publish --all-approved, of submit) into what
+// the command needs: otherwise the user reads the listing's requirement,
+// which is not the one to ask an administrator for. Other errors pass.
+func requirement(err error, zh, en string) error {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.PermissionDenied || client.Reason(err) != "PERMISSION_DENIED" {
+		return err // FOUR_EYES is about the batch, not the token's roles
+	}
+	p := st.Proto()
+	p.Message = zh + " / " + en
+	return status.ErrorProto(p)
 }

@@ -37,9 +37,12 @@ func (a *app) itemsListCmd() *cobra.Command {
 		Use:     "list [--department ID] [--state STATE] [--filter F] [--order-by O]",
 		Aliases: []string{"ls"},
 		Short:   "列出事项的工作副本 / list the items' working copies",
-		Long: `Lists the items of a department (--department; default every department
-the token may read) in order of creation, in any state or in one (--state:
-draft, submitted, approved, returned, published, abolished or all).
+		Long: `Lists the items of a department (--department) in order of creation, in
+any state or in one (--state: draft, submitted, approved, returned,
+published, abolished or all). Without --department: the department of a
+clerk's token (an editor of one department), or every department for
+reviewers, publishers and editors of every department; an editor of
+several departments chooses one.
 
 --filter is an AIP-160 filter over category, state, code, department,
 update_time, publish_time and display_name (e.g. 'state = STATE_RETURNED OR
@@ -60,7 +63,11 @@ both: a mistake is refused with where it is (exit 1).`,
 			if err != nil {
 				return err
 			}
-			list, err := c.ListItems(cmd.Context(), client.ItemQuery{Parent: flags.parent(), State: st, Filter: flags.filter, OrderBy: flags.orderBy})
+			parent, err := flags.ownParent(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			list, err := c.ListItems(cmd.Context(), client.ItemQuery{Parent: parent, State: st, Filter: flags.filter, OrderBy: flags.orderBy})
 			if err != nil {
 				return err
 			}

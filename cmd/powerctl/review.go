@@ -79,7 +79,11 @@ is (exit 1).`,
 			if err != nil {
 				return err
 			}
-			list, err := c.ListSubmissions(cmd.Context(), client.SubmissionQuery{Parent: flags.parent(), State: st, Filter: flags.filter, OrderBy: flags.orderBy})
+			parent, err := flags.ownParent(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			list, err := c.ListSubmissions(cmd.Context(), client.SubmissionQuery{Parent: parent, State: st, Filter: flags.filter, OrderBy: flags.orderBy})
 			if err != nil {
 				return err
 			}
@@ -266,7 +270,10 @@ func (a *app) itemComments(ctx context.Context, c *client.Client, submission str
 			if byLabel == nil {
 				var err error
 				if byLabel, err = a.batchItemLabels(ctx, c, submission); err != nil {
-					return nil, err
+					// Reading the batch first: refused, the caller is no
+					// reviewer, which is what approving and returning need.
+					return nil, requirement(err, "审核（通过或退回）需要 reviewer（审核人）角色的令牌，当前令牌没有这个角色",
+						"reviewing (approving or returning) needs a token with the reviewer role, which this token does not have")
 				}
 			}
 			switch names := byLabel[ref]; len(names) {

@@ -58,7 +58,10 @@ recorded as the submitter.`,
 				return a.reportNotAddressed(cmd.Context(), c, parent, err)
 			}
 			if err != nil {
-				return err
+				// The first call lists the drafts, which reviewers may too:
+				// say what submitting needs.
+				return requirement(err, fmt.Sprintf("报送需要 %s 的 editor（部门经办人）令牌，当前令牌不是", departmentName(dept)),
+					fmt.Sprintf("submitting needs an editor token of %s, which this token is not", departmentName(dept)))
 			}
 			if a.json() {
 				return writeJSON(a.stdout, sub)
