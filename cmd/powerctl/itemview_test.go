@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 
@@ -58,4 +59,28 @@ func TestWrap(t *testing.T) {
 	if got := wrap("The remark is long enough to wrap", 20); got[0] != "The remark is long" {
 		t.Errorf("Latin text not wrapped at a space: %q", got)
 	}
+}
+
+// FuzzWrap: wrapping never panics, never loses a character other than the
+// spaces at a break, and keeps every line within the width (a single
+// rune wider than it aside).
+func FuzzWrap(f *testing.F) {
+	f.Add("未经批准或者采取欺骗手段骗取批准，非法占用土地的。", 16)
+	f.Add("The remark is long enough to wrap at a space.", 20)
+	f.Add("，，，，，，，，，，，，，，，，，，，，，，，，，", 20)
+	f.Fuzz(func(t *testing.T, s string, w int) {
+		if !utf8.ValidString(s) || strings.ContainsAny(s, "\n") || w > 200 {
+			return
+		}
+		lines := wrap(s, w)
+		noSpace := func(x string) string { return strings.ReplaceAll(x, " ", "") }
+		if got := noSpace(strings.Join(lines, "")); got != noSpace(s) {
+			t.Fatalf("wrap(%q, %d) = %q: text lost", s, w, lines)
+		}
+		for _, l := range lines {
+			if width.StringWidth(l) > max(w, 20) && utf8.RuneCountInString(l) > 1 {
+				t.Fatalf("wrap(%q, %d): line %q is %d columns", s, w, l, width.StringWidth(l))
+			}
+		}
+	})
 }
