@@ -206,7 +206,7 @@ func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, co
 			returned = append(returned, &pb.ItemComment{Item: v.item, Comment: v.comment})
 		}
 	}
-	rejectAll := len(returned) == len(items)
+	rejectAll := len(items) > 0 && len(returned) == len(items) // nothing left to approve: return the batch
 	if dryRun {
 		return a.printVerdicts(name, items, returned, display, rejectAll, true)
 	}
