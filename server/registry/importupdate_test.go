@@ -451,7 +451,8 @@ func TestImportWithoutUpdateKeepsCodeInUse(t *testing.T) {
 	_, err := e.svc.ImportItems(clerk, registry.ImportInput{Department: "gtzyj", Rows: []registry.ImportRow{asRow(a, "")}})
 	wantFields(t, err, "rows[0].item.code")
 	re := wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
-	if d := re.Violations[0].Description; !strings.Contains(d, itemName(a)) || !strings.Contains(d, "update_existing") {
+	if d := re.Violations[0].Description; !strings.Contains(d, itemName(a)) || !strings.Contains(d, "update_existing") ||
+		re.Violations[0].Reason != registry.ReasonCodeInUse {
 		t.Fatalf("message: %s", d)
 	}
 	r := asRow(a, "")
@@ -485,4 +486,31 @@ func TestImportUpdateCode(t *testing.T) {
 	rp.Item.Code = "GT-10"
 	_, err = e.svc.ImportItems(clerk, update("gtzyj", rp))
 	wantFields(t, err, "rows[0].item.code")
+}
+
+// TestImportRenamesMainItem: a file that renames a main item names it by
+// its new name in its sub-items' rows, and a new sub-item of the file
+// joins the renamed main item instead of creating another one.
+func TestImportRenamesMainItem(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	main := e.item("gtzyj", "土地征收", registry.CategoryLicensing)
+	sub := e.subItem(main, "集体土地征收")
+	rm := asRow(main, "")
+	rm.Item.Content.DisplayName = "土地征收审批"
+	rows := []registry.ImportRow{rm, asRow(sub, "土地征收审批"), row("", "土地征收审批", "国有土地征收", registry.CategoryLicensing, "")}
+	res, err := e.svc.ImportItems(clerk, update("gtzyj", rows...))
+	e.must(err, "ImportItems")
+	if got := outcomes(res); got != "created 1 updated 1 unchanged 1 [0:2 display_name;1:3;2:1;]" || len(res.MainItems) != 0 {
+		t.Fatalf("outcomes %s, main items created %v", got, res.MainItems)
+	}
+	added := e.getItem(&registry.ItemView{Item: registry.Item{Department: "gtzyj", ID: itemID(t, res.Items[0])}})
+	if added.Item.Parent != main.Item.ID {
+		t.Fatalf("the new sub-item's main item is %d, want %d", added.Item.Parent, main.Item.ID)
+	}
+	// The old name is no main item's any more.
+	rows[1].MainItem = "土地征收"
+	rows[0].Item.Content.DisplayName = "土地征收审批"
+	_, err = e.svc.ImportItems(clerk, update("gtzyj", rows[:2]...))
+	wantFields(t, err, "rows[1].main_item")
 }

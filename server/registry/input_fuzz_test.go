@@ -163,12 +163,39 @@ func FuzzCreateDepartment(f *testing.F) {
 			}
 			return
 		}
+		region, _ = registry.NormalizeRegion(region) // kept normalised; "" stays ""
 		got, err := registry.ParseDepartmentName("name", registry.DepartmentName(d.ID), false)
 		if err != nil || got != id || d.DisplayName != name || d.RegionCode != region {
 			t.Fatalf("created %+v from %q, %q, %q; its name parses to %q, %v", d, id, name, region, got, err)
 		}
 		if _, err := e.svc.GetDepartment(id); err != nil {
 			t.Fatalf("GetDepartment(%q): %v", id, err)
+		}
+	})
+}
+
+// FuzzNormalizeRegion: a region code is accepted only as 6, 9 or 12
+// digits and comes out as 6, 9 or 12 digits that begin the input (its
+// trailing groups of 000 dropped), normalised again unchanged.
+func FuzzNormalizeRegion(f *testing.F) {
+	for _, s := range []string{"511602", "511602000000", "511602001000", "511602001002", "5116", " 430400", "51160２"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, ok := registry.NormalizeRegion(in)
+		if !ok {
+			if got != "" {
+				t.Fatalf("refused %q but returned %q", in, got)
+			}
+			return
+		}
+		trimmed := strings.TrimSpace(in)
+		if n := len(got); n != 6 && n != 9 && n != 12 || !strings.HasPrefix(trimmed, got) ||
+			strings.Trim(trimmed[len(got):], "0") != "" || len(trimmed)%3 != 0 {
+			t.Fatalf("NormalizeRegion(%q) = %q", in, got)
+		}
+		if again, ok := registry.NormalizeRegion(got); !ok || again != got {
+			t.Fatalf("NormalizeRegion(%q) = %q, again %q", in, got, again)
 		}
 	})
 }
