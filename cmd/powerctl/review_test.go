@@ -92,12 +92,20 @@ func TestReviewShowWholeBatch(t *testing.T) {
 	if _, err := clerk.Registry.AbolishItem(ctx, &pb.AbolishItemRequest{Name: service.GetName(), Comment: "职能划转"}); err != nil {
 		t.Fatal(err)
 	}
+	// A sub-item whose main item is not in the batch.
+	farm := items["农用地转用审批"]
+	if _, err := clerk.Registry.UpdateItem(ctx, &pb.UpdateItemRequest{Item: &pb.Item{Name: farm.GetName(), Remark: "按新法调整"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"remark"}}}); err != nil {
+		t.Fatal(err)
+	}
 	batch := nameOf(t, e.ok("clerk", "submit", "--department", land, "--comment", "第二批"))
 
 	r := e.ok("reviewer", "review", "show", batch)
 	q := regexp.QuoteMeta
 	matchAll(t, "review show", r.stdout,
-		`(?m)^事项 items\s+4：新增 2，修改 1，废止 1 / 4: 2 new, 1 modified, 1 abolished$`,
+		`(?m)^事项 items\s+5：新增 2，修改 2，废止 1 / 5: 2 new, 2 modified, 1 abolished$`,
+		// A sub-item without its main item: the main item by name.
+		`(?m)^■ 修改 / modified  `+q(farm.GetName())+`  “农用地转用审批”\n(.*\n)*?  大项 main item\s+“建设用地审批” \(`+q(items["建设用地审批"].GetName())+`，不在本批次 /\s+not\s+in\s+this\s+batch\)\n`,
 		// The sub-item right under its main item, indented.
 		`(?m)^■ 新增 / new  `+q(main.GetItem().GetName())+`  “采矿权审批”\n  名称 name\s+采矿权审批\n  类型 category\s+行政许可\n`+
 			`  设定依据 legal bases:\n    1\. 《中华人民共和国矿产资源法》第三条\n(.*\n)*?\n    ■ 新增 / new  `+q(sub.GetItem().GetName())+
@@ -119,12 +127,30 @@ func TestReviewShowWholeBatch(t *testing.T) {
 	for _, si := range got {
 		changes[si.GetItem().GetName()] = si
 	}
-	if len(got) != 4 || changes[penalty.GetName()].GetChange() != pb.ChangeKind_CHANGE_KIND_MODIFY ||
+	if len(got) != 5 || changes[penalty.GetName()].GetChange() != pb.ChangeKind_CHANGE_KIND_MODIFY ||
 		len(changes[penalty.GetName()].GetDifferences()) != 1 || changes[penalty.GetName()].GetDifferences()[0].GetField() != "promised_time_limit" ||
 		changes[service.GetName()].GetChange() != pb.ChangeKind_CHANGE_KIND_ABOLISH || changes[service.GetName()].GetPublished() == nil ||
 		changes[sub.GetItem().GetName()].GetItem().GetParent() != main.GetItem().GetName() ||
 		len(changes[main.GetItem().GetName()].GetItem().GetLegalBases()) != 1 {
 		t.Errorf("review show -o json: %v", got)
+	}
+
+	// The review sheet names a sub-item's main item outside the batch too.
+	sheetPath := filepath.Join(t.TempDir(), "审核表.csv")
+	e.ok("reviewer", "review", "export", batch, "-o", sheetPath)
+	recs := readCSV(t, sheetPath)
+	found := false
+	for _, rec := range recs[1:] {
+		if rec[column(t, recs[0], "事项标识")] != farm.GetName() {
+			continue
+		}
+		found = true
+		if rec[column(t, recs[0], "大项")] != "建设用地审批" || rec[column(t, recs[0], "变更类型")] != "修改" || rec[column(t, recs[0], "变更字段")] != "备注" {
+			t.Errorf("review sheet row of a sub-item outside its main item's batch: %q", rec)
+		}
+	}
+	if !found || len(recs) != 6 {
+		t.Errorf("review sheet: %d rows, the sub-item's found: %v", len(recs)-1, found)
 	}
 
 	// Returned with a comment; a submit without an answer is refused,

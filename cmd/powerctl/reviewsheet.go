@@ -96,26 +96,18 @@ func reviewRows(ctx context.Context, c *client.Client, name string) ([]sheet.Row
 	if err != nil {
 		return nil, err
 	}
-	display := map[string]string{} // item → display name, for 大项
-	for _, si := range items {
-		display[si.GetItem().GetName()] = si.GetItem().GetDisplayName()
+	names, err := mainItemNames(ctx, c, name, items)
+	if err != nil {
+		return nil, err
 	}
 	var rows []sheet.Row
-	for _, n := range itemTree(items) {
+	for _, n := range itemTree(items, names) {
 		si := n.item
 		it := proto.Clone(si.GetItem()).(*pb.Item)
 		it.PendingChange = si.GetChange() // 变更类型 is the change the batch makes
 		main := ""
 		if p := it.GetParent(); p != "" {
-			if main = display[p]; main == "" {
-				// A main item outside the batch: read once.
-				resp, err := c.Registry.GetItem(ctx, &pb.GetItemRequest{Name: p})
-				if err != nil {
-					return nil, err
-				}
-				main = resp.GetItem().GetDisplayName()
-				display[p] = main
-			}
+			main = names[p]
 		}
 		var changed []string
 		for _, d := range si.GetDifferences() {

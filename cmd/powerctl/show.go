@@ -36,7 +36,11 @@ func (a *app) showSubmission(ctx context.Context, c *client.Client, name string)
 	if err != nil {
 		return err
 	}
-	return a.printSubmission(sub, dept.GetDepartment(), items)
+	names, err := mainItemNames(ctx, c, name, items)
+	if err != nil {
+		return err
+	}
+	return a.printSubmission(sub, dept.GetDepartment(), items, names)
 }
 
 // changeText labels a change kind (by its enum name): the field table's
@@ -47,7 +51,7 @@ var changeText = map[string]string{
 	pb.ChangeKind_CHANGE_KIND_ABOLISH.String(): sheet.ChangeLabel(pb.ChangeKind_CHANGE_KIND_ABOLISH) + " / abolish",
 }
 
-func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*pb.SubmissionItem) error {
+func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*pb.SubmissionItem, names map[string]string) error {
 	v := &view{}
 	v.add("批次 submission", sub.GetName())
 	v.add("状态 state", submissionStateText[sub.GetState()])
@@ -61,7 +65,7 @@ func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*
 	v.add("事项 items", batchCounts(items))
 	var b strings.Builder
 	v.write(&b, 0)
-	for _, n := range itemTree(items) {
+	for _, n := range itemTree(items, names) {
 		b.WriteByte('\n')
 		writeSubmissionItem(&b, n.item, n.depth*4, n.parent)
 	}
@@ -107,10 +111,36 @@ type treeNode struct {
 	parent string // how the main item is named, "" for a main item
 }
 
+// mainItemNames maps the items of a batch and the main items of its
+// sub-items to their display names: those in the batch from it, the
+// others from one list of the department's items (not a call per main
+// item: a big batch must not run into the rate limits).
+func mainItemNames(ctx context.Context, c *client.Client, submission string, items []*pb.SubmissionItem) (map[string]string, error) {
+	names := map[string]string{}
+	for _, si := range items {
+		names[si.GetItem().GetName()] = si.GetItem().GetDisplayName()
+	}
+	for _, si := range items {
+		if p := si.GetItem().GetParent(); p != "" && names[p] == "" {
+			list, err := c.Items(ctx, strings.SplitN(submission, "/submissions/", 2)[0], pb.Item_STATE_UNSPECIFIED)
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range list {
+				if names[it.GetName()] == "" {
+					names[it.GetName()] = it.GetDisplayName()
+				}
+			}
+			break
+		}
+	}
+	return names, nil
+}
+
 // itemTree orders a batch's items as main item → sub-items: each sub-item
 // whose main item is in the batch right after it, indented; the others in
-// the batch's order.
-func itemTree(items []*pb.SubmissionItem) []treeNode {
+// the batch's order. names are the display names of mainItemNames.
+func itemTree(items []*pb.SubmissionItem, names map[string]string) []treeNode {
 	inBatch := map[string]*pb.SubmissionItem{}
 	for _, it := range items {
 		inBatch[it.GetItem().GetName()] = it
@@ -129,7 +159,7 @@ func itemTree(items []*pb.SubmissionItem) []treeNode {
 		}
 		parent := ""
 		if p != "" {
-			parent = p + "（不在本批次 / not in this batch）"
+			parent = quoted(names[p]) + " (" + p + "，不在本批次 / not in this batch)"
 		}
 		out = append(out, treeNode{item: it, parent: parent})
 		for _, child := range children[it.GetItem().GetName()] {
