@@ -446,7 +446,7 @@ func TestSubmissionsWithdraw(t *testing.T) {
 	}
 
 	r = e.fails(1, "clerk", "submissions", "withdraw", batch)
-	if !strings.Contains(r.stderr, batch) {
+	if !strings.Contains(r.stderr, batch) || !strings.Contains(r.stderr, "powerctl submissions list") || strings.Contains(r.stderr, "review list") {
 		t.Errorf("withdraw of a withdrawn batch:\n%s", r)
 	}
 	e.fails(1, "reviewer", "review", "approve", batch)

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/powerreg/powerreg/client"
 )
 
 // submissionsCmd is the department's side of its batches: list, show,
@@ -48,6 +50,13 @@ It needs an editor's token for the batch's department.`,
 				return err
 			}
 			s, err := c.WithdrawSubmission(cmd.Context(), list[0], comment, etag)
+			if client.Reason(err) == "SUBMISSION_NOT_SUBMITTED" {
+				// The server says the batch's state and what to do; the
+				// review queue's hint would not fit here.
+				fmt.Fprintf(a.stderr, "powerctl: %s\n用 powerctl submissions list 查看批次的状态 / see the batches' states with powerctl submissions list\n",
+					safe(client.Describe(err)))
+				return errReported
+			}
 			if err != nil {
 				return err
 			}
