@@ -170,6 +170,14 @@ func TestReviewShowWholeBatch(t *testing.T) {
 		!it.GetUpdateTime().AsTime().Equal(pre.GetUpdateTime().AsTime()) || it.GetSubmission() != "" {
 		t.Errorf("the refused submit changed the item: %v, was %v", it, pre)
 	}
+	// A reply to an item that was not returned: the server refuses, naming it.
+	r = e.fails(1, "clerk", "submit", "--department", land, "--reply", shortID(main.GetItem().GetName())+"=无需答复")
+	if !strings.Contains(r.stderr, main.GetItem().GetName()) {
+		t.Errorf("submit --reply of an item not returned:\n%s", r)
+	}
+	if n := len(e.submissions()); n != before {
+		t.Errorf("the refused submit left %d submissions, want %d", n, before)
+	}
 	e.fails(2, "clerk", "submit", "--department", land, "--reply", "期限依据已核实")                 // no ITEM=
 	e.fails(2, "clerk", "submit", "--department", land, "--reply", "departments/x/items/1=a") // another department
 
