@@ -93,11 +93,15 @@ func (v *view) addDifferences(diffs []*pb.FieldDifference, published, item *pb.I
 	for _, d := range diffs {
 		shown := false
 		for _, c := range columnsOfPath(d.GetField()) {
-			if published == nil || seen[c.Key] {
-				shown = shown || seen[c.Key]
-				continue
-			}
-			if from, to := c.Text(published), c.Text(item); from != to {
+			switch {
+			case seen[c.Key]: // category and category_label share 类型
+				shown = true
+			case published == nil:
+			default:
+				from, to := c.Text(published), c.Text(item)
+				if from == to {
+					continue
+				}
 				v.lines = append(v.lines, viewLine{label: "  " + c.FieldLabel(), diff: true, from: orNone(from), to: orNone(to)})
 				seen[c.Key], shown = true, true
 			}
