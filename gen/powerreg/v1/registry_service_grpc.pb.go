@@ -123,7 +123,10 @@ type RegistryServiceClient interface {
 	// Gets one revision of an item.
 	GetRevision(ctx context.Context, in *GetRevisionRequest, opts ...grpc.CallOption) (*GetRevisionResponse, error)
 	// Groups draft or returned items of one department into a draft
-	// submission.
+	// submission, or with submit creates and submits it in one step (all or
+	// nothing: refused, nothing is left behind). Replies answer the
+	// reviewer's comments on returned items; SubmitSubmission says when a
+	// submit is refused.
 	CreateSubmission(ctx context.Context, in *CreateSubmissionRequest, opts ...grpc.CallOption) (*CreateSubmissionResponse, error)
 	// Gets a submission.
 	GetSubmission(ctx context.Context, in *GetSubmissionRequest, opts ...grpc.CallOption) (*GetSubmissionResponse, error)
@@ -535,7 +538,10 @@ type RegistryServiceServer interface {
 	// Gets one revision of an item.
 	GetRevision(context.Context, *GetRevisionRequest) (*GetRevisionResponse, error)
 	// Groups draft or returned items of one department into a draft
-	// submission.
+	// submission, or with submit creates and submits it in one step (all or
+	// nothing: refused, nothing is left behind). Replies answer the
+	// reviewer's comments on returned items; SubmitSubmission says when a
+	// submit is refused.
 	CreateSubmission(context.Context, *CreateSubmissionRequest) (*CreateSubmissionResponse, error)
 	// Gets a submission.
 	GetSubmission(context.Context, *GetSubmissionRequest) (*GetSubmissionResponse, error)
