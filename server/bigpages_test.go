@@ -223,6 +223,38 @@ func TestBigItemsEveryListPages(t *testing.T) {
 		}
 		distinct(t, "watch", names, all)
 	})
+	// Last: it abolishes every item. A batch's items come with the
+	// revision in force they change, twice an item's size.
+	t.Run("batch items", func(t *testing.T) {
+		svc := e.srv.Registry()
+		var batch []string
+		for id := uint64(1); id <= all; id++ { // the import's items, ids 1 to 601
+			if _, err := svc.AbolishItem(fxClerk, bigDeptID, id, "职能划转", ""); err != nil {
+				t.Fatal(err)
+			}
+			batch = append(batch, registry.ItemName(bigDeptID, id))
+		}
+		sub, err := svc.CreateSubmission(fxClerk, bigDeptID, batch, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := registry.SubmissionName(bigDeptID, sub.ID)
+		got, first := grpcPages(t, func(tok string) (*pb.ListSubmissionItemsResponse, error) {
+			return e.reg.ListSubmissionItems(as("clerk"), &pb.ListSubmissionItemsRequest{Parent: name, PageToken: tok})
+		}, func(r *pb.ListSubmissionItemsResponse) []string {
+			var out []string
+			for _, it := range r.Items {
+				out = append(out, it.Item.Name)
+			}
+			return out
+		}, func(r *pb.ListSubmissionItemsResponse) string { return r.NextPageToken })
+		if first >= all {
+			t.Errorf("the first page holds %d items; want it cut by bytes", first)
+		}
+		distinct(t, "gRPC", got, all)
+		names, _ := restPages(t, e, "clerk", "/v1/"+name+"/items?page_size=1000", "items")
+		distinct(t, "REST", names, all)
+	})
 }
 
 // TestBigItemOverREST: an item near the 1 MiB cap is created over REST

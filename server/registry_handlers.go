@@ -455,13 +455,14 @@ func (s *registryServer) RejectSubmission(ctx context.Context, req *pb.RejectSub
 }
 
 func (s *registryServer) CreatePublication(ctx context.Context, req *pb.CreatePublicationRequest) (*pb.CreatePublicationResponse, error) {
-	create := s.reg(ctx).CreatePublication
+	subs, comment := req.GetPublication().GetSubmissions(), req.GetPublication().GetComment()
+	var p *registry.Publication
+	var err error
 	if req.GetValidateOnly() {
-		create = func(actor string, subs []string, comment, _ string) (*registry.Publication, error) {
-			return s.reg(ctx).ValidatePublication(actor, subs, comment)
-		}
+		p, err = s.reg(ctx).ValidatePublication(actor(ctx), subs, comment)
+	} else {
+		p, err = s.reg(ctx).CreatePublication(actor(ctx), subs, comment, req.GetRequestId())
 	}
-	p, err := create(actor(ctx), req.GetPublication().GetSubmissions(), req.GetPublication().GetComment(), req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}

@@ -5,8 +5,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/client"
+	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
 
 // TestClientSubmissionCalls: the client library's calls for the batch

@@ -467,9 +467,10 @@ func submitBatch(m *mut, sub *Submission, comment string) error {
 				bi("“"+rev.Content.DisplayName+"”缺少设定依据", "“"+rev.Content.DisplayName+"” lacks a legal basis")})
 		}
 		if notAddressed(it, sub) {
+			c := clip(it.ReviewComment, 200)
 			unaddressed = append(unaddressed, Subject{ItemName(dept, itemID),
-				bi("“"+rev.Content.DisplayName+"”被退回后既未修改也未答复审核意见："+it.ReviewComment,
-					"“"+rev.Content.DisplayName+"” was returned and since neither edited nor answered; the comment: "+it.ReviewComment)})
+				bi("“"+rev.Content.DisplayName+"”被退回后既未修改也未答复审核意见："+c,
+					"“"+rev.Content.DisplayName+"” was returned and since neither edited nor answered; the comment: "+c)})
 		}
 		revs = append(revs, it.Head)
 	}
@@ -500,6 +501,15 @@ func submitBatch(m *mut, sub *Submission, comment string) error {
 	}
 	sub.UpdateTime, sub.Version = m.now, m.rev
 	return m.event(name, ActionSubmitted, sub.Comment, "")
+}
+
+// clip cuts s to n characters, marking the cut: a refusal naming
+// thousands of items quotes each comment briefly.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 // WithdrawSubmission takes back a submitted batch that no reviewer has
@@ -847,7 +857,9 @@ func (s *Service) RejectSubmission(actor, dept string, id uint64, in ReviewInput
 		if err != nil {
 			return err
 		}
-		sub.State, sub.Returned, sub.ItemComments = SubmissionReturned, sub.Items, in.ItemComments
+		// An approval's returned items leave the record of a batch
+		// returned whole: ReturnedRevisions follow Returned.
+		sub.State, sub.Returned, sub.ItemComments, sub.ReturnedRevisions = SubmissionReturned, sub.Items, in.ItemComments, nil
 		sub.ReviewComment, sub.Reviewer = in.Comment, m.actor
 		return m.event(name, ActionReturned, in.Comment, "")
 	})
