@@ -17,7 +17,9 @@ import (
 // 区划代码 column), the working copy of 区行政审批局 (344 rows and the main
 // items the import created: the district's biggest batch) exported, its
 // 设定依据 column filled, imported back: no item created, every item
-// updated; the batch submitted; the same file again changes nothing.
+// updated; the batch submitted; the same file again changes nothing;
+// review show prints the legal bases; the batch is approved from a filled
+// review sheet with one row returned.
 func TestGuanganRoundTrip(t *testing.T) {
 	e := startLimited(t) // powerregd's default limits, rate limits included
 	ctx := context.Background()
@@ -90,10 +92,37 @@ func TestGuanganRoundTrip(t *testing.T) {
 		t.Errorf("the batch: %v %v", got, err)
 	}
 
-	// TODO(review): the reviewer's half of the round trip ("Done when"):
-	// `powerctl review show SUB` prints the legal bases of the batch
-	// without tripping the default rate limits; `powerctl review export
-	// SUB -o FILE.xlsx`, one row's 审核意见（退回时填写） filled, `powerctl
-	// review import SUB FILE.xlsx`: that item returned with the comment,
-	// the rest approved. Those commands are branch i11-review's.
+	// The reviewer's half: review show prints every item's legal bases
+	// (the batch read in one call, under the default rate limits); the
+	// batch is decided from a filled review sheet, one row returned.
+	r = e.ok("reviewer", "review", "show", sub)
+	if c := strings.Count(r.stdout, "《中华人民共和国行政许可法》第十二条"); c != n {
+		t.Errorf("review show printed the first legal basis %d times, want %d", c, n)
+	}
+	if !strings.Contains(r.stdout, fmt.Sprintf("《四川省政务服务管理办法》第%d条", n)) {
+		t.Errorf("review show lacks the last row's second basis")
+	}
+	sheetPath := filepath.Join(dir, "审核表.csv")
+	e.ok("reviewer", "review", "export", sub, "-o", sheetPath)
+	recs = readCSV(t, sheetPath)
+	if len(recs)-1 != n {
+		t.Fatalf("the review sheet has %d rows, want %d", len(recs)-1, n)
+	}
+	idCol, commentCol := column(t, recs[0], "事项标识"), column(t, recs[0], "审核意见（退回时填写）")
+	returned := recs[1][idCol]
+	recs[1][commentCol] = "设定依据条款有误，请核实"
+	writeCSV(t, sheetPath, recs)
+	e.ok("reviewer", "review", "import", sub, sheetPath)
+	got, err = e.c.Registry.GetSubmission(ctx, &pb.GetSubmissionRequest{Name: sub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := got.GetSubmission(); s.GetState() != pb.Submission_STATE_APPROVED || len(s.GetReturnedItems()) != 1 ||
+		s.GetReturnedItems()[0] != returned || len(s.GetItems()) != n-1 {
+		t.Errorf("the batch after review import: %s, %d items, returned %v", s.GetState(), len(s.GetItems()), s.GetReturnedItems())
+	}
+	it, err := e.c.Registry.GetItem(ctx, &pb.GetItemRequest{Name: returned})
+	if err != nil || it.GetItem().GetState() != pb.Item_STATE_RETURNED || it.GetItem().GetReviewComment() != "设定依据条款有误，请核实" {
+		t.Errorf("the returned item: %v %v", it, err)
+	}
 }
