@@ -50,7 +50,7 @@
 //     CategoryLabel) or an enum name such as CATEGORY_PENALTY (label left
 //     empty).
 //   - Yes/no cells: 是/否, 收费/不收费/免费, Y/N, yes/no, true/false, 1/0,
-//     无; empty is no.
+//     无; empty is not stated (nil), never no.
 //   - XLSX: cell values as Excel shows them (formatted); a cell merged over
 //     several rows counts in each of them. A part of the file that
 //     declares XML entities (a DTD) is refused by name.
