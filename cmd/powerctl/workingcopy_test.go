@@ -256,6 +256,29 @@ func TestWorkingCopyRoundTrip(t *testing.T) {
 	if !strings.Contains(r.stdout, "0 new, 0 changed, 5 unchanged") || len(e.deptItems("gtzyj")["农用地转用审批"].GetLegalBases()) != 2 {
 		t.Errorf("a file without 设定依据: %s", r)
 	}
+
+	// In review: the unchanged file still imports (nothing changes); a
+	// row that changes a submitted item is refused, naming its row.
+	e.ok("clerk", "submit", "--department", "gtzyj")
+	before = e.versions("gtzyj")
+	r = e.ok("clerk", "import", "--department", "gtzyj", path)
+	if !strings.Contains(r.stdout, "0 new, 0 changed, 5 unchanged") {
+		t.Errorf("unchanged import of items in review: %s", r)
+	}
+	row := 0
+	for i, rec := range recs[1:] {
+		if rec[nameCol] == "建设用地审批" {
+			rec[remarkCol], row = "再次修改", i+2
+		}
+	}
+	writeCSV(t, path, recs)
+	r = e.fails(1, "clerk", "import", "--department", "gtzyj", path)
+	if !strings.Contains(r.stderr, fmt.Sprintf("wc.csv 第%d行", row)) || !strings.Contains(r.stderr, "nothing was imported") {
+		t.Errorf("a change of an item in review: %s", r)
+	}
+	if fmt.Sprint(e.versions("gtzyj")) != fmt.Sprint(before) {
+		t.Error("a refused import changed items")
+	}
 }
 
 // The clerk's original file, without 事项标识 and mostly without codes,
