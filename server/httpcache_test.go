@@ -108,7 +108,9 @@ func publishNew(t testing.TB, svc *registry.Service, dept string, n int) []strin
 		rows = append(rows, registry.ImportRow{Item: registry.ItemInput{
 			Content: fxContent(fmt.Sprintf("对非法占用土地的处罚 %s %d", t.Name(), i), registry.Category(i%10+1))}})
 	}
-	res, err := svc.ImportItems(fxClerk, registry.ImportInput{Department: dept, Rows: rows})
+	// A test may publish the same names again: deliberately (an import
+	// refuses a row like an existing item without it).
+	res, err := svc.ImportItems(fxClerk, registry.ImportInput{Department: dept, CreateDuplicates: true, Rows: rows})
 	if err != nil {
 		t.Fatal(err)
 	}

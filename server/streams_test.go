@@ -479,10 +479,12 @@ func TestConcurrentImportsBounded(t *testing.T) {
 	ctx, cancel := context.WithCancel(as("clerk"))
 	defer cancel()
 	must(e.reg.CreateDepartment(ctx, &pb.CreateDepartmentRequest{DepartmentId: "gtzyj", Department: &pb.Department{DisplayName: "市国土资源局"}}))
+	n := 0
 	open := func() pb.RegistryService_ImportItemsClient {
 		s := must(e.reg.ImportItems(ctx))
+		n++ // another item each time: the same one again would be a duplicate
 		must(0, s.Send(&pb.ImportItemsRequest{Parent: "departments/gtzyj", Rows: []*pb.ImportRow{
-			{Item: &pb.Item{DisplayName: "对非法占用土地的处罚", Category: pb.Category_CATEGORY_PENALTY}}}}))
+			{Item: &pb.Item{DisplayName: fmt.Sprint("对非法占用土地的处罚", n), Category: pb.Category_CATEGORY_PENALTY}}}}))
 		return s
 	}
 	// Three at once: one is refused after the wait (whichever reached the

@@ -40,10 +40,25 @@ type generator struct {
 	r     *rand.Rand
 	depts []registry.Department
 	n     int // rows made so far
+	// seen counts the names given in each department under each main
+	// item: a name drawn again gets a number, since an import refuses two
+	// items of one department with the same name and main item.
+	seen map[string]int
+}
+
+// unique returns name, numbered (“name（2）”) when department d already
+// has an item of that name under main.
+func (g *generator) unique(d int, main, name string) string {
+	k := fmt.Sprint(d, "\x00", main, "\x00", name)
+	g.seen[k]++
+	if n := g.seen[k]; n > 1 {
+		return fmt.Sprintf("%s（%d）", name, n)
+	}
+	return name
 }
 
 func newGenerator(seed int64, depts []registry.Department) *generator {
-	return &generator{r: rand.New(rand.NewPCG(uint64(seed), 0x706f776572)), depts: depts}
+	return &generator{r: rand.New(rand.NewPCG(uint64(seed), 0x706f776572)), depts: depts, seen: map[string]int{}}
 }
 
 // batch makes the next rows, at most max: a main item and, for some
@@ -56,13 +71,13 @@ func (g *generator) batch(max int) []genRow {
 			c = registry.Category(g.n + 1)
 		}
 		d := g.r.IntN(len(g.depts))
-		name := vocab.ItemName(g.r, c)
+		name := g.unique(d, "", vocab.ItemName(g.r, c))
 		rows = append(rows, genRow{d, registry.ImportRow{DepartmentName: g.depts[d].DisplayName,
 			Item: registry.ItemInput{Content: vocab.Content(g.r, c, name)}}})
 		g.n++
 		if c == registry.CategoryPenalty && g.r.IntN(10) == 0 {
 			for k := 0; k < 2 && len(rows) < max; k++ {
-				sub := name + vocab.SubItemCases[g.r.IntN(len(vocab.SubItemCases))]
+				sub := g.unique(d, name, name+vocab.SubItemCases[g.r.IntN(len(vocab.SubItemCases))])
 				rows = append(rows, genRow{d, registry.ImportRow{DepartmentName: g.depts[d].DisplayName, MainItem: name,
 					Item: registry.ItemInput{Content: vocab.Content(g.r, c, sub)}}})
 				g.n++

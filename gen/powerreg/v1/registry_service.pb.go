@@ -825,7 +825,8 @@ type ImportRow struct {
 	// Region code (GB/T 2260: 6, 9 or 12 digits, e.g. 511602000000, kept as
 	// the shortest code with the same meaning, 511602) of the row's
 	// department: the region of a department that create_departments
-	// creates.
+	// creates; for an existing department it must be the department's
+	// region (or, without one, the registry's default region).
 	RegionCode    string `protobuf:"bytes,4,opt,name=region_code,json=regionCode,proto3" json:"region_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

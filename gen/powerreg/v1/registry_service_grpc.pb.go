@@ -101,7 +101,11 @@ type RegistryServiceClient interface {
 	// both, and so is a row without identity or code that matches an item of
 	// the department by name and main item, unless create_duplicates is set;
 	// a row whose department_display_name names another department than
-	// parent is refused.
+	// parent is refused, and so is a row whose region_code differs from the
+	// region of its existing department (set it first with
+	// UpdateDepartment). An update compares and writes the fields of
+	// update_mask only. The answer counts the rows created, updated and
+	// unchanged and describes each (results), with validate_only too.
 	ImportItems(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[ImportItemsRequest, ImportItemsResponse], error)
 	// Gets an item's working copy.
 	GetItem(ctx context.Context, in *GetItemRequest, opts ...grpc.CallOption) (*GetItemResponse, error)
@@ -513,7 +517,11 @@ type RegistryServiceServer interface {
 	// both, and so is a row without identity or code that matches an item of
 	// the department by name and main item, unless create_duplicates is set;
 	// a row whose department_display_name names another department than
-	// parent is refused.
+	// parent is refused, and so is a row whose region_code differs from the
+	// region of its existing department (set it first with
+	// UpdateDepartment). An update compares and writes the fields of
+	// update_mask only. The answer counts the rows created, updated and
+	// unchanged and describes each (results), with validate_only too.
 	ImportItems(grpc.ClientStreamingServer[ImportItemsRequest, ImportItemsResponse]) error
 	// Gets an item's working copy.
 	GetItem(context.Context, *GetItemRequest) (*GetItemResponse, error)
