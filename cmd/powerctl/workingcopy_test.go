@@ -438,7 +438,9 @@ func TestDepartmentsUpdate(t *testing.T) {
 }
 
 // The 区划代码 column sets the region of the departments
-// --create-departments creates: 511602000000 becomes 511602.
+// --create-departments creates: 511602000000 becomes 511602. Rows naming
+// another region than their existing department's are refused with the
+// departments update that fixes it.
 func TestImportRegionColumn(t *testing.T) {
 	e := start(t)
 	path := filepath.Join(t.TempDir(), "r.csv")
@@ -452,5 +454,24 @@ func TestImportRegionColumn(t *testing.T) {
 		if d.GetRegionCode() != "511602" {
 			t.Errorf("%s: region %q, want 511602", d.GetDisplayName(), d.GetRegionCode())
 		}
+	}
+
+	// A department that exists in another region: its codes must not be
+	// assigned under the wrong region, so the rows are refused with the
+	// command that sets the region.
+	e.ok("admin", "departments", "create", "--id", "gtzyj", "--name", "市国土资源局", "--region", "430400")
+	other := filepath.Join(t.TempDir(), "gtzyj.csv")
+	writeCSV(t, other, [][]string{
+		{"部门", "事项名称", "事项类型", "区划代码"},
+		{"市国土资源局", "建设用地审批", "行政许可", "511602000000"},
+	})
+	r := e.fails(1, "clerk", "import", "--department", "gtzyj", other)
+	if !strings.Contains(r.stderr, "gtzyj.csv 第2行「区划代码」") || !strings.Contains(r.stderr, "powerctl departments update --id gtzyj --region 511602") {
+		t.Errorf("a row of another region: %s", r)
+	}
+	e.ok("admin", "departments", "update", "--id", "gtzyj", "--region", "511602")
+	r = e.ok("clerk", "import", "--department", "gtzyj", other)
+	if !strings.Contains(r.stdout, "1 new, 0 changed, 0 unchanged") {
+		t.Errorf("after departments update: %s", r)
 	}
 }
