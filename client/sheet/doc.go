@@ -13,7 +13,8 @@
 // into the item. WorkingCopyKeys and ReviewKeys are the columns of a
 // working-copy export and of a review sheet; UpdateMask gives the item
 // fields a file's header carries (an import's update mask) and
-// UnknownColumns the columns no entry of the table matches.
+// UnknownColumns the columns no entry of the table matches (and those
+// without a header that hold data).
 //
 // Reading (Read, ReadCSV, ReadXLSX) accepts the headers real lists use
 // (Column.Synonyms, Column.English), ignores unknown columns, and returns the
