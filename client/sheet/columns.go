@@ -273,13 +273,15 @@ func ColumnOfPath(path string) string {
 			best, key = len(p), c.Key
 		}
 	}
-	if key == "" && (path == "category_label") {
+	switch {
+	case key != "":
+		return key
+	case path == "category_label": // written in the category column too
 		return KeyCategory
-	}
-	if key == "" && strings.HasPrefix(path, "fee") {
+	case path == "fee" || strings.HasPrefix(path, "fee."): // the fee as a whole
 		return KeyFeeCharged
 	}
-	return key
+	return ""
 }
 
 // UpdateMask returns the paths of ImportItemsRequest.update_mask for a
