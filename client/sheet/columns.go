@@ -96,6 +96,7 @@ const (
 	KeyChange            = "change"              // 变更类型 (review sheet)
 	KeyChangedFields     = "changed_fields"      // 变更字段 (review sheet)
 	KeyReviewComment     = "review_comment"      // 审核意见（退回时填写）(review sheet, filled by the reviewer)
+	KeyRejectReason      = "reject_reason"       // 错误原因 / error (a rejects file, WriteRejects)
 )
 
 // Columns are the template's columns, in template order.
@@ -206,6 +207,9 @@ var extraColumns = []Column{
 	{Key: KeyReviewComment, Header: "审核意见（退回时填写）", Synonyms: []string{"退回意见"}, English: []string{"review_comment"},
 		Note: "退回的事项填写意见，通过的留空 / the comment for an item to return; empty to approve",
 		Role: RoleExport, value: func(r Row) string { return r.Extra[KeyReviewComment] }},
+	{Key: KeyRejectReason, Header: RejectHeader, English: []string{"error"},
+		Note: "导入时发现的问题，改正后可删除此列 / what the import found wrong; the column may stay",
+		Role: RoleExport, value: func(r Row) string { return r.Extra[KeyRejectReason] }},
 }
 
 // allColumns are every column the readers know: the template's first, so
@@ -269,13 +273,15 @@ func ColumnOfPath(path string) string {
 			best, key = len(p), c.Key
 		}
 	}
-	if key == "" && (path == "category_label") {
+	switch {
+	case key != "":
+		return key
+	case path == "category_label": // written in the category column too
 		return KeyCategory
-	}
-	if key == "" && strings.HasPrefix(path, "fee") {
+	case path == "fee" || strings.HasPrefix(path, "fee."): // the fee as a whole
 		return KeyFeeCharged
 	}
-	return key
+	return ""
 }
 
 // UpdateMask returns the paths of ImportItemsRequest.update_mask for a
@@ -311,20 +317,43 @@ func UpdateMask(header []string) []string {
 }
 
 // UnknownColumns returns the columns of header that no column of the field
-// table matches, as their letter and header as written: F「事项类型代码」.
-// Columns without a header are left out.
-func UnknownColumns(header []string) []string {
+// table matches, as their letter and header as written: F「事项类型代码」;
+// and the columns without a header that hold data in rows (cells that
+// would be lost without a word), as H（无表头 / no header）.
+func UnknownColumns(header []string, rows []Row) []string {
 	var out []string
-	for i, h := range header {
-		h = clean(h)
-		if h == "" {
-			continue
+	unnamed := map[int]bool{}
+	for _, r := range rows {
+		for i, c := range r.Cells {
+			if (i >= len(header) || clean(header[i]) == "") && clean(c) != "" {
+				unnamed[i] = true
+			}
 		}
-		if _, ok := headerKeys[normHeader(h)]; !ok {
-			out = append(out, columnName(i+1)+"「"+h+"」")
+	}
+	for i := range max(len(header), maxKey(unnamed)+1) {
+		h := ""
+		if i < len(header) {
+			h = clean(header[i])
+		}
+		switch {
+		case h == "" && unnamed[i]:
+			out = append(out, columnName(i+1)+"（无表头 / no header）")
+		case h == "":
+		default:
+			if _, ok := headerKeys[normHeader(h)]; !ok {
+				out = append(out, columnName(i+1)+"「"+h+"」")
+			}
 		}
 	}
 	return out
+}
+
+func maxKey(m map[int]bool) int {
+	n := -1
+	for k := range m {
+		n = max(n, k)
+	}
+	return n
 }
 
 // Item states as the domain names them (DOMAIN.md), in enum order.

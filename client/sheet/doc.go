@@ -13,7 +13,8 @@
 // into the item. WorkingCopyKeys and ReviewKeys are the columns of a
 // working-copy export and of a review sheet; UpdateMask gives the item
 // fields a file's header carries (an import's update mask) and
-// UnknownColumns the columns no entry of the table matches.
+// UnknownColumns the columns no entry of the table matches (and those
+// without a header that hold data).
 //
 // Reading (Read, ReadCSV, ReadXLSX) accepts the headers real lists use
 // (Column.Synonyms, Column.English), ignores unknown columns, and returns the
@@ -50,7 +51,7 @@
 //     CategoryLabel) or an enum name such as CATEGORY_PENALTY (label left
 //     empty).
 //   - Yes/no cells: 是/否, 收费/不收费/免费, Y/N, yes/no, true/false, 1/0,
-//     无; empty is no.
+//     无; empty is not stated (nil), never no.
 //   - XLSX: cell values as Excel shows them (formatted); a cell merged over
 //     several rows counts in each of them. A part of the file that
 //     declares XML entities (a DTD) is refused by name.

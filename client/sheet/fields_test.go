@@ -122,7 +122,7 @@ func TestWorkingCopyRoundTrip(t *testing.T) {
 		if got := strings.Join(header[len(header)-4:], ","); got != "事项标识,状态,待发布变更,最近审核意见" {
 			t.Errorf("%s: last columns %s", format, got)
 		}
-		if u := UnknownColumns(header); u != nil {
+		if u := UnknownColumns(header, rows); u != nil {
 			t.Errorf("%s: unknown columns %v", format, u)
 		}
 		for i, r := range rows {
@@ -190,12 +190,21 @@ func TestRegionColumn(t *testing.T) {
 	}
 }
 
-// Unknown columns are named by letter and header as written; known ones,
-// empty headers and export-only columns are not.
+// Unknown columns are named by letter and header as written; known ones
+// and export-only columns are not, nor columns without a header unless a
+// row has data there.
 func TestUnknownColumns(t *testing.T) {
-	header := []string{"部门", "大项", "事项名称", "事项类型", "事项类型代码", "实施编码", " 部门编码 ", "区划代码", "", "状态", "最近审核意见"}
-	if got := fmt.Sprint(UnknownColumns(header)); got != "[E「事项类型代码」 G「部门编码」]" {
+	header := []string{"部门", "大项", "事项名称", "事项类型", "事项类型代码", "实施编码", " 部门编码 ", "区划代码", "", "状态", "最近审核意见", ""}
+	if got := fmt.Sprint(UnknownColumns(header, nil)); got != "[E「事项类型代码」 G「部门编码」]" {
 		t.Errorf("unknown: %s", got)
+	}
+	// A rejects file's reason column is known: a fixed rejects file imports.
+	if got := UnknownColumns([]string{"职权名称", "职权类型", RejectHeader}, nil); got != nil {
+		t.Errorf("a rejects file: %v", got)
+	}
+	rows := []Row{{Cells: []string{"局", "", "甲", "行政许可", "", "", "", "", "", "", "", " ", "", "数据"}}, {Cells: []string{"局"}}}
+	if got := fmt.Sprint(UnknownColumns(header, rows)); got != "[E「事项类型代码」 G「部门编码」 N（无表头 / no header）]" {
+		t.Errorf("unknown with data: %s", got)
 	}
 }
 

@@ -83,7 +83,7 @@ func Headers() []string {
 // Cells returns row's cells in template order, as the writers write them:
 // legal bases (their texts), responsibilities and accountability one per
 // line, levels joined with 、, time limits as 20个工作日, 30日 or 3个月,
-// yes/no as 是/否 (否 for false and for an item without fee), the category
+// yes/no as 是/否 and empty when not stated (never 否), the category
 // as its label as written, or else its Chinese label. Only the legal bases'
 // texts are written: Read derives title and article from them again, and
 // their level is lost.

@@ -169,7 +169,7 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 			continue
 		}
 		f.rows = rows
-		if unknown := sheet.UnknownColumns(fileHeader(rows, ps)); len(unknown) > 0 {
+		if unknown := sheet.UnknownColumns(fileHeader(rows, ps), rows); len(unknown) > 0 {
 			if o.strict {
 				fmt.Fprintf(a.stderr, "%s: 有无法识别的列：%s；请删除或改用模板的表头（powerctl template），或去掉 --strict 忽略这些列 / "+
 					"columns not recognised: %s; delete them or use the template's headers (powerctl template), or drop --strict to ignore them\n",

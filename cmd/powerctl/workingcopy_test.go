@@ -256,6 +256,29 @@ func TestWorkingCopyRoundTrip(t *testing.T) {
 	if !strings.Contains(r.stdout, "0 new, 0 changed, 5 unchanged") || len(e.deptItems("gtzyj")["农用地转用审批"].GetLegalBases()) != 2 {
 		t.Errorf("a file without 设定依据: %s", r)
 	}
+
+	// In review: the unchanged file still imports (nothing changes); a
+	// row that changes a submitted item is refused, naming its row.
+	e.ok("clerk", "submit", "--department", "gtzyj")
+	before = e.versions("gtzyj")
+	r = e.ok("clerk", "import", "--department", "gtzyj", path)
+	if !strings.Contains(r.stdout, "0 new, 0 changed, 5 unchanged") {
+		t.Errorf("unchanged import of items in review: %s", r)
+	}
+	row := 0
+	for i, rec := range recs[1:] {
+		if rec[nameCol] == "建设用地审批" {
+			rec[remarkCol], row = "再次修改", i+2
+		}
+	}
+	writeCSV(t, path, recs)
+	r = e.fails(1, "clerk", "import", "--department", "gtzyj", path)
+	if !strings.Contains(r.stderr, fmt.Sprintf("wc.csv 第%d行", row)) || !strings.Contains(r.stderr, "nothing was imported") {
+		t.Errorf("a change of an item in review: %s", r)
+	}
+	if fmt.Sprint(e.versions("gtzyj")) != fmt.Sprint(before) {
+		t.Error("a refused import changed items")
+	}
 }
 
 // The clerk's original file, without 事项标识 and mostly without codes,
@@ -415,7 +438,9 @@ func TestDepartmentsUpdate(t *testing.T) {
 }
 
 // The 区划代码 column sets the region of the departments
-// --create-departments creates: 511602000000 becomes 511602.
+// --create-departments creates: 511602000000 becomes 511602. Rows naming
+// another region than their existing department's are refused with the
+// departments update that fixes it.
 func TestImportRegionColumn(t *testing.T) {
 	e := start(t)
 	path := filepath.Join(t.TempDir(), "r.csv")
@@ -429,5 +454,24 @@ func TestImportRegionColumn(t *testing.T) {
 		if d.GetRegionCode() != "511602" {
 			t.Errorf("%s: region %q, want 511602", d.GetDisplayName(), d.GetRegionCode())
 		}
+	}
+
+	// A department that exists in another region: its codes must not be
+	// assigned under the wrong region, so the rows are refused with the
+	// command that sets the region.
+	e.ok("admin", "departments", "create", "--id", "gtzyj", "--name", "市国土资源局", "--region", "430400")
+	other := filepath.Join(t.TempDir(), "gtzyj.csv")
+	writeCSV(t, other, [][]string{
+		{"部门", "事项名称", "事项类型", "区划代码"},
+		{"市国土资源局", "建设用地审批", "行政许可", "511602000000"},
+	})
+	r := e.fails(1, "clerk", "import", "--department", "gtzyj", other)
+	if !strings.Contains(r.stderr, "gtzyj.csv 第2行「区划代码」") || !strings.Contains(r.stderr, "powerctl departments update --id gtzyj --region 511602") {
+		t.Errorf("a row of another region: %s", r)
+	}
+	e.ok("admin", "departments", "update", "--id", "gtzyj", "--region", "511602")
+	r = e.ok("clerk", "import", "--department", "gtzyj", other)
+	if !strings.Contains(r.stdout, "1 new, 0 changed, 0 unchanged") {
+		t.Errorf("after departments update: %s", r)
 	}
 }
