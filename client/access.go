@@ -9,6 +9,7 @@ import (
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/audit"
+	"github.com/powerreg/powerreg/server/registry"
 )
 
 // Tokens returns every token, revoked and expired ones included (never
@@ -16,6 +17,26 @@ import (
 func (c *Client) Tokens(ctx context.Context) ([]*pb.Token, error) {
 	resp, err := c.Access.ListTokens(ctx, &pb.ListTokensRequest{})
 	return resp.GetTokens(), err
+}
+
+// Caller says who the server takes this client's token to be: principal,
+// holder, roles and departments (`departments/{id}`, `departments/-` for
+// every one). Anyone; anonymous without a token.
+func (c *Client) Caller(ctx context.Context) (*pb.GetCallerResponse, error) {
+	return c.Access.GetCaller(ctx, &pb.GetCallerRequest{})
+}
+
+// OwnDepartment is the one department an editor's token is scoped to, as
+// `departments/{id}`; "" when the caller reads more than one department
+// (a reviewer, a publisher, an editor of several or of every department)
+// or none.
+func OwnDepartment(caller *pb.GetCallerResponse) string {
+	if slices.ContainsFunc(caller.GetRoles(), func(r string) bool { return r == registry.RoleReviewer || r == registry.RolePublisher }) ||
+		!slices.Contains(caller.GetRoles(), registry.RoleEditor) || len(caller.GetDepartments()) != 1 ||
+		caller.GetDepartments()[0] == registry.DepartmentName(registry.AllDepartments) {
+		return ""
+	}
+	return caller.GetDepartments()[0]
 }
 
 // AuditFilter selects audit events; the zero value selects all.

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/registry"
 )
@@ -144,8 +146,17 @@ type ImportOptions struct {
 	Parent            string // department of every row, `departments/{id}`; "" when rows name theirs
 	CreateDepartments bool
 	ValidateOnly      bool
-	ChunkSize         int            // rows per message; 500 when 0
-	Progress          func(sent int) // called after each chunk is sent
+	// UpdateExisting updates the items rows identify (by item name or
+	// code) instead of refusing codes in use: the spreadsheet round trip.
+	UpdateExisting bool
+	// CreateDuplicates creates rows that match an item of the department
+	// by name and main item as new items all the same.
+	CreateDuplicates bool
+	// UpdateMask names the fields the rows carry (ImportItemsRequest's
+	// update_mask): an update leaves the others alone. Empty: every field.
+	UpdateMask []string
+	ChunkSize  int            // rows per message; 500 when 0
+	Progress   func(sent int) // called after each chunk is sent
 }
 
 // Import streams rows to ImportItems in chunks: one call, one transaction
@@ -163,6 +174,10 @@ func (c *Client) Import(ctx context.Context, rows []*pb.ImportRow, opts ImportOp
 		req := &pb.ImportItemsRequest{Rows: rows[start:min(start+size, len(rows))]}
 		if start == 0 {
 			req.Parent, req.CreateDepartments, req.ValidateOnly = opts.Parent, opts.CreateDepartments, opts.ValidateOnly
+			req.UpdateExisting, req.CreateDuplicates = opts.UpdateExisting, opts.CreateDuplicates
+			if len(opts.UpdateMask) > 0 {
+				req.UpdateMask = &fieldmaskpb.FieldMask{Paths: opts.UpdateMask}
+			}
 		}
 		if err := stream.Send(req); err != nil {
 			break // the server ended the call; CloseAndRecv says why

@@ -59,6 +59,17 @@ func (s *accessServer) RevokeToken(ctx context.Context, req *pb.RevokeTokenReque
 	return &pb.RevokeTokenResponse{Token: tokenToProto(t)}, nil
 }
 
+// GetCaller says who the interceptor authenticated: the same principal
+// that authorizes the caller's other calls.
+func (s *accessServer) GetCaller(ctx context.Context, req *pb.GetCallerRequest) (*pb.GetCallerResponse, error) {
+	p := callInfoOf(ctx).principal
+	out := &pb.GetCallerResponse{Principal: p.Name, Holder: p.Holder, Roles: p.Roles}
+	for _, d := range p.Departments {
+		out.Departments = append(out.Departments, registry.DepartmentName(d))
+	}
+	return out, nil
+}
+
 func auditToProto(r *audit.Record) *pb.AuditEvent {
 	version := int32(r.Version)
 	if version == 0 {

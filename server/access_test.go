@@ -548,6 +548,7 @@ func (f *fixture) cases() map[string]accessCase {
 			Token: &pb.Token{Roles: []string{registry.RoleReviewer}}, Ttl: durationpb.New(time.Hour)}, admin...),
 		pb.AccessService_ListTokens_FullMethodName:  one(&pb.ListTokensRequest{}, admin...),
 		pb.AccessService_RevokeToken_FullMethodName: one(&pb.RevokeTokenRequest{Name: "tokens/victim"}, admin...),
+		pb.AccessService_GetCaller_FullMethodName:   one(&pb.GetCallerRequest{}, everyone...),
 		pb.AccessService_ListAuditEvents_FullMethodName: one(&pb.ListAuditEventsRequest{PageSize: 10,
 			StartTime: timestamppb.New(time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC))}, adminOnly, reviewerOnly),
 
@@ -618,8 +619,8 @@ func TestAccessMatrix(t *testing.T) {
 				t.Errorf("gRPC %s as %s: %s (%s), want OK: the fixture should name real resources", name, w, st.Code(), st.Message())
 			case !allowed && st.Code() != wantDenied:
 				t.Errorf("gRPC %s as %s: %s (%s), want %s", name, w, st.Code(), st.Message(), wantDenied)
-			case !allowed && reasonOf(st) != codeReason(wantDenied):
-				t.Errorf("gRPC %s as %s: reason %q, want %q", name, w, reasonOf(st), codeReason(wantDenied))
+			case !allowed && reasonOf(st) != w.refusal():
+				t.Errorf("gRPC %s as %s: reason %q, want %q", name, w, reasonOf(st), w.refusal())
 			}
 			succeeded = succeeded || err == nil
 			if !allowed {
@@ -649,8 +650,8 @@ func TestAccessMatrix(t *testing.T) {
 				t.Errorf("REST %s %s as %s: HTTP %d (%s), want 200", method, path, w, r.Code, r.Raw)
 			case !allowed && r.Code != wantHTTP:
 				t.Errorf("REST %s %s as %s: HTTP %d (%s), want %d", method, path, w, r.Code, r.Raw, wantHTTP)
-			case !allowed && r.reason() != codeReason(wantDenied):
-				t.Errorf("REST %s %s as %s: reason %q, want %q", method, path, w, r.reason(), codeReason(wantDenied))
+			case !allowed && r.reason() != w.refusal():
+				t.Errorf("REST %s %s as %s: reason %q, want %q", method, path, w, r.reason(), w.refusal())
 			}
 			succeeded = succeeded || r.Code == http.StatusOK
 			if !allowed {
@@ -664,9 +665,15 @@ func TestAccessMatrix(t *testing.T) {
 	t.Logf("%d methods × %d identities × 2 transports = %d calls", len(methods), nIdentities, calls)
 }
 
-func codeReason(c codes.Code) string {
-	if c == codes.Unauthenticated {
+// refusal is the reason of w's refused calls.
+func (w who) refusal() string {
+	switch w {
+	case anonymous:
 		return "UNAUTHENTICATED"
+	case revoked:
+		return "TOKEN_REVOKED"
+	case expired:
+		return "TOKEN_EXPIRED"
 	}
 	return "PERMISSION_DENIED"
 }
@@ -783,10 +790,11 @@ func TestDenialsNameWhatIsMissing(t *testing.T) {
 		Token: &pb.Token{Roles: []string{"editor"}, Departments: []string{"departments/nosuch"}}})
 	wantStatus(t, err, codes.NotFound, "DEPARTMENT_NOT_FOUND")
 	// Malformed credentials are UNAUTHENTICATED, on public methods too.
-	for _, h := range []string{"Basic abc", "Bearer", "Bearer  ", "prt_nothing", "Bearer prt_unknown"} {
+	for h, reason := range map[string]string{"Basic abc": "UNAUTHENTICATED", "Bearer": "UNAUTHENTICATED", "Bearer  ": "UNAUTHENTICATED",
+		"prt_nothing": "UNAUTHENTICATED", "Bearer prt_unknown": "TOKEN_UNKNOWN", "Bearer Bearer prt_unknown": "TOKEN_BEARER_PREFIX"} {
 		ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", h)
 		_, err := e.cat.GetCatalogStats(ctx, &pb.GetCatalogStatsRequest{})
-		wantStatus(t, err, codes.Unauthenticated, "UNAUTHENTICATED")
+		wantStatus(t, err, codes.Unauthenticated, reason)
 	}
 }
 
@@ -914,17 +922,17 @@ func TestRevocationAndExpiry(t *testing.T) {
 		t.Fatalf("revoked token: %v", tok)
 	}
 	for _, call := range calls(secret) {
-		wantStatus(t, call(), codes.Unauthenticated, "UNAUTHENTICATED")
+		wantStatus(t, call(), codes.Unauthenticated, "TOKEN_REVOKED")
 	}
 	for _, path := range []string{"/v1/departments/gtzyj/items", "/v1/tokens", "/v1/catalog/stats"} {
-		if r := e.restAs(secret, http.MethodGet, path, "", nil); r.Code != http.StatusUnauthorized || r.reason() != "UNAUTHENTICATED" {
+		if r := e.restAs(secret, http.MethodGet, path, "", nil); r.Code != http.StatusUnauthorized || r.reason() != "TOKEN_REVOKED" {
 			t.Errorf("REST %s with a revoked token: HTTP %d %s", path, r.Code, r.Raw)
 		}
 	}
 	// A revoked token cannot revoke (or do) anything, not even itself again;
 	// a second revocation by an admin changes nothing.
 	_, err := e.access().RevokeToken(bearer(secret), &pb.RevokeTokenRequest{Name: "tokens/temp"})
-	wantStatus(t, err, codes.Unauthenticated, "UNAUTHENTICATED")
+	wantStatus(t, err, codes.Unauthenticated, "TOKEN_REVOKED")
 	again := must(e.access().RevokeToken(admin, &pb.RevokeTokenRequest{Name: "tokens/temp"})).Token
 	if !again.RevokeTime.AsTime().Equal(tok.RevokeTime.AsTime()) {
 		t.Errorf("a second revocation moved the revoke time: %v → %v", tok.RevokeTime.AsTime(), again.RevokeTime.AsTime())
@@ -950,7 +958,7 @@ func TestRevocationAndExpiry(t *testing.T) {
 	}
 	c.Advance(2 * time.Minute)
 	for _, call := range calls(short) {
-		wantStatus(t, call(), codes.Unauthenticated, "UNAUTHENTICATED")
+		wantStatus(t, call(), codes.Unauthenticated, "TOKEN_EXPIRED")
 	}
 	if r := e.restAs(short, http.MethodGet, "/v1/departments/gtzyj/items", "", nil); r.Code != http.StatusUnauthorized {
 		t.Errorf("REST with an expired token: HTTP %d %s", r.Code, r.Raw)

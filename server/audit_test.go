@@ -232,7 +232,7 @@ func TestAuditMutationsAndRefusals(t *testing.T) {
 		t.Errorf("anonymous REST create: HTTP %d, x-request-id %q", r.Code, r.Header.Get("X-Request-Id"))
 	}
 	_, err = e.reg.GetItem(withRequestID(clerk+"x", "unauth-2"), &pb.GetItemRequest{Name: item.Name})
-	wantStatus(t, err, codes.Unauthenticated, "UNAUTHENTICATED")
+	wantStatus(t, err, codes.Unauthenticated, "TOKEN_UNKNOWN")
 	header = nil
 	_, err = e.reg.ApproveSubmission(bearer(reviewer), &pb.ApproveSubmissionRequest{Name: sub.Name}, grpc.Header(&header))
 	wantStatus(t, err, codes.FailedPrecondition, "SUBMISSION_NOT_SUBMITTED")
@@ -257,7 +257,7 @@ func TestAuditMutationsAndRefusals(t *testing.T) {
 	wantEvent(t, eventOf(t, events, "unauth-1"), "anonymous", pb.RegistryService_CreateItem_FullMethodName, "departments/gtzyj",
 		"UNAUTHENTICATED", "UNAUTHENTICATED")
 	wantEvent(t, eventOf(t, events, "unauth-2"), "anonymous", pb.RegistryService_GetItem_FullMethodName, item.Name,
-		"UNAUTHENTICATED", "UNAUTHENTICATED")
+		"UNAUTHENTICATED", "TOKEN_UNKNOWN")
 	wantEvent(t, eventOf(t, events, fpID), "reviewer", pb.RegistryService_ApproveSubmission_FullMethodName, sub.Name,
 		"FAILED_PRECONDITION", "SUBMISSION_NOT_SUBMITTED")
 	wantEvent(t, eventOf(t, events, "invalid-1"), "clerk", pb.RegistryService_CreateItem_FullMethodName, "departments/gtzyj",

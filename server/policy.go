@@ -76,6 +76,7 @@ var policy = map[string]rule{
 	pb.AccessService_ListTokens_FullMethodName:      {roles: admin},
 	pb.AccessService_RevokeToken_FullMethodName:     {roles: admin, mutates: true},
 	pb.AccessService_ListAuditEvents_FullMethodName: {roles: []string{registry.RoleAdmin, registry.RoleReviewer}},
+	pb.AccessService_GetCaller_FullMethodName:       {public: true}, // who am I: anyone, of themselves only
 
 	pb.OperationsService_Backup_FullMethodName:                {roles: admin},
 	pb.OperationsService_CompactCatalogChanges_FullMethodName: {roles: admin},
@@ -119,6 +120,9 @@ func authorize(p *auth.Principal, method string, req proto.Message) error {
 		}
 		return nil
 	}
+	if hint := importHint(p, method, dept); hint != nil {
+		return hint
+	}
 	var need []string
 	need = append(need, r.roles...)
 	if r.editors {
@@ -131,6 +135,29 @@ func authorize(p *auth.Principal, method string, req proto.Message) error {
 	list := strings.Join(need, ", ")
 	return denied(fmt.Sprintf("%s 无权调用此接口，需要：%s", p.Name, list),
 		fmt.Sprintf("%s may not call this; it needs one of: %s", p.Name, list))
+}
+
+// importHint is the refusal of an import across departments (rows that
+// name their departments, or --create-departments) by an editor of some
+// departments only: it says what the editor can do instead, import into
+// its own department, naming it (the caller's own scope, nothing of
+// others). nil for any other refusal.
+func importHint(p *auth.Principal, method, dept string) error {
+	if method != pb.RegistryService_ImportItems_FullMethodName || dept != registry.AllDepartments ||
+		!p.Has(registry.RoleEditor) || len(p.Departments) == 0 {
+		return nil
+	}
+	id := "ID"
+	if len(p.Departments) == 1 {
+		id = p.Departments[0]
+	}
+	own := strings.Join(p.Departments, ", ")
+	return denied(
+		fmt.Sprintf("%s 只能导入本部门（%s）的事项：请用 --department %s 导入本部门（API：parent 设为 departments/%s）；"+
+			"按各行的部门导入需要所有部门（-）的 editor 角色，新建部门还需要 admin 角色", p.Name, own, id, id),
+		fmt.Sprintf("%s may import into its own department (%s) only: add --department %s to import into it (API: parent departments/%s). "+
+			"Importing rows by the departments they name needs an editor of every department (-); creating departments needs the admin role too",
+			p.Name, own, id, id))
 }
 
 // departmentOf is the department a request names, "-" when it names all or

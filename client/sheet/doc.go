@@ -2,6 +2,20 @@
 // `powerctl import`, `powerctl export` and `powerctl template` use: CSV or
 // XLSX files with one power item per row, in the columns of Columns.
 //
+// columns.go is the client's one field table: per item field its key, its
+// path in the API's Item, the Chinese and English labels and the text
+// powerctl shows, and per spreadsheet column its header, synonyms, English
+// aliases and note. Besides the template's columns it lists the columns
+// exports add: 事项标识 (the item's resource name, read into Item.Name so
+// that an import updates that item), 区划代码 (the department's region,
+// read into Row.RegionCode), and the export-only 状态, 待发布变更, 最近审核意见,
+// 变更类型, 变更字段 and 审核意见（退回时填写）, read into Row.Extra and never
+// into the item. WorkingCopyKeys and ReviewKeys are the columns of a
+// working-copy export and of a review sheet; UpdateMask gives the item
+// fields a file's header carries (an import's update mask) and
+// UnknownColumns the columns no entry of the table matches (and those
+// without a header that hold data).
+//
 // Reading (Read, ReadCSV, ReadXLSX) accepts the headers real lists use
 // (Column.Synonyms, Column.English), ignores unknown columns, and returns the
 // good rows and one Problem per bad cell or row, located as the user sees it
@@ -14,7 +28,8 @@
 //     at least two known headers (so a title row above it is skipped), or
 //     else the first non-empty row. Headers match ignoring white space
 //     anywhere, "*" markers, a trailing remark in brackets (职权名称（必填）)
-//     and the case of English aliases; unknown columns are ignored. A
+//     and the case of English aliases; unknown columns are ignored (the
+//     caller reports them: UnknownColumns). A
 //     missing name or category column, or two columns for one field, is a
 //     problem on the header's line and no rows are read.
 //   - Empty rows and the notes row (the first non-empty row after the
@@ -36,7 +51,7 @@
 //     CategoryLabel) or an enum name such as CATEGORY_PENALTY (label left
 //     empty).
 //   - Yes/no cells: 是/否, 收费/不收费/免费, Y/N, yes/no, true/false, 1/0,
-//     无; empty is no.
+//     无; empty is not stated (nil), never no.
 //   - XLSX: cell values as Excel shows them (formatted); a cell merged over
 //     several rows counts in each of them. A part of the file that
 //     declares XML entities (a DTD) is refused by name.

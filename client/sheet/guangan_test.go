@@ -220,9 +220,11 @@ func TestGuanganXLSX(t *testing.T) {
 	}
 
 	// What WriteXLSX writes reads back to the same rows (one line further
-	// down: the notes row), and so does what WriteCSV writes.
+	// down: the notes row), and so does what WriteCSV writes; with the
+	// region column, the rows' region codes too.
+	keys := append(append([]string{}, TemplateKeys...), KeyRegion)
 	buf.Reset()
-	if err := WriteXLSX(&buf, want); err != nil {
+	if err := WriteXLSXColumns(&buf, want, keys); err != nil {
 		t.Fatal(err)
 	}
 	got, problems, err = ReadXLSX(bytes.NewReader(buf.Bytes()), "export.xlsx", opts)
@@ -235,7 +237,7 @@ func TestGuanganXLSX(t *testing.T) {
 		t.Errorf("lines %d…%d, want 3…1137", got[0].Line, got[len(got)-1].Line)
 	}
 	buf.Reset()
-	if err := WriteCSV(&buf, want); err != nil {
+	if err := WriteCSVColumns(&buf, want, keys); err != nil {
 		t.Fatal(err)
 	}
 	got, problems, err = ReadCSV(bytes.NewReader(buf.Bytes()), "export.csv", opts)

@@ -57,6 +57,8 @@ func sameRows(t *testing.T, got, want []Row, withLines bool) {
 			diff = fmt.Sprintf("department %q, want %q", g.Department, w.Department)
 		case g.MainItem != w.MainItem:
 			diff = fmt.Sprintf("main item %q, want %q", g.MainItem, w.MainItem)
+		case g.RegionCode != w.RegionCode:
+			diff = fmt.Sprintf("region code %q, want %q", g.RegionCode, w.RegionCode)
 		case !proto.Equal(g.Item, w.Item):
 			diff = fmt.Sprintf("item\n  %v\nwant\n  %v", g.Item, w.Item)
 		}

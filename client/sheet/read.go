@@ -15,7 +15,13 @@ type Row struct {
 	Line       int      // row number as Excel shows it (header = 1)
 	Department string   // 实施主体/部门 cell (display name), "" when the file has no such column
 	MainItem   string   // display name of the main item (大项) this row is a sub-item of, "" for a main item
-	Item       *pb.Item // content fields only; Parent, Name and output fields are empty
+	Item       *pb.Item // content fields, and Name from an identity column (事项标识); Parent and output fields are empty
+	RegionCode string   // 区划代码 cell as written (the server normalises it), "" when none
+
+	// Extra holds the export-only columns of the row (state, review
+	// comments: RoleExport) by key, when not empty. They are never part of
+	// the item; `powerctl review import` reads the reviewer's comment here.
+	Extra map[string]string
 
 	// Header and Cells are the file's header row and this row's cells as
 	// read, so that a row the server refuses can be handed back with its
@@ -101,15 +107,17 @@ var (
 	cFeeStandard       = columnIndex(KeyFeeStandard)
 	cReviewAndForward  = columnIndex(KeyReviewAndForward)
 	cRemark            = columnIndex(KeyRemark)
+	cItem              = columnIndex(KeyItem)
+	cRegion            = columnIndex(KeyRegion)
 )
 
 // layout is where the file has each template column.
 type layout struct {
 	file   string
 	header []string
-	idx    []int               // by position in Columns: index in the row, or -1
-	names  []string            // by position in Columns: the header as written
-	units  []pb.TimeLimit_Unit // by position in Columns: unit named in the header, as in 法定期限（工作日）
+	idx    []int               // by position in allColumns: index in the row, or -1
+	names  []string            // by position in allColumns: the header as written
+	units  []pb.TimeLimit_Unit // by position in allColumns: unit named in the header, as in 法定期限（工作日）
 	cats   map[string]pb.Category
 }
 
@@ -172,8 +180,8 @@ func process(file string, raw []rawRow, opts Options) (rows []Row, problems []Pr
 			"the file is empty: put the headers (such as 实施主体, 职权名称, 职权类型) in row 1 and one item per row below")}
 	}
 	hl := raw[h].line
-	l := &layout{file: file, header: raw[h].cells, idx: make([]int, len(Columns)), names: make([]string, len(Columns)),
-		units: make([]pb.TimeLimit_Unit, len(Columns)), cats: opts.Categories}
+	l := &layout{file: file, header: raw[h].cells, idx: make([]int, len(allColumns)), names: make([]string, len(allColumns)),
+		units: make([]pb.TimeLimit_Unit, len(allColumns)), cats: opts.Categories}
 	if l.cats == nil {
 		l.cats = DefaultCategories()
 	}
@@ -189,8 +197,8 @@ func process(file string, raw []rawRow, opts Options) (rows []Row, problems []Pr
 		written := clean(cell)
 		if prev := l.idx[k]; prev >= 0 {
 			p := newProblem(file, hl, written,
-				fmt.Sprintf("「%s」和「%s」是同一列（%s），请删除或改名其中一列", l.names[k], written, Columns[k].Header),
-				fmt.Sprintf("columns %s and %s both mean %s (%s): delete or rename one of them", l.names[k], written, Columns[k].Header, key))
+				fmt.Sprintf("「%s」和「%s」是同一列（%s），请删除或改名其中一列", l.names[k], written, allColumns[k].Header),
+				fmt.Sprintf("columns %s and %s both mean %s (%s): delete or rename one of them", l.names[k], written, allColumns[k].Header, key))
 			p.Header = l.header
 			problems = append(problems, p)
 			continue
@@ -356,6 +364,19 @@ func (l *layout) row(r rawRow) (Row, []Problem) {
 	}
 	it.ReviewAndForward = boolean(cReviewAndForward)
 	it.Remark = get(cRemark)
+	it.Name = get(cItem)
+	row.RegionCode = get(cRegion)
+	for k, c := range allColumns {
+		if c.Role != RoleExport {
+			continue
+		}
+		if v := get(k); v != "" {
+			if row.Extra == nil {
+				row.Extra = map[string]string{}
+			}
+			row.Extra[c.Key] = v
+		}
+	}
 	l.checkSizes(row, bad)
 	if len(problems) > 0 {
 		return Row{}, problems

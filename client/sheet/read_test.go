@@ -194,7 +194,7 @@ func TestReadHeaders(t *testing.T) {
 		t.Fatalf("rows %v", rows)
 	}
 	// Every header and synonym of Columns is recognised as its column.
-	for _, c := range Columns {
+	for _, c := range allColumns {
 		for _, h := range append(append([]string{c.Header}, c.Synonyms...), c.English...) {
 			if got := headerKeys[normHeader(h)]; got != c.Key {
 				t.Errorf("header %q is %q, want %q", h, got, c.Key)

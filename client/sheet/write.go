@@ -21,11 +21,12 @@ const RejectHeader = "错误原因 / error"
 // templateRows is how far down the category drop-down reaches (at least).
 const templateRows = 10000
 
-// written returns the positions in Columns of the columns to write for
-// rows: all of them, except 实施主体 when there are rows and none has a
+// written returns the positions in allColumns of the columns keys names,
+// for rows: all of them, except 实施主体 when there are rows and none has a
 // department (a file read without a department column), since Read reports
-// an empty department in a file that has the column.
-func written(rows []Row) []int {
+// an empty department in a file that has the column. An unknown key is an
+// error of the caller.
+func written(rows []Row, keys []string) ([]int, error) {
 	keepDepartment := len(rows) == 0
 	for _, r := range rows {
 		if r.Department != "" {
@@ -33,22 +34,39 @@ func written(rows []Row) []int {
 			break
 		}
 	}
-	out := make([]int, 0, len(Columns))
-	for i := range Columns {
+	out := make([]int, 0, len(keys))
+	for _, k := range keys {
+		i := columnIndex(k)
+		if i < 0 {
+			return nil, fmt.Errorf("sheet: 未知的列“%s” / unknown column key %q", k, k)
+		}
 		if i != cDepartment || keepDepartment {
 			out = append(out, i)
+		}
+	}
+	return out, nil
+}
+
+// rowCells returns the cells of row in the columns cols (positions in
+// allColumns): the template's from Cells, the others from their value.
+func rowCells(row Row, cols []int) []string {
+	tmpl := Cells(row)
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		switch {
+		case c < len(Columns):
+			out[i] = tmpl[c]
+		case allColumns[c].value != nil:
+			out[i] = allColumns[c].value(row)
 		}
 	}
 	return out
 }
 
-func pick(cells []string, cols []int) []string {
-	if len(cols) == len(cells) {
-		return cells
-	}
+func headers(cols []int) []string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
-		out[i] = cells[c]
+		out[i] = allColumns[c].Header
 	}
 	return out
 }
@@ -65,7 +83,7 @@ func Headers() []string {
 // Cells returns row's cells in template order, as the writers write them:
 // legal bases (their texts), responsibilities and accountability one per
 // line, levels joined with 、, time limits as 20个工作日, 30日 or 3个月,
-// yes/no as 是/否 (否 for false and for an item without fee), the category
+// yes/no as 是/否 and empty when not stated (never 否), the category
 // as its label as written, or else its Chinese label. Only the legal bases'
 // texts are written: Read derives title and article from them again, and
 // their level is lost.
@@ -139,13 +157,24 @@ func csvCell(s string) string { return neutralize(exportText(s)) }
 // program runs it as a formula, and control characters are shown as
 // [U+001B] (neutral.go). Read reads it back to the same rows.
 func WriteCSV(w io.Writer, rows []Row) error {
-	cols := written(rows)
+	return WriteCSVColumns(w, rows, TemplateKeys)
+}
+
+// WriteCSVColumns is WriteCSV in the columns keys names, in that order
+// (such as WorkingCopyKeys or ReviewKeys). Read reads the file back to the
+// same rows: item, region code and export-only columns (Row.Extra)
+// included.
+func WriteCSVColumns(w io.Writer, rows []Row, keys []string) error {
+	cols, err := written(rows, keys)
+	if err != nil {
+		return err
+	}
 	return writeCSV(w, csvCell, func(put func([]string) error) error {
-		if err := put(pick(Headers(), cols)); err != nil {
+		if err := put(headers(cols)); err != nil {
 			return err
 		}
 		for _, r := range rows {
-			if err := put(pick(Cells(r), cols)); err != nil {
+			if err := put(rowCells(r, cols)); err != nil {
 				return err
 			}
 		}
@@ -162,7 +191,14 @@ func WriteCSV(w io.Writer, rows []Row) error {
 // once edited), and control characters are shown as [U+001B] (neutral.go).
 // Read reads it back to the same rows.
 func WriteXLSX(w io.Writer, rows []Row) error {
-	return writeWorkbook(w, rows)
+	return writeWorkbook(w, rows, TemplateKeys)
+}
+
+// WriteXLSXColumns is WriteXLSX in the columns keys names, in that order
+// (such as WorkingCopyKeys or ReviewKeys), with a note for each in the
+// notes row.
+func WriteXLSXColumns(w io.Writer, rows []Row, keys []string) error {
+	return writeWorkbook(w, rows, keys)
 }
 
 // WriteTemplate writes the empty template: an XLSX workbook with one sheet
@@ -172,27 +208,31 @@ func WriteXLSX(w io.Writer, rows []Row) error {
 // frozen header row and column widths. Read reads it as no rows and no
 // problems.
 func WriteTemplate(w io.Writer) error {
-	return writeWorkbook(w, nil)
+	return writeWorkbook(w, nil, TemplateKeys)
 }
 
 // Column widths in characters, by key; others get defaultWidth.
 var columnWidths = map[string]float64{
-	KeyDepartment:       18,
-	KeyMainItem:         24,
-	KeySubItem:          24,
-	KeyName:             36,
-	KeyCategory:         12,
-	KeyCode:             26,
-	KeyLegalBases:       48,
-	KeyResponsibilities: 30,
-	KeyAccountability:   36,
-	KeyFeeBasis:         24,
-	KeyRemark:           24,
+	KeyDepartment:        18,
+	KeyMainItem:          24,
+	KeySubItem:           24,
+	KeyName:              36,
+	KeyCategory:          12,
+	KeyCode:              26,
+	KeyLegalBases:        48,
+	KeyResponsibilities:  30,
+	KeyAccountability:    36,
+	KeyFeeBasis:          24,
+	KeyRemark:            24,
+	KeyItem:              26,
+	KeyLastReviewComment: 30,
+	KeyChangedFields:     24,
+	KeyReviewComment:     30,
 }
 
 const defaultWidth = 14
 
-func writeWorkbook(w io.Writer, rows []Row) (err error) {
+func writeWorkbook(w io.Writer, rows []Row, keys []string) (err error) {
 	f := excelize.NewFile()
 	defer func() {
 		if cerr := f.Close(); err == nil {
@@ -230,7 +270,10 @@ func writeWorkbook(w io.Writer, rows []Row) (err error) {
 		return err
 	}
 
-	cols := written(rows)
+	cols, err := written(rows, keys)
+	if err != nil {
+		return err
+	}
 	catCol := 0
 	for i, c := range cols {
 		if c == cCategory {
@@ -262,7 +305,7 @@ func writeWorkbook(w io.Writer, rows []Row) (err error) {
 		return err
 	}
 	for i, c := range cols {
-		width, ok := columnWidths[Columns[c].Key]
+		width, ok := columnWidths[allColumns[c].Key]
 		if !ok {
 			width = defaultWidth
 		}
@@ -280,8 +323,8 @@ func writeWorkbook(w io.Writer, rows []Row) (err error) {
 	header := make([]any, len(cols))
 	notes := make([]any, len(cols))
 	for i, c := range cols {
-		header[i] = excelize.Cell{StyleID: headerStyle, Value: Columns[c].Header}
-		note := Columns[c].Note
+		header[i] = excelize.Cell{StyleID: headerStyle, Value: allColumns[c].Header}
+		note := allColumns[c].Note
 		if i == 0 {
 			note = notesPrefix + note
 		}
@@ -295,7 +338,7 @@ func writeWorkbook(w io.Writer, rows []Row) (err error) {
 	}
 	values := make([]any, len(cols))
 	for n, r := range rows {
-		for i, v := range pick(Cells(r), cols) {
+		for i, v := range rowCells(r, cols) {
 			switch v = exportText(v); {
 			case v == "":
 				values[i] = nil

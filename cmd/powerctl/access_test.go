@@ -89,7 +89,7 @@ func TestTokensCreateListRevoke(t *testing.T) {
 	path := landRows(t, "gtzyj.csv")
 
 	// An editor of gtzyj imports into gtzyj, not into hbj.
-	if r := e.as(clerk, "import", "--department", "gtzyj", path); r.code != 0 || !strings.Contains(r.stdout, "已导入 5 行") {
+	if r := e.as(clerk, "import", "--department", "gtzyj", path); r.code != 0 || !strings.Contains(r.stdout, "新增 5 项") {
 		t.Fatalf("an editor of gtzyj imports into gtzyj: %s", r)
 	}
 	r := e.as(clerk, "import", "--department", "hbj", path)
@@ -127,7 +127,7 @@ func TestTokensCreateListRevoke(t *testing.T) {
 	_, brief := lastLine(e.ok("admin", "tokens", "create", "--name", "brief", "--role", "reviewer", "--expires", "1ms").stdout)
 	time.Sleep(20 * time.Millisecond)
 	r = e.as(brief, "review", "list")
-	if r.code != 1 || !strings.Contains(r.stderr, "expired or revoked") {
+	if r.code != 1 || !strings.Contains(r.stderr, "the token brief expired at") {
 		t.Errorf("an expired token: %s", r)
 	}
 
@@ -158,8 +158,8 @@ func TestTokensCreateListRevoke(t *testing.T) {
 		t.Errorf("revoke: %s", r)
 	}
 	r = e.as(clerk, "import", "--department", "gtzyj", path)
-	if r.code != 1 || !strings.Contains(r.stderr, "the token is invalid, expired or revoked") ||
-		!strings.Contains(r.stderr, "check the token of --token or POWERREG_TOKEN") {
+	if r.code != 1 || !strings.Contains(r.stderr, "the token gtj-clerk was revoked at") ||
+		!strings.Contains(r.stderr, "powerctl sent the token of the environment variable POWERREG_TOKEN") {
 		t.Errorf("a revoked token: %s", r)
 	}
 	c, err := client.Dial(e.addr, client.Options{Token: clerk})

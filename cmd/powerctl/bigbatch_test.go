@@ -47,7 +47,7 @@ func TestSubmitAndPublishLargeLists(t *testing.T) {
 	}
 	approve(nameOf(t, r))
 	r = e.ok("publisher", "publish", "--all-approved")
-	if !regexp.MustCompile(`^publications/\d+: 已发布 1 个批次的 10000 个事项 / published 10000 items of 1 submissions\n$`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`^publications/\d+: 已发布 1 个批次的 10000 个事项 / published 10000 items of 1 submissions\n共 10000 个事项`).MatchString(r.stdout) {
 		t.Errorf("publish: %s", r)
 	}
 

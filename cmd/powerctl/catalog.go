@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/powerreg/powerreg/client"
+	"github.com/powerreg/powerreg/client/sheet"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
 
@@ -149,23 +150,23 @@ already abolished, at that time).
 			}
 			t := &table{}
 			for _, f := range itemFields {
-				switch f.key {
-				case "parent":
-					t.add(f.label(), it.GetParentCode())
-				case "legal_bases":
+				switch f.Key {
+				case sheet.KeyMainItem:
+					t.add(f.FieldLabel(), it.GetParentCode())
+				case sheet.KeyLegalBases:
 					bases := it.GetLegalBases()
 					if len(bases) == 0 {
-						t.add(f.label(), "")
+						t.add(f.FieldLabel(), "")
 					}
 					for i, b := range bases {
 						label := ""
 						if i == 0 {
-							label = f.label()
+							label = f.FieldLabel()
 						}
-						t.add(label, legalBasesText([]*pb.LegalBasis{b}))
+						t.add(label, sheet.LegalBasisText(b))
 					}
 				default:
-					t.add(f.label(), f.get(it))
+					t.add(f.FieldLabel(), f.Text(it))
 				}
 			}
 			t.add("部门 department", it.GetDepartmentDisplayName())

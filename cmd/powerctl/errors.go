@@ -1,6 +1,9 @@
 package main
 
 import (
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/powerreg/powerreg/client"
 )
 
@@ -8,7 +11,9 @@ import (
 var nextStep = map[string]string{
 	"DEPARTMENT_NOT_FOUND":     "用 powerctl departments list 查看部门，或用 powerctl departments create 创建 / see powerctl departments list, or create it with powerctl departments create",
 	"DEPARTMENT_EXISTS":        "用 powerctl departments list 查看已有部门 / see powerctl departments list",
-	"ITEM_NOT_FOUND":           "用 powerctl review show 查看批次中的事项 / see the batch's items with powerctl review show",
+	"ITEM_NOT_FOUND":           "用 powerctl items list 查看部门的事项，或用 powerctl review show 查看批次中的事项 / see the department's items with powerctl items list, or a batch's with powerctl review show",
+	"ITEM_NOT_DELETABLE":       "发布过的事项用 powerctl items abolish ITEM --comment 理由 废止；已报送的事项可先撤回批次（powerctl submissions withdraw） / abolish a published item with powerctl items abolish ITEM --comment REASON; free an item of a submitted batch by withdrawing the batch (powerctl submissions withdraw)",
+	"ITEM_NOT_PUBLISHED":       "未发布的草稿用 powerctl items delete ITEM 直接删除 / delete an unpublished draft with powerctl items delete ITEM",
 	"SUBMISSION_NOT_FOUND":     "用 powerctl review list --state all 查看批次 / see powerctl review list --state all",
 	"CATALOG_ITEM_NOT_FOUND":   "用 powerctl catalog list 查看已发布的编码 / see the published codes with powerctl catalog list",
 	"PUBLICATION_NOT_FOUND":    "请检查发布名称，如 publications/1 / check the name, e.g. publications/1",
@@ -29,15 +34,45 @@ var nextStep = map[string]string{
 func (a *app) describe(err error) string {
 	s := safe(client.Describe(err))
 	reason := client.Reason(err)
-	if reason == "UNAUTHENTICATED" {
+	switch reason {
+	case "UNAUTHENTICATED":
 		if a.token == "" {
 			return s + "\n未提供令牌：请用 --token 或环境变量 POWERREG_TOKEN 提供令牌；令牌由管理员用 powerctl tokens create 创建 / " +
 				"no token given: use --token or POWERREG_TOKEN; an administrator creates tokens with powerctl tokens create"
 		}
 		return s + "\n请检查 --token 或 POWERREG_TOKEN 的令牌，或向管理员申请新令牌 / check the token of --token or POWERREG_TOKEN, or ask an administrator for a new one"
+	case "TOKEN_UNKNOWN", "TOKEN_EXPIRED", "TOKEN_REVOKED":
+		// The server says what is wrong with the token; this says which
+		// token powerctl sent.
+		return s + "\n" + a.tokenSource()
+	case "TOKEN_BEARER_PREFIX":
+		return s + "\n" + a.tokenSource() + "\n例如 / e.g.: export POWERREG_TOKEN=$(cat my.token)   # 文件里只有 prt_… / the file holds prt_… alone"
 	}
 	if hint, ok := nextStep[reason]; ok {
 		s += "\n" + hint
 	}
 	return s
+}
+
+// tokenSource says where the token powerctl sent came from: --token, or
+// the environment variable POWERREG_TOKEN.
+func (a *app) tokenSource() string {
+	if a.tokenFlag {
+		return "powerctl 发送的是 --token 给出的令牌 / powerctl sent the token of --token"
+	}
+	return "powerctl 发送的是环境变量 POWERREG_TOKEN 中的令牌 / powerctl sent the token of the environment variable POWERREG_TOKEN"
+}
+
+// requirement rewrites the refusal of a call that a command makes before
+// its own step (the listing of publish --all-approved, of submit) into what
+// the command needs: otherwise the user reads the listing's requirement,
+// which is not the one to ask an administrator for. Other errors pass.
+func requirement(err error, zh, en string) error {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.PermissionDenied || client.Reason(err) != "PERMISSION_DENIED" {
+		return err // FOUR_EYES is about the batch, not the token's roles
+	}
+	p := st.Proto()
+	p.Message = zh + " / " + en
+	return status.ErrorProto(p)
 }

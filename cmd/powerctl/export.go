@@ -15,25 +15,43 @@ import (
 )
 
 func (a *app) exportCmd() *cobra.Command {
-	var format, out string
+	var format, out, department string
+	var workingCopy bool
 	cmd := &cobra.Command{
-		Use:   "export [--format csv|xlsx|json] [-o FILE]",
-		Short: "导出已发布的权力清单 / export the published catalogue",
+		Use:   "export [--working-copy --department ID] [--format csv|xlsx|json] [-o FILE]",
+		Short: "导出已发布的权力清单，或部门的工作副本 / export the published catalogue, or a department's working copy",
 		Long: `Exports the items in force. CSV and XLSX use the import template's columns
 (实施主体, 大项, 职权名称, 职权类型, 职权编码, 设定依据, …), so that an export
 imports again (powerctl import --create-departments) into the same
 catalogue; JSON is an array of the items as the API returns them.
+
+--working-copy --department ID exports the department's working copy
+instead: every item that is not abolished, in whatever state (草稿 draft,
+已报送 submitted, 已审核 approved, 退回修改 returned, 已发布 published, and
+published with a pending change), in the template's columns followed by
+事项标识 (the item in the registry), 状态 (its state), 待发布变更 (新增, 修改
+or 废止) and 最近审核意见 (the reviewer's last comment). Edit the file (add
+legal bases, fix what the reviewer said) and import it again with
+powerctl import --department ID FILE: each row updates the item its
+事项标识 names, rows equal to their item change nothing, and rows without
+事项标识 create items. Do not edit 事项标识; 状态, 待发布变更 and 最近审核意见
+are for reading and ignored on import. A value nobody entered (是否收费,
+是否审核转报) exports empty, never as 否.
 
 The format is --format, else the extension of -o, else csv. Without -o the
 export goes to standard output. Here -o/--output names the file; it is not
 the global output format.`,
 		Example: `  powerctl export -o catalogue.xlsx
   powerctl export --format csv > catalogue.csv
-  powerctl export --format json -o catalogue.json`,
+  powerctl export --format json -o catalogue.json
+  powerctl export --working-copy --department d5 -o d5.xlsx`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOutputFile(out); err != nil {
 				return err
+			}
+			if workingCopy != (department != "") {
+				return usagef("--working-copy 与 --department ID 须一起使用 / --working-copy and --department ID go together")
 			}
 			if format == "" {
 				format = strings.TrimPrefix(strings.ToLower(filepath.Ext(out)), ".")
@@ -51,7 +69,17 @@ the global output format.`,
 			if err != nil {
 				return err
 			}
-			items, err := c.CatalogItems(cmd.Context(), pb.Category_CATEGORY_UNSPECIFIED, "")
+			var items []*pb.Item
+			var rows []sheet.Row
+			keys := sheet.TemplateKeys
+			if workingCopy {
+				items, err = c.Items(cmd.Context(), departmentName(department), pb.Item_STATE_UNSPECIFIED)
+				rows, items = workingCopyRows(items)
+				keys = sheet.WorkingCopyKeys
+			} else {
+				items, err = c.CatalogItems(cmd.Context(), pb.Category_CATEGORY_UNSPECIFIED, "")
+				rows = exportRows(items)
+			}
 			if err != nil {
 				return err
 			}
@@ -60,9 +88,9 @@ the global output format.`,
 			case "json":
 				err = writeJSON(&b, protoList(items))
 			case "csv":
-				err = sheet.WriteCSV(&b, exportRows(items))
+				err = sheet.WriteCSVColumns(&b, rows, keys)
 			case "xlsx":
-				err = sheet.WriteXLSX(&b, exportRows(items))
+				err = sheet.WriteXLSXColumns(&b, rows, keys)
 			}
 			if err != nil {
 				return err
@@ -70,12 +98,21 @@ the global output format.`,
 			if err := writeOutput(a.stdout, out, b.Bytes()); err != nil {
 				return err
 			}
-			if out != "" {
+			if out == "" {
+				return nil
+			}
+			if workingCopy {
+				fmt.Fprintf(a.stderr, "%s: 已导出 %s 的工作副本 %d 项；修改后用 powerctl import --department %s %s 导入 / "+
+					"exported the working copy of %s, %d items; edit it and import it with powerctl import --department %s %s\n",
+					out, department, len(items), department, out, department, len(items), department, out)
+			} else {
 				fmt.Fprintf(a.stderr, "%s: 已导出 %d 项 / exported %d items\n", out, len(items), len(items))
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&workingCopy, "working-copy", false, "export a department's working copy (every item not abolished, any state), with --department")
+	cmd.Flags().StringVar(&department, "department", "", "with --working-copy: the department (id)")
 	cmd.Flags().StringVar(&format, "format", "", "csv, xlsx or json (default: from the extension of -o, else csv)")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "file to write (default: standard output)")
 	return cmd
@@ -97,6 +134,32 @@ func exportRows(items []*pb.Item) []sheet.Row {
 		}
 	}
 	return rows
+}
+
+// workingCopyRows are a department's items but the abolished ones, as
+// rows of a working-copy export: a sub-item's main item by its display
+// name (so that an import finds it again), the item with its name, state,
+// pending change and review comment for the extra columns. It returns the
+// items exported too.
+func workingCopyRows(all []*pb.Item) ([]sheet.Row, []*pb.Item) {
+	byName := make(map[string]*pb.Item, len(all))
+	for _, it := range all {
+		byName[it.GetName()] = it
+	}
+	var rows []sheet.Row
+	var items []*pb.Item
+	for _, it := range all {
+		if it.GetState() == pb.Item_STATE_ABOLISHED {
+			continue
+		}
+		r := sheet.Row{Department: it.GetDepartmentDisplayName(), Item: it}
+		if p := it.GetParent(); p != "" {
+			r.MainItem = byName[p].GetDisplayName()
+		}
+		rows = append(rows, r)
+		items = append(items, it)
+	}
+	return rows, items
 }
 
 // writeOutput writes data to path, or to stdout when path is "" or "-".

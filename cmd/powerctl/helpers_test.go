@@ -42,6 +42,7 @@ type env struct {
 	tokens map[string]string // actor → token secret
 	c      *client.Client    // for checks, as "checker": every role, every department
 	stop   func()            // stops the server (Cleanup does it too)
+	limits server.Limits     // the server's limits: none but the defaults of sizes and times, unless startLimited
 }
 
 // allRoles is what the tests' actors hold: every role, every department.
@@ -49,7 +50,19 @@ var allRoles = &pb.Token{Roles: []string{"editor", "reviewer", "publisher", "adm
 
 func start(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), tokens: map[string]string{}}
+	return startWith(t, server.Limits{})
+}
+
+// startLimited starts a server with powerregd's default limits, rate
+// limits included.
+func startLimited(t *testing.T) *env {
+	t.Helper()
+	return startWith(t, server.DefaultLimits())
+}
+
+func startWith(t *testing.T, limits server.Limits) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir(), tokens: map[string]string{}, limits: limits}
 	e.serve()
 	secret, err := os.ReadFile(filepath.Join(e.dir, server.AdminTokenFile))
 	if err != nil {
@@ -65,7 +78,7 @@ func start(t *testing.T) *env {
 func (e *env) serve() {
 	t := e.t
 	t.Helper()
-	srv, err := server.New(server.Config{DataDir: e.dir, GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Region: "430400"})
+	srv, err := server.New(server.Config{DataDir: e.dir, GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Region: "430400", Limits: e.limits})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,8 @@ import (
 type importOptions struct {
 	department        string
 	createDepartments bool
+	createDuplicates  bool
+	strict            bool
 	dryRun            bool
 	skipInvalid       bool
 	force             bool
@@ -32,21 +34,46 @@ type importOptions struct {
 func (a *app) importCmd() *cobra.Command {
 	var o importOptions
 	cmd := &cobra.Command{
-		Use:   "import [--department ID | --create-departments] [--dry-run] [--skip-invalid] FILE…",
-		Short: "导入梳理表（CSV 或 XLSX）为草稿事项 / import lists (CSV or XLSX) as draft items",
-		Long: `Imports department lists (梳理表) as draft items. Files are CSV (UTF-8 with
-or without BOM, or GB18030) or XLSX (the first sheet, or --sheet), in the
-template's columns (powerctl template) or the headers real lists use
-(实施主体/部门, 大项, 子项名称, 职权名称/事项名称, 职权类型/事项类型, 职权编码/实施编码,
-设定依据, …). Categories are read through the server's mapping table
+		Use:   "import [--department ID | --create-departments] [--dry-run] [--strict] [--skip-invalid] FILE…",
+		Short: "导入梳理表（CSV 或 XLSX）：新建事项，更新已有事项 / import lists (CSV or XLSX): create items, update existing ones",
+		Long: `Imports department lists (梳理表). Files are CSV (UTF-8 with or without
+BOM, or GB18030) or XLSX (the first sheet, or --sheet), in the template's
+columns (powerctl template) or the headers real lists use (实施主体/部门, 大项,
+子项名称, 职权名称/事项名称, 职权类型/事项类型, 职权编码/实施编码, 设定依据,
+区划代码, …). Categories are read through the server's mapping table
 (行政许可, 公共服务 → 管理服务, 行政奖励 → 其他权力, …) or as enum names.
+
+A row that identifies an item of its department updates it, whatever its
+state: by the 事项标识 column of a working-copy export (powerctl export
+--working-copy), or else by its 职权编码 when an item has that code, so the
+original file with a column added works too. Only the fields the file has
+columns for are compared and written: a file without a 设定依据 column
+leaves the legal bases alone. A row equal to its item changes nothing; a
+row that changes an item in review (submitted or approved) is refused. A
+changed published item gets a pending change; it stays in force until
+the change is published. Other rows create draft items.
+
+A row without 事项标识 or code that has the name and main item of an item
+the department already has is refused, naming both: import the working
+copy instead (powerctl export --working-copy), or give --create-duplicates
+to create such rows as new items all the same. Two rows of one file that
+describe the same item are refused, naming both rows.
 
 A row with 大项 (or 子项名称) is a sub-item of the main item of that name,
 which is created when the department has none.
 
---department ID imports every row into one department. Otherwise each row's
+--department ID imports every row into one department; a row whose
+实施主体 names another department is refused. Otherwise each row's
 实施主体/部门 names its department by display name; --create-departments
-creates the ones that do not exist.
+creates the ones that do not exist, with the region of the row's 区划代码
+(511602000000 is kept as 511602) when the file has that column.
+
+Each file prints how many rows are new, changed and unchanged; with
+--dry-run also which fields each changed row changes (old → new) and how
+many rows change each field.
+
+Columns the importer does not know are named in one warning per file and
+ignored; --strict makes them a problem, and nothing is imported.
 
 Every file is read and checked first. A problem is reported with file, row
 (as Excel numbers it, header = row 1), column and reason; then nothing is
@@ -74,7 +101,10 @@ that name their departments need an editor of every department (department
 		Example: `  powerctl import --create-departments items.csv
   powerctl import --department gtzyj --sheet 行政处罚 gtzyj.xlsx
   powerctl import --create-departments --dry-run a.csv b.xlsx
-  powerctl import --department gtzyj --skip-invalid gtzyj.xlsx   # bad rows go to gtzyj.rejected.csv`,
+  powerctl import --department gtzyj --skip-invalid gtzyj.xlsx   # bad rows go to gtzyj.rejected.csv
+  powerctl export --working-copy --department d5 -o d5.xlsx      # edit d5.xlsx, then:
+  powerctl import --department d5 --dry-run d5.xlsx
+  powerctl import --department d5 d5.xlsx`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if o.department != "" && o.createDepartments {
@@ -88,8 +118,10 @@ that name their departments need an editor of every department (department
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.department, "department", "", "import every row into this department (id)")
-	f.BoolVar(&o.createDepartments, "create-departments", false, "create the departments that rows name and that do not exist")
-	f.BoolVar(&o.dryRun, "dry-run", false, "check everything, write nothing (server validate_only)")
+	f.BoolVar(&o.createDepartments, "create-departments", false, "create the departments that rows name and that do not exist (region from 区划代码)")
+	f.BoolVar(&o.createDuplicates, "create-duplicates", false, "create rows that match an existing item by name and main item as new items all the same")
+	f.BoolVar(&o.strict, "strict", false, "refuse files with columns the importer does not know (default: a warning)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "check everything and show what would change, write nothing (server validate_only)")
 	f.BoolVar(&o.skipInvalid, "skip-invalid", false, "import the good rows; write the bad ones with their reasons to FILE.rejected.csv")
 	f.BoolVar(&o.force, "force", false, "import files with warnings (checked by you), such as cells that look like several rows")
 	f.StringVar(&o.sheet, "sheet", "", "XLSX sheet to read (default: the first)")
@@ -106,6 +138,7 @@ type inputFile struct {
 	failed   bool            // reported on stderr
 
 	result      *pb.ImportItemsResponse
+	sent        []sheet.Row // the rows of the call that result answers: its results' row indices count them
 	rejectsPath string
 }
 
@@ -136,6 +169,19 @@ func (a *app) runImport(ctx context.Context, paths []string, o importOptions) er
 			continue
 		}
 		f.rows = rows
+		if unknown := sheet.UnknownColumns(fileHeader(rows, ps), rows); len(unknown) > 0 {
+			if o.strict {
+				fmt.Fprintf(a.stderr, "%s: 有无法识别的列：%s；请删除或改用模板的表头（powerctl template），或去掉 --strict 忽略这些列 / "+
+					"columns not recognised: %s; delete them or use the template's headers (powerctl template), or drop --strict to ignore them\n",
+					filepath.Base(path), safe(strings.Join(unknown, "、")), safe(strings.Join(unknown, ", ")))
+				f.fatal = true
+				problems++
+			} else {
+				fmt.Fprintf(a.stderr, "警告 / warning: %s: 以下列无法识别，已忽略：%s（--strict 时视为错误） / "+
+					"columns not recognised, ignored: %s (an error with --strict)\n",
+					filepath.Base(path), safe(strings.Join(unknown, "、")), safe(strings.Join(unknown, ", ")))
+			}
+		}
 		for _, r := range rows {
 			for _, w := range r.Warnings {
 				fmt.Fprintln(a.stderr, "警告 / warning: "+safe(w.String()))
@@ -211,7 +257,7 @@ func (a *app) importFile(ctx context.Context, c *client.Client, f *inputFile, o 
 	for attempt := 0; len(good) > 0; attempt++ {
 		resp, err := a.send(ctx, c, f.path, good, o)
 		if err == nil {
-			f.result = resp
+			f.result, f.sent = resp, good
 			break
 		}
 		located, other := rowProblems(err, good)
@@ -270,12 +316,17 @@ func (a *app) importFile(ctx context.Context, c *client.Client, f *inputFile, o 
 func (a *app) send(ctx context.Context, c *client.Client, path string, rows []sheet.Row, o importOptions) (*pb.ImportItemsResponse, error) {
 	in := make([]*pb.ImportRow, len(rows))
 	for i, r := range rows {
-		in[i] = &pb.ImportRow{MainItem: r.MainItem, Item: r.Item}
-		if o.department == "" {
-			in[i].DepartmentDisplayName = r.Department
-		}
+		// The department is sent with --department too: the server refuses
+		// a row that names another one.
+		in[i] = &pb.ImportRow{MainItem: r.MainItem, Item: r.Item, DepartmentDisplayName: r.Department, RegionCode: r.RegionCode}
 	}
-	opts := client.ImportOptions{CreateDepartments: o.createDepartments, ValidateOnly: o.dryRun}
+	// Always the round trip's mode: a row that identifies an item updates
+	// it (issue 11); only the fields the file has columns for.
+	opts := client.ImportOptions{CreateDepartments: o.createDepartments, ValidateOnly: o.dryRun,
+		UpdateExisting: true, CreateDuplicates: o.createDuplicates}
+	if len(rows) > 0 {
+		opts.UpdateMask = sheet.UpdateMask(rows[0].Header)
+	}
 	if o.department != "" {
 		opts.Parent = departmentName(o.department)
 	}
@@ -330,6 +381,20 @@ func writeRejects(path string, problems []sheet.Problem) error {
 	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
+// fileHeader is the header row of a file as read: from its rows, or from
+// its problems when no row is good.
+func fileHeader(rows []sheet.Row, problems []sheet.Problem) []string {
+	if len(rows) > 0 {
+		return rows[0].Header
+	}
+	for _, p := range problems {
+		if p.Header != nil {
+			return p.Header
+		}
+	}
+	return nil
+}
+
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
@@ -375,12 +440,16 @@ func (a *app) printImportResults(files []*inputFile, o importOptions) error {
 		if r == nil {
 			// every row was bad; where they went is said below
 		} else if o.dryRun {
-			fmt.Fprintf(&b, "%s: 检查通过，可导入 %d 行，将新建 %d 个部门；未写入 / check passed: %d rows would be imported and %d departments created; nothing was written\n",
-				f.path, r.GetRowCount(), len(r.GetCreatedDepartments()), r.GetRowCount(), len(r.GetCreatedDepartments()))
+			fmt.Fprintf(&b, "%s: 检查通过，未写入：将新增 %d 项、修改 %d 项、不变 %d 项，新建部门 %d 个 / "+
+				"check passed, nothing was written: %d new, %d changed, %d unchanged; %d departments would be created\n",
+				f.path, r.GetCreatedCount(), r.GetUpdatedCount(), r.GetUnchangedCount(), len(r.GetCreatedDepartments()),
+				r.GetCreatedCount(), r.GetUpdatedCount(), r.GetUnchangedCount(), len(r.GetCreatedDepartments()))
+			writeChanges(&b, f)
 		} else {
-			fmt.Fprintf(&b, "%s: 已导入 %d 行为草稿，新建大项 %d 个、部门 %d 个 / imported %d rows as drafts; created %d main items and %d departments\n",
-				f.path, r.GetRowCount(), len(r.GetCreatedMainItems()), len(r.GetCreatedDepartments()),
-				r.GetRowCount(), len(r.GetCreatedMainItems()), len(r.GetCreatedDepartments()))
+			fmt.Fprintf(&b, "%s: 新增 %d 项、修改 %d 项、不变 %d 项，新建大项 %d 个、部门 %d 个 / "+
+				"%d new, %d changed, %d unchanged; created %d main items and %d departments\n",
+				f.path, r.GetCreatedCount(), r.GetUpdatedCount(), r.GetUnchangedCount(), len(r.GetCreatedMainItems()), len(r.GetCreatedDepartments()),
+				r.GetCreatedCount(), r.GetUpdatedCount(), r.GetUnchangedCount(), len(r.GetCreatedMainItems()), len(r.GetCreatedDepartments()))
 		}
 		if r != nil && len(r.GetCreatedDepartments()) > 0 {
 			t := &table{}

@@ -67,7 +67,7 @@ func TestImportSwallowedRowsWarning(t *testing.T) {
 	e.refused([]string{"w.csv 第2行「设定依据」: 警告", "look like whole rows", "1 suspect cells (see the warnings above); nothing was imported", "--force"}, path)
 	e.refused([]string{"--force"}, "--skip-invalid", path)
 	r := e.ok("clerk", "import", "--create-departments", "--force", path)
-	if !strings.Contains(r.stdout, "imported 2 rows") || !strings.Contains(r.stderr, "警告") {
+	if !strings.Contains(r.stdout, "2 new, 0 changed") || !strings.Contains(r.stderr, "警告") {
 		t.Errorf("--force:\n%s", r)
 	}
 }

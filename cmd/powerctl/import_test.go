@@ -157,7 +157,7 @@ func TestImportServerProblemsLocated(t *testing.T) {
 	writeCSV(t, path, recs)
 
 	r := e.fails(1, "clerk", "import", "--create-departments", path)
-	for _, want := range []string{"dup.csv 第701行「实施编码」", "第3行重复", "also given in row 3", "the whole file was refused"} {
+	for _, want := range []string{"dup.csv 第701行「实施编码」", "与第3行", "also given in row 3", "the whole file was refused"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r)
 		}
@@ -181,7 +181,7 @@ func TestImportSkipInvalid(t *testing.T) {
 
 	r := e.ok("clerk", "import", "--create-departments", "--skip-invalid", path)
 	rejects := filepath.Join(dir, "list.rejected.csv")
-	if !strings.Contains(r.stdout, "imported 4 rows") || !strings.Contains(r.stdout, rejects) {
+	if !strings.Contains(r.stdout, "4 new, 0 changed") || !strings.Contains(r.stdout, rejects) {
 		t.Errorf("output:\n%s", r)
 	}
 	if n := len(e.items()); n != 4 {
@@ -217,7 +217,7 @@ func TestImportSkipInvalid(t *testing.T) {
 func TestImportDryRun(t *testing.T) {
 	e := start(t)
 	r := e.ok("clerk", "import", "--create-departments", "--dry-run", guangan)
-	if !strings.Contains(r.stdout, "check passed: 1135 rows would be imported and 34 departments created; nothing was written") {
+	if !strings.Contains(r.stdout, "check passed, nothing was written: 1135 new, 0 changed, 0 unchanged; 34 departments would be created") {
 		t.Errorf("output:\n%s", r)
 	}
 	if d, it := e.departments(), e.items(); len(d) != 0 || len(it) != 0 {
@@ -359,7 +359,7 @@ func TestImportIntoDepartment(t *testing.T) {
 	}
 	path := writeRows(t, t.TempDir(), "gtzyj.xlsx", rows)
 	r := e.ok("clerk", "import", "--department", "gtzyj", path)
-	if !strings.Contains(r.stdout, "gtzyj.xlsx: 已导入 5 行为草稿，新建大项 0 个、部门 0 个") {
+	if !strings.Contains(r.stdout, "gtzyj.xlsx: 新增 5 项、修改 0 项、不变 0 项，新建大项 0 个、部门 0 个") {
 		t.Errorf("import --department: %s", r)
 	}
 	items := e.items()

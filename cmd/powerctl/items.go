@@ -11,12 +11,16 @@ import (
 
 func (a *app) itemsCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "items",
-		Short:   "登记中的事项（含草稿）/ the registry's items, drafts included",
-		Example: `  powerctl items list --department gtzyj --state returned`,
-		Args:    args(cobra.NoArgs),
+		Use:   "items",
+		Short: "登记中的事项（含草稿）/ the registry's items, drafts included",
+		Example: `  powerctl items list --department gtzyj --state returned
+  powerctl items show departments/gtzyj/items/5
+  powerctl items show --department gtzyj 5
+  powerctl items delete departments/gtzyj/items/5
+  powerctl items abolish departments/gtzyj/items/3 --comment 职能划转`,
+		Args: args(cobra.NoArgs),
 	}
-	cmd.AddCommand(a.itemsListCmd())
+	cmd.AddCommand(a.itemsListCmd(), a.itemsShowCmd(), a.itemsDeleteCmd(), a.itemsAbolishCmd())
 	return cmd
 }
 
@@ -26,11 +30,6 @@ var itemStates = map[string]pb.Item_State{
 	"abolished": pb.Item_STATE_ABOLISHED,
 }
 
-var itemStateText = map[pb.Item_State]string{
-	pb.Item_STATE_DRAFT: "草稿 draft", pb.Item_STATE_SUBMITTED: "已报送 submitted", pb.Item_STATE_APPROVED: "已审核 approved",
-	pb.Item_STATE_RETURNED: "已退回 returned", pb.Item_STATE_PUBLISHED: "已发布 published", pb.Item_STATE_ABOLISHED: "已废止 abolished",
-}
-
 func (a *app) itemsListCmd() *cobra.Command {
 	var state string
 	var flags listFlags
@@ -38,9 +37,12 @@ func (a *app) itemsListCmd() *cobra.Command {
 		Use:     "list [--department ID] [--state STATE] [--filter F] [--order-by O]",
 		Aliases: []string{"ls"},
 		Short:   "列出事项的工作副本 / list the items' working copies",
-		Long: `Lists the items of a department (--department; default every department
-the token may read) in order of creation, in any state or in one (--state:
-draft, submitted, approved, returned, published, abolished or all).
+		Long: `Lists the items of a department (--department) in order of creation, in
+any state or in one (--state: draft, submitted, approved, returned,
+published, abolished or all). Without --department: the department of a
+clerk's token (an editor of one department), or every department for
+reviewers, publishers and editors of every department; an editor of
+several departments chooses one.
 
 --filter is an AIP-160 filter over category, state, code, department,
 update_time, publish_time and display_name (e.g. 'state = STATE_RETURNED OR
@@ -61,7 +63,11 @@ both: a mistake is refused with where it is (exit 1).`,
 			if err != nil {
 				return err
 			}
-			list, err := c.ListItems(cmd.Context(), client.ItemQuery{Parent: flags.parent(), State: st, Filter: flags.filter, OrderBy: flags.orderBy})
+			parent, err := flags.ownParent(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			list, err := c.ListItems(cmd.Context(), client.ItemQuery{Parent: parent, State: st, Filter: flags.filter, OrderBy: flags.orderBy})
 			if err != nil {
 				return err
 			}

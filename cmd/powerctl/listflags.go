@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/powerreg/powerreg/client"
+	"github.com/powerreg/powerreg/server/registry"
 )
 
 // listFlags narrow a list of the registry (items, submissions):
@@ -26,6 +29,35 @@ func (f *listFlags) parent() string {
 		return "departments/-"
 	}
 	return departmentName(f.dept)
+}
+
+// ownParent is the department listed when --department is not given: the
+// editor's own department when the token is scoped to one (a clerk), else
+// every department the token may read. A token of an editor of several
+// departments (and nothing more) is asked to choose one: it may not list
+// them all at once.
+func (f *listFlags) ownParent(ctx context.Context, c *client.Client) (string, error) {
+	if f.dept != "" {
+		return departmentName(f.dept), nil
+	}
+	caller, err := c.Caller(ctx)
+	if err != nil {
+		return "", err
+	}
+	if own := client.OwnDepartment(caller); own != "" {
+		return own, nil
+	}
+	roles, depts := caller.GetRoles(), caller.GetDepartments()
+	if slices.Equal(roles, []string{registry.RoleEditor}) && len(depts) > 1 && !slices.Contains(depts, "departments/-") {
+		var ids []string
+		for _, d := range depts {
+			ids = append(ids, shortID(d))
+		}
+		list := strings.Join(ids, ", ")
+		return "", usagef("令牌 %s 是多个部门（%s）的 editor：请用 --department ID 选择一个 / "+
+			"the token %s edits several departments (%s): choose one with --department ID", caller.GetPrincipal(), list, caller.GetPrincipal(), list)
+	}
+	return "departments/-", nil
 }
 
 // catalogFlags narrow the published catalogue (catalog list and search).

@@ -18,59 +18,72 @@ import (
 func (a *app) reviewCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "review",
-		Short: "审核：查看、通过或退回报送批次 / review submitted batches: list, show, approve, reject",
+		Short: "审核：查看、通过或退回报送批次 / review submitted batches: list, show, export, import, approve, reject",
 		Example: `  powerctl review list
   powerctl review show departments/gtzyj/submissions/1
+  powerctl review export departments/gtzyj/submissions/1 -o 审核表.xlsx
+  powerctl review import departments/gtzyj/submissions/1 审核表.xlsx
   POWERREG_TOKEN=$(cat reviewer.token) powerctl review approve departments/gtzyj/submissions/1 --comment 同意
   POWERREG_TOKEN=$(cat reviewer.token) powerctl review reject departments/gtzyj/submissions/1 --comment 请补充依据 --item 2=依据不全`,
 		Args: args(cobra.NoArgs),
 	}
-	cmd.AddCommand(a.reviewListCmd(), a.reviewShowCmd(), a.reviewApproveCmd(), a.reviewRejectCmd())
+	cmd.AddCommand(a.reviewListCmd(), a.reviewShowCmd(), a.reviewExportCmd(), a.reviewImportCmd(), a.reviewApproveCmd(), a.reviewRejectCmd())
 	return cmd
 }
 
 var submissionStates = map[string]pb.Submission_State{
 	"all": pb.Submission_STATE_UNSPECIFIED, "draft": pb.Submission_STATE_DRAFT, "submitted": pb.Submission_STATE_SUBMITTED,
 	"approved": pb.Submission_STATE_APPROVED, "returned": pb.Submission_STATE_RETURNED, "published": pb.Submission_STATE_PUBLISHED,
+	"withdrawn": pb.Submission_STATE_WITHDRAWN,
 }
 
 var submissionStateText = map[pb.Submission_State]string{
 	pb.Submission_STATE_DRAFT: "草稿 draft", pb.Submission_STATE_SUBMITTED: "已报送 submitted",
 	pb.Submission_STATE_APPROVED: "已审核 approved", pb.Submission_STATE_RETURNED: "已退回 returned",
-	pb.Submission_STATE_PUBLISHED: "已发布 published",
+	pb.Submission_STATE_PUBLISHED: "已发布 published", pb.Submission_STATE_WITHDRAWN: "已撤回 withdrawn",
 }
 
 func (a *app) reviewListCmd() *cobra.Command {
+	return a.submissionListCmd("submitted", "审核队列：列出待审核的批次 / the review queue: batches waiting for review",
+		"by default those waiting for review\n(submitted)", "review list")
+}
+
+// submissionListCmd lists submissions: review list (default: the queue)
+// and submissions list (default: all) differ in the default state only.
+func (a *app) submissionListCmd(defaultState, short, what, command string) *cobra.Command {
 	var state string
 	var flags listFlags
 	cmd := &cobra.Command{
 		Use:     "list [--state STATE] [--department ID] [--filter F] [--order-by O]",
 		Aliases: []string{"ls"},
-		Short:   "审核队列：列出待审核的批次 / the review queue: batches waiting for review",
-		Long: `Lists submissions, newest first: by default those waiting for review
-(submitted). --state chooses another state: draft, submitted, approved,
-returned, published or all.
+		Short:   short,
+		Long: `Lists submissions, newest first: ` + what + `. --state chooses another state: draft,
+submitted, approved, returned, published, withdrawn (已撤回) or all.
 
 --filter is an AIP-160 filter over state, department, create_time and
 update_time, combined with --state (e.g. 'update_time > "2014-10-01T00:00:00Z"');
 --order-by an AIP-132 order over create_time and update_time (e.g.
 'update_time'). The server checks both: a mistake is refused with where it
 is (exit 1).`,
-		Example: `  powerctl review list
-  powerctl review list --state approved
-  powerctl review list --state all --department gtzyj
-  powerctl review list --state all --filter 'update_time > "2014-10-01T00:00:00Z"' --order-by 'update_time'`,
+		Example: `  powerctl ` + command + `
+  powerctl ` + command + ` --state approved
+  powerctl ` + command + ` --state withdrawn --department gtzyj
+  powerctl ` + command + ` --state all --filter 'update_time > "2014-10-01T00:00:00Z"' --order-by 'update_time'`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, ok := submissionStates[state]
 			if !ok {
-				return usagef("--state 应为 draft、submitted、approved、returned、published 或 all / --state must be draft, submitted, approved, returned, published or all, not %q", state)
+				return usagef("--state 应为 draft、submitted、approved、returned、published、withdrawn 或 all / --state must be draft, submitted, approved, returned, published, withdrawn or all, not %q", state)
 			}
 			c, err := a.client()
 			if err != nil {
 				return err
 			}
-			list, err := c.ListSubmissions(cmd.Context(), client.SubmissionQuery{Parent: flags.parent(), State: st, Filter: flags.filter, OrderBy: flags.orderBy})
+			parent, err := flags.ownParent(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			list, err := c.ListSubmissions(cmd.Context(), client.SubmissionQuery{Parent: parent, State: st, Filter: flags.filter, OrderBy: flags.orderBy})
 			if err != nil {
 				return err
 			}
@@ -90,7 +103,7 @@ is (exit 1).`,
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&state, "state", "submitted", "draft, submitted, approved, returned, published or all")
+	cmd.Flags().StringVar(&state, "state", defaultState, "draft, submitted, approved, returned, published, withdrawn or all")
 	flags.add(cmd, `'update_time > "2014-10-01T00:00:00Z"'`, "'update_time'", "newest first")
 	return cmd
 }
@@ -102,15 +115,27 @@ func timeText(t *timestamppb.Timestamp) string {
 	return t.AsTime().Local().Format(time.DateTime)
 }
 
-func (a *app) reviewShowCmd() *cobra.Command {
+func (a *app) reviewShowCmd() *cobra.Command { return a.submissionShowCmd("review show") }
+
+// submissionShowCmd shows a batch in full (review show, submissions show).
+func (a *app) submissionShowCmd(command string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show NAME",
-		Short: "查看批次及其事项的变化 / show a batch, its items and what changed",
-		Long: `Shows a submission and each of its items: new (新增), abolished (废止), or
-modified (修改) with every field that differs from the published revision in
-force, e.g. 承诺期限 15个工作日 → 10个工作日.`,
-		Example: `  powerctl review show departments/gtzyj/submissions/1
-  powerctl review show departments/gtzyj/submissions/1 -o json`,
+		Short: "查看批次：每个事项的全部内容与变化 / show a batch: every item in full and what changed",
+		Long: `Shows a submission and each of its items in full, as a reviewer judges
+them: the change (新增 new, 修改 modified, 废止 abolish), every field that is
+set (legal bases one a line), sub-items indented under their main item, for
+a change every field that differs from the revision in force (e.g.
+承诺期限 15个工作日 → 10个工作日), the reviewer's comment and the department's
+answer. An item that lacks what submission requires is marked with ！, e.g.
+缺少设定依据 / lacks a legal basis. Long values wrap; nothing is cut.
+
+The batch is read in one call (ListSubmissionItems, 1000 items a page).
+-o json prints {"submission": …, "items": [SubmissionItem…]} as the API
+returns them.`,
+		Example: `  powerctl ` + command + ` departments/gtzyj/submissions/1
+  powerctl ` + command + ` departments/gtzyj/submissions/1 -o json
+  powerctl ` + command + ` departments/gtzyj/submissions/1 | less`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, list []string) error {
 			c, err := a.client()
@@ -245,7 +270,10 @@ func (a *app) itemComments(ctx context.Context, c *client.Client, submission str
 			if byLabel == nil {
 				var err error
 				if byLabel, err = a.batchItemLabels(ctx, c, submission); err != nil {
-					return nil, err
+					// Reading the batch first: refused, the caller is no
+					// reviewer, which is what approving and returning need.
+					return nil, requirement(err, "审核（通过或退回）需要 reviewer（审核人）角色的令牌，当前令牌没有这个角色",
+						"reviewing (approving or returning) needs a token with the reviewer role, which this token does not have")
 				}
 			}
 			switch names := byLabel[ref]; len(names) {
@@ -265,22 +293,20 @@ func (a *app) itemComments(ctx context.Context, c *client.Client, submission str
 }
 
 // batchItemLabels maps the codes and display names of a batch's items to
-// their names.
+// their names, read in one call (not one per item: a big batch must not
+// run into the rate limits).
 func (a *app) batchItemLabels(ctx context.Context, c *client.Client, submission string) (map[string][]string, error) {
-	resp, err := c.Registry.GetSubmission(ctx, &pb.GetSubmissionRequest{Name: submission})
+	items, err := c.SubmissionItems(ctx, submission)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]string{}
-	for _, n := range append(resp.GetSubmission().GetItems(), resp.GetSubmission().GetReturnedItems()...) {
-		it, err := c.Registry.GetItem(ctx, &pb.GetItemRequest{Name: n})
-		if err != nil {
-			return nil, err
+	for _, si := range items {
+		it := si.GetItem()
+		if code := it.GetCode(); code != "" {
+			out[code] = append(out[code], it.GetName())
 		}
-		if code := it.GetItem().GetCode(); code != "" {
-			out[code] = append(out[code], n)
-		}
-		out[it.GetItem().GetDisplayName()] = append(out[it.GetItem().GetDisplayName()], n)
+		out[it.GetDisplayName()] = append(out[it.GetDisplayName()], it.GetName())
 	}
 	return out, nil
 }

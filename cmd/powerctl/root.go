@@ -30,6 +30,7 @@ type app struct {
 
 	server, token, output, caCert string
 	tls                           bool
+	tokenFlag                     bool // the token came from --token, not POWERREG_TOKEN
 
 	conn *client.Client
 }
@@ -123,12 +124,13 @@ certificates in FILE; --tls turns it on trusting the system's CAs.`,
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.server, "server", server, "gRPC address of powerregd (env POWERREG_SERVER)")
-	pf.StringVar(&a.token, "token", a.env("POWERREG_TOKEN"), "bearer token: who acts, with its roles (env POWERREG_TOKEN)")
+	pf.StringVar(&a.token, "token", a.env("POWERREG_TOKEN"), "bearer token, prt_… alone (powerctl adds the word Bearer): who acts, with its roles (env POWERREG_TOKEN)")
 	pf.StringVar(&a.caCert, "ca-cert", a.env("POWERREG_CA_CERT"), "PEM file of the CA to trust; turns on TLS (env POWERREG_CA_CERT)")
 	pf.BoolVar(&a.tls, "tls", false, "use TLS trusting the system's CAs (implied by --ca-cert)")
-	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json (export and template: the output file)")
+	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json (export, template and review export: the output file)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		a.tokenFlag = cmd.Flags().Changed("token")
 		if f := cmd.Flags().Lookup("output"); f != nil && f.Value == pf.Lookup("output").Value {
 			if a.output != "table" && a.output != "json" {
 				return usagef("-o/--output 只能是 table 或 json / -o/--output must be table or json, not %q", a.output)
@@ -136,7 +138,7 @@ certificates in FILE; --tls turns it on trusting the system's CAs.`,
 		}
 		return nil
 	}
-	root.AddCommand(a.departmentsCmd(), a.importCmd(), a.itemsCmd(), a.submitCmd(), a.reviewCmd(), a.publishCmd(),
+	root.AddCommand(a.departmentsCmd(), a.importCmd(), a.itemsCmd(), a.submitCmd(), a.submissionsCmd(), a.reviewCmd(), a.publishCmd(),
 		a.catalogCmd(), a.exportCmd(), a.templateCmd(), a.tokensCmd(), a.auditCmd(), a.backupCmd(), a.changesCmd())
 	return root
 }

@@ -14,47 +14,19 @@ import (
 var rowField = regexp.MustCompile(`^rows\[(\d+)\]\.?(.*)$`)
 
 // columnOfField maps the field path of a violation, after rows[i]., to the
-// sheet column that holds it.
+// sheet column that holds it (the field table's Column.Path).
 func columnOfField(path string) string {
 	switch {
 	case path == "department_display_name":
 		return sheet.KeyDepartment
 	case path == "main_item":
 		return sheet.KeyMainItem
-	case path == "item.display_name":
-		return sheet.KeyName
-	case path == "item.category", path == "item.category_label":
-		return sheet.KeyCategory
-	case path == "item.code":
-		return sheet.KeyCode
-	case strings.HasPrefix(path, "item.legal_bases"):
-		return sheet.KeyLegalBases
-	case path == "item.source":
-		return sheet.KeySource
-	case path == "item.entrusting_body":
-		return sheet.KeyEntrustingBody
-	case path == "item.handling_unit":
-		return sheet.KeyHandlingUnit
-	case strings.HasPrefix(path, "item.levels"):
-		return sheet.KeyLevels
-	case strings.HasPrefix(path, "item.responsibilities"):
-		return sheet.KeyResponsibilities
-	case strings.HasPrefix(path, "item.accountability"):
-		return sheet.KeyAccountability
-	case strings.HasPrefix(path, "item.legal_time_limit"):
-		return sheet.KeyLegalTimeLimit
-	case strings.HasPrefix(path, "item.promised_time_limit"):
-		return sheet.KeyPromisedTimeLimit
-	case path == "item.fee.basis":
-		return sheet.KeyFeeBasis
-	case path == "item.fee.standard":
-		return sheet.KeyFeeStandard
-	case strings.HasPrefix(path, "item.fee"):
-		return sheet.KeyFeeCharged
-	case path == "item.review_and_forward":
-		return sheet.KeyReviewAndForward
-	case path == "item.remark":
-		return sheet.KeyRemark
+	case path == "region_code":
+		return sheet.KeyRegion
+	case path == "item.name":
+		return sheet.KeyItem
+	case strings.HasPrefix(path, "item."):
+		return sheet.ColumnOfPath(strings.TrimPrefix(path, "item."))
 	}
 	return ""
 }
@@ -80,10 +52,8 @@ func headerOf(row sheet.Row, key string) string {
 	if key == sheet.KeySubItem {
 		return ""
 	}
-	for _, c := range sheet.Columns {
-		if c.Key == key {
-			return c.Header
-		}
+	if c, ok := sheet.ColumnOf(key); ok {
+		return c.Header
 	}
 	return ""
 }

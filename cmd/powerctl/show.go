@@ -7,183 +7,194 @@ import (
 	"strings"
 
 	"github.com/powerreg/powerreg/client"
+	"github.com/powerreg/powerreg/client/sheet"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 	"github.com/powerreg/powerreg/server/principal"
 )
 
-// change is one field that differs between the revision in force and the
-// submitted one.
-type change struct {
-	Field string `json:"field"`
-	Label string `json:"label"`
-	From  string `json:"from"`
-	To    string `json:"to"`
-}
-
-// itemReview is what review show says about one item of a batch.
-type itemReview struct {
-	Item        string   `json:"item"`
-	DisplayName string   `json:"displayName"`
-	Category    string   `json:"category"`
-	Revision    string   `json:"revision,omitempty"`
-	InForce     string   `json:"inForce,omitempty"` // revision in force compared against
-	Change      string   `json:"change"`            // CHANGE_KIND_…
-	Changes     []change `json:"changes,omitempty"`
-	Returned    bool     `json:"returned,omitempty"`
-	Comment     string   `json:"comment,omitempty"`
-}
-
-// diffItems compares two revisions' contents field by field.
-func diffItems(old, cur *pb.Item) []change {
-	var out []change
-	for _, f := range itemFields {
-		if from, to := f.get(old), f.get(cur); from != to {
-			out = append(out, change{Field: f.key, Label: f.zh + " " + f.en, From: from, To: to})
-		}
-	}
-	return out
-}
-
-// reviewItem reads one item of a batch: the submitted revision (rev, or
-// the working copy's when the batch is not submitted yet) and the revision
-// in force.
-func reviewItem(ctx context.Context, c *client.Client, name, rev string) (*itemReview, error) {
-	cur, err := c.Registry.GetItem(ctx, &pb.GetItemRequest{Name: name})
-	if err != nil {
-		return nil, err
-	}
-	if rev == "" {
-		rev = name + "/revisions/" + cur.GetItem().GetRevisionId()
-	}
-	submitted, err := c.Registry.GetRevision(ctx, &pb.GetRevisionRequest{Name: rev})
-	if err != nil {
-		return nil, err
-	}
-	content := submitted.GetRevision().GetItem()
-	r := &itemReview{Item: name, DisplayName: content.GetDisplayName(), Category: categoryText(content), Revision: rev,
-		Change: submitted.GetRevision().GetChange().String()}
-	inForce := cur.GetItem().GetPublishedRevisionId()
-	if inForce == "" || name+"/revisions/"+inForce == rev {
-		return r, nil
-	}
-	r.InForce = name + "/revisions/" + inForce
-	published, err := c.Registry.GetRevision(ctx, &pb.GetRevisionRequest{Name: r.InForce})
-	if err != nil {
-		return nil, err
-	}
-	if submitted.GetRevision().GetChange() != pb.ChangeKind_CHANGE_KIND_ABOLISH {
-		r.Changes = diffItems(published.GetRevision().GetItem(), content)
-	}
-	return r, nil
-}
-
+// showSubmission prints a batch and every item of it in full, as a
+// reviewer judges it. The items come from ListSubmissionItems: one call
+// for a batch of up to 1000 items (not two per item), so that showing a
+// big batch does not run into the server's rate limits.
 func (a *app) showSubmission(ctx context.Context, c *client.Client, name string) error {
 	resp, err := c.Registry.GetSubmission(ctx, &pb.GetSubmissionRequest{Name: name})
 	if err != nil {
 		return err
 	}
 	sub := resp.GetSubmission()
-	revs := map[string]string{} // item → submitted revision
-	for _, r := range sub.GetItemRevisions() {
-		if i := strings.Index(r, "/revisions/"); i > 0 {
-			revs[r[:i]] = r
-		}
-	}
-	comments := map[string]string{}
-	for _, ic := range sub.GetItemComments() {
-		comments[ic.GetItem()] = ic.GetComment()
-	}
-	returned := map[string]bool{}
-	for _, n := range sub.GetReturnedItems() {
-		returned[n] = true
-	}
-	var items []*itemReview
-	seen := map[string]bool{}
-	for _, n := range append(append([]string{}, sub.GetItems()...), sub.GetReturnedItems()...) {
-		if seen[n] {
-			continue // a rejected batch lists its items as returned too
-		}
-		seen[n] = true
-		r, err := reviewItem(ctx, c, n, revs[n])
-		if err != nil {
-			return err
-		}
-		r.Returned = returned[n]
-		r.Comment = comments[n]
-		items = append(items, r)
-	}
-	deptName := strings.SplitN(name, "/submissions/", 2)[0]
-	dept, err := c.Registry.GetDepartment(ctx, &pb.GetDepartmentRequest{Name: deptName})
+	items, err := c.SubmissionItems(ctx, name)
 	if err != nil {
 		return err
 	}
 	if a.json() {
 		return writeJSON(a.stdout, struct {
-			Submission json.RawMessage `json:"submission"`
-			Items      []*itemReview   `json:"items"`
-		}{protoJSON(sub), items})
+			Submission json.RawMessage   `json:"submission"`
+			Items      []json.RawMessage `json:"items"`
+		}{protoJSON(sub), protoList(items)})
 	}
-	return a.printSubmission(sub, dept.GetDepartment(), items)
-}
-
-var changeText = map[string]string{
-	pb.ChangeKind_CHANGE_KIND_CREATE.String():  "新增 / new",
-	pb.ChangeKind_CHANGE_KIND_MODIFY.String():  "修改 / modified",
-	pb.ChangeKind_CHANGE_KIND_ABOLISH.String(): "废止 / abolish",
-}
-
-func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*itemReview) error {
-	t := &table{}
-	t.add("批次 submission", sub.GetName())
-	t.add("状态 state", submissionStateText[sub.GetState()])
-	t.add("部门 department", dept.GetDisplayName()+" ("+dept.GetName()+")")
-	t.add("报送人 submitter", principal.Escape(sub.GetSubmitter()))
-	t.add("说明 comment", sub.GetComment())
-	if sub.GetReviewer() != "" {
-		t.add("审核人 reviewer", principal.Escape(sub.GetReviewer()))
-		t.add("审核意见 review", sub.GetReviewComment())
-	}
-	if sub.GetPublication() != "" {
-		t.add("发布 publication", sub.GetPublication())
-	}
-	t.add("更新 updated", timeText(sub.GetUpdateTime()))
-	t.add("事项 items", fmt.Sprintf("%d，退回 %d / %d, returned %d", len(sub.GetItems()), len(sub.GetReturnedItems()),
-		len(sub.GetItems()), len(sub.GetReturnedItems())))
-	if err := t.write(a.stdout); err != nil {
+	dept, err := c.Registry.GetDepartment(ctx, &pb.GetDepartmentRequest{Name: strings.SplitN(name, "/submissions/", 2)[0]})
+	if err != nil {
 		return err
 	}
+	names, err := mainItemNames(ctx, c, name, items)
+	if err != nil {
+		return err
+	}
+	return a.printSubmission(sub, dept.GetDepartment(), items, names)
+}
+
+// changeText labels a change kind (by its enum name): the field table's
+// label, then in English.
+var changeText = map[string]string{
+	pb.ChangeKind_CHANGE_KIND_CREATE.String():  sheet.ChangeLabel(pb.ChangeKind_CHANGE_KIND_CREATE) + " / new",
+	pb.ChangeKind_CHANGE_KIND_MODIFY.String():  sheet.ChangeLabel(pb.ChangeKind_CHANGE_KIND_MODIFY) + " / modified",
+	pb.ChangeKind_CHANGE_KIND_ABOLISH.String(): sheet.ChangeLabel(pb.ChangeKind_CHANGE_KIND_ABOLISH) + " / abolish",
+}
+
+func (a *app) printSubmission(sub *pb.Submission, dept *pb.Department, items []*pb.SubmissionItem, names map[string]string) error {
+	v := &view{}
+	v.add("批次 submission", sub.GetName())
+	v.add("状态 state", submissionStateText[sub.GetState()])
+	v.add("部门 department", dept.GetDisplayName()+" ("+dept.GetName()+")")
+	v.add("报送人 submitter", principal.Escape(sub.GetSubmitter()))
+	v.add("说明 comment", sub.GetComment())
+	v.add("审核人 reviewer", principal.Escape(sub.GetReviewer()))
+	v.add("审核意见 review", sub.GetReviewComment())
+	v.add("发布 publication", sub.GetPublication())
+	v.add("更新 updated", timeText(sub.GetUpdateTime()))
+	v.add("事项 items", batchCounts(items))
 	var b strings.Builder
-	for _, r := range items {
-		fmt.Fprintf(&b, "\n%s  %s  [%s]\n", oneLine(r.Item), oneLine(r.DisplayName), oneLine(r.Category))
-		kind := changeText[r.Change]
-		switch {
-		case r.Change == pb.ChangeKind_CHANGE_KIND_MODIFY.String() && len(r.Changes) == 0:
-			kind += ": 无变化 / no change"
-		case len(r.Changes) > 0:
-			kind += ":"
-		}
-		if r.Change == pb.ChangeKind_CHANGE_KIND_MODIFY.String() && r.InForce == "" {
-			kind = "已发布 / published"
-		}
-		fmt.Fprintf(&b, "  %s\n", kind)
-		ct := &table{}
-		for _, c := range r.Changes {
-			ct.add("    "+c.Label, orNone(c.From)+" → "+orNone(c.To))
-		}
-		_ = ct.write(&b)
-		if r.Returned {
-			fmt.Fprintf(&b, "  退回修改 / returned: %s\n", oneLine(r.Comment))
-		} else if r.Comment != "" {
-			fmt.Fprintf(&b, "  审核意见 / comment: %s\n", oneLine(r.Comment))
-		}
+	v.write(&b, 0)
+	for _, n := range itemTree(items, names) {
+		b.WriteByte('\n')
+		writeSubmissionItem(&b, n.item, n.depth*4, n.parent)
 	}
 	_, err := fmt.Fprint(a.stdout, b.String())
 	return err
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "（空）"
+// batchCounts sums a batch up: items by change, returned, lacking what
+// submission requires.
+func batchCounts(items []*pb.SubmissionItem) string {
+	var created, modified, abolished, returned, lacking int
+	for _, it := range items {
+		switch it.GetChange() {
+		case pb.ChangeKind_CHANGE_KIND_CREATE:
+			created++
+		case pb.ChangeKind_CHANGE_KIND_MODIFY:
+			modified++
+		case pb.ChangeKind_CHANGE_KIND_ABOLISH:
+			abolished++
+		}
+		if it.GetReturned() {
+			returned++
+		}
+		if len(it.GetMissing()) > 0 {
+			lacking++
+		}
 	}
-	return oneLine(s)
+	s := fmt.Sprintf("%d：新增 %d，修改 %d，废止 %d / %d: %d new, %d modified, %d abolished", len(items), created, modified, abolished,
+		len(items), created, modified, abolished)
+	if returned > 0 {
+		s += fmt.Sprintf("；退回 %d / returned %d", returned, returned)
+	}
+	if lacking > 0 {
+		s += fmt.Sprintf("；%d 个不完整 / %d incomplete", lacking, lacking)
+	}
+	return s
+}
+
+// treeNode is an item of a batch in the order review show prints it.
+type treeNode struct {
+	item   *pb.SubmissionItem
+	depth  int    // 1 for a sub-item printed under its main item
+	parent string // how the main item is named, "" for a main item
+}
+
+// mainItemNames maps the items of a batch and the main items of its
+// sub-items to their display names: those in the batch from it, the
+// others from one list of the department's items (not a call per main
+// item: a big batch must not run into the rate limits).
+func mainItemNames(ctx context.Context, c *client.Client, submission string, items []*pb.SubmissionItem) (map[string]string, error) {
+	names := map[string]string{}
+	for _, si := range items {
+		names[si.GetItem().GetName()] = si.GetItem().GetDisplayName()
+	}
+	for _, si := range items {
+		if p := si.GetItem().GetParent(); p != "" && names[p] == "" {
+			list, err := c.Items(ctx, strings.SplitN(submission, "/submissions/", 2)[0], pb.Item_STATE_UNSPECIFIED)
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range list {
+				if names[it.GetName()] == "" {
+					names[it.GetName()] = it.GetDisplayName()
+				}
+			}
+			break
+		}
+	}
+	return names, nil
+}
+
+// itemTree orders a batch's items as main item → sub-items: each sub-item
+// whose main item is in the batch right after it, indented; the others in
+// the batch's order. names are the display names of mainItemNames.
+func itemTree(items []*pb.SubmissionItem, names map[string]string) []treeNode {
+	inBatch := map[string]*pb.SubmissionItem{}
+	for _, it := range items {
+		inBatch[it.GetItem().GetName()] = it
+	}
+	children := map[string][]*pb.SubmissionItem{}
+	for _, it := range items {
+		if p := it.GetItem().GetParent(); p != "" && inBatch[p] != nil {
+			children[p] = append(children[p], it)
+		}
+	}
+	var out []treeNode
+	for _, it := range items {
+		p := it.GetItem().GetParent()
+		if p != "" && inBatch[p] != nil {
+			continue // printed under its main item
+		}
+		parent := ""
+		if p != "" {
+			parent = quoted(names[p]) + " (" + p + "，不在本批次 / not in this batch)"
+		}
+		out = append(out, treeNode{item: it, parent: parent})
+		for _, child := range children[it.GetItem().GetName()] {
+			out = append(out, treeNode{item: child, depth: 1, parent: quoted(it.GetItem().GetDisplayName())})
+		}
+	}
+	return out
+}
+
+// writeSubmissionItem writes one item of a batch: a heading (change, name),
+// marks for what submission requires and the item lacks, the review
+// comment and the department's answer, the differences from the revision
+// in force, then every field that is set: what a reviewer must judge
+// first.
+func writeSubmissionItem(b *strings.Builder, si *pb.SubmissionItem, indent int, parent string) {
+	it := si.GetItem()
+	kind := changeText[si.GetChange().String()]
+	if kind == "" {
+		kind = si.GetChange().String()
+	}
+	if si.GetChange() == pb.ChangeKind_CHANGE_KIND_MODIFY && len(si.GetDifferences()) == 0 {
+		kind += "（无变化 / no change）"
+	}
+	pad := strings.Repeat(" ", indent)
+	writeWrapped(b, pad+"■ ", pad+"  ", kind+"  "+oneLine(it.GetName())+"  "+oneLine(quoted(it.GetDisplayName())))
+	v := &view{}
+	for _, m := range si.GetMissing() {
+		v.addNote("！" + missingText(m))
+	}
+	if si.GetReturned() {
+		v.addNote("！本批次中已退回 / returned in this batch")
+	}
+	v.add("审核意见 review comment", si.GetReviewComment())
+	v.add("部门答复 reply", si.GetReply())
+	v.addDifferences(si.GetDifferences(), si.GetPublished(), it)
+	v.addContent(it, parent)
+	v.write(b, indent+2)
 }

@@ -211,7 +211,7 @@ func (a *app) tokensRevokeCmd() *cobra.Command {
 		Use:   "revoke NAME",
 		Short: "吊销令牌，立即失效 / revoke a token: it is refused from now on",
 		Long: `Revokes a token: every call with it is refused from now on
-(UNAUTHENTICATED). Its name stays taken, and the audit trail keeps what it
+(UNAUTHENTICATED, reason TOKEN_REVOKED, saying when). Its name stays taken, and the audit trail keeps what it
 did.`,
 		Example: `  powerctl tokens revoke reviewer-li`,
 		Args:    args(cobra.ExactArgs(1)),

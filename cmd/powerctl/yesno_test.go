@@ -38,16 +38,18 @@ func TestYesNoShown(t *testing.T) {
 	create("国有土地使用权登记", "430400-XK-T-0004", &pb.Fee{Basis: "《土地登记收费标准》"}, nil)
 	e.publishAll("gtzyj")
 
+	// catalog get shows the fields of the field table (client/sheet):
+	// 是否收费, 收费依据 and 收费标准 each on its line.
 	for _, c := range []struct {
-		code, fee, forward string
+		code, fee, basis, forward string
 	}{
-		{"430400-XK-T-0001", "", ""},
-		{"430400-XK-T-0002", "收费，每平方公里每年1000元（依据：《矿产资源开采登记管理办法》第九条）", "是"},
-		{"430400-XK-T-0003", "不收费", "否"},
-		{"430400-XK-T-0004", "未填写是否收费（依据：《土地登记收费标准》）", ""},
+		{"430400-XK-T-0001", "", "", ""},
+		{"430400-XK-T-0002", "是", "《矿产资源开采登记管理办法》第九条", "是"},
+		{"430400-XK-T-0003", "否", "", "否"},
+		{"430400-XK-T-0004", "", "《土地登记收费标准》", ""},
 	} {
 		r := e.ok("anyone", "catalog", "get", c.code)
-		for label, want := range map[string]string{"收费 fee": c.fee, "审核转报 review and forward": c.forward} {
+		for label, want := range map[string]string{"是否收费 fee charged": c.fee, "收费依据 fee basis": c.basis, "审核转报 review and forward": c.forward} {
 			re := regexp.MustCompile(`(?m)^` + label + `([ \t]+(.*))?$`)
 			m := re.FindStringSubmatch(r.stdout)
 			if m == nil || m[2] != want {
@@ -145,4 +147,16 @@ func TestYesNoImported(t *testing.T) {
 			t.Errorf("exported %s: %q, want %q", code, exported[code], w)
 		}
 	}
+}
+
+// yesNo is a three-state answer as the tests compare it: 是, 否, or empty
+// when nobody has said.
+func yesNo(b *bool) string {
+	switch {
+	case b == nil:
+		return ""
+	case *b:
+		return "是"
+	}
+	return "否"
 }

@@ -65,6 +65,14 @@ func (a *Authenticator) Authenticate(header string) (*Principal, error) {
 		return nil, unauthenticated("凭据格式应为 Authorization: Bearer <令牌>", "credentials must be Authorization: Bearer <token>")
 	}
 	secret = strings.TrimSpace(secret)
+	if word, rest, ok := strings.Cut(strings.Replace(secret, "\t", " ", 1), " "); ok && strings.EqualFold(word, "Bearer") && rest != "" {
+		// "Bearer Bearer prt_…": the token was given with its scheme, as
+		// when POWERREG_TOKEN holds "Bearer prt_…". Told before any lookup:
+		// it says nothing of stored tokens.
+		return nil, &registry.Error{Class: registry.ClassUnauthenticated, Reason: registry.ReasonTokenBearerPrefix,
+			Message: "令牌前多了一个“Bearer”：请去掉这个词，--token 或 POWERREG_TOKEN 只写令牌本身（prt_…），powerctl 会自己加上 Bearer / " +
+				"the token begins with the word Bearer: drop the word Bearer; --token or POWERREG_TOKEN holds the token alone (prt_…), powerctl adds Bearer itself"}
+	}
 	if strings.Count(secret, ".") == 2 && a.JWT != nil {
 		p, err := a.JWT.Verify(secret)
 		if err != nil {
@@ -73,12 +81,16 @@ func (a *Authenticator) Authenticate(header string) (*Principal, error) {
 		return p, nil
 	}
 	t, err := a.Tokens.Authenticate(secret)
+	if registry.ClassOf(err) == registry.ClassUnauthenticated {
+		return nil, err // expired or revoked, said to the holder of its secret
+	}
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
 	if t == nil {
-		return nil, unauthenticated("令牌无效、已过期或已吊销，请向管理员申请新令牌",
-			"the token is invalid, expired or revoked; ask an administrator for a new one")
+		return nil, &registry.Error{Class: registry.ClassUnauthenticated, Reason: registry.ReasonTokenUnknown,
+			Message: "没有这个令牌：请检查令牌是否完整（prt_ 开头，复制时没有多余或缺少的字符），或向管理员申请新令牌 / " +
+				"no such token: check that it is complete (it starts with prt_, nothing added or left out when copied), or ask an administrator for a new one"}
 	}
 	return &Principal{Name: t.Name, Holder: t.HolderName(), Issuer: t.IssuerName(), Roles: t.Roles, Departments: t.Departments}, nil
 }

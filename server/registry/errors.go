@@ -103,6 +103,16 @@ const (
 	ReasonMethodNotAllowed = "METHOD_NOT_ALLOWED" // the path exists, not with this HTTP method (405 with Allow)
 )
 
+// A refused registry token, all UNAUTHENTICATED (server/auth). Expired and
+// revoked are told only to a caller that presented the token's secret; a
+// secret that matches no token is just unknown.
+const (
+	ReasonTokenUnknown      = "TOKEN_UNKNOWN"       // the secret matches no token
+	ReasonTokenExpired      = "TOKEN_EXPIRED"       // the token's lifetime is over (metadata expire_time)
+	ReasonTokenRevoked      = "TOKEN_REVOKED"       // an admin revoked the token (metadata revoke_time)
+	ReasonTokenBearerPrefix = "TOKEN_BEARER_PREFIX" // the token sent begins with the word Bearer ("Bearer prt_…" given as the token)
+)
+
 // Violation names one bad field of a request, as a proto field path such as
 // `item.legal_bases[0].text`.
 type Violation struct {

@@ -176,7 +176,13 @@ func (s *Service) BootstrapToken(save func(secret string) error) (bool, error) {
 
 var errTokensExist = errors.New("tokens exist")
 
-// Authenticate returns the valid token with a secret, or nil.
+// Authenticate returns the valid token with a secret; nil, nil when the
+// secret matches no token. A token that matches but is revoked or expired
+// is refused (TOKEN_REVOKED, TOKEN_EXPIRED) saying since when: the caller
+// holds its secret, so this tells it nothing it could not know, and a
+// secret that matches nothing learns nothing of any token. The lookup is
+// by the secret's SHA-256, as before, so its time does not depend on how
+// much of a secret is right.
 func (s *Service) Authenticate(secret string) (*Token, error) {
 	var out *Token
 	now := s.now()
@@ -186,13 +192,42 @@ func (s *Service) Authenticate(secret string) (*Token, error) {
 			return err
 		}
 		t, err := tx.GetToken(name)
-		if err == nil && t != nil && t.Valid(now) {
-			out = t
+		if err != nil || t == nil {
+			return err
 		}
-		return err
+		if err := tokenRefusal(t, now); err != nil {
+			return err
+		}
+		out = t
+		return nil
 	})
 	return out, err
 }
+
+// tokenRefusal is the error of a token that cannot be used at time now,
+// nil for a valid one. Times are shown in Beijing time, the registry's
+// users' own, and in the metadata as RFC 3339.
+func tokenRefusal(t *Token, now time.Time) error {
+	if t.Valid(now) {
+		return nil
+	}
+	at, reason, key := t.RevokeTime, ReasonTokenRevoked, "revoke_time"
+	zh, en := "已于 %s 被吊销", "was revoked at %s"
+	if t.RevokeTime.IsZero() {
+		at, reason, key = t.ExpireTime, ReasonTokenExpired, "expire_time"
+		zh, en = "已于 %s 过期", "expired at %s"
+	}
+	shown := at.In(beijing).Format("2006-01-02 15:04:05 -07:00")
+	e := newErr(ClassUnauthenticated, reason,
+		fmt.Sprintf("令牌 %s "+zh+"，不能再使用；请向管理员申请新令牌", t.Name, shown),
+		fmt.Sprintf("the token %s "+en+" and can no longer be used; ask an administrator for a new one", t.Name, shown))
+	e.Metadata = map[string]string{"token": "tokens/" + t.Name, key: at.UTC().Format(time.RFC3339Nano)}
+	return e
+}
+
+// beijing is China Standard Time (UTC+8, no daylight saving time), how the
+// registry's users read times.
+var beijing = time.FixedZone("CST", 8*60*60)
 
 // ListTokens lists every token, revoked and expired ones included.
 func (s *Service) ListTokens() ([]*Token, error) {

@@ -447,6 +447,119 @@ func (x *RevokeTokenResponse) GetToken() *Token {
 	return nil
 }
 
+// Request of GetCaller.
+type GetCallerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCallerRequest) Reset() {
+	*x = GetCallerRequest{}
+	mi := &file_powerreg_v1_access_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCallerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCallerRequest) ProtoMessage() {}
+
+func (x *GetCallerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_access_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCallerRequest.ProtoReflect.Descriptor instead.
+func (*GetCallerRequest) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_access_service_proto_rawDescGZIP(), []int{7}
+}
+
+// Response of GetCaller: who the server takes the caller to be.
+type GetCallerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The principal: a token's name, `sso:` and the SSO name, or
+	// `anonymous`.
+	Principal string `protobuf:"bytes,1,opt,name=principal,proto3" json:"principal,omitempty"`
+	// The person behind it: the token's holder, or `sso:` and the SSO
+	// subject.
+	Holder string `protobuf:"bytes,2,opt,name=holder,proto3" json:"holder,omitempty"`
+	// Roles: editor, reviewer, publisher, admin.
+	Roles []string `protobuf:"bytes,3,rep,name=roles,proto3" json:"roles,omitempty"`
+	// Departments an editor works for, as `departments/{department}`;
+	// `departments/-` is every department.
+	Departments   []string `protobuf:"bytes,4,rep,name=departments,proto3" json:"departments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCallerResponse) Reset() {
+	*x = GetCallerResponse{}
+	mi := &file_powerreg_v1_access_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCallerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCallerResponse) ProtoMessage() {}
+
+func (x *GetCallerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_powerreg_v1_access_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCallerResponse.ProtoReflect.Descriptor instead.
+func (*GetCallerResponse) Descriptor() ([]byte, []int) {
+	return file_powerreg_v1_access_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *GetCallerResponse) GetPrincipal() string {
+	if x != nil {
+		return x.Principal
+	}
+	return ""
+}
+
+func (x *GetCallerResponse) GetHolder() string {
+	if x != nil {
+		return x.Holder
+	}
+	return ""
+}
+
+func (x *GetCallerResponse) GetRoles() []string {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+func (x *GetCallerResponse) GetDepartments() []string {
+	if x != nil {
+		return x.Departments
+	}
+	return nil
+}
+
 // One audited call: a mutation that took effect, or a refused attempt. Each
 // event holds the hash of the one before it; see `powerctl audit verify`
 // for how the chain is checked.
@@ -488,7 +601,7 @@ type AuditEvent struct {
 
 func (x *AuditEvent) Reset() {
 	*x = AuditEvent{}
-	mi := &file_powerreg_v1_access_service_proto_msgTypes[7]
+	mi := &file_powerreg_v1_access_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +613,7 @@ func (x *AuditEvent) String() string {
 func (*AuditEvent) ProtoMessage() {}
 
 func (x *AuditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_access_service_proto_msgTypes[7]
+	mi := &file_powerreg_v1_access_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +626,7 @@ func (x *AuditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
 func (*AuditEvent) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_access_service_proto_rawDescGZIP(), []int{7}
+	return file_powerreg_v1_access_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AuditEvent) GetSequence() int64 {
@@ -636,7 +749,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_powerreg_v1_access_service_proto_msgTypes[8]
+	mi := &file_powerreg_v1_access_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -648,7 +761,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_access_service_proto_msgTypes[8]
+	mi := &file_powerreg_v1_access_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -661,7 +774,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_access_service_proto_rawDescGZIP(), []int{8}
+	return file_powerreg_v1_access_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListAuditEventsRequest) GetPrincipal() string {
@@ -726,7 +839,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_powerreg_v1_access_service_proto_msgTypes[9]
+	mi := &file_powerreg_v1_access_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -738,7 +851,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_powerreg_v1_access_service_proto_msgTypes[9]
+	mi := &file_powerreg_v1_access_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -751,7 +864,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_powerreg_v1_access_service_proto_rawDescGZIP(), []int{9}
+	return file_powerreg_v1_access_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListAuditEventsResponse) GetAuditEvents() []*AuditEvent {
@@ -801,7 +914,13 @@ const file_powerreg_v1_access_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB\x1d\xe0A\x02\xfaA\x17\n" +
 	"\x15powerreg.gov.cn/TokenR\x04name\"?\n" +
 	"\x13RevokeTokenResponse\x12(\n" +
-	"\x05token\x18\x01 \x01(\v2\x12.powerreg.v1.TokenR\x05token\"\x82\x03\n" +
+	"\x05token\x18\x01 \x01(\v2\x12.powerreg.v1.TokenR\x05token\"\x12\n" +
+	"\x10GetCallerRequest\"\x81\x01\n" +
+	"\x11GetCallerResponse\x12\x1c\n" +
+	"\tprincipal\x18\x01 \x01(\tR\tprincipal\x12\x16\n" +
+	"\x06holder\x18\x02 \x01(\tR\x06holder\x12\x14\n" +
+	"\x05roles\x18\x03 \x03(\tR\x05roles\x12 \n" +
+	"\vdepartments\x18\x04 \x03(\tR\vdepartments\"\x82\x03\n" +
 	"\n" +
 	"AuditEvent\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x03R\bsequence\x12.\n" +
@@ -831,14 +950,16 @@ const file_powerreg_v1_access_service_proto_rawDesc = "" +
 	"page_token\x18\x06 \x01(\tR\tpageToken\"}\n" +
 	"\x17ListAuditEventsResponse\x12:\n" +
 	"\faudit_events\x18\x01 \x03(\v2\x17.powerreg.v1.AuditEventR\vauditEvents\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xef\x03\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xcf\x04\n" +
 	"\rAccessService\x12|\n" +
 	"\vCreateToken\x12\x1f.powerreg.v1.CreateTokenRequest\x1a .powerreg.v1.CreateTokenResponse\"*\xdaA\x0etoken,token_id\x82\xd3\xe4\x93\x02\x13:\x05token\"\n" +
 	"/v1/tokens\x12a\n" +
 	"\n" +
 	"ListTokens\x12\x1e.powerreg.v1.ListTokensRequest\x1a\x1f.powerreg.v1.ListTokensResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
 	"/v1/tokens\x12\x85\x01\n" +
-	"\vRevokeToken\x12\x1f.powerreg.v1.RevokeTokenRequest\x1a .powerreg.v1.RevokeTokenResponse\"3\xdaA\x04name\x82\xd3\xe4\x93\x02&:\x01*b\x05token\"\x1a/v1/{name=tokens/*}:revoke\x12u\n" +
+	"\vRevokeToken\x12\x1f.powerreg.v1.RevokeTokenRequest\x1a .powerreg.v1.RevokeTokenResponse\"3\xdaA\x04name\x82\xd3\xe4\x93\x02&:\x01*b\x05token\"\x1a/v1/{name=tokens/*}:revoke\x12^\n" +
+	"\tGetCaller\x12\x1d.powerreg.v1.GetCallerRequest\x1a\x1e.powerreg.v1.GetCallerResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/caller\x12u\n" +
 	"\x0fListAuditEvents\x12#.powerreg.v1.ListAuditEventsRequest\x1a$.powerreg.v1.ListAuditEventsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/auditEventsB9Z7github.com/powerreg/powerreg/gen/powerreg/v1;powerregv1b\x06proto3"
 
 var (
@@ -853,7 +974,7 @@ func file_powerreg_v1_access_service_proto_rawDescGZIP() []byte {
 	return file_powerreg_v1_access_service_proto_rawDescData
 }
 
-var file_powerreg_v1_access_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_powerreg_v1_access_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_powerreg_v1_access_service_proto_goTypes = []any{
 	(*Token)(nil),                   // 0: powerreg.v1.Token
 	(*CreateTokenRequest)(nil),      // 1: powerreg.v1.CreateTokenRequest
@@ -862,35 +983,39 @@ var file_powerreg_v1_access_service_proto_goTypes = []any{
 	(*ListTokensResponse)(nil),      // 4: powerreg.v1.ListTokensResponse
 	(*RevokeTokenRequest)(nil),      // 5: powerreg.v1.RevokeTokenRequest
 	(*RevokeTokenResponse)(nil),     // 6: powerreg.v1.RevokeTokenResponse
-	(*AuditEvent)(nil),              // 7: powerreg.v1.AuditEvent
-	(*ListAuditEventsRequest)(nil),  // 8: powerreg.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil), // 9: powerreg.v1.ListAuditEventsResponse
-	(*timestamppb.Timestamp)(nil),   // 10: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),     // 11: google.protobuf.Duration
+	(*GetCallerRequest)(nil),        // 7: powerreg.v1.GetCallerRequest
+	(*GetCallerResponse)(nil),       // 8: powerreg.v1.GetCallerResponse
+	(*AuditEvent)(nil),              // 9: powerreg.v1.AuditEvent
+	(*ListAuditEventsRequest)(nil),  // 10: powerreg.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil), // 11: powerreg.v1.ListAuditEventsResponse
+	(*timestamppb.Timestamp)(nil),   // 12: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),     // 13: google.protobuf.Duration
 }
 var file_powerreg_v1_access_service_proto_depIdxs = []int32{
-	10, // 0: powerreg.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	10, // 1: powerreg.v1.Token.expire_time:type_name -> google.protobuf.Timestamp
-	10, // 2: powerreg.v1.Token.revoke_time:type_name -> google.protobuf.Timestamp
+	12, // 0: powerreg.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	12, // 1: powerreg.v1.Token.expire_time:type_name -> google.protobuf.Timestamp
+	12, // 2: powerreg.v1.Token.revoke_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: powerreg.v1.CreateTokenRequest.token:type_name -> powerreg.v1.Token
-	11, // 4: powerreg.v1.CreateTokenRequest.ttl:type_name -> google.protobuf.Duration
+	13, // 4: powerreg.v1.CreateTokenRequest.ttl:type_name -> google.protobuf.Duration
 	0,  // 5: powerreg.v1.CreateTokenResponse.token:type_name -> powerreg.v1.Token
 	0,  // 6: powerreg.v1.ListTokensResponse.tokens:type_name -> powerreg.v1.Token
 	0,  // 7: powerreg.v1.RevokeTokenResponse.token:type_name -> powerreg.v1.Token
-	10, // 8: powerreg.v1.AuditEvent.time:type_name -> google.protobuf.Timestamp
-	10, // 9: powerreg.v1.ListAuditEventsRequest.start_time:type_name -> google.protobuf.Timestamp
-	10, // 10: powerreg.v1.ListAuditEventsRequest.end_time:type_name -> google.protobuf.Timestamp
-	7,  // 11: powerreg.v1.ListAuditEventsResponse.audit_events:type_name -> powerreg.v1.AuditEvent
+	12, // 8: powerreg.v1.AuditEvent.time:type_name -> google.protobuf.Timestamp
+	12, // 9: powerreg.v1.ListAuditEventsRequest.start_time:type_name -> google.protobuf.Timestamp
+	12, // 10: powerreg.v1.ListAuditEventsRequest.end_time:type_name -> google.protobuf.Timestamp
+	9,  // 11: powerreg.v1.ListAuditEventsResponse.audit_events:type_name -> powerreg.v1.AuditEvent
 	1,  // 12: powerreg.v1.AccessService.CreateToken:input_type -> powerreg.v1.CreateTokenRequest
 	3,  // 13: powerreg.v1.AccessService.ListTokens:input_type -> powerreg.v1.ListTokensRequest
 	5,  // 14: powerreg.v1.AccessService.RevokeToken:input_type -> powerreg.v1.RevokeTokenRequest
-	8,  // 15: powerreg.v1.AccessService.ListAuditEvents:input_type -> powerreg.v1.ListAuditEventsRequest
-	2,  // 16: powerreg.v1.AccessService.CreateToken:output_type -> powerreg.v1.CreateTokenResponse
-	4,  // 17: powerreg.v1.AccessService.ListTokens:output_type -> powerreg.v1.ListTokensResponse
-	6,  // 18: powerreg.v1.AccessService.RevokeToken:output_type -> powerreg.v1.RevokeTokenResponse
-	9,  // 19: powerreg.v1.AccessService.ListAuditEvents:output_type -> powerreg.v1.ListAuditEventsResponse
-	16, // [16:20] is the sub-list for method output_type
-	12, // [12:16] is the sub-list for method input_type
+	7,  // 15: powerreg.v1.AccessService.GetCaller:input_type -> powerreg.v1.GetCallerRequest
+	10, // 16: powerreg.v1.AccessService.ListAuditEvents:input_type -> powerreg.v1.ListAuditEventsRequest
+	2,  // 17: powerreg.v1.AccessService.CreateToken:output_type -> powerreg.v1.CreateTokenResponse
+	4,  // 18: powerreg.v1.AccessService.ListTokens:output_type -> powerreg.v1.ListTokensResponse
+	6,  // 19: powerreg.v1.AccessService.RevokeToken:output_type -> powerreg.v1.RevokeTokenResponse
+	8,  // 20: powerreg.v1.AccessService.GetCaller:output_type -> powerreg.v1.GetCallerResponse
+	11, // 21: powerreg.v1.AccessService.ListAuditEvents:output_type -> powerreg.v1.ListAuditEventsResponse
+	17, // [17:22] is the sub-list for method output_type
+	12, // [12:17] is the sub-list for method input_type
 	12, // [12:12] is the sub-list for extension type_name
 	12, // [12:12] is the sub-list for extension extendee
 	0,  // [0:12] is the sub-list for field type_name
@@ -907,7 +1032,7 @@ func file_powerreg_v1_access_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_powerreg_v1_access_service_proto_rawDesc), len(file_powerreg_v1_access_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

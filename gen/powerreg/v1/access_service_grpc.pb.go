@@ -22,6 +22,7 @@ const (
 	AccessService_CreateToken_FullMethodName     = "/powerreg.v1.AccessService/CreateToken"
 	AccessService_ListTokens_FullMethodName      = "/powerreg.v1.AccessService/ListTokens"
 	AccessService_RevokeToken_FullMethodName     = "/powerreg.v1.AccessService/RevokeToken"
+	AccessService_GetCaller_FullMethodName       = "/powerreg.v1.AccessService/GetCaller"
 	AccessService_ListAuditEvents_FullMethodName = "/powerreg.v1.AccessService/ListAuditEvents"
 )
 
@@ -46,6 +47,12 @@ type AccessServiceClient interface {
 	ListTokens(ctx context.Context, in *ListTokensRequest, opts ...grpc.CallOption) (*ListTokensResponse, error)
 	// Revokes a token: it is refused from now on. Admins only.
 	RevokeToken(ctx context.Context, in *RevokeTokenRequest, opts ...grpc.CallOption) (*RevokeTokenResponse, error)
+	// Says who the caller is: the principal the server authenticated from
+	// the request's credentials, with its roles and departments, so that a
+	// client can default to what the caller may do (powerctl lists an
+	// editor's own department). Anyone; without credentials the principal
+	// is `anonymous`, with no roles.
+	GetCaller(ctx context.Context, in *GetCallerRequest, opts ...grpc.CallOption) (*GetCallerResponse, error)
 	// Lists audit events, newest first. Admins and reviewers.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 }
@@ -88,6 +95,16 @@ func (c *accessServiceClient) RevokeToken(ctx context.Context, in *RevokeTokenRe
 	return out, nil
 }
 
+func (c *accessServiceClient) GetCaller(ctx context.Context, in *GetCallerRequest, opts ...grpc.CallOption) (*GetCallerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCallerResponse)
+	err := c.cc.Invoke(ctx, AccessService_GetCaller_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *accessServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditEventsResponse)
@@ -119,6 +136,12 @@ type AccessServiceServer interface {
 	ListTokens(context.Context, *ListTokensRequest) (*ListTokensResponse, error)
 	// Revokes a token: it is refused from now on. Admins only.
 	RevokeToken(context.Context, *RevokeTokenRequest) (*RevokeTokenResponse, error)
+	// Says who the caller is: the principal the server authenticated from
+	// the request's credentials, with its roles and departments, so that a
+	// client can default to what the caller may do (powerctl lists an
+	// editor's own department). Anyone; without credentials the principal
+	// is `anonymous`, with no roles.
+	GetCaller(context.Context, *GetCallerRequest) (*GetCallerResponse, error)
 	// Lists audit events, newest first. Admins and reviewers.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	mustEmbedUnimplementedAccessServiceServer()
@@ -139,6 +162,9 @@ func (UnimplementedAccessServiceServer) ListTokens(context.Context, *ListTokensR
 }
 func (UnimplementedAccessServiceServer) RevokeToken(context.Context, *RevokeTokenRequest) (*RevokeTokenResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeToken not implemented")
+}
+func (UnimplementedAccessServiceServer) GetCaller(context.Context, *GetCallerRequest) (*GetCallerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCaller not implemented")
 }
 func (UnimplementedAccessServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
@@ -218,6 +244,24 @@ func _AccessService_RevokeToken_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AccessService_GetCaller_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCallerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AccessServiceServer).GetCaller(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AccessService_GetCaller_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AccessServiceServer).GetCaller(ctx, req.(*GetCallerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AccessService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditEventsRequest)
 	if err := dec(in); err != nil {
@@ -254,6 +298,10 @@ var AccessService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RevokeToken",
 			Handler:    _AccessService_RevokeToken_Handler,
+		},
+		{
+			MethodName: "GetCaller",
+			Handler:    _AccessService_GetCaller_Handler,
 		},
 		{
 			MethodName: "ListAuditEvents",
