@@ -1,6 +1,7 @@
 package search
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -13,6 +14,13 @@ import (
 // posting list stays sorted by appending. Legal-basis titles and
 // departments repeat across many items: each distinct title and department
 // is indexed once and lists its documents.
+//
+// A catch-up changes a clone while searches read the original (clone):
+// the clone has its own maps and its own copies of what is changed in
+// place (the dead set, the departments), and shares the slices that only
+// grow (documents, posting lists). Appending to a shared slice writes past
+// the end the original sees, and only the newest version is ever cloned,
+// so no search reads what a catch-up writes.
 
 // doc is one catalogue entry as the index holds it.
 type doc struct {
@@ -23,7 +31,6 @@ type doc struct {
 	dept    uint32   // department number
 	cat     registry.Category
 	norm    float32 // 1/sqrt(length of the name)
-	alive   bool
 }
 
 // postings maps a gram to the sorted numbers (of documents, titles or
@@ -114,10 +121,11 @@ func (t *interned) addText(text string, buf []gram) []gram {
 	return t.post.add(buf, text, n)
 }
 
-// memIndex is the index proper; Index guards it.
+// memIndex is the index proper; Index publishes it in versions.
 type memIndex struct {
 	docs   []doc
-	byCode map[string]uint32
+	gone   []uint64          // bit n set: document n is dead
+	byCode map[string]uint32 // the follower's only, shared by clones
 	dead   int
 	names  postings  // grams of item names → documents
 	titles *interned // legal-basis titles
@@ -151,7 +159,9 @@ func (m *memIndex) put(e *registry.CatalogEntry, deptName string) {
 // add numbers a document whose department and titles are numbered.
 func (m *memIndex) add(d doc) {
 	n := uint32(len(m.docs))
-	d.alive = true
+	if int(n/64) >= len(m.gone) {
+		m.gone = append(m.gone, 0)
+	}
 	d.norm = 1 / float32(math.Sqrt(float64(runeCount(d.name))))
 	for _, t := range d.titles {
 		m.titles.docs[t] = append(m.titles.docs[t], n)
@@ -189,22 +199,50 @@ func (m *memIndex) dept(id, name string) uint32 {
 // remove marks the entry of code dead.
 func (m *memIndex) remove(code string) {
 	if n, ok := m.byCode[code]; ok {
-		m.docs[n].alive = false
+		m.gone[n/64] |= 1 << (n % 64)
 		delete(m.byCode, code)
 		m.dead++
 	}
 }
 
+// alive reports whether document n is in the catalogue.
+func (m *memIndex) alive(n uint32) bool { return m.gone[n/64]&(1<<(n%64)) == 0 }
+
+// live is the number of documents alive.
+func (m *memIndex) live() int { return len(m.docs) - m.dead }
+
+// clone returns a copy to change while m is searched (see above). The
+// titles' numbers (titles.num) and byCode are shared: only the follower
+// reads them, and a failed catch-up rebuilds the index (Index.stale).
+func (m *memIndex) clone() *memIndex {
+	c := *m
+	c.gone = slices.Clone(m.gone)
+	c.names = maps.Clone(m.names)
+	c.titles = m.titles.clone()
+	c.depts = m.depts.clone()
+	c.depts.num = maps.Clone(m.depts.num) // searches read it
+	c.dname = slices.Clone(m.dname)
+	return &c
+}
+
+func (t *interned) clone() *interned {
+	c := *t
+	c.post = maps.Clone(t.post)
+	c.docs = slices.Clone(t.docs)
+	c.norm = slices.Clone(t.norm)
+	return &c
+}
+
 // compacted rebuilds the index without its dead documents once they are
 // the majority, so that changes do not grow it without bound.
 func (m *memIndex) compacted() *memIndex {
-	if m.dead < 1024 || m.dead < len(m.byCode) {
+	if m.dead < 1024 || m.dead < m.live() {
 		return m
 	}
 	out := newMemIndex()
 	for i := range m.docs {
 		d := &m.docs[i]
-		if !d.alive {
+		if !m.alive(uint32(i)) {
 			continue
 		}
 		e := registry.CatalogEntry{Code: d.code, Department: m.depts.texts[d.dept], PublishTime: time.Unix(0, d.publish).UTC(),

@@ -91,9 +91,8 @@ func TestAgainstBruteForce(t *testing.T) {
 		f.publish(registry.CatalogAbolished, abolished...)
 		check(round)
 	}
-	x.mu.RLock()
-	docs, live := len(x.m.docs), len(x.m.byCode)
-	x.mu.RUnlock()
+	v := x.cur.Load()
+	docs, live := len(v.m.docs), v.m.live()
 	if docs > 3*live+1024 {
 		t.Errorf("%d documents held for %d items: dead ones not compacted", docs, live)
 	}

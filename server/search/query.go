@@ -148,7 +148,7 @@ func (m *memIndex) search(r *Request, words []word) *Result {
 	var e registry.CatalogEntry
 	for _, d := range s.cand {
 		doc := &m.docs[d]
-		if s.cnt[d] != all || !doc.alive || (r.Category != 0 && doc.cat != r.Category) || (deptOK != nil && !deptOK[doc.dept]) {
+		if s.cnt[d] != all || !m.alive(d) || (r.Category != 0 && doc.cat != r.Category) || (deptOK != nil && !deptOK[doc.dept]) {
 			continue
 		}
 		if r.Match != nil {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,16 +14,53 @@ import (
 )
 
 // fakeCatalog is a catalogue with a change feed, as the registry serves
-// them.
+// them; like the registry, it calls its follower after each change.
 type fakeCatalog struct {
+	mu      *sync.Mutex // the index's follower reads while a test changes
 	entries map[string]*registry.CatalogView
 	changes []*registry.ChangeView
 	rev     int64 // catalogue revision
+	after   func(rev int64)
 }
 
-func newFake() *fakeCatalog { return &fakeCatalog{entries: map[string]*registry.CatalogView{}} }
+func newFake() *fakeCatalog {
+	return &fakeCatalog{mu: new(sync.Mutex), entries: map[string]*registry.CatalogView{}}
+}
+
+func (f *fakeCatalog) OnCatalogChange(fn func(int64)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.after = fn
+}
+
+// changed announces the catalogue's revision to the follower, as the
+// registry does after each commit.
+func (f *fakeCatalog) changed() {
+	f.mu.Lock()
+	after, rev := f.after, f.rev
+	f.mu.Unlock()
+	if after != nil {
+		after(rev)
+	}
+}
+
+// rename renames a department (without a publication), as the registry
+// does.
+func (f *fakeCatalog) rename(dept, name string) {
+	f.mu.Lock()
+	for _, v := range f.entries {
+		if v.Entry.Department == dept {
+			v.DepartmentName = name
+		}
+	}
+	f.rev++
+	f.mu.Unlock()
+	f.changed()
+}
 
 func (f *fakeCatalog) ListDepartments(size int, token string) ([]*registry.Department, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	seen := map[string]bool{}
 	var out []*registry.Department
 	for _, c := range f.entries {
@@ -34,10 +72,17 @@ func (f *fakeCatalog) ListDepartments(size int, token string) ([]*registry.Depar
 	return out, "", nil
 }
 
-func (f *fakeCatalog) CatalogRevision() (int64, error) { return f.rev, nil }
-func (f *fakeCatalog) ChangesFloor() (int64, error)    { return 0, nil }
+func (f *fakeCatalog) CatalogRevision() (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.rev, nil
+}
+
+func (f *fakeCatalog) ChangesFloor() (int64, error) { return 0, nil }
 
 func (f *fakeCatalog) ListChanges(start int64, size int, token string) ([]*registry.ChangeView, string, int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	off, _ := strconv.Atoi(token)
 	var after []*registry.ChangeView
 	for _, c := range f.changes {
@@ -58,6 +103,8 @@ func (f *fakeCatalog) ListChanges(start int64, size int, token string) ([]*regis
 }
 
 func (f *fakeCatalog) ListCatalog(cat registry.Category, dept string, size int, token string) ([]*registry.CatalogView, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	var codes []string
 	for c, v := range f.entries {
 		if (dept == "" || v.Entry.Department == dept) && (cat == 0 || v.Entry.Content.Category == cat) {
@@ -80,6 +127,9 @@ func (f *fakeCatalog) ListCatalog(cat registry.Category, dept string, size int, 
 
 // publish records one publication of views (nil content: abolition).
 func (f *fakeCatalog) publish(kind registry.CatalogChangeKind, views ...*registry.CatalogView) {
+	defer f.changed()
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.rev++
 	for i, v := range views {
 		f.changes = append(f.changes, &registry.ChangeView{Change: registry.CatalogChange{Revision: f.rev, Index: uint32(i),
@@ -168,12 +218,7 @@ func TestIndex(t *testing.T) {
 		t.Errorf("矿 after changes: %v", got)
 	}
 	// A department renamed: its items are found under the new name.
-	for _, v := range f.entries {
-		if v.Entry.Department == "kcj" {
-			v.DepartmentName = "省勘查院"
-		}
-	}
-	f.rev++
+	f.rename("kcj", "省勘查院")
 	if got := codes(search(&Request{Q: "勘查院"})); !slices.Equal(got, []string{"E"}) {
 		t.Errorf("勘查院: %v", got)
 	}

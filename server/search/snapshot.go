@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"log/slog"
 	"os"
 	"time"
 
@@ -23,24 +22,24 @@ import (
 
 const snapshotMagic = "powerreg search snapshot 1\n"
 
-// saveLocked writes the snapshot (whole or not at all: store.WriteFile),
-// logging a failure: search works without it. x.mu is held.
-func (x *Index) saveLocked() {
-	if x.snapshot == "" || x.m == nil {
+// save writes the snapshot of v (whole or not at all: store.WriteFile),
+// logging a failure: search works without it. The follower calls it.
+func (x *Index) save(v *version) {
+	if x.snapshot == "" {
 		return
 	}
 	start := time.Now()
-	check, err := x.changeAt(x.feedRev)
+	check, err := x.changeAt(v.feedRev)
 	if err == nil {
-		data := x.m.encode(x.feedRev, check)
+		data := v.m.encode(v.feedRev, check)
 		err = store.WriteFile(x.snapshot, func(w io.Writer) error { _, err := w.Write(data); return err }, nil)
 	}
 	if err != nil {
-		slog.Warn("save the search index snapshot / 保存搜索索引快照失败", "file", x.snapshot, "err", err)
+		x.log.Warn("save the search index snapshot / 保存搜索索引快照失败", "file", x.snapshot, "err", err)
 		return
 	}
-	x.savedRev = x.feedRev
-	slog.Info("search index snapshot saved / 已保存搜索索引快照", "file", x.snapshot, "revision", x.feedRev,
+	x.savedRev = v.feedRev
+	x.log.Info("search index snapshot saved / 已保存搜索索引快照", "file", x.snapshot, "revision", v.feedRev,
 		"took", time.Since(start).Round(time.Millisecond))
 }
 
@@ -60,26 +59,26 @@ func (x *Index) changeAt(rev int64) (string, error) {
 	return list[0].Change.Entry.Code, nil
 }
 
-// load reads the snapshot if it matches the store. x.mu is held.
-func (x *Index) load() error {
+// load reads the snapshot if it matches the store.
+func (x *Index) load() (*version, error) {
 	if x.snapshot == "" {
-		return errors.New("no snapshot file configured")
+		return nil, errors.New("no snapshot file configured")
 	}
 	data, err := os.ReadFile(x.snapshot)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m, feedRev, check, err := decode(data)
 	if err != nil {
-		return fmt.Errorf("%s: %w", x.snapshot, err)
+		return nil, fmt.Errorf("%s: %w", x.snapshot, err)
 	}
 	if got, err := x.changeAt(feedRev); err != nil || got != check {
-		return fmt.Errorf("the snapshot was made from another store or an older copy of it (revision %d)", feedRev)
+		return nil, fmt.Errorf("the snapshot was made from another store or an older copy of it (revision %d)", feedRev)
 	}
-	// catRev unknown: syncLocked applies the changes since and takes the
+	// catRev unknown: advance applies the changes since and takes the
 	// departments' current names.
-	x.m, x.feedRev, x.catRev, x.savedRev = m, feedRev, -1, feedRev
-	return nil
+	x.savedRev = feedRev
+	return &version{m: m, feedRev: feedRev, catRev: -1}, nil
 }
 
 func (m *memIndex) encode(feedRev int64, check string) []byte {
@@ -96,10 +95,10 @@ func (m *memIndex) encode(feedRev int64, check string) []byte {
 	for _, t := range m.titles.texts {
 		str(t)
 	}
-	b = binary.AppendUvarint(b, uint64(len(m.byCode)))
+	b = binary.AppendUvarint(b, uint64(m.live()))
 	for i := range m.docs {
 		d := &m.docs[i]
-		if !d.alive {
+		if !m.alive(uint32(i)) {
 			continue
 		}
 		str(d.code)
