@@ -43,7 +43,7 @@ func (s *catalogServer) ListCatalogItems(ctx context.Context, req *pb.ListCatalo
 			return nil, registry.InvalidArgument("as_of", "关键词搜索只查现行清单，不能与 as_of 同用",
 				"keyword search (q) reads the catalogue in force now; it cannot be combined with as_of")
 		}
-		return s.searchCatalog(req, dept)
+		return s.searchCatalog(ctx, req, dept)
 	}
 	asOf, err := asOfTime(req.GetAsOf())
 	if err != nil {

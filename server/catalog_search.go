@@ -1,11 +1,14 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
@@ -14,6 +17,13 @@ import (
 )
 
 // Keyword search and the region filter of ListCatalogItems.
+
+// searchRevisionMD carries a search answer's index revision (its
+// search_revision) to the gateway, as the header searchRevisionHeader.
+const (
+	searchRevisionMD     = "x-powerreg-search-revision"
+	searchRevisionHeader = "X-Powerreg-Search-Revision"
+)
 
 // regionDepartments lists the ids of the departments in a region: their
 // own region code, or the registry's default one.
@@ -63,7 +73,7 @@ func (s *catalogServer) regionFilter(region, filter string) (string, bool, error
 
 // searchCatalog answers ListCatalogItems with q: results by relevance (or
 // order_by), paged by offset, with highlights and facets of all results.
-func (s *catalogServer) searchCatalog(req *pb.ListCatalogItemsRequest, dept string) (*pb.ListCatalogItemsResponse, error) {
+func (s *catalogServer) searchCatalog(ctx context.Context, req *pb.ListCatalogItemsRequest, dept string) (*pb.ListCatalogItemsResponse, error) {
 	if s.search == nil {
 		return nil, fmt.Errorf("keyword search is not available")
 	}
@@ -115,7 +125,10 @@ func (s *catalogServer) searchCatalog(req *pb.ListCatalogItemsRequest, dept stri
 	if err != nil {
 		return nil, err
 	}
-	out := &pb.ListCatalogItemsResponse{TotalSize: int32(res.Total), Facets: &pb.Facets{}}
+	// The HTTP cache keeps no answer of an index older than the catalogue
+	// (httpcache.go); it reads the revision from this header.
+	grpc.SetHeader(ctx, metadata.Pairs(searchRevisionMD, strconv.FormatInt(res.Revision, 10)))
+	out := &pb.ListCatalogItemsResponse{TotalSize: int32(res.Total), Facets: &pb.Facets{}, SearchRevision: res.Revision}
 	// The page also ends before registry.PageBytes (an item and its
 	// highlight counted together); the next page starts at the first hit
 	// not served.

@@ -377,12 +377,29 @@ func (h *httpLayer) serveCatalog(w http.ResponseWriter, r *http.Request) {
 		rec.replay(w, r, cc)
 		return
 	}
+	if searchBehind(rec.header, rev) {
+		// A search answered by an index still catching up: right for now,
+		// but not to be kept by anyone under the catalogue's revision.
+		rec.replay(w, r, noStore)
+		return
+	}
 	// A copy of its own size: the cache counts the bytes it holds.
 	e = newCachedResponse(key, etag, rec.header.Get("Content-Type"), bytes.Clone(rec.body.Bytes()))
 	if !private {
 		h.cache.put(rev, e)
 	}
 	h.answer(w, r, e, gz, private, inm, requestID(r, rec.header.Get("X-Request-Id")))
+}
+
+// searchBehind reports whether a rendered answer is a search computed at
+// an index revision older than rev (catalog_search.go).
+func searchBehind(h http.Header, rev int64) bool {
+	v := h.Get(searchRevisionHeader)
+	if v == "" {
+		return false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return err != nil || n < rev
 }
 
 // answer writes a rendered response, or 304 when If-None-Match names it.

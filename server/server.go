@@ -205,6 +205,8 @@ func (s *Server) listen(cfg Config) error {
 				return "X-Request-Id", true
 			case retryAfterMD:
 				return "Retry-After", true
+			case searchRevisionMD:
+				return searchRevisionHeader, true
 			}
 			return runtime.DefaultHeaderMatcher(key)
 		}),

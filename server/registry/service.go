@@ -61,6 +61,8 @@ type Service struct {
 	catRev *atomic.Int64
 	// publisherMayEdit relaxes four eyes (Config.PublisherMayEdit).
 	publisherMayEdit bool
+	// onCatalog follows the catalogue's changes (OnCatalogChange).
+	onCatalog *atomic.Pointer[func(rev int64)]
 }
 
 // Call describes the API request a mutation serves, for its audit record,
@@ -91,7 +93,7 @@ func (s *Service) For(call Call) *Service {
 // New returns a Service over cfg.Store.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, scheme: cfg.Scheme, region: cfg.DefaultRegion, now: cfg.Now, feed: newFeed(),
-		catRev: new(atomic.Int64), pageCap: cfg.MaxPageSize, publisherMayEdit: cfg.PublisherMayEdit,
+		catRev: new(atomic.Int64), onCatalog: new(atomic.Pointer[func(int64)]), pageCap: cfg.MaxPageSize, publisherMayEdit: cfg.PublisherMayEdit,
 		encodedSize: cfg.EncodedSize, watchBatchBytes: cfg.WatchBatchBytes}
 	s.catRev.Store(-1)
 	if s.scheme == nil {
@@ -145,9 +147,18 @@ func (s *Service) mutate(actor string, fn func(m *mut) error) error {
 	})
 	if err == nil && catRev >= 0 {
 		s.catRev.Store(catRev)
+		if fn := s.onCatalog.Load(); fn != nil {
+			(*fn)(catRev)
+		}
 	}
 	return err
 }
+
+// OnCatalogChange has fn called after each mutation that changed the
+// catalogue (catalogversion.go) commits, with its revision, before the
+// mutation returns: the search index catches up there, so that a search
+// right after a publication sees it. A later call replaces fn.
+func (s *Service) OnCatalogChange(fn func(rev int64)) { s.onCatalog.Store(&fn) }
 
 // appendAudit links r to the newest record and stores it.
 func appendAudit(tx Tx, r *audit.Record) error {

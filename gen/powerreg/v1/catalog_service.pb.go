@@ -507,9 +507,14 @@ type ListCatalogItemsResponse struct {
 	// With q: counts of all results (not only this page).
 	Facets *Facets `protobuf:"bytes,4,opt,name=facets,proto3" json:"facets,omitempty"`
 	// With q: the number of results.
-	TotalSize     int32 `protobuf:"varint,5,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TotalSize int32 `protobuf:"varint,5,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	// With q: the catalogue revision of the search index that answered. The
+	// index is brought up to date after each publication, in the background;
+	// meanwhile searches answer from the last complete index, whose revision
+	// is then older than the catalogue's.
+	SearchRevision int64 `protobuf:"varint,6,opt,name=search_revision,json=searchRevision,proto3" json:"search_revision,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ListCatalogItemsResponse) Reset() {
@@ -573,6 +578,13 @@ func (x *ListCatalogItemsResponse) GetFacets() *Facets {
 func (x *ListCatalogItemsResponse) GetTotalSize() int32 {
 	if x != nil {
 		return x.TotalSize
+	}
+	return 0
+}
+
+func (x *ListCatalogItemsResponse) GetSearchRevision() int64 {
+	if x != nil {
+		return x.SearchRevision
 	}
 	return 0
 }
@@ -1681,7 +1693,7 @@ const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"department\x18\x01 \x01(\tR\n" +
 	"department\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x14\n" +
-	"\x05count\x18\x03 \x01(\x05R\x05count\"\xef\x01\n" +
+	"\x05count\x18\x03 \x01(\x05R\x05count\"\x98\x02\n" +
 	"\x18ListCatalogItemsResponse\x12'\n" +
 	"\x05items\x18\x01 \x03(\v2\x11.powerreg.v1.ItemR\x05items\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x126\n" +
@@ -1690,7 +1702,8 @@ const file_powerreg_v1_catalog_service_proto_rawDesc = "" +
 	"highlights\x12+\n" +
 	"\x06facets\x18\x04 \x01(\v2\x13.powerreg.v1.FacetsR\x06facets\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x05 \x01(\x05R\ttotalSize\"a\n" +
+	"total_size\x18\x05 \x01(\x05R\ttotalSize\x12'\n" +
+	"\x0fsearch_revision\x18\x06 \x01(\x03R\x0esearchRevision\"a\n" +
 	"\x15GetCatalogItemRequest\x12\x17\n" +
 	"\x04code\x18\x01 \x01(\tB\x03\xe0A\x02R\x04code\x12/\n" +
 	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"?\n" +
