@@ -117,7 +117,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	// Built in the background: the catalogue is served at once, searches
 	// wait for the index (readiness says when it is there).
+	// From then on it follows the catalogue: each change that commits waits
+	// (a bounded wait) until the index has it, off the searches' path.
 	s.search = search.Open(s.svc, filepath.Join(cfg.DataDir, SearchSnapshotFile))
+	s.metrics.SearchIndex(s.search.Revision, s.svc.CatalogRevision)
 	if err := s.listen(cfg); err != nil {
 		s.close()
 		return nil, err

@@ -125,35 +125,9 @@ func seed(o seedOptions) error {
 	g := newGenerator(o.Seed, depts)
 	for done, b := 0, 1; done < o.Items; b++ {
 		rows := g.batch(min(o.Batch, o.Items-done))
-		in := registry.ImportInput{Rows: make([]registry.ImportRow, len(rows))}
-		for i := range rows {
-			in.Rows[i] = rows[i].row
-		}
-		res, err := svc.ImportItems(clerk, in)
+		subs, err := stage(svc, depts, rows, b)
 		if err != nil {
-			return fmt.Errorf("batch %d: import: %w", b, err)
-		}
-		byDept := map[int][]string{}
-		for i, name := range res.Items {
-			byDept[rows[i].dept] = append(byDept[rows[i].dept], name)
-		}
-		var subs []string
-		for d := range depts { // in department order: deterministic
-			id := depts[d].ID
-			// A submission holds at most registry.MaxSubmissionItems items.
-			for names := range slices.Chunk(byDept[d], registry.MaxSubmissionItems) {
-				sub, err := svc.CreateSubmission(clerk, id, names, fmt.Sprintf("第%d批", b), "")
-				if err == nil {
-					sub, err = svc.SubmitSubmission(clerk, id, sub.ID, "请审核", "")
-				}
-				if err == nil {
-					sub, err = svc.ApproveSubmission(reviewer, id, sub.ID, registry.ReviewInput{Comment: "同意"}, "")
-				}
-				if err != nil {
-					return fmt.Errorf("batch %d: department %s: %w", b, id, err)
-				}
-				subs = append(subs, registry.SubmissionName(id, sub.ID))
-			}
+			return err
 		}
 		// A publication holds at most registry.MaxPublicationSubmissions.
 		for list := range slices.Chunk(subs, registry.MaxPublicationSubmissions) {
@@ -167,4 +141,41 @@ func seed(o seedOptions) error {
 			el.Round(time.Millisecond), float64(done)/el.Seconds())
 	}
 	return nil
+}
+
+// stage imports rows as batch b, then submits and approves them
+// department by department: it returns the approved submissions' names,
+// ready to publish.
+func stage(svc *registry.Service, depts []registry.Department, rows []genRow, b int) ([]string, error) {
+	in := registry.ImportInput{Rows: make([]registry.ImportRow, len(rows))}
+	for i := range rows {
+		in.Rows[i] = rows[i].row
+	}
+	res, err := svc.ImportItems(clerk, in)
+	if err != nil {
+		return nil, fmt.Errorf("batch %d: import: %w", b, err)
+	}
+	byDept := map[int][]string{}
+	for i, name := range res.Items {
+		byDept[rows[i].dept] = append(byDept[rows[i].dept], name)
+	}
+	var subs []string
+	for d := range depts { // in department order: deterministic
+		id := depts[d].ID
+		// A submission holds at most registry.MaxSubmissionItems items.
+		for names := range slices.Chunk(byDept[d], registry.MaxSubmissionItems) {
+			sub, err := svc.CreateSubmission(clerk, id, names, fmt.Sprintf("第%d批", b), "")
+			if err == nil {
+				sub, err = svc.SubmitSubmission(clerk, id, sub.ID, "请审核", "")
+			}
+			if err == nil {
+				sub, err = svc.ApproveSubmission(reviewer, id, sub.ID, registry.ReviewInput{Comment: "同意"}, "")
+			}
+			if err != nil {
+				return nil, fmt.Errorf("batch %d: department %s: %w", b, id, err)
+			}
+			subs = append(subs, registry.SubmissionName(id, sub.ID))
+		}
+	}
+	return subs, nil
 }

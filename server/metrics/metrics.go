@@ -81,6 +81,26 @@ func (m *Metrics) ChecksumFailures(count func() uint64) {
 	}, func() float64 { return float64(count()) }))
 }
 
+// SearchIndex registers the catalogue revision the keyword search index
+// answers from (-1 before it is built) and the catalogue's own, read at
+// scrape time: while they differ, the index is catching up.
+func (m *Metrics) SearchIndex(index func() int64, catalog func() (int64, error)) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "powerreg_search_index_revision",
+		Help: "The catalogue revision the keyword search index answers from; -1 before it is built.",
+	}, func() float64 { return float64(index()) }))
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "powerreg_catalog_revision",
+		Help: "The catalogue revision: the registry revision of the last change of the published catalogue.",
+	}, func() float64 {
+		rev, err := catalog()
+		if err != nil {
+			return -1
+		}
+		return float64(rev)
+	}))
+}
+
 // Handler serves the metrics in Prometheus's text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

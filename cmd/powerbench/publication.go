@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/internal/proc"
+	"github.com/powerreg/powerreg/internal/report"
+	"github.com/powerreg/powerreg/internal/vocab"
+	"github.com/powerreg/powerreg/server/registry"
+	"github.com/powerreg/powerreg/server/store"
+)
+
+// The publication measure: keyword searches, one at a time as in measure,
+// before, during and after one large publication, to see whether readers
+// wait while the search index takes the publication in.
+
+type publicationOptions struct {
+	DataDir     string
+	Items       int
+	Departments int
+	Seed        int64
+	Before      time.Duration // searches before the publication: the steady state
+	After       time.Duration // searches after the publication returned
+	Powerregd   string
+	StageOnly   bool
+}
+
+// stagedFile, in the data dir, names the approved batches staged for the
+// publication and the publisher's token; it is removed once published.
+const stagedFile = "bench-publication.json"
+
+type staged struct {
+	Items       int      `json:"items"`
+	Submissions []string `json:"submissions"`
+	Token       string   `json:"token"`
+}
+
+// stagePublication imports o.Items new items into the (seeded) data dir,
+// submits and approves them, and creates a publisher's token: everything
+// but the publication. powerregd must not run on the dir.
+func stagePublication(o publicationOptions) (*staged, error) {
+	path := filepath.Join(o.DataDir, stagedFile)
+	if b, err := os.ReadFile(path); err == nil {
+		var st staged
+		if err := json.Unmarshal(b, &st); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		fmt.Printf("using the %d items staged in %s\n", st.Items, path)
+		return &st, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	db, err := store.Open(o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	svc := registry.New(registry.Config{Store: db, DefaultRegion: "430000"})
+	depts := make([]registry.Department, o.Departments)
+	for i := range depts {
+		depts[i] = vocab.Department(i)
+		if _, err := svc.GetDepartment(depts[i].ID); err != nil {
+			return nil, fmt.Errorf("department %s: %w (seed the data dir first, with the same --departments)", depts[i].ID, err)
+		}
+	}
+	// New items, whatever the catalogue holds already: names of their own.
+	rev, err := svc.CatalogRevision()
+	if err != nil {
+		return nil, err
+	}
+	suffix := fmt.Sprintf("（第%d次）", rev)
+	g := newGenerator(o.Seed, depts)
+	start := time.Now()
+	st := &staged{Items: o.Items}
+	for done, b := 0, 1; done < o.Items; b++ {
+		rows := g.batch(min(registry.MaxImportRows, o.Items-done))
+		for i := range rows {
+			r := &rows[i].row
+			r.Item.Content.DisplayName += suffix
+			if r.MainItem != "" {
+				r.MainItem += suffix
+			}
+		}
+		subs, err := stage(svc, depts, rows, b)
+		if err != nil {
+			return nil, err
+		}
+		st.Submissions = append(st.Submissions, subs...)
+		done += len(rows)
+		fmt.Printf("staged %d/%d items (%s)\n", done, o.Items, time.Since(start).Round(time.Millisecond))
+	}
+	if len(st.Submissions) > registry.MaxPublicationSubmissions {
+		return nil, fmt.Errorf("%d submissions: more than one publication holds", len(st.Submissions))
+	}
+	_, st.Token, err = svc.CreateToken("bench-admin", registry.TokenInput{Name: fmt.Sprintf("bench-publication-%d", rev),
+		Holder: publisher, Roles: []string{"publisher"}})
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(st)
+	return st, os.WriteFile(path, b, 0o600)
+}
+
+// timedSearch is one search of the load: when it started, relative to the
+// publication's start, how long it took and the index revision it names.
+type timedSearch struct {
+	at, took time.Duration
+	rev      int64
+}
+
+func measurePublication(o publicationOptions) error {
+	st, err := stagePublication(o)
+	if err != nil || o.StageOnly {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "powerbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin := o.Powerregd
+	if bin == "" {
+		fmt.Println("building powerregd …")
+		if bin, err = proc.BuildPowerregd(tmp, os.Stdout); err != nil {
+			return err
+		}
+	}
+	httpPort, err := proc.FreePort()
+	if err != nil {
+		return err
+	}
+	grpcPort, err := proc.FreePort()
+	if err != nil {
+		return err
+	}
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", httpPort)
+	grpcAddr := fmt.Sprintf("127.0.0.1:%d", grpcPort)
+	srvCmd := exec.Command(bin, "--data-dir", o.DataDir, "--http-addr", httpAddr, "--grpc-addr", grpcAddr,
+		"--anonymous-rate-limit", "0")
+	srvLog, err := os.Create(filepath.Join(tmp, "powerregd.log"))
+	if err != nil {
+		return err
+	}
+	srvCmd.Stdout, srvCmd.Stderr = srvLog, srvLog
+	srv, err := proc.Start("powerregd", srvCmd)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	if err := proc.WaitHTTP("http://"+httpAddr+"/healthz", srv, 60*time.Second); err != nil {
+		return proc.WithLog(err, srvLog.Name())
+	}
+	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	cat := pb.NewCatalogServiceClient(conn)
+	for t0 := time.Now(); ; time.Sleep(20 * time.Millisecond) { // until the index is built
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err = cat.ListCatalogItems(ctx, &pb.ListCatalogItemsRequest{Q: "许可", PageSize: 10})
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Since(t0) > 5*time.Minute {
+			return proc.WithLog(fmt.Errorf("first search: %w", err), srvLog.Name())
+		}
+	}
+
+	// Searches one after the other, from o.Before before the publication
+	// until o.After after it returned.
+	var (
+		mu      sync.Mutex
+		results []timedSearch
+		pubAt   time.Time // zero until the publication starts
+		stop    = make(chan struct{})
+		stopped = make(chan error, 1)
+	)
+	base := time.Now()
+	go func() {
+		qs := searchQueries(o.Seed, 3000)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				stopped <- nil
+				return
+			default:
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			t := time.Now()
+			res, err := cat.ListCatalogItems(ctx, &pb.ListCatalogItemsRequest{Q: qs[i%len(qs)], PageSize: 20})
+			took := time.Since(t)
+			cancel()
+			if err != nil {
+				stopped <- fmt.Errorf("search %q: %w", qs[i%len(qs)], err)
+				return
+			}
+			mu.Lock()
+			ref := base
+			if !pubAt.IsZero() {
+				ref = pubAt
+			}
+			results = append(results, timedSearch{at: t.Sub(ref), took: took, rev: res.GetSearchRevision()})
+			mu.Unlock()
+		}
+	}()
+	time.Sleep(o.Before)
+	mu.Lock()
+	pubAt = time.Now()
+	for i := range results { // before: negative offsets
+		results[i].at -= pubAt.Sub(base)
+	}
+	mu.Unlock()
+	reg := pb.NewRegistryServiceClient(conn)
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+st.Token)
+	pub, err := reg.CreatePublication(ctx, &pb.CreatePublicationRequest{Publication: &pb.Publication{Submissions: st.Submissions,
+		Comment: "powerbench publication"}})
+	published := time.Since(pubAt)
+	if err != nil {
+		close(stop)
+		return proc.WithLog(fmt.Errorf("publish: %w", err), srvLog.Name())
+	}
+	os.Remove(filepath.Join(o.DataDir, stagedFile))
+	time.Sleep(o.After)
+	close(stop)
+	if err := <-stopped; err != nil {
+		return err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+
+	fmt.Printf("\ncommand: powerbench %s\n", strings.Join(os.Args[1:], " "))
+	fmt.Printf("publication %s of %d items (%d submissions) returned after %s\n", pub.GetPublication().GetName(), pub.GetPublication().GetItemCount(),
+		len(st.Submissions), published.Round(time.Millisecond))
+	window := func(what string, from, to time.Duration) {
+		var lat []time.Duration
+		behind, top := 0, int64(0)
+		for _, r := range results {
+			top = max(top, r.rev)
+		}
+		for _, r := range results {
+			if r.at >= from && r.at < to {
+				lat = append(lat, r.took)
+				if r.rev < top {
+					behind++
+				}
+			}
+		}
+		if len(lat) == 0 {
+			fmt.Printf("%-52s no searches\n", what)
+			return
+		}
+		slices.Sort(lat)
+		p := func(q float64) string { return report.Percentile(lat, q).Round(10 * time.Microsecond).String() }
+		fmt.Printf("%-48s %5d searches  p50 %-9s p90 %-9s p99 %-9s max %-9s  from an older index: %d\n", what, len(lat),
+			p(50), p(90), p(99), p(100), behind)
+	}
+	window("before (steady state)", -o.Before, 0)
+	window("during the publication call", 0, published)
+	window(fmt.Sprintf("the %s after it returned", o.After), published, published+o.After)
+	window(fmt.Sprintf("from its start to %s after it returned", o.After), 0, published+o.After)
+	return nil
+}
