@@ -272,9 +272,42 @@ func measurePublication(o publicationOptions) error {
 		fmt.Printf("%-48s %5d searches  p50 %-9s p90 %-9s p99 %-9s max %-9s  from an older index: %d\n", what, len(lat),
 			p(50), p(90), p(99), p(100), behind)
 	}
+	worst(results, o.After, published+o.After)
 	window("before (steady state)", -o.Before, 0)
 	window("during the publication call", 0, published)
 	window(fmt.Sprintf("the %s after it returned", o.After), published, published+o.After)
 	window(fmt.Sprintf("from its start to %s after it returned", o.After), 0, published+o.After)
 	return nil
+}
+
+// worst prints the 5-second (span) window, from the publication's start
+// to end, whose searches had the highest p99: where the publication hurt
+// searches most, wherever the index took it in.
+func worst(results []timedSearch, span, end time.Duration) {
+	var in []timedSearch
+	for _, r := range results {
+		if r.at >= 0 && r.at < end {
+			in = append(in, r)
+		}
+	}
+	var best []time.Duration
+	var bestAt time.Duration
+	for i := range in {
+		var lat []time.Duration
+		for _, r := range in[i:] {
+			if r.at >= in[i].at+span {
+				break
+			}
+			lat = append(lat, r.took)
+		}
+		if best == nil || report.Percentile(lat, 99) > report.Percentile(best, 99) {
+			best, bestAt = lat, in[i].at
+		}
+	}
+	if best == nil {
+		return
+	}
+	p := func(q float64) string { return report.Percentile(best, q).Round(10 * time.Microsecond).String() }
+	fmt.Printf("%-48s %5d searches  p50 %-9s p90 %-9s p99 %-9s max %-9s  (from %s)\n",
+		fmt.Sprintf("worst %s window from its start", span), len(best), p(50), p(90), p(99), p(100), bestAt.Round(time.Millisecond))
 }
