@@ -272,6 +272,13 @@ func measurePublication(o publicationOptions) error {
 		fmt.Printf("%-48s %5d searches  p50 %-9s p90 %-9s p99 %-9s max %-9s  from an older index: %d\n", what, len(lat),
 			p(50), p(90), p(99), p(100), behind)
 	}
+	if b, err := os.ReadFile(srvLog.Name()); err == nil { // how long the index took, as it says
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "search index caught up") {
+				fmt.Println("powerregd:", line)
+			}
+		}
+	}
 	worst(results, o.After, published+o.After)
 	window("before (steady state)", -o.Before, 0)
 	window("during the publication call", 0, published)

@@ -130,7 +130,13 @@ func (x *Index) follow() {
 			return
 		case <-x.wake:
 		}
-		if _, err := x.catchUp(); err != nil && !x.closed.Load() {
+		start, from := time.Now(), x.Revision()
+		v, err := x.catchUp()
+		if err == nil && v.catRev != from {
+			x.log.Info("search index caught up / 搜索索引已更新", "revision", v.catRev, "from", from, "items", v.m.live(),
+				"took", time.Since(start).Round(time.Millisecond))
+		}
+		if err != nil && !x.closed.Load() {
 			x.log.Error("catch up the search index / 更新搜索索引失败", "err", err)
 			// Searches answer from the last version meanwhile; try again
 			// shortly rather than wait for the next change.
