@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,13 +187,15 @@ func measurePublication(o publicationOptions) error {
 	}
 
 	// Searches one after the other, from o.Before before the publication
-	// until o.After after it returned.
+	// until o.After after it took effect and returned; meanwhile a poller
+	// notes when the catalogue revision (in the ETag of a catalogue page)
+	// moves: when the publication took effect.
 	var (
-		mu      sync.Mutex
-		results []timedSearch
-		pubAt   time.Time // zero until the publication starts
-		stop    = make(chan struct{})
-		stopped = make(chan error, 1)
+		mu       sync.Mutex
+		results  []timedSearch // at: from base
+		commitAt time.Duration // from base; 0 until seen
+		stop     = make(chan struct{})
+		stopped  = make(chan error, 2)
 	)
 	base := time.Now()
 	go func() {
@@ -213,78 +217,137 @@ func measurePublication(o publicationOptions) error {
 				return
 			}
 			mu.Lock()
-			ref := base
-			if !pubAt.IsZero() {
-				ref = pubAt
-			}
-			results = append(results, timedSearch{at: t.Sub(ref), took: took, rev: res.GetSearchRevision()})
+			results = append(results, timedSearch{at: t.Sub(base), took: took, rev: res.GetSearchRevision()})
 			mu.Unlock()
 		}
 	}()
-	time.Sleep(o.Before)
-	mu.Lock()
-	pubAt = time.Now()
-	for i := range results { // before: negative offsets
-		results[i].at -= pubAt.Sub(base)
+	first, err := catalogETag(httpAddr)
+	if err != nil {
+		return err
 	}
-	mu.Unlock()
+	go func() {
+		for {
+			select {
+			case <-stop:
+				stopped <- nil
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			t := time.Now()
+			if tag, err := catalogETag(httpAddr); err == nil && tag != first {
+				mu.Lock()
+				commitAt = t.Sub(base)
+				mu.Unlock()
+				stopped <- nil
+				return
+			}
+		}
+	}()
+	time.Sleep(o.Before)
+	pubAt := time.Since(base)
 	reg := pb.NewRegistryServiceClient(conn)
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+st.Token)
 	pub, err := reg.CreatePublication(ctx, &pb.CreatePublicationRequest{Publication: &pb.Publication{Submissions: st.Submissions,
 		Comment: "powerbench publication"}})
-	published := time.Since(pubAt)
+	returned := time.Since(base)
 	if err != nil {
 		close(stop)
 		return proc.WithLog(fmt.Errorf("publish: %w", err), srvLog.Name())
 	}
 	os.Remove(filepath.Join(o.DataDir, stagedFile))
-	time.Sleep(o.After)
+	for {
+		mu.Lock()
+		c := commitAt
+		mu.Unlock()
+		if c != 0 && time.Since(base) > max(c, returned)+o.After {
+			break
+		}
+		if time.Since(base) > returned+2*time.Minute {
+			close(stop)
+			return fmt.Errorf("the catalogue revision did not move after the publication")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	close(stop)
-	if err := <-stopped; err != nil {
-		return err
+	for range 2 {
+		if err := <-stopped; err != nil {
+			return err
+		}
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	// Times from the publication's start.
+	for i := range results {
+		results[i].at -= pubAt
+	}
+	commitAt -= pubAt
+	returned -= pubAt
 
 	fmt.Printf("\ncommand: powerbench %s\n", strings.Join(os.Args[1:], " "))
-	fmt.Printf("publication %s of %d items (%d submissions) returned after %s\n", pub.GetPublication().GetName(), pub.GetPublication().GetItemCount(),
-		len(st.Submissions), published.Round(time.Millisecond))
-	window := func(what string, from, to time.Duration) {
-		var lat []time.Duration
-		behind, top := 0, int64(0)
-		for _, r := range results {
-			top = max(top, r.rev)
-		}
-		for _, r := range results {
-			if r.at >= from && r.at < to {
-				lat = append(lat, r.took)
-				if r.rev < top {
-					behind++
-				}
-			}
-		}
-		if len(lat) == 0 {
-			fmt.Printf("%-52s no searches\n", what)
-			return
-		}
-		slices.Sort(lat)
-		p := func(q float64) string { return report.Percentile(lat, q).Round(10 * time.Microsecond).String() }
-		fmt.Printf("%-48s %5d searches  p50 %-9s p90 %-9s p99 %-9s max %-9s  from an older index: %d\n", what, len(lat),
-			p(50), p(90), p(99), p(100), behind)
-	}
+	fmt.Printf("publication %s of %d items (%d submissions): took effect after %s, returned after %s\n",
+		pub.GetPublication().GetName(), pub.GetPublication().GetItemCount(), len(st.Submissions),
+		commitAt.Round(time.Millisecond), returned.Round(time.Millisecond))
 	if b, err := os.ReadFile(srvLog.Name()); err == nil { // how long the index took, as it says
 		for _, line := range strings.Split(string(b), "\n") {
-			if strings.Contains(line, "search index caught up") {
+			if strings.Contains(line, "search index caught up") || strings.Contains(line, "did not reach") {
 				fmt.Println("powerregd:", line)
 			}
 		}
 	}
-	worst(results, o.After, published+o.After)
+	top := int64(0)
+	for _, r := range results {
+		top = max(top, r.rev)
+	}
+	window := func(what string, from, to time.Duration) {
+		var lat []time.Duration
+		for _, r := range results {
+			if r.at >= from && r.at < to {
+				lat = append(lat, r.took)
+			}
+		}
+		if len(lat) == 0 {
+			fmt.Printf("%-56s no searches\n", what)
+			return
+		}
+		p := func(q float64) string { return report.Percentile(lat, q).Round(10 * time.Microsecond).String() }
+		fmt.Printf("%-56s %5d searches  p50 %-9s p90 %-9s p99 %-9s max %s\n", what, len(lat), p(50), p(90), p(99), p(100))
+	}
 	window("before (steady state)", -o.Before, 0)
-	window("during the publication call", 0, published)
-	window(fmt.Sprintf("the %s after it returned", o.After), published, published+o.After)
-	window(fmt.Sprintf("from its start to %s after it returned", o.After), 0, published+o.After)
+	window(fmt.Sprintf("the %s after it took effect", o.After), commitAt, commitAt+o.After)
+	window("during the publication call", 0, returned)
+	window(fmt.Sprintf("from its start to %s after it took effect and returned", o.After), 0, max(commitAt, returned)+o.After)
+	worst(results, o.After, max(commitAt, returned)+o.After)
+	slow := slices.Clone(results)
+	slices.SortFunc(slow, func(a, b timedSearch) int { return cmp.Compare(b.took, a.took) })
+	fmt.Print("slowest searches (begun at, from the publication's start: took):")
+	for _, r := range slow[:min(5, len(slow))] {
+		fmt.Printf(" %s: %s;", r.at.Round(time.Millisecond), r.took.Round(time.Millisecond))
+	}
+	fmt.Println()
+	if top > 0 { // servers that name the index revision
+		behind := 0
+		for _, r := range results {
+			if r.at >= returned && r.rev < top {
+				behind++
+			}
+		}
+		fmt.Printf("searches begun after the publication returned that name an older index revision than %d: %d\n", top, behind)
+	}
 	return nil
+}
+
+// catalogETag is the ETag of a small catalogue page: it names the
+// catalogue revision.
+func catalogETag(httpAddr string) (string, error) {
+	resp, err := http.Head("http://" + httpAddr + "/v1/catalog/items?page_size=1")
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("HEAD a catalogue page: HTTP %d", resp.StatusCode)
+	}
+	return resp.Header.Get("ETag"), nil
 }
 
 // worst prints the 5-second (span) window, from the publication's start
@@ -315,6 +378,6 @@ func worst(results []timedSearch, span, end time.Duration) {
 		return
 	}
 	p := func(q float64) string { return report.Percentile(best, q).Round(10 * time.Microsecond).String() }
-	fmt.Printf("%-48s %5d searches  p50 %-9s p90 %-9s p99 %-9s max %-9s  (from %s)\n",
+	fmt.Printf("%-56s %5d searches  p50 %-9s p90 %-9s p99 %-9s max %-9s (from %s)\n",
 		fmt.Sprintf("worst %s window from its start", span), len(best), p(50), p(90), p(99), p(100), bestAt.Round(time.Millisecond))
 }
