@@ -5,7 +5,7 @@
 //
 //	powerbench seed --data-dir DIR --items 500000 [--departments 100] [--batch 10000] [--seed 1]
 //	powerbench measure --data-dir DIR [--duration 30s] [--connections 32] [--searches 2000] [--powerregd PATH]
-//	powerbench publication --data-dir DIR [--items 45000] [--before 3s] [--after 5s] [--stage-only] [--powerregd PATH]
+//	powerbench publication --data-dir DIR [--items 45000] [--rate 100] [--before 3s] [--after 5s] [--stage-only] [--powerregd PATH]
 package main
 
 import (
@@ -47,7 +47,7 @@ func usage() {
       import N generated items through the domain and publish them (powerregd must not run on DIR)
   powerbench measure --data-dir DIR [--duration 30s] [--connections 32] [--searches 2000] [--powerregd PATH]
       start powerregd on DIR and measure start-up, REST list pages vs nginx (wrk), search latency, RSS
-  powerbench publication --data-dir DIR [--items 45000] [--before 3s] [--after 5s] [--stage-only] [--powerregd PATH]
+  powerbench publication --data-dir DIR [--items 45000] [--rate 100] [--before 3s] [--after 5s] [--stage-only] [--powerregd PATH]
       stage N approved items in DIR (seeded), then start powerregd and measure searches before, during and after their publication
 `)
 }
@@ -103,6 +103,7 @@ func publicationCmd(args []string) error {
 	fs.Int64Var(&o.Seed, "seed", 2, "random seed of the items staged and of the search queries")
 	fs.DurationVar(&o.Before, "before", 3*time.Second, "searches before the publication (the steady state)")
 	fs.DurationVar(&o.After, "after", 5*time.Second, "searches after the publication returned")
+	fs.IntVar(&o.Rate, "rate", 100, "searches per second, whether or not the ones before have answered")
 	fs.BoolVar(&o.StageOnly, "stage-only", false, "only stage the items (copy the dir to measure several times)")
 	fs.StringVar(&o.Powerregd, "powerregd", "", "powerregd binary (default: go build ./cmd/powerregd into a temp dir)")
 	if err := fs.Parse(args); err != nil {
@@ -111,8 +112,8 @@ func publicationCmd(args []string) error {
 	if o.DataDir == "" {
 		return fmt.Errorf("publication: --data-dir is required")
 	}
-	if o.Items <= 0 || o.Departments <= 0 {
-		return fmt.Errorf("publication: --items and --departments must be positive")
+	if o.Items <= 0 || o.Departments <= 0 || o.Rate <= 0 {
+		return fmt.Errorf("publication: --items, --departments and --rate must be positive")
 	}
 	return measurePublication(o)
 }

@@ -28,9 +28,9 @@ import (
 	"github.com/powerreg/powerreg/server/store"
 )
 
-// The publication measure: keyword searches, one at a time as in measure,
-// before, during and after one large publication, to see whether readers
-// wait while the search index takes the publication in.
+// The publication measure: keyword searches at a steady rate before,
+// during and after one large publication, to see whether readers wait
+// while the search index takes the publication in.
 
 type publicationOptions struct {
 	DataDir     string
@@ -41,6 +41,7 @@ type publicationOptions struct {
 	After       time.Duration // searches after the publication returned
 	Powerregd   string
 	StageOnly   bool
+	Rate        int // searches per second
 }
 
 // stagedFile, in the data dir, names the approved batches staged for the
@@ -186,39 +187,48 @@ func measurePublication(o publicationOptions) error {
 		}
 	}
 
-	// Searches one after the other, from o.Before before the publication
-	// until o.After after it took effect and returned; meanwhile a poller
+	// Searches from o.Before before the publication until o.After after it
+	// took effect and returned; meanwhile a poller
 	// notes when the catalogue revision (in the ETag of a catalogue page)
 	// moves: when the publication took effect.
 	var (
 		mu       sync.Mutex
 		results  []timedSearch // at: from base
 		commitAt time.Duration // from base; 0 until seen
+		failed   int
 		stop     = make(chan struct{})
 		stopped  = make(chan error, 2)
 	)
 	base := time.Now()
+	// Open loop, as portal readers come: a search every 1/o.Rate whether
+	// or not the ones before have answered, each timed from when it was
+	// due, so that a stall counts every search it holds up.
 	go func() {
 		qs := searchQueries(o.Seed, 3000)
+		every := time.Second / time.Duration(o.Rate)
+		var wg sync.WaitGroup
+		defer func() { wg.Wait(); stopped <- nil }()
 		for i := 0; ; i++ {
+			due := base.Add(time.Duration(i) * every)
 			select {
 			case <-stop:
-				stopped <- nil
 				return
-			default:
+			case <-time.After(time.Until(due)):
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			t := time.Now()
-			res, err := cat.ListCatalogItems(ctx, &pb.ListCatalogItemsRequest{Q: qs[i%len(qs)], PageSize: 20})
-			took := time.Since(t)
-			cancel()
-			if err != nil {
-				stopped <- fmt.Errorf("search %q: %w", qs[i%len(qs)], err)
-				return
-			}
-			mu.Lock()
-			results = append(results, timedSearch{at: t.Sub(base), took: took, rev: res.GetSearchRevision()})
-			mu.Unlock()
+			q := qs[i%len(qs)]
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+				defer cancel()
+				res, err := cat.ListCatalogItems(ctx, &pb.ListCatalogItemsRequest{Q: q, PageSize: 20})
+				took := time.Since(due)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					failed++
+					return
+				}
+				results = append(results, timedSearch{at: due.Sub(base), took: took, rev: res.GetSearchRevision()})
+			})
 		}
 	}()
 	first, err := catalogETag(httpAddr)
@@ -276,6 +286,10 @@ func measurePublication(o publicationOptions) error {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	if failed > 0 {
+		return fmt.Errorf("%d searches failed", failed)
+	}
+	slices.SortFunc(results, func(a, b timedSearch) int { return cmp.Compare(a.at, b.at) })
 	// Times from the publication's start.
 	for i := range results {
 		results[i].at -= pubAt
