@@ -19,8 +19,9 @@ import (
 // the clone has its own maps and its own copies of what is changed in
 // place (the dead set, the departments), and shares the slices that only
 // grow (documents, posting lists). Appending to a shared slice writes past
-// the end the original sees, and only the newest version is ever cloned,
-// so no search reads what a catch-up writes.
+// the end the original sees, and only the newest published version is
+// cloned (the clone of a failed catch-up is dropped), so no search reads
+// what a catch-up writes.
 
 // doc is one catalogue entry as the index holds it.
 type doc struct {
@@ -124,8 +125,8 @@ func (t *interned) addText(text string, buf []gram) []gram {
 // memIndex is the index proper; Index publishes it in versions.
 type memIndex struct {
 	docs   []doc
-	gone   []uint64          // bit n set: document n is dead
-	byCode map[string]uint32 // the follower's only, shared by clones
+	gone   []uint64 // bit n set: document n is dead
+	byCode map[string]uint32
 	dead   int
 	names  postings  // grams of item names → documents
 	titles *interned // legal-basis titles
@@ -211,22 +212,22 @@ func (m *memIndex) alive(n uint32) bool { return m.gone[n/64]&(1<<(n%64)) == 0 }
 // live is the number of documents alive.
 func (m *memIndex) live() int { return len(m.docs) - m.dead }
 
-// clone returns a copy to change while m is searched (see above). The
-// titles' numbers (titles.num) and byCode are shared: only the follower
-// reads them, and a failed catch-up rebuilds the index (Index.stale).
+// clone returns a copy to change while m is searched (see above).
 func (m *memIndex) clone() *memIndex {
 	c := *m
 	c.gone = slices.Clone(m.gone)
+	c.byCode = maps.Clone(m.byCode)
 	c.names = maps.Clone(m.names)
 	c.titles = m.titles.clone()
 	c.depts = m.depts.clone()
-	c.depts.num = maps.Clone(m.depts.num) // searches read it
 	c.dname = slices.Clone(m.dname)
+	c.buf = nil
 	return &c
 }
 
 func (t *interned) clone() *interned {
 	c := *t
+	c.num = maps.Clone(t.num)
 	c.post = maps.Clone(t.post)
 	c.docs = slices.Clone(t.docs)
 	c.norm = slices.Clone(t.norm)

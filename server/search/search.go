@@ -89,9 +89,7 @@ type Index struct {
 	built    bool          // a version was published (see Await)
 	progress chan struct{} // closed and replaced at each published version
 
-	// The follower's own.
-	savedRev int64 // feedRev of the snapshot on disk, -1 for none
-	stale    bool  // a catch-up failed half-way: the next one rebuilds
+	savedRev int64 // feedRev of the snapshot on disk, -1 for none; the follower's
 }
 
 // Open starts building the index from snapshot (a file path; "" for none)
@@ -315,18 +313,17 @@ func (x *Index) publish(v *version) (*version, error) {
 }
 
 // catchUp publishes the index at the catalogue's current revision,
-// rebuilding it when there is no version yet or the last catch-up failed.
+// building it when there is no version yet (the first build failed).
 func (x *Index) catchUp() (*version, error) {
 	if x.closed.Load() {
 		return nil, errClosed
 	}
 	v := x.cur.Load()
-	if v == nil || x.stale {
+	if v == nil {
 		var err error
 		if v, err = x.rebuild(); err != nil {
 			return nil, err
 		}
-		x.stale = false
 	}
 	return x.publish(v)
 }
@@ -371,8 +368,7 @@ func (x *Index) rebuild() (*version, error) {
 // advance returns v brought up to the catalogue's current revision: a new
 // version made from a clone of v's index, or v itself when it is current.
 // It rebuilds when the feed was compacted past v. A failure leaves v as
-// it was for searches, but the index's own bookkeeping shared with the
-// clone may be spoilt: the next catch-up rebuilds (stale).
+// it was.
 func (x *Index) advance(v *version) (*version, error) {
 	if x.closed.Load() {
 		return nil, errClosed
@@ -385,7 +381,6 @@ func (x *Index) advance(v *version) (*version, error) {
 		return v, nil
 	}
 	n := &version{m: v.m.clone(), feedRev: v.feedRev, catRev: rev}
-	x.stale = true
 	if err := x.apply(n); err != nil {
 		var re *registry.Error
 		if !errors.As(err, &re) || re.Reason != registry.ReasonRevisionCompacted {
@@ -407,7 +402,6 @@ func (x *Index) advance(v *version) (*version, error) {
 		}
 	}
 	n.m = n.m.compacted()
-	x.stale = false
 	return n, nil
 }
 
