@@ -330,7 +330,11 @@ func measurePublication(o publicationOptions) error {
 	window(fmt.Sprintf("the %s after it took effect", o.After), commitAt, commitAt+o.After)
 	window("during the publication call", 0, returned)
 	window(fmt.Sprintf("from its start to %s after it took effect and returned", o.After), 0, max(commitAt, returned)+o.After)
-	worst(results, o.After, max(commitAt, returned)+o.After)
+	if lat, at := worst(results, o.After, max(commitAt, returned)+o.After); lat != nil {
+		p := func(q float64) string { return report.Percentile(lat, q).Round(10 * time.Microsecond).String() }
+		fmt.Printf("%-56s %5d searches  p50 %-9s p90 %-9s p99 %-9s max %-9s (from %s)\n",
+			fmt.Sprintf("worst %s window from its start", o.After), len(lat), p(50), p(90), p(99), p(100), at.Round(time.Millisecond))
+	}
 	slow := slices.Clone(results)
 	slices.SortFunc(slow, func(a, b timedSearch) int { return cmp.Compare(b.took, a.took) })
 	fmt.Print("slowest searches (begun at, from the publication's start: took):")
@@ -364,10 +368,11 @@ func catalogETag(httpAddr string) (string, error) {
 	return resp.Header.Get("ETag"), nil
 }
 
-// worst prints the 5-second (span) window, from the publication's start
-// to end, whose searches had the highest p99: where the publication hurt
-// searches most, wherever the index took it in.
-func worst(results []timedSearch, span, end time.Duration) {
+// worst returns the searches of the span-long window, among those
+// begun from the publication's start to end, whose p99 is the highest
+// (where the publication hurt searches most, wherever the index took it
+// in), and the window's start.
+func worst(results []timedSearch, span, end time.Duration) ([]time.Duration, time.Duration) {
 	var in []timedSearch
 	for _, r := range results {
 		if r.at >= 0 && r.at < end {
@@ -375,7 +380,7 @@ func worst(results []timedSearch, span, end time.Duration) {
 		}
 	}
 	var best []time.Duration
-	var bestAt time.Duration
+	var bestP99, bestAt time.Duration
 	for i := range in {
 		var lat []time.Duration
 		for _, r := range in[i:] {
@@ -384,14 +389,9 @@ func worst(results []timedSearch, span, end time.Duration) {
 			}
 			lat = append(lat, r.took)
 		}
-		if best == nil || report.Percentile(lat, 99) > report.Percentile(best, 99) {
-			best, bestAt = lat, in[i].at
+		if p := report.Percentile(lat, 99); best == nil || p > bestP99 {
+			best, bestP99, bestAt = lat, p, in[i].at
 		}
 	}
-	if best == nil {
-		return
-	}
-	p := func(q float64) string { return report.Percentile(best, q).Round(10 * time.Microsecond).String() }
-	fmt.Printf("%-56s %5d searches  p50 %-9s p90 %-9s p99 %-9s max %-9s (from %s)\n",
-		fmt.Sprintf("worst %s window from its start", span), len(best), p(50), p(90), p(99), p(100), bestAt.Round(time.Millisecond))
+	return best, bestAt
 }
