@@ -446,3 +446,38 @@ func TestValidatePublication(t *testing.T) {
 	_, err = e.svc.ValidatePublication(publisher, []string{subName(s)}, "")
 	wantErr(t, err, registry.ClassFailedPrecondition, registry.ReasonSubmissionNotApprov)
 }
+
+// TestReturnedItemEditedBack: a returned item edited and then edited back
+// to the content the reviewer returned is not "edited since its return":
+// the reviewer would judge the same text again without an answer, so the
+// submit is refused naming it and leaves the store as it was. A code
+// change (on the item, not in the content) is an edit.
+func TestReturnedItemEditedBack(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	a, b, _ := e.returnedPair()
+	for _, remark := range []string{"改一下", ""} {
+		_, err := e.svc.UpdateItem(clerk, "gtzyj", a.Item.ID, registry.ItemInput{Content: registry.Content{Remark: remark}}, []string{"remark"}, "")
+		e.must(err, "UpdateItem a")
+	}
+	_, err := e.svc.UpdateItem(clerk, "gtzyj", b.Item.ID, registry.ItemInput{Code: "430400-QT-001-0099-00"}, []string{"code"}, "")
+	e.must(err, "UpdateItem b's code")
+	if got := e.getItem(a).Item; got.Head != got.ReturnedRevision+2 {
+		t.Fatalf("a edited twice: head %d, returned revision %d", got.Head, got.ReturnedRevision)
+	}
+	before := e.snapshot()
+	_, err = e.svc.CreateSubmissionWith(clerk, "gtzyj", registry.SubmissionInput{Items: names(a, b), Submit: true}, "")
+	re := wantErr(t, err, registry.ClassFailedPrecondition, registry.ReasonReturnedNotAddressed)
+	if got := subjects(re); !slices.Equal(got, names(a)) {
+		t.Errorf("refusal names %v, want only a %v (b's code was changed)", got, names(a))
+	}
+	e.unchanged(before, "a submit refused for an item edited back")
+
+	// Answered, it goes.
+	s, err := e.svc.CreateSubmissionWith(clerk, "gtzyj", registry.SubmissionInput{Items: names(a, b), Submit: true,
+		Replies: []registry.ItemComment{{Item: a.Item.ID, Comment: "条款已核对，无需修改"}}}, "")
+	e.must(err, "CreateSubmission with a reply")
+	if s.State != registry.SubmissionSubmitted || len(s.Items) != 2 {
+		t.Errorf("submitted batch: %+v", s)
+	}
+}

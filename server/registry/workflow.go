@@ -435,14 +435,41 @@ func MissingForSubmission(c *Content) []string {
 }
 
 // notAddressed reports whether a returned item goes back to review
-// unchanged and unanswered: its head is the revision the reviewer
-// returned, and the batch has no reply for it.
-func notAddressed(it *Item, sub *Submission) bool {
-	if it.State != ItemReturned || it.ReturnedRevision == 0 || it.Head != it.ReturnedRevision {
-		return false
+// unchanged and unanswered: the batch has no reply for it, and its head
+// holds the content the reviewer returned, whether never edited or edited
+// and then edited back (the reviewer would judge the same text again).
+// A revision that left the content as it was changed the item's code or
+// main item, which live on the item: that counts as an edit.
+func notAddressed(m *mut, it *Item, sub *Submission, head *Revision) (bool, error) {
+	if it.State != ItemReturned || it.ReturnedRevision == 0 {
+		return false, nil
 	}
-	_, replied := commentFor(sub.Replies, it.ID)
-	return !replied
+	if _, replied := commentFor(sub.Replies, it.ID); replied {
+		return false, nil
+	}
+	if it.Head == it.ReturnedRevision {
+		return true, nil
+	}
+	prev, err := loadRevision(m, it, it.ReturnedRevision)
+	if err != nil {
+		return false, err
+	}
+	if len(diffContent(&prev.Content, &head.Content)) > 0 {
+		return false, nil
+	}
+	for n := it.ReturnedRevision + 1; n <= it.Head; n++ {
+		r := head
+		if n < it.Head {
+			if r, err = loadRevision(m, it, n); err != nil {
+				return false, err
+			}
+		}
+		if len(diffContent(&prev.Content, &r.Content)) == 0 {
+			return false, nil // a code or main-item edit
+		}
+		prev = r
+	}
+	return true, nil
 }
 
 // submitBatch submits a draft batch (in m, not yet stored: the caller
@@ -466,7 +493,11 @@ func submitBatch(m *mut, sub *Submission, comment string) error {
 			missing = append(missing, Subject{ItemName(dept, itemID),
 				bi("“"+rev.Content.DisplayName+"”缺少设定依据", "“"+rev.Content.DisplayName+"” lacks a legal basis")})
 		}
-		if notAddressed(it, sub) {
+		unchanged, err := notAddressed(m, it, sub, rev)
+		if err != nil {
+			return err
+		}
+		if unchanged {
 			c := clip(it.ReviewComment, 200)
 			unaddressed = append(unaddressed, Subject{ItemName(dept, itemID),
 				bi("“"+rev.Content.DisplayName+"”被退回后既未修改也未答复审核意见："+c,
