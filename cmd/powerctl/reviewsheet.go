@@ -166,7 +166,7 @@ type sheetVerdict struct {
 	item, comment string
 }
 
-func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, comment string, dryRun bool) error {
+func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, comment string, dryRun bool) (err error) {
 	infos, err := c.Categories(ctx)
 	if err != nil {
 		return err
@@ -203,6 +203,16 @@ func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, co
 		return a.printVerdicts(name, items, returned, display, rejectAll, true)
 	}
 	var sub *pb.Submission
+	defer func() {
+		if ps := commentProblems(filepath.Base(path), err, returned, verdicts); len(ps) > 0 {
+			for _, p := range ps {
+				fmt.Fprintln(a.stderr, safe(p))
+			}
+			fmt.Fprintf(a.stderr, "powerctl: 审核表有 %d 个问题，未做任何审核；请按上面的说明改正后重新导入 / "+
+				"the review sheet has %d problems; nothing was reviewed. Fix them as said above and import it again\n", len(ps), len(ps))
+			err = errReported
+		}
+	}()
 	if rejectAll {
 		if comment == "" {
 			comment = "退回修改，意见见各事项 / returned: see the comment on each item"
@@ -355,6 +365,29 @@ func checkVerdicts(file, name string, items []*pb.SubmissionItem, verdicts []she
 			out = append(out, fmt.Sprintf("%s: 批次中的事项 %s %s 没有对应的行；请重新导出审核表 / %s: item %s %s of the batch has no row; export the review sheet again",
 				file, n, d, file, n, d))
 		}
+	}
+	return out
+}
+
+// commentProblems turns the server's refusal of comments (returned_items[i]
+// or item_comments[i], such as a control character) into problems naming
+// the sheet's row and column: the reviewer knows rows, not list indexes.
+func commentProblems(file string, err error, sent []*pb.ItemComment, verdicts []sheetVerdict) []string {
+	if err == nil {
+		return nil
+	}
+	line := map[string]int{}
+	for _, v := range verdicts {
+		line[v.item] = v.line
+	}
+	col, _ := sheet.ColumnOf(sheet.KeyReviewComment)
+	var out []string
+	for _, p := range client.Problems(err) {
+		var i int
+		if _, e := fmt.Sscanf(strings.Replace(p.Where, "item_comments[", "returned_items[", 1), "returned_items[%d]", &i); e != nil || i < 0 || i >= len(sent) {
+			return nil // not a comment's problem: the error says it as it is
+		}
+		out = append(out, sheet.Problem{File: file, Line: line[sent[i].GetItem()], Column: col.Header, Message: p.What}.String())
 	}
 	return out
 }
