@@ -1,9 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
@@ -35,5 +38,65 @@ func TestReviewImportBadCommentNamesRow(t *testing.T) {
 	}
 	if s := e.submission(batch); s.GetState() != pb.Submission_STATE_SUBMITTED {
 		t.Fatalf("a refused review import changed the batch: %v", s)
+	}
+}
+
+// A review sheet is the content the reviewer judged: applied to a batch
+// whose item differs from its row (a sheet of an earlier batch of the same
+// items, exported before the clerk edited one; or a cell the reviewer
+// "corrected", which would not be applied) it is refused naming the row and
+// column, and nothing is reviewed.
+func TestReviewImportStaleSheet(t *testing.T) {
+	e := start(t)
+	dir := t.TempDir()
+	e.importJSON("clerk", "--create-departments", writeRows(t, dir, "list.csv", completeRows()))
+	land := e.departmentID("市国土资源局")
+	first := nameOf(t, e.ok("clerk", "submit", "--department", land))
+	old := filepath.Join(dir, "first.csv")
+	e.ok("reviewer", "review", "export", first, "-o", old)
+
+	// The clerk withdraws, edits an item, submits again: same items.
+	e.ok("clerk", "submissions", "withdraw", first)
+	penalty := e.byDisplayName()["对非法占用土地的处罚"]
+	c := e.dial("clerk")
+	if _, err := c.Registry.UpdateItem(t.Context(), &pb.UpdateItemRequest{Item: &pb.Item{Name: penalty.GetName(), Remark: "期限改为十个工作日"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"remark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	second := nameOf(t, e.ok("clerk", "submit", "--department", land))
+
+	r := e.fails(1, "reviewer", "review", "import", second, old)
+	recs := readCSV(t, old)
+	line := 0
+	for i, rec := range recs {
+		if rec[column(t, recs[0], "事项标识")] == penalty.GetName() {
+			line = i + 1
+		}
+	}
+	for _, want := range []string{fmt.Sprintf("first.csv 第%d行: 「备注」与批次中的事项 %s 不同", line, penalty.GetName()),
+		"备注 differ from item " + penalty.GetName(), "export the review sheet again", "nothing was reviewed"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("review import of the first batch's sheet lacks %q:\n%s", want, r)
+		}
+	}
+	if s := e.submission(second); s.GetState() != pb.Submission_STATE_SUBMITTED {
+		t.Fatalf("a refused review import changed the batch: %v", s)
+	}
+
+	// A fresh sheet with a cell "corrected" by the reviewer: refused too.
+	fresh := filepath.Join(dir, "second.csv")
+	e.ok("reviewer", "review", "export", second, "-o", fresh)
+	recs = readCSV(t, fresh)
+	recs[2][column(t, recs[0], "职权名称")] += "（改）"
+	writeCSV(t, fresh, recs)
+	r = e.fails(1, "reviewer", "review", "import", second, fresh)
+	if !strings.Contains(r.stderr, "second.csv 第3行: 「职权名称」与批次中的事项") {
+		t.Errorf("review import of an edited sheet:\n%s", r)
+	}
+	// Exported again and applied: approved.
+	e.ok("reviewer", "review", "export", second, "-o", fresh)
+	r = e.ok("reviewer", "review", "import", second, fresh)
+	if s := e.submission(second); s.GetState() != pb.Submission_STATE_APPROVED {
+		t.Errorf("batch after the fresh sheet: %v\n%s", s, r)
 	}
 }

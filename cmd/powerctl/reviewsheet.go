@@ -164,6 +164,7 @@ submitted the batch or edited one of its items cannot review it).`,
 type sheetVerdict struct {
 	line          int
 	item, comment string
+	content       *pb.Item // the row's item as read; nil for a row read with a problem
 }
 
 func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, comment string, dryRun bool) (err error) {
@@ -276,7 +277,8 @@ func readReviewSheet(path string, opts sheet.Options) ([]sheetVerdict, []string,
 	var out []sheetVerdict
 	var problems []string
 	for _, r := range rows {
-		out = append(out, sheetVerdict{line: r.Line, item: strings.TrimSpace(r.Item.GetName()), comment: strings.TrimSpace(r.Extra[sheet.KeyReviewComment])})
+		out = append(out, sheetVerdict{line: r.Line, item: strings.TrimSpace(r.Item.GetName()), comment: strings.TrimSpace(r.Extra[sheet.KeyReviewComment]),
+			content: r.Item})
 	}
 	file := filepath.Base(path)
 	for _, p := range ps {
@@ -337,9 +339,9 @@ func checkVerdicts(file, name string, items []*pb.SubmissionItem, verdicts []she
 	problem := func(line int, zh, en string) string {
 		return sheet.Problem{File: file, Line: line, Message: zh + " / " + en}.String()
 	}
-	inBatch := map[string]bool{}
+	inBatch := map[string]*pb.Item{}
 	for _, si := range items {
-		inBatch[si.GetItem().GetName()] = true
+		inBatch[si.GetItem().GetName()] = si.GetItem()
 	}
 	var out []string
 	seen := map[string]int{} // item → line of its row
@@ -348,7 +350,7 @@ func checkVerdicts(file, name string, items []*pb.SubmissionItem, verdicts []she
 		case v.item == "":
 			out = append(out, problem(v.line, "没有「事项标识」，对应不到批次中的事项；请用 powerctl review export 导出的表",
 				"no 事项标识 (item): the row matches no item of the batch; use the sheet powerctl review export writes"))
-		case !inBatch[v.item]:
+		case inBatch[v.item] == nil:
 			out = append(out, problem(v.line, fmt.Sprintf("事项 %s 不在批次 %s 中；用 powerctl review show %s 查看批次", oneLine(v.item), name, name),
 				fmt.Sprintf("item %s is not in batch %s; see powerctl review show %s", oneLine(v.item), name, name)))
 		case dup:
@@ -356,6 +358,13 @@ func checkVerdicts(file, name string, items []*pb.SubmissionItem, verdicts []she
 				fmt.Sprintf("item %s has a row already (row %d); one row per item", oneLine(v.item), first)))
 		default:
 			seen[v.item] = v.line
+			if cols := differingColumns(v.content, inBatch[v.item]); len(cols) > 0 {
+				out = append(out, problem(v.line,
+					fmt.Sprintf("「%s」与批次中的事项 %s 不同：这张表是另一批次或旧的导出，按它审核等于审核没看过的内容（表中的修改也不会生效）；请重新导出审核表",
+						strings.Join(cols, "」「"), oneLine(v.item)),
+					fmt.Sprintf("%s differ from item %s in the batch: the sheet is of another batch or an older export, and applying it would decide on text nobody read (edits in the sheet are not applied); export the review sheet again",
+						strings.Join(cols, ", "), oneLine(v.item))))
+			}
 		}
 	}
 	for _, si := range items {
@@ -388,6 +397,24 @@ func commentProblems(file string, err error, sent []*pb.ItemComment, verdicts []
 			return nil // not a comment's problem: the error says it as it is
 		}
 		out = append(out, sheet.Problem{File: file, Line: line[sent[i].GetItem()], Column: col.Header, Message: p.What}.String())
+	}
+	return out
+}
+
+// differingColumns lists the headers of the template's columns in which a
+// row of a review sheet differs from the item in the batch: a sheet
+// exported from another batch, or before the item was edited, would
+// approve content the reviewer never saw. The main item column is left
+// out: the sheet names it by display name, the item by resource name.
+func differingColumns(row, batch *pb.Item) []string {
+	if row == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range sheet.Columns {
+		if c.Text != nil && c.Path != "parent" && c.Text(row) != c.Text(batch) {
+			out = append(out, c.Header)
+		}
 	}
 	return out
 }
