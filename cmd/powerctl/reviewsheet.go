@@ -182,12 +182,7 @@ func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, co
 	}
 	problems = append(problems, checkVerdicts(filepath.Base(path), name, items, verdicts)...)
 	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintln(a.stderr, safe(p))
-		}
-		fmt.Fprintf(a.stderr, "powerctl: 审核表有 %d 个问题，未做任何审核；请按上面的说明改正后重新导入 / "+
-			"the review sheet has %d problems; nothing was reviewed. Fix them as said above and import it again\n", len(problems), len(problems))
-		return errReported
+		return a.sheetProblems(problems)
 	}
 	display := map[string]string{}
 	for _, si := range items {
@@ -206,12 +201,7 @@ func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, co
 	var sub *pb.Submission
 	defer func() {
 		if ps := commentProblems(filepath.Base(path), err, returned, verdicts); len(ps) > 0 {
-			for _, p := range ps {
-				fmt.Fprintln(a.stderr, safe(p))
-			}
-			fmt.Fprintf(a.stderr, "powerctl: 审核表有 %d 个问题，未做任何审核；请按上面的说明改正后重新导入 / "+
-				"the review sheet has %d problems; nothing was reviewed. Fix them as said above and import it again\n", len(ps), len(ps))
-			err = errReported
+			err = a.sheetProblems(ps)
 		}
 	}()
 	if rejectAll {
@@ -234,6 +224,17 @@ func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, co
 		return writeJSON(a.stdout, sub)
 	}
 	return a.printVerdicts(sub.GetName(), items, returned, display, rejectAll, false)
+}
+
+// sheetProblems prints the problems of a review sheet and says that
+// nothing was reviewed.
+func (a *app) sheetProblems(problems []string) error {
+	for _, p := range problems {
+		fmt.Fprintln(a.stderr, safe(p))
+	}
+	fmt.Fprintf(a.stderr, "powerctl: 审核表有 %d 个问题，未做任何审核；请按上面的说明改正后重新导入 / "+
+		"the review sheet has %d problems; nothing was reviewed. Fix them as said above and import it again\n", len(problems), len(problems))
+	return errReported
 }
 
 // printVerdicts says what a review sheet does (or would do, dry run).
