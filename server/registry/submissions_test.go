@@ -481,3 +481,49 @@ func TestReturnedItemEditedBack(t *testing.T) {
 		t.Errorf("submitted batch: %+v", s)
 	}
 }
+
+// TestApproveKeepsNoOrphan: an approval that returns a main item not yet
+// in force and keeps its sub-item is refused naming the sub-item: approved,
+// the sub-item could never be published (PARENT_NOT_IN_FORCE) and the
+// batch would block every publication taking it. Returned together, or
+// with a main item already in force, the approval goes through.
+func TestApproveKeepsNoOrphan(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	main := e.item("gtzyj", "建设用地审批", registry.CategoryLicensing)
+	sub := e.subItem(main, "农用地转用审批")
+	other := e.item("gtzyj", "土地登记", registry.CategoryConfirmation)
+	s := e.submit(e.batch("gtzyj", main, sub, other))
+
+	before := e.snapshot()
+	_, err := e.svc.ApproveSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{
+		Returned: []registry.ItemComment{{Item: main.Item.ID, Comment: "名称不规范"}}}, "")
+	re := wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
+	if len(re.Violations) != 1 || re.Violations[0].Field != "returned_items" ||
+		!strings.Contains(re.Violations[0].Description, itemName(sub)) || !strings.Contains(re.Violations[0].Description, "return it too") ||
+		!strings.Contains(re.Violations[0].Description, "请把子项一并退回") {
+		t.Errorf("violations: %+v", re.Violations)
+	}
+	e.unchanged(before, "an approval orphaning a sub-item")
+
+	got, err := e.svc.ApproveSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{Returned: []registry.ItemComment{
+		{Item: main.Item.ID, Comment: "名称不规范"}, {Item: sub.Item.ID, Comment: "随大项退回"}}}, "")
+	e.must(err, "ApproveSubmission returning main and sub")
+	if len(got.Items) != 1 || got.Items[0] != other.Item.ID {
+		t.Errorf("approved items %v, want only %d", got.Items, other.Item.ID)
+	}
+	e.publish(got)
+
+	// A main item in force: returning its change keeps the sub-item's.
+	m2 := e.item("gtzyj", "采矿权审批", registry.CategoryLicensing)
+	s2 := e.subItem(m2, "采矿权延续登记")
+	e.publish(e.approve(e.submit(e.batch("gtzyj", m2, s2))))
+	for _, v := range []*registry.ItemView{m2, s2} {
+		_, err := e.svc.UpdateItem(clerk, "gtzyj", v.Item.ID, registry.ItemInput{Content: registry.Content{Remark: "修改"}}, []string{"remark"}, "")
+		e.must(err, "UpdateItem")
+	}
+	b := e.submit(e.batch("gtzyj", m2, s2))
+	got, err = e.svc.ApproveSubmission(reviewer, "gtzyj", b.ID, registry.ReviewInput{Returned: []registry.ItemComment{{Item: m2.Item.ID, Comment: "备注不对"}}}, "")
+	e.must(err, "ApproveSubmission returning a main item in force")
+	e.publish(got)
+}

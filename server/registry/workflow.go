@@ -820,6 +820,9 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 			v.add("returned_items", "不能退回全部事项；要退回整个批次请用 :reject",
 				"cannot return every item; to return the whole batch use :reject")
 		}
+		if err := checkOrphans(m, &v, sub, returned); err != nil {
+			return err
+		}
 		if err := v.err(); err != nil {
 			return err
 		}
@@ -856,6 +859,36 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 		sub.ReviewComment, sub.Reviewer = in.Comment, m.actor
 		return m.event(name, ActionApproved, in.Comment, "")
 	})
+}
+
+// checkOrphans refuses an approval that keeps a sub-item whose main item
+// it returns while that main item is not in force: the sub-item could
+// never be published (PARENT_NOT_IN_FORCE), and the approved batch would
+// block every publication that takes it.
+func checkOrphans(m *mut, v *violations, sub *Submission, returned map[uint64]bool) error {
+	for _, id := range sub.Items {
+		if returned[id] {
+			continue
+		}
+		it, err := loadItem(m, sub.Department, id)
+		if err != nil {
+			return err
+		}
+		if it.Parent == 0 || !returned[it.Parent] {
+			continue
+		}
+		parent, err := loadItem(m, sub.Department, it.Parent)
+		if err != nil {
+			return err
+		}
+		if parent.InForce() == nil {
+			name, main := ItemName(sub.Department, id), ItemName(sub.Department, it.Parent)
+			v.add("returned_items",
+				fmt.Sprintf("子项 %s 的大项 %s 被退回且尚未发布，子项通过也无法发布；请把子项一并退回", name, main),
+				fmt.Sprintf("the main item %s of sub-item %s is returned and not in force, so the sub-item could not be published if approved; return it too", main, name))
+		}
+	}
+	return nil
 }
 
 // RejectSubmission returns a submitted batch to the department (退回修改).
