@@ -526,4 +526,23 @@ func TestApproveKeepsNoOrphan(t *testing.T) {
 	got, err = e.svc.ApproveSubmission(reviewer, "gtzyj", b.ID, registry.ReviewInput{Returned: []registry.ItemComment{{Item: m2.Item.ID, Comment: "备注不对"}}}, "")
 	e.must(err, "ApproveSubmission returning a main item in force")
 	e.publish(got)
+
+	// Abolishing a main item while returning the abolition of its
+	// sub-item in force: the abolition could not be published.
+	m3 := e.item("gtzyj", "不动产登记", registry.CategoryConfirmation)
+	s3 := e.subItem(m3, "不动产更正登记")
+	e.publish(e.approve(e.submit(e.batch("gtzyj", m3, s3))))
+	for _, v := range []*registry.ItemView{m3, s3} {
+		_, err := e.svc.AbolishItem(clerk, "gtzyj", v.Item.ID, "职能划转", "")
+		e.must(err, "AbolishItem")
+	}
+	b = e.submit(e.batch("gtzyj", m3, s3))
+	before = e.snapshot()
+	_, err = e.svc.ApproveSubmission(reviewer, "gtzyj", b.ID, registry.ReviewInput{Returned: []registry.ItemComment{{Item: s3.Item.ID, Comment: "子项保留"}}}, "")
+	re = wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
+	if len(re.Violations) != 1 || !strings.Contains(re.Violations[0].Description, itemName(s3)) ||
+		!strings.Contains(re.Violations[0].Description, "return the main item too") {
+		t.Errorf("violations: %+v", re.Violations)
+	}
+	e.unchanged(before, "an approval abolishing a main item without its sub-item")
 }

@@ -861,31 +861,44 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 	})
 }
 
-// checkOrphans refuses an approval that keeps a sub-item whose main item
-// it returns while that main item is not in force: the sub-item could
-// never be published (PARENT_NOT_IN_FORCE), and the approved batch would
-// block every publication that takes it.
+// checkOrphans refuses an approval that splits a main item from its
+// sub-item in a way no publication can take (PARENT_NOT_IN_FORCE,
+// SUB_ITEMS_IN_FORCE), which would leave an approved batch blocking every
+// publication that takes it: a kept sub-item whose main item is returned
+// and not in force, or a kept abolition of a main item whose sub-item in
+// force has its abolition returned.
 func checkOrphans(m *mut, v *violations, sub *Submission, returned map[uint64]bool) error {
+	if len(returned) == 0 {
+		return nil
+	}
+	dept := sub.Department
 	for _, id := range sub.Items {
-		if returned[id] {
-			continue
-		}
-		it, err := loadItem(m, sub.Department, id)
+		it, err := loadItem(m, dept, id)
 		if err != nil {
 			return err
 		}
-		if it.Parent == 0 || !returned[it.Parent] {
+		if it.Parent == 0 || returned[id] == returned[it.Parent] || !slices.Contains(sub.Items, it.Parent) {
 			continue
 		}
-		parent, err := loadItem(m, sub.Department, it.Parent)
+		parent, err := loadItem(m, dept, it.Parent)
 		if err != nil {
 			return err
 		}
-		if parent.InForce() == nil {
-			name, main := ItemName(sub.Department, id), ItemName(sub.Department, it.Parent)
+		name, main := ItemName(dept, id), ItemName(dept, it.Parent)
+		if !returned[id] && parent.InForce() == nil {
 			v.add("returned_items",
 				fmt.Sprintf("子项 %s 的大项 %s 被退回且尚未发布，子项通过也无法发布；请把子项一并退回", name, main),
 				fmt.Sprintf("the main item %s of sub-item %s is returned and not in force, so the sub-item could not be published if approved; return it too", main, name))
+			continue
+		}
+		rev, err := loadRevision(m, parent, sub.ItemRevisions[slices.Index(sub.Items, it.Parent)])
+		if err != nil {
+			return err
+		}
+		if returned[id] && rev.Change == ChangeAbolish && it.InForce() != nil {
+			v.add("returned_items",
+				fmt.Sprintf("大项 %s 的废止通过而其生效的子项 %s 被退回，废止无法发布；请一并退回大项，或让子项的废止通过", main, name),
+				fmt.Sprintf("the abolition of main item %s is approved while its sub-item %s, in force, is returned: the abolition could not be published; return the main item too, or approve the sub-item", main, name))
 		}
 	}
 	return nil
