@@ -100,3 +100,27 @@ func TestReviewImportStaleSheet(t *testing.T) {
 		t.Errorf("batch after the fresh sheet: %v\n%s", s, r)
 	}
 }
+
+// A sheet without the 事项标识 column is not a review sheet: that one
+// problem is said, not once more for each row and each item of the batch
+// (20,000 lines for a 10,000-item batch).
+func TestReviewImportNotASheet(t *testing.T) {
+	e := start(t)
+	dir := t.TempDir()
+	e.importJSON("clerk", "--create-departments", writeRows(t, dir, "list.csv", completeRows()))
+	batch := nameOf(t, e.ok("clerk", "submit", "--department", e.departmentID("市国土资源局")))
+	path := filepath.Join(dir, "审核表.csv")
+	e.ok("reviewer", "review", "export", batch, "-o", path)
+	recs := readCSV(t, path)
+	id := column(t, recs[0], "事项标识")
+	for i := range recs {
+		recs[i] = append(recs[i][:id:id], recs[i][id+1:]...)
+	}
+	writeCSV(t, path, recs)
+	r := e.fails(1, "reviewer", "review", "import", batch, path)
+	want := "审核表.csv: 审核表缺少「事项标识」列：请用 powerctl review export 导出的表 / 审核表.csv: the review sheet has no column 事项标识: use the sheet powerctl review export writes\n" +
+		"powerctl: 审核表有 1 个问题，未做任何审核；请按上面的说明改正后重新导入 / the review sheet has 1 problems; nothing was reviewed. Fix them as said above and import it again\n"
+	if r.stderr != want {
+		t.Errorf("review import without 事项标识:\n%s\nwant:\n%s", r, want)
+	}
+}

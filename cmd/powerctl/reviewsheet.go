@@ -176,6 +176,9 @@ func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, co
 	if err != nil {
 		return err
 	}
+	if verdicts == nil && len(problems) > 0 {
+		return a.sheetProblems(problems) // not a review sheet
+	}
 	items, err := c.SubmissionItems(ctx, name)
 	if err != nil {
 		return err
@@ -311,12 +314,18 @@ func readReviewSheet(path string, opts sheet.Options) ([]sheetVerdict, []string,
 		header = ps[0].Header
 	}
 	if header != nil {
+		var missing []string
 		for _, key := range []string{sheet.KeyItem, sheet.KeyReviewComment} {
 			if !hasColumn(header, key) {
 				col, _ := sheet.ColumnOf(key)
-				problems = append(problems, file+": 审核表缺少「"+col.Header+"」列：请用 powerctl review export 导出的表 / "+
+				missing = append(missing, file+": 审核表缺少「"+col.Header+"」列：请用 powerctl review export 导出的表 / "+
 					file+": the review sheet has no column "+col.Header+": use the sheet powerctl review export writes")
 			}
+		}
+		if len(missing) > 0 {
+			// Not a review sheet: saying so for each of its rows, and
+			// for each item of the batch, would bury the one problem.
+			return nil, missing, nil
 		}
 	}
 	// Rows in file order, whichever list they came from.
