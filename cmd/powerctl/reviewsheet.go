@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/proto"
@@ -14,6 +15,7 @@ import (
 	"github.com/powerreg/powerreg/client"
 	"github.com/powerreg/powerreg/client/sheet"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/internal/controls"
 )
 
 func (a *app) reviewExportCmd() *cobra.Command {
@@ -422,9 +424,23 @@ func differingColumns(row, batch *pb.Item) []string {
 	}
 	var out []string
 	for _, c := range sheet.Columns {
-		if c.Text != nil && c.Path != "parent" && c.Text(row) != c.Text(batch) {
+		if c.Text != nil && c.Path != "parent" && sheetKey(c.Text(row)) != sheetKey(c.Text(batch)) {
 			out = append(out, c.Header)
 		}
 	}
 	return out
+}
+
+// sheetKey is a text as a sheet round trip cannot change it: without the
+// spaces and line breaks the reader trims and splits at, and with the
+// control characters the writer escapes ([U+001B]) escaped on both sides,
+// so that an item stored before the rules on characters is not taken for
+// an edited row.
+func sheetKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff' {
+			return -1
+		}
+		return r
+	}, controls.Escape(s, "\n\t\r"))
 }
