@@ -13,16 +13,23 @@ import (
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
 
+// submittedSheet submits the land bureau's items of completeRows and
+// exports the batch's review sheet as 审核表.csv.
+func submittedSheet(t *testing.T) (e *env, batch, path string) {
+	e = start(t)
+	dir := t.TempDir()
+	e.importJSON("clerk", "--create-departments", writeRows(t, dir, "list.csv", completeRows()))
+	batch = nameOf(t, e.ok("clerk", "submit", "--department", e.departmentID("市国土资源局")))
+	path = filepath.Join(dir, "审核表.csv")
+	e.ok("reviewer", "review", "export", batch, "-o", path)
+	return e, batch, path
+}
+
 // A comment the server refuses (here a control character, as pasted from a
 // terminal) is reported on the sheet's row and column, not as the API's
 // returned_items[i]: the reviewer knows rows. Nothing is reviewed.
 func TestReviewImportBadCommentNamesRow(t *testing.T) {
-	e := start(t)
-	dir := t.TempDir()
-	e.importJSON("clerk", "--create-departments", writeRows(t, dir, "list.csv", completeRows()))
-	batch := nameOf(t, e.ok("clerk", "submit", "--department", e.departmentID("市国土资源局")))
-	path := filepath.Join(dir, "审核表.csv")
-	e.ok("reviewer", "review", "export", batch, "-o", path)
+	e, batch, path := submittedSheet(t)
 	recs := readCSV(t, path)
 	commentCol := column(t, recs[0], "审核意见（退回时填写）")
 	recs[1][commentCol] = "请核实"
@@ -107,12 +114,7 @@ func TestReviewImportStaleSheet(t *testing.T) {
 // problem is said, not once more for each row and each item of the batch
 // (20,000 lines for a 10,000-item batch).
 func TestReviewImportNotASheet(t *testing.T) {
-	e := start(t)
-	dir := t.TempDir()
-	e.importJSON("clerk", "--create-departments", writeRows(t, dir, "list.csv", completeRows()))
-	batch := nameOf(t, e.ok("clerk", "submit", "--department", e.departmentID("市国土资源局")))
-	path := filepath.Join(dir, "审核表.csv")
-	e.ok("reviewer", "review", "export", batch, "-o", path)
+	e, batch, path := submittedSheet(t)
 	recs := readCSV(t, path)
 	id := column(t, recs[0], "事项标识")
 	for i := range recs {
