@@ -46,3 +46,41 @@ func TestCatalogRevisionInMemory(t *testing.T) {
 	}
 	check("a department renamed", true, rev)
 }
+
+// TestOnCatalogChange: the follower is called once after each mutation
+// that changed the catalogue, with its revision, and after nothing else.
+func TestOnCatalogChange(t *testing.T) {
+	e := newEnv(t)
+	var calls []int64
+	e.svc.OnCatalogChange(func(rev int64) {
+		// Called after the commit: the revision is already the catalogue's.
+		now, err := e.svc.CatalogRevision()
+		e.must(err, "CatalogRevision in the follower")
+		if now != rev {
+			t.Errorf("follower called with %d while the catalogue is at %d", rev, now)
+		}
+		calls = append(calls, rev)
+	})
+	e.dept("gtzyj", "市国土资源局")
+	item := e.item("gtzyj", "采矿许可", registry.CategoryLicensing)
+	if len(calls) != 0 {
+		t.Fatalf("called for a department and a draft: %v", calls)
+	}
+	e.publishItems("gtzyj", item)
+	rev, err := e.svc.CatalogRevision()
+	e.must(err, "CatalogRevision")
+	if len(calls) != 1 || calls[0] != rev {
+		t.Fatalf("after a publication at %d: %v", rev, calls)
+	}
+	if _, err := e.svc.CreatePublication(publisher, nil, "", ""); err == nil {
+		t.Fatal("an empty publication was accepted")
+	}
+	if _, err := e.svc.UpdateDepartment("admin", registry.Department{ID: "gtzyj", DisplayName: "市自然资源局"}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	rev, err = e.svc.CatalogRevision()
+	e.must(err, "CatalogRevision")
+	if len(calls) != 2 || calls[1] != rev {
+		t.Fatalf("after a refused publication and a rename at %d: %v", rev, calls)
+	}
+}
