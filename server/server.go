@@ -119,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 	// wait for the index (readiness says when it is there).
 	// From then on it follows the catalogue: each change that commits waits
 	// (a bounded wait) until the index has it, off the searches' path.
-	s.search = search.Open(s.svc, filepath.Join(cfg.DataDir, SearchSnapshotFile))
+	s.search = search.Open(s.svc.InProcess(), filepath.Join(cfg.DataDir, SearchSnapshotFile))
 	s.metrics.SearchIndex(s.search.Revision, s.svc.CatalogRevision)
 	if err := s.listen(cfg); err != nil {
 		s.close()

@@ -159,3 +159,27 @@ func TestItemSizeCap(t *testing.T) {
 		t.Errorf("%d items after the refusals, want 1", len(list))
 	}
 }
+
+// TestInProcessListsAreNotSized: the lists of InProcess, for readers in
+// the process, are bounded by count only: they never encode an element
+// to size it.
+func TestInProcessListsAreNotSized(t *testing.T) {
+	e, it := pagedEnv(t)
+	e.publishItems("gtzyj", e.getItem(it))
+	sizes := 0
+	sized := registry.New(registry.Config{Store: e.db, DefaultRegion: "430400", Now: e.clock.Now,
+		EncodedSize: func(any) int { sizes++; return registry.PageBytes/3 + 1 }})
+	changes, _, _, err := sized.ListChanges(0, 1000, "")
+	e.must(err, "ListChanges")
+	if sizes == 0 || len(changes) > 3 {
+		t.Fatalf("the API's list: %d changes, %d sized", len(changes), sizes)
+	}
+	sizes = 0
+	all, next, _, err := sized.InProcess().ListChanges(0, 1000, "")
+	e.must(err, "ListChanges in process")
+	catalog, _, err := sized.InProcess().ListCatalog(0, "", 1000, "")
+	e.must(err, "ListCatalog in process")
+	if sizes != 0 || next != "" || len(all) <= len(changes) || len(catalog) == 0 {
+		t.Errorf("in process: %d changes (next %q), %d catalogue entries, %d sized; want all, none sized", len(all), next, len(catalog), sizes)
+	}
+}

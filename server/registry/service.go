@@ -90,6 +90,16 @@ func (s *Service) For(call Call) *Service {
 	return &c
 }
 
+// InProcess returns the Service for a reader in this process (the search
+// index): its lists are bounded by count only, not by their encoded size
+// (Config.EncodedSize), which only answers sent over the API need and
+// which costs an encoding of every element read.
+func (s *Service) InProcess() *Service {
+	c := *s
+	c.encodedSize = nil
+	return &c
+}
+
 // New returns a Service over cfg.Store.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, scheme: cfg.Scheme, region: cfg.DefaultRegion, now: cfg.Now, feed: newFeed(),
