@@ -149,7 +149,7 @@ func (im *Importer) masked(item, field string) bool {
 		return false // the whole item (its size)
 	}
 	top := rest[:strings.IndexAny(rest+".", ".[")]
-	if top == "code" {
+	if top == "code" || top == "name" {
 		return false // identifies the row
 	}
 	for _, p := range im.in.Mask {

@@ -514,3 +514,27 @@ func TestImportRenamesMainItem(t *testing.T) {
 	_, err = e.svc.ImportItems(clerk, update("gtzyj", rows[:2]...))
 	wantFields(t, err, "rows[1].main_item")
 }
+
+// TestImportMalformedIdentityIsOneProblem: a garbage 事项标识 is reported
+// once, as malformed, not also as "an item of another department" (it
+// names no department at all), with an update mask too (powerctl sends
+// the file's columns as one): the identity is not a field the mask leaves
+// out.
+func TestImportMalformedIdentityIsOneProblem(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	a := e.item("gtzyj", "甲", registry.CategoryPenalty)
+	row := asRow(a, "")
+	row.Name = "garbage"
+	b := e.item("gtzyj", "乙", registry.CategoryPenalty)
+	in := update("gtzyj", asRow(b, ""), row)
+	in.Mask = []string{"display_name"}
+	_, err := e.svc.ImportItems(clerk, in)
+	re := wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
+	if len(re.Violations) != 1 || !strings.Contains(re.Violations[0].Description, "malformed") {
+		t.Errorf("violations %+v, want one saying the identity is malformed", re.Violations)
+	}
+	if strings.Contains(fmt.Sprint(re.Violations), "is not of the row's department") {
+		t.Errorf("a malformed identity is told as another department's: %+v", re.Violations)
+	}
+}
