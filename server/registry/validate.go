@@ -3,6 +3,7 @@ package registry
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -144,6 +145,13 @@ func checkRegion(v *violations, field string, region *string) {
 		return
 	}
 	norm, ok := NormalizeRegion(*region)
+	if _, err := strconv.ParseFloat(strings.TrimSpace(*region), 64); !ok && err == nil && strings.ContainsAny(*region, "eE") {
+		// What Excel makes of a 12-digit code in a General cell, saved as
+		// CSV: the digits after the sixth are gone.
+		v.add(field, fmt.Sprintf("区划代码 %q 是被 Excel 转成科学计数法的数字，后几位已丢失；请把该列设为“文本”格式，重新填入完整的代码（如 511602000000）后再导入", *region),
+			fmt.Sprintf("region code %q is a number Excel turned into scientific notation, and its last digits are lost; format the column as Text, type the whole codes again (e.g. 511602000000) and import again", *region))
+		return
+	}
 	if !ok {
 		v.add(field, fmt.Sprintf("区划代码 %q 应为 6、9 或 12 位数字（GB/T 2260），如 511602 或 511602000000", *region),
 			fmt.Sprintf("region code %q should be 6, 9 or 12 digits (GB/T 2260), e.g. 511602 or 511602000000", *region))
