@@ -276,6 +276,11 @@ func TestWorkingCopyRoundTrip(t *testing.T) {
 	if !strings.Contains(r.stderr, fmt.Sprintf("wc.csv 第%d行", row)) || !strings.Contains(r.stderr, "nothing was imported") {
 		t.Errorf("a change of an item in review: %s", r)
 	}
+	// Once: the refusal carries the row as a precondition failure and as a
+	// field violation, and a person reads it one time.
+	if n := strings.Count(r.stderr, fmt.Sprintf("wc.csv 第%d行", row)); n != 1 {
+		t.Errorf("the refused row is told %d times: %s", n, r)
+	}
 	if fmt.Sprint(e.versions("gtzyj")) != fmt.Sprint(before) {
 		t.Error("a refused import changed items")
 	}
