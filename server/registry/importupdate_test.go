@@ -555,3 +555,21 @@ func TestImportRegionInScientificNotation(t *testing.T) {
 		}
 	}
 }
+
+// TestImportPublishedCodeChange: a row that changes a published item's
+// code is refused saying which code to put back.
+func TestImportPublishedCodeChange(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	a := e.item("gtzyj", "甲", registry.CategoryPenalty)
+	e.publishItems("gtzyj", a)
+	a = e.getItem(a)
+	row := asRow(a, "")
+	row.Item.Code = "OTHER-1"
+	_, err := e.svc.ImportItems(clerk, update("gtzyj", row))
+	re := wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
+	if got := fmt.Sprint(re.Violations); !strings.Contains(got, "rows[0].item.code") || !strings.Contains(got, "put "+a.Item.Code+" back") ||
+		!strings.Contains(got, "请改回 "+a.Item.Code) {
+		t.Errorf("the problem does not say which code to put back: %s", got)
+	}
+}
