@@ -281,6 +281,10 @@ func TestWorkingCopyRoundTrip(t *testing.T) {
 	if n := strings.Count(r.stderr, fmt.Sprintf("wc.csv 第%d行", row)); n != 1 {
 		t.Errorf("the refused row is told %d times: %s", n, r)
 	}
+	// The first line names the file's rows too, not the API's indices.
+	if strings.Contains(r.stderr, "rows[") || !strings.Contains(r.stderr, fmt.Sprintf("nothing was imported: row %d", row)) {
+		t.Errorf("the refusal names rows by their index in the request: %s", r)
+	}
 	if fmt.Sprint(e.versions("gtzyj")) != fmt.Sprint(before) {
 		t.Error("a refused import changed items")
 	}
