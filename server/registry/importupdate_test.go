@@ -573,3 +573,36 @@ func TestImportPublishedCodeChange(t *testing.T) {
 		t.Errorf("the problem does not say which code to put back: %s", got)
 	}
 }
+
+// TestImportDuplicateTreeKeepsItsSubItems: with CreateDuplicates, a file
+// that creates a main item named like one the department has puts its
+// sub-items under its own new main item, not under the existing one
+// (which would leave the new main item empty and give the old one a
+// sub-item nobody asked it to have).
+func TestImportDuplicateTreeKeepsItsSubItems(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	old := e.item("gtzyj", "土地征收", registry.CategoryLicensing)
+	e.subItem(old, "集体土地征收")
+	res, err := e.svc.ImportItems(clerk, registry.ImportInput{Department: "gtzyj", UpdateExisting: true, CreateDuplicates: true,
+		Rows: []registry.ImportRow{
+			row("", "土地征收", "集体土地征收", registry.CategoryLicensing, ""), // before its main item
+			row("", "", "土地征收", registry.CategoryLicensing, ""),
+			row("", "土地征收", "国有土地征收", registry.CategoryLicensing, ""),
+		}})
+	e.must(err, "ImportItems")
+	if len(res.Items) != 3 || len(res.MainItems) != 0 {
+		t.Fatalf("created %v, main items %v", res.Items, res.MainItems)
+	}
+	_, mainID, err := registry.ParseItemName("", res.Items[1])
+	e.must(err, "ParseItemName")
+	for _, name := range []string{res.Items[0], res.Items[2]} {
+		_, id, err := registry.ParseItemName("", name)
+		e.must(err, "ParseItemName")
+		v, err := e.svc.GetItem("gtzyj", id)
+		e.must(err, "GetItem")
+		if v.Item.Parent != mainID {
+			t.Errorf("sub-item %s is under items/%d, want the file's new main item %s", name, v.Item.Parent, res.Items[1])
+		}
+	}
+}
