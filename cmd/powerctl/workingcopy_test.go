@@ -484,3 +484,41 @@ func TestImportRegionColumn(t *testing.T) {
 		t.Errorf("after departments update: %s", r)
 	}
 }
+
+// A working copy cut down to the columns the clerk works on (职权名称,
+// 设定依据, 事项标识): the rows update their items, the category left as
+// it is; a row added without 事项标识 would create an item and is told
+// that the file lacks the 职权类型 column.
+func TestImportWorkingCopyWithoutCategoryColumn(t *testing.T) {
+	e := start(t)
+	dir := t.TempDir()
+	e.landDept(dir)
+	path := filepath.Join(dir, "wc.csv")
+	e.ok("clerk", "export", "--working-copy", "--department", "gtzyj", "-o", path)
+	recs := readCSV(t, path)
+	keep := []int{column(t, recs[0], "职权名称"), column(t, recs[0], "设定依据"), column(t, recs[0], "事项标识")}
+	var narrow [][]string
+	for _, rec := range recs {
+		narrow = append(narrow, []string{rec[keep[0]], rec[keep[1]], rec[keep[2]]})
+	}
+	narrow[1][1] = "《中华人民共和国土地管理法》第七十九条"
+	narrowPath := filepath.Join(dir, "narrow.csv")
+	writeCSV(t, narrowPath, narrow)
+	before := e.deptItems("gtzyj")
+	r := e.ok("clerk", "import", "--department", "gtzyj", narrowPath)
+	if !strings.Contains(r.stdout, "0 new, 1 changed, 4 unchanged") {
+		t.Errorf("import of the narrow working copy: %s", r)
+	}
+	after := e.deptItems("gtzyj")
+	if got := after[narrow[1][0]]; got.GetLegalBases()[0].GetText() != narrow[1][1] || got.GetCategory() != before[narrow[1][0]].GetCategory() {
+		t.Errorf("after the import: %v", got)
+	}
+
+	narrow = append(narrow, []string{"新事项", "", ""})
+	writeCSV(t, narrowPath, narrow)
+	r = e.fails(1, "clerk", "import", "--department", "gtzyj", narrowPath)
+	if !strings.Contains(r.stderr, fmt.Sprintf("narrow.csv 第%d行", len(narrow))) || !strings.Contains(r.stderr, "职权类型") ||
+		!strings.Contains(r.stderr, "no 职权类型 (category) column") {
+		t.Errorf("a new row in a file without 职权类型: %s", r)
+	}
+}
