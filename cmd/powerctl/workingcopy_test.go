@@ -459,6 +459,9 @@ func TestImportRegionColumn(t *testing.T) {
 		{"区教科体局", "适龄儿童延缓入学审批", "行政许可", "511602000000"},
 	})
 	e.ok("clerk", "import", "--create-departments", path)
+	if n := len(e.departments()); n != 2 {
+		t.Errorf("%d departments, want the 2 the file names", n) // else the loop below checks nothing
+	}
 	for _, d := range e.departments() {
 		if d.GetRegionCode() != "511602" {
 			t.Errorf("%s: region %q, want 511602", d.GetDisplayName(), d.GetRegionCode())
