@@ -525,3 +525,43 @@ func TestImportWorkingCopyWithoutCategoryColumn(t *testing.T) {
 		t.Errorf("a new row in a file without 职权类型: %s", r)
 	}
 }
+
+// The yes/no columns in the working copy: 否 written in, exported back as
+// 否, then the cell emptied again makes the answer unknown (not 否), and
+// the export shows it empty.
+func TestWorkingCopyYesNoCleared(t *testing.T) {
+	e := start(t)
+	dir := t.TempDir()
+	e.landDept(dir)
+	path := filepath.Join(dir, "wc.csv")
+	e.ok("clerk", "export", "--working-copy", "--department", "gtzyj", "-o", path)
+	recs := readCSV(t, path)
+	nameCol, feeCol, fwdCol := column(t, recs[0], "职权名称"), column(t, recs[0], "是否收费"), column(t, recs[0], "是否审核转报")
+	name := recs[1][nameCol]
+	recs[1][feeCol], recs[1][fwdCol] = "否", "否"
+	writeCSV(t, path, recs)
+	e.ok("clerk", "import", "--department", "gtzyj", path)
+	it := e.deptItems("gtzyj")[name]
+	if it.GetFee().Charged == nil || *it.GetFee().Charged || it.ReviewAndForward == nil || *it.ReviewAndForward {
+		t.Fatalf("after 否: fee %v, review and forward %v", it.GetFee(), it.ReviewAndForward)
+	}
+	e.ok("clerk", "export", "--working-copy", "--department", "gtzyj", "-o", path)
+	recs = readCSV(t, path)
+	if recs[1][nameCol] != name || recs[1][feeCol] != "否" || recs[1][fwdCol] != "否" {
+		t.Fatalf("exported row %v", recs[1])
+	}
+	recs[1][feeCol], recs[1][fwdCol] = "", ""
+	writeCSV(t, path, recs)
+	r := e.ok("clerk", "import", "--department", "gtzyj", path)
+	if !strings.Contains(r.stdout, "1 changed") {
+		t.Errorf("emptying the cells: %s", r)
+	}
+	it = e.deptItems("gtzyj")[name]
+	if it.GetFee().GetCharged() || it.GetFee() != nil && it.GetFee().Charged != nil || it.ReviewAndForward != nil {
+		t.Errorf("after emptying: fee %v, review and forward %v; want both unknown", it.GetFee(), it.ReviewAndForward)
+	}
+	e.ok("clerk", "export", "--working-copy", "--department", "gtzyj", "-o", path)
+	if recs = readCSV(t, path); recs[1][feeCol] != "" || recs[1][fwdCol] != "" {
+		t.Errorf("exported after emptying: %v", recs[1])
+	}
+}
