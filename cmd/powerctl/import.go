@@ -266,7 +266,7 @@ func (a *app) importFile(ctx context.Context, c *client.Client, f *inputFile, o 
 			if len(located) == 0 && len(other) == 0 {
 				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, a.describe(err))
 			} else {
-				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, lineNumbers(firstLine(safe(client.Describe(err))), good))
+				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, headline(firstLine(safe(client.Describe(err))), good))
 				for _, p := range located {
 					fmt.Fprintln(a.stderr, safe(p.String()))
 				}

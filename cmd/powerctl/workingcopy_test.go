@@ -282,7 +282,8 @@ func TestWorkingCopyRoundTrip(t *testing.T) {
 		t.Errorf("the refused row is told %d times: %s", n, r)
 	}
 	// The first line names the file's rows too, not the API's indices.
-	if strings.Contains(r.stderr, "rows[") || !strings.Contains(r.stderr, fmt.Sprintf("nothing was imported: row %d", row)) {
+	if strings.Contains(r.stderr, "rows[") || !strings.Contains(r.stderr, fmt.Sprintf("nothing was imported: row %d", row)) ||
+		!strings.Contains(r.stderr, fmt.Sprintf("未导入任何内容：第%d行", row)) {
 		t.Errorf("the refusal names rows by their index in the request: %s", r)
 	}
 	if fmt.Sprint(e.versions("gtzyj")) != fmt.Sprint(before) {
