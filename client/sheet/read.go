@@ -221,7 +221,7 @@ func process(file string, raw []rawRow, opts Options) (rows []Row, problems []Pr
 		return nil, problems
 	}
 	rows = make([]Row, 0, len(raw)-h-1)
-	first := true // the notes row can only be the first row after the header
+	first := true // the notes row: the first row after the header, or our own anywhere
 	n := 0
 	for _, r := range raw[h+1:] {
 		if isEmpty(r.cells) {
@@ -232,6 +232,8 @@ func process(file string, raw []rawRow, opts Options) (rows []Row, problems []Pr
 			if isNotes(r.cells) {
 				continue
 			}
+		} else if isNotes(r.cells) && strings.TrimPrefix(l.cell(r.cells, cName), notesPrefix) == clean(Columns[cName].Note) {
+			continue // the notes row, moved by a sort in Excel
 		}
 		if n++; n > MaxRows {
 			return nil, []Problem{tooManyRows(file, r.line)}

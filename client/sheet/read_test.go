@@ -507,3 +507,22 @@ func TestReadXLSXDateAsChineseExcelShowsIt(t *testing.T) {
 		t.Errorf("rows %v, want one with remark 2024/3/1", rows)
 	}
 }
+
+// TestReadNotesRowMovedBySort: the export's notes row, sorted into the
+// data by Excel, is still skipped; a row that merely starts with 说明：
+// further down is data.
+func TestReadNotesRowMovedBySort(t *testing.T) {
+	notes := "说明：必填，部门全称，如“市国土资源局” / required: the department's full name,必填 / required,必填，从下拉列表选择 / required: choose from the list"
+	rows, problems, err := ReadCSV(csvOf("实施主体,职权名称,职权类型",
+		"市国土资源局,甲,行政许可",
+		notes,
+		"说明：另有规定,乙,行政许可",
+	), "s.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noProblems(t, problems)
+	if len(rows) != 2 || rows[0].Item.GetDisplayName() != "甲" || rows[1].Item.GetDisplayName() != "乙" || rows[1].Line != 4 {
+		t.Errorf("rows %v, want 甲 and 乙 (line 4)", rows)
+	}
+}
