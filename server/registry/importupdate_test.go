@@ -539,17 +539,18 @@ func TestImportMalformedIdentityIsOneProblem(t *testing.T) {
 	}
 }
 
-// TestImportRegionInScientificNotation: a 区划代码 that Excel turned into
-// a number (5.11602E+11, digits lost) is refused with what happened and
-// what to do, not only with the expected form.
+// TestImportRegionInScientificNotation: a 区划代码 or 职权编码 that Excel
+// turned into a number (5.11602E+11, digits lost) is refused with what
+// happened and what to do, not only with the expected form.
 func TestImportRegionInScientificNotation(t *testing.T) {
 	e := newEnv(t)
 	e.dept("gtzyj", "市国土资源局")
 	_, err := e.svc.ImportItems(clerk, registry.ImportInput{Department: "gtzyj", Rows: []registry.ImportRow{
-		{RegionCode: "5.11602E+11", Item: registry.ItemInput{Content: content("甲", registry.CategoryPenalty)}}}})
+		{RegionCode: "5.11602E+11", Item: registry.ItemInput{Content: content("甲", registry.CategoryPenalty)}},
+		{Item: registry.ItemInput{Content: content("乙", registry.CategoryPenalty), Code: "5.11602E+17"}}}})
 	re := wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
 	got := fmt.Sprint(re.Violations)
-	for _, want := range []string{"rows[0].region_code", "科学计数", "文本", "scientific notation", "Text"} {
+	for _, want := range []string{"rows[0].region_code", "rows[1].item.code", "编码 \"5.11602E+17\" 是被 Excel", "科学计数", "文本", "scientific notation", "Text"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the problem does not say %q: %s", want, got)
 		}
