@@ -85,6 +85,22 @@ func TestTokenMessages(t *testing.T) {
 			t.Errorf("the Bearer refusal tells of the token:\n%s", r)
 		}
 	}
+	// The same with a tab or a full-width space (a Chinese input method),
+	// from the variable or --token: gRPC would refuse to send either
+	// ("non-printable ASCII", in English only).
+	for _, v := range []string{"Bearer\t" + liveSecret, "Bearer\u3000" + liveSecret, "Bearer:" + liveSecret} {
+		r = fails(env(v), "review", "list")
+		wantAll(t, "a token with Bearer and odd spacing", r.stderr, "去掉这个词", "drop the word Bearer", "POWERREG_TOKEN")
+		r = fails(nil, "--token", v, "review", "list")
+		wantAll(t, "a --token with Bearer and odd spacing", r.stderr, "drop the word Bearer", "powerctl sent the token of --token")
+	}
+	// A quote copied along with the token: no such token, said in both
+	// languages.
+	r = fails(env("\u201c"+liveSecret+"\u201d"), "review", "list")
+	wantAll(t, "a quoted token", r.stderr, "没有这个令牌", "no such token", "POWERREG_TOKEN")
+	if strings.Contains(r.stderr, "non-printable") {
+		t.Errorf("gRPC's English-only refusal:\n%s", r)
+	}
 	e.runEnvOK(env(liveSecret), "review", "list")
 }
 
