@@ -119,7 +119,7 @@ func (a *app) printPublication(ctx context.Context, c *client.Client, p *pb.Publ
 		// cannot be read is left out: the publication is done either way.
 		name := ""
 		if got, err := c.Registry.GetItem(ctx, &pb.GetItemRequest{Name: it.GetItem()}); err == nil {
-			name = "“" + got.GetItem().GetDisplayName() + "”"
+			name = quoteName(got.GetItem().GetDisplayName())
 		}
 		t.add("  "+it.GetCode(), changeText[it.GetChange().String()], it.GetItem(), name)
 	}

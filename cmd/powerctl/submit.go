@@ -147,7 +147,7 @@ func (a *app) reportNotAddressed(ctx context.Context, c *client.Client, parent s
 			writeWrapped(&b, "  ", "    ", oneLine(p.Where)+"  "+safeText(p.What))
 			continue
 		}
-		writeWrapped(&b, "  ", "    ", oneLine(it.GetName())+"  "+oneLine(quoted(it.GetDisplayName())))
+		writeWrapped(&b, "  ", "    ", oneLine(it.GetName())+"  "+quoteName(it.GetDisplayName()))
 		writeWrapped(&b, "    审核意见 / comment: ", "      ", safeText(it.GetReviewComment()))
 		if len(example) < 2 {
 			example = append(example, "--reply "+shortID(it.GetName())+"=答复内容")
