@@ -190,6 +190,19 @@ func TestPermissionHints(t *testing.T) {
 	}
 	// The clerk submits, and review list shows the clerk's own batches.
 	sub := nameOf(t, e.ok("gtj-clerk", "submit", "--department", "gtzyj"))
+	// With no drafts left, one who may not submit is told so, not that
+	// there is nothing to do (adversarial pass); the clerk is told the
+	// latter.
+	for _, who := range []string{"rev-only", "hbj-clerk", "pub-only"} {
+		r = e.fails(1, who, "submit", "--department", "gtzyj")
+		wantAll(t, "submit of no drafts by "+who, r.stderr, "报送需要 departments/gtzyj 的 editor",
+			"submitting needs an editor token of departments/gtzyj", "ask an administrator for a token")
+		if strings.Contains(r.stderr, "nothing to do") {
+			t.Errorf("submit of no drafts by %s says there is nothing to do:\n%s", who, r)
+		}
+	}
+	r = e.run("gtj-clerk", "submit", "--department", "gtzyj")
+	wantAll(t, "submit of no drafts by the clerk", r.stderr, "has no drafts to submit")
 	r = e.ok("gtj-clerk", "review", "list")
 	wantAll(t, "review list by the clerk", r.stdout, sub)
 
