@@ -172,6 +172,18 @@ func TestPermissionHints(t *testing.T) {
 			t.Errorf("publish by %s reports the listing's requirement:\n%s", who, r)
 		}
 	}
+	// Nothing approved: a reviewer (who may list the approved batches) is
+	// told what publishing needs, not that there is nothing to do; a
+	// publisher that there is nothing to do (adversarial pass).
+	for _, args := range [][]string{{"publish", "--all-approved"}, {"publish", "--all-approved", "--dry-run"}} {
+		r = e.fails(1, "rev-only", args...)
+		wantAll(t, "publish of nothing by a reviewer", r.stderr, "发布需要 publisher", "publishing needs a token with the publisher role")
+		if strings.Contains(r.stderr, "nothing to do") {
+			t.Errorf("%v by a reviewer says there is nothing to do:\n%s", args, r)
+		}
+		r = e.run("pub-only", args...)
+		wantAll(t, "publish of nothing by the publisher", r.stderr, "no approved submission waits for publication")
+	}
 	// Named batches: CreatePublication's own refusal names the role.
 	r = e.fails(1, "rev-only", "publish", "departments/gtzyj/submissions/1")
 	wantAll(t, "publish by a reviewer", r.stderr, "publisher")
