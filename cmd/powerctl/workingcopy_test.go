@@ -190,9 +190,16 @@ func TestExportWorkingCopyStates(t *testing.T) {
 	if err != nil || len(problems) > 0 || len(rows) != 8 || rows[0].Item.GetName() == "" {
 		t.Errorf("xlsx: %d rows, %v, %v", len(rows), problems, err)
 	}
-	// --working-copy and --department go together.
-	e.fails(2, "clerk", "export", "--working-copy")
+	// --department goes with --working-copy; without it a clerk of one
+	// department exports that department's, anyone else must choose.
 	e.fails(2, "clerk", "export", "--department", "gtzyj")
+	if r := e.fails(2, "clerk", "export", "--working-copy"); !strings.Contains(r.stderr, "--working-copy needs --department ID") {
+		t.Errorf("a token of every department: %s", r)
+	}
+	e.mint("gtzyj-clerk", &pb.Token{Roles: []string{"editor"}, Departments: []string{"departments/gtzyj"}})
+	if own, named := e.ok("gtzyj-clerk", "export", "--working-copy").stdout, e.ok("clerk", "export", "--working-copy", "--department", "gtzyj").stdout; own != named {
+		t.Errorf("a clerk's own working copy differs from --department gtzyj's:\n%s\n---\n%s", own, named)
+	}
 }
 
 // The round trip: import the original file, export the working copy, edit
@@ -356,11 +363,11 @@ func TestImportDryRunChanges(t *testing.T) {
 		"  第5行 / row 5  “土地征收审批”\n    设定依据 legal bases:\n" +
 			"      - 《土地管理法实施条例》第二十五条\n      + 《中华人民共和国土地管理法实施条例》第二十六条\n",
 		"  第3行 / row 3  “建设用地审批”\n",
-		"承办机构 handling unit:  （空） → 审批科",
+		"承办机构 handling unit:  （空 / empty） → 审批科",
 		"备注 remark:",
-		"（空） → " + string([]rune(long)[:maxShown-1]) + "…\n",
+		"（空 / empty） → " + string([]rune(long)[:maxShown-1]) + "…\n",
 		"  第6行 / row 6  “不动产登记资料查询”\n",
-		"（空） → 登记中心",
+		"（空 / empty） → 登记中心",
 		"fields changed (rows): 承办机构 handling unit 2, 备注 remark 1, 设定依据 legal bases 1\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
