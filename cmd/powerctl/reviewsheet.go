@@ -261,7 +261,7 @@ func (a *app) printVerdicts(name string, items []*pb.SubmissionItem, returned []
 		}
 	}
 	for _, r := range returned {
-		writeWrapped(&b, "  退回 / return  ", "    ", oneLine(r.GetItem())+"  "+oneLine(quoted(display[r.GetItem()])))
+		writeWrapped(&b, "  退回 / return  ", "    ", oneLine(r.GetItem())+"  "+quoteName(display[r.GetItem()]))
 		writeWrapped(&b, "    ", "    ", safeText(r.GetComment()))
 	}
 	if dryRun {
@@ -382,7 +382,7 @@ func checkVerdicts(file, name string, items []*pb.SubmissionItem, verdicts []she
 	for _, si := range items {
 		it := si.GetItem()
 		if _, ok := seen[it.GetName()]; !ok {
-			n, d := oneLine(it.GetName()), oneLine(quoted(it.GetDisplayName()))
+			n, d := oneLine(it.GetName()), quoteName(it.GetDisplayName())
 			out = append(out, fmt.Sprintf("%s: 批次中的事项 %s %s 没有对应的行；请重新导出审核表 / %s: item %s %s of the batch has no row; export the review sheet again",
 				file, n, d, file, n, d))
 		}
