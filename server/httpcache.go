@@ -411,11 +411,32 @@ func (h *httpLayer) answer(w http.ResponseWriter, r *http.Request, e *cachedResp
 	}
 	hdr["Content-Length"] = enc.length
 	body := enc.body
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(body)
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
 	}
+	if len(body) > gatherMinSize {
+		if c := gatherer(r); c != nil {
+			// Header and body leave in one write (gather.go). The
+			// header is flushed first, so that net/http's buffer holds
+			// none of the body, which then comes through whole.
+			c.hold(body)
+			defer c.send()
+			rc := http.NewResponseController(w)
+			w.WriteHeader(http.StatusOK)
+			rc.Flush()
+			w.Write(body)
+			rc.Flush()
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
 }
+
+// gatherMinSize: a smaller answer fits in net/http's buffer with its
+// header, and leaves in one write anyway.
+const gatherMinSize = 2048
 
 func notModified(w http.ResponseWriter, r *http.Request, etag, cc string) {
 	hdr := w.Header()
