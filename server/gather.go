@@ -42,10 +42,11 @@ type gatherConn struct {
 
 // gathered is what a held answer wrote.
 type gathered struct {
-	body []byte      // the answer's body: written from where it lies
-	buf  []byte      // copies of the other writes (the header)
-	out  net.Buffers // what to send, in order
-	from int         // buf[from:] is not in out yet
+	body    []byte      // the answer's body: written from where it lies
+	buf     []byte      // copies of the other writes (the header)
+	out     net.Buffers // what to send, in order
+	sending net.Buffers // out, as WriteTo consumes it
+	from    int         // buf[from:] is not in out yet
 }
 
 var gatheredPool = sync.Pool{New: func() any { return &gathered{buf: make([]byte, 0, 1024)} }}
@@ -94,8 +95,8 @@ func (c *gatherConn) send() {
 	g.cut()
 	var err error
 	if tc := tcpConnOf(c.Conn); tc != nil {
-		out := g.out // WriteTo consumes its receiver
-		_, err = out.WriteTo(tc)
+		g.sending = g.out
+		_, err = g.sending.WriteTo(tc)
 	} else {
 		var one []byte
 		for _, b := range g.out {
@@ -107,7 +108,7 @@ func (c *gatherConn) send() {
 		c.Conn.Close()
 	}
 	clear(g.out)
-	g.body, g.out, g.from = nil, g.out[:0], 0
+	g.body, g.out, g.sending, g.from = nil, g.out[:0], nil, 0
 	if cap(g.buf) <= maxKeptCopies {
 		g.buf = g.buf[:0]
 		gatheredPool.Put(g)

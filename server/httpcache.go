@@ -179,13 +179,23 @@ func buildStamp() string {
 
 // Headers set on every catalogue page are written into the header map
 // directly, keys already canonical: Header.Set would check each key again
-// on every request, and a page costs a few microseconds in all.
+// on every request, and a page costs a few microseconds in all. Their
+// values are shared slices of one element, which Header.Add and Set
+// replace rather than change.
 
-var varyValue = "Accept-Encoding, Origin"
+var (
+	varyHdr      = []string{"Accept-Encoding, Origin"}
+	catalogCCHdr = []string{catalogCacheControl}
+	privateCCHdr = []string{privateCacheControl}
+)
 
 func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
-	hdr["Vary"] = append(hdr["Vary"], varyValue)
+	if v := hdr["Vary"]; v == nil {
+		hdr["Vary"] = varyHdr
+	} else {
+		hdr["Vary"] = append(v, varyHdr[0])
+	}
 	if h.cors(w, r) {
 		return
 	}
@@ -387,9 +397,9 @@ func (h *httpLayer) serveCatalog(w http.ResponseWriter, r *http.Request) {
 
 // answer writes a rendered response, or 304 when If-None-Match names it.
 func (h *httpLayer) answer(w http.ResponseWriter, r *http.Request, e *cachedResponse, gz, private bool, inm, id string) {
-	cc := catalogCacheControl
+	cc := catalogCCHdr
 	if private {
-		cc = privateCacheControl
+		cc = privateCCHdr
 	}
 	enc, zipped := &e.identity, gz && e.gz != nil
 	if zipped {
@@ -399,12 +409,12 @@ func (h *httpLayer) answer(w http.ResponseWriter, r *http.Request, e *cachedResp
 	hdr["X-Request-Id"] = []string{id}
 	if inm != "" {
 		if matched, ok := matchETag(inm, e.etag, enc.etag[0]); ok {
-			notModified(w, r, matched, cc)
+			notModified(w, r, matched, cc[0])
 			return
 		}
 	}
 	hdr["Content-Type"] = e.contentTypeHdr
-	hdr["Cache-Control"] = []string{cc}
+	hdr["Cache-Control"] = cc
 	hdr["Etag"] = enc.etag
 	if zipped {
 		hdr["Content-Encoding"] = gzipHdr
