@@ -35,7 +35,8 @@ package server
 //     and canonical path?query (the query's parameters sorted), holds the
 //     JSON body and its gzip encoding (made once, at the best compression
 //     level worth it). A repeated portal page is then one map lookup and one
-//     write, skipping the gateway, the gRPC loopback and the store. It is
+//     write (header and body in one system call, gather.go), skipping the
+//     gateway, the gRPC loopback and the store. It is
 //     bounded in bytes (least recently used entries go first) and emptied as
 //     a whole when the catalogue revision moves. Concurrent misses of the
 //     same page wait for the first one (no stampede after a publication).
