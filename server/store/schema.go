@@ -78,7 +78,7 @@ package store
 
 // schemaVersion is the layout version this binary writes. Migrations from
 // older versions are listed in migrations (migrate.go).
-const schemaVersion = 5
+const schemaVersion = 6
 
 var (
 	bMeta              = []byte("meta")
