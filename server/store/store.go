@@ -278,9 +278,10 @@ func (t *txn) withContent(bucket, key []byte, e *registry.CatalogEntry) error {
 		return err
 	}
 	if r == nil {
-		return registry.DataLoss(string(bucket)+"/"+keyText(bucket, key),
-			fmt.Sprintf("内容所在的事项 %d 第 %d 版不存在", e.Item, e.Revision),
-			fmt.Sprintf("revision %d of item %d, which holds its content, does not exist", e.Revision, e.Item))
+		// Named as the registry names a missing record that another refers to.
+		referrer := string(bucket) + "/" + keyText(bucket, key)
+		return registry.DataLoss(fmt.Sprintf("%s/%d/%d", bRevisions, e.Item, e.Revision),
+			"记录缺失："+referrer+" 的内容在这一版中", "the record is missing: it holds the content of "+referrer)
 	}
 	e.Content = r.Content
 	return nil
