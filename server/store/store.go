@@ -293,7 +293,27 @@ func join(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
 func deptKey(dept string, rest []byte) []byte { return join([]byte(dept), []byte{0}, rest) }
 
-func (t *txn) b(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+func (t *txn) b(name []byte) *bolt.Bucket {
+	b := t.tx.Bucket(name)
+	if b != nil && t.tx.Writable() && appendOnly(name) {
+		// New keys come last and records never change: a page split
+		// leaves the page full instead of half empty (bbolt's default),
+		// which halves these buckets on disk.
+		b.FillPercent = 1.0
+	}
+	return b
+}
+
+// appendOnly reports whether bucket name's records are written once, with
+// keys that grow: revisions (item, number), the change feed (revision,
+// index), publications and the audit trail (sequences).
+func appendOnly(name []byte) bool {
+	switch string(name) {
+	case string(bRevisions), string(bChanges), string(bPublications), string(bAudit):
+		return true
+	}
+	return false
+}
 
 func (t *txn) put(bucket, key []byte, v any) error {
 	data, err := encodePayload(v)
