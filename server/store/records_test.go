@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"log/slog"
 	"os"
@@ -350,5 +351,52 @@ func TestGoldenRecords(t *testing.T) {
 		if !bytes.Equal(data, golden) {
 			t.Errorf("%s: the record encodes as %x, the golden file holds %x", kind, data, golden)
 		}
+	}
+}
+
+// TestMissingContentRevision: the content of a catalogue entry and of its
+// changes is its revision's; with that revision gone (a damaged page lost
+// it) reading the entry, or the feed, is DATA_LOSS naming the revision,
+// counted as damage, and check names the entry and the change.
+func TestMissingContentRevision(t *testing.T) {
+	dir := demoDir(t)
+	var code string
+	var item uint64
+	var number int
+	corrupt(t, dir, func(tx *bolt.Tx) error {
+		k, v := tx.Bucket(bCatalog).Cursor().First()
+		e := decodeRec[registry.CatalogEntry](k, v)
+		code, item, number = e.Code, e.Item, e.Revision
+		return tx.Bucket(bRevisions).Delete(revKey(item, number))
+	})
+	missing := "revisions/" + keyText(bRevisions, revKey(item, number))
+
+	r := mustCheck(t, filepath.Join(dir, FileName))
+	var inCatalog, inFeed bool
+	for _, p := range r.Problems {
+		inCatalog = inCatalog || p.Bucket == "catalog" && p.Key == code && strings.Contains(p.What, "which holds its content")
+		inFeed = inFeed || p.Bucket == "changes" && strings.Contains(p.What, "which holds its content")
+	}
+	if !inCatalog || !inFeed {
+		t.Errorf("check does not name the entry and its change: %v", r.Problems)
+	}
+
+	db := open(t, dir)
+	defer db.Close()
+	for _, read := range []func(tx registry.Tx) error{
+		func(tx registry.Tx) error { _, err := tx.GetCatalogEntry(code); return err },
+		func(tx registry.Tx) error {
+			return tx.ScanChanges(0, 0, func(*registry.CatalogChange) (bool, error) { return true, nil })
+		},
+	} {
+		err := db.View(read)
+		var e *registry.Error
+		if !errors.As(err, &e) || e.Class != registry.ClassDataLoss || e.Metadata["record"] != missing ||
+			!strings.Contains(e.Message, "catalog/") && !strings.Contains(e.Message, "changes/") {
+			t.Errorf("reading content whose revision is gone: %v, want DATA_LOSS naming %s", err, missing)
+		}
+	}
+	if n, first := db.Damaged(); n != 2 || first != missing {
+		t.Errorf("Damaged() = %d, %q; want 2, %q", n, first, missing)
 	}
 }
