@@ -39,6 +39,15 @@ func OwnDepartment(caller *pb.GetCallerResponse) string {
 	return caller.GetDepartments()[0]
 }
 
+// EditorOf reports whether the caller edits department
+// (`departments/{id}`): may import into it and submit its drafts.
+func EditorOf(caller *pb.GetCallerResponse, department string) bool {
+	return slices.Contains(caller.GetRoles(), registry.RoleEditor) &&
+		slices.ContainsFunc(caller.GetDepartments(), func(d string) bool {
+			return d == department || d == registry.DepartmentName(registry.AllDepartments)
+		})
+}
+
 // AuditFilter selects audit events; the zero value selects all.
 type AuditFilter struct {
 	Principal string    // only this principal's events

@@ -27,6 +27,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/powerreg/powerreg/server/auth"
 	"github.com/powerreg/powerreg/server/ratelimit"
 	"github.com/powerreg/powerreg/server/registry"
 )
@@ -348,7 +349,14 @@ const (
 // address.
 func gatewayMetadata(secret string, trusted []netip.Prefix) func(context.Context, *http.Request) metadata.MD {
 	return func(_ context.Context, r *http.Request) metadata.MD {
-		return metadata.Pairs(gatewayKeyMD, secret, clientAddrMD, clientAddr(r, trusted))
+		md := metadata.Pairs(gatewayKeyMD, secret, clientAddrMD, clientAddr(r, trusted))
+		if h := r.Header.Get("Authorization"); h != "" && auth.Sendable(h) != h {
+			// The gateway drops a value gRPC cannot carry, which would
+			// make the call anonymous: it is passed on made sendable,
+			// for the authenticator to refuse saying why.
+			md.Set("authorization", auth.Sendable(h))
+		}
+		return md
 	}
 }
 

@@ -142,6 +142,35 @@ func TestTokenRefusalsSayWhy(t *testing.T) {
 	}
 }
 
+// TestTokenRefusalsOddCharacters (adversarial pass, issue 11): a REST
+// Authorization header that gRPC metadata cannot carry (a tab, a
+// full-width space typed with a Chinese input method, a curly quote
+// pasted with the token) is refused saying why, never answered as an
+// anonymous call: the gateway used to drop such a header silently.
+func TestTokenRefusalsOddCharacters(t *testing.T) {
+	e := start(t, "")
+	admin := bearer(e.adminSecret())
+	live := must(e.access().CreateToken(admin, &pb.CreateTokenRequest{TokenId: "live",
+		Token: &pb.Token{Roles: []string{"reviewer"}}})).GetSecret()
+	for secret, reason := range map[string]string{
+		"Bearer\u3000" + live: "TOKEN_BEARER_PREFIX", // POWERREG_TOKEN="Bearer　prt_…"
+		"Bearer\t" + live:     "TOKEN_BEARER_PREFIX",
+		live + "\u201d":       "TOKEN_UNKNOWN", // the closing quote copied along
+		"\u201c" + live:       "TOKEN_UNKNOWN",
+	} {
+		for _, path := range []string{"/v1/caller", "/v1/catalog/stats"} {
+			r := e.restAs(secret, http.MethodGet, path, "", nil)
+			if r.Code != http.StatusUnauthorized || r.reason() != reason {
+				t.Errorf("GET %s with %q: HTTP %d %s, want 401 %s", path, secret, r.Code, r.Raw, reason)
+			}
+		}
+	}
+	// A full-width space between the scheme and the token is a space.
+	if r := e.restAs("", http.MethodGet, "/v1/caller", "", map[string]string{"Authorization": "Bearer\u3000" + live}); r.Code != http.StatusOK || r.str("principal") != "live" {
+		t.Errorf("Bearer<U+3000>token: HTTP %d %s", r.Code, r.Raw)
+	}
+}
+
 // TestGetCaller: the caller's own principal, roles and departments, for
 // anyone; nothing of other tokens.
 func TestGetCaller(t *testing.T) {

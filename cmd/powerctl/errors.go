@@ -1,6 +1,7 @@
 package main
 
 import (
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -61,6 +62,17 @@ func (a *app) tokenSource() string {
 		return "powerctl 发送的是 --token 给出的令牌 / powerctl sent the token of --token"
 	}
 	return "powerctl 发送的是环境变量 POWERREG_TOKEN 中的令牌 / powerctl sent the token of the environment variable POWERREG_TOKEN"
+}
+
+// permissionDenied is a refusal that powerctl finds before the server
+// does (the call that would be refused is not made): shown, and exits,
+// like the server's.
+func permissionDenied(zh, en string) error {
+	st, err := status.New(codes.PermissionDenied, zh+" / "+en).WithDetails(&errdetails.ErrorInfo{Reason: "PERMISSION_DENIED", Domain: "powerreg.gov.cn"})
+	if err != nil {
+		return status.Error(codes.PermissionDenied, zh+" / "+en)
+	}
+	return st.Err()
 }
 
 // requirement rewrites the refusal of a call that a command makes before

@@ -121,6 +121,3 @@ func shorten(s string) string {
 	}
 	return s
 }
-
-// quoteName quotes an item's name in a message: “…” (《》 marks law titles).
-func quoteName(name string) string { return "“" + oneLine(name) + "”" }

@@ -90,17 +90,14 @@ func mainItemLabel(ctx context.Context, c *client.Client, parent string) (string
 	if err != nil {
 		return "", err
 	}
-	return quoted(resp.GetItem().GetDisplayName()) + " (" + parent + ")", nil
+	return quoteName(resp.GetItem().GetDisplayName()) + " (" + parent + ")", nil
 }
-
-// quoted is an item name as messages quote it: “name”.
-func quoted(name string) string { return "“" + name + "”" }
 
 // writeItemHeading is the first line of an item in a view: its resource
 // name and its name.
 func writeItemHeading(b *strings.Builder, indent int, name, display string) {
 	pad := strings.Repeat(" ", indent)
-	writeWrapped(b, pad, pad+"  ", oneLine(name)+"  "+oneLine(quoted(display)))
+	writeWrapped(b, pad, pad+"  ", oneLine(name)+"  "+quoteName(display))
 }
 
 // itemView is the working copy of an item with its workflow fields.
@@ -157,7 +154,7 @@ The item is read first and deleted only if unchanged since (etag); with
 			if _, err := c.Registry.DeleteItem(cmd.Context(), &pb.DeleteItemRequest{Name: name, Etag: etag}); err != nil {
 				return err
 			}
-			display := oneLine(quoted(it.GetItem().GetDisplayName()))
+			display := quoteName(it.GetItem().GetDisplayName())
 			if it.GetItem().GetPublishedRevisionId() != "" {
 				_, err = fmt.Fprintf(a.stdout, "%s: 已撤销%s未报送的修改，在用版本不变 / discarded the pending change of %s; the revision in force stays\n",
 					oneLine(name), display, display)
@@ -205,7 +202,7 @@ With --etag, only if the item's etag is still E (as items show printed it).
 			if a.json() {
 				return writeJSON(a.stdout, it)
 			}
-			display := oneLine(quoted(it.GetDisplayName()))
+			display := quoteName(it.GetDisplayName())
 			d := shortID(strings.SplitN(it.GetName(), "/items/", 2)[0])
 			_, err = fmt.Fprintf(a.stdout, "%s: 已生成%s的废止草稿，报送：powerctl submit --department %s / abolition of %s drafted; submit it with powerctl submit --department %s\n",
 				oneLine(it.GetName()), display, d, display, d)

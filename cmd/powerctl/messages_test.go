@@ -85,6 +85,22 @@ func TestTokenMessages(t *testing.T) {
 			t.Errorf("the Bearer refusal tells of the token:\n%s", r)
 		}
 	}
+	// The same with a tab or a full-width space (a Chinese input method),
+	// from the variable or --token: gRPC would refuse to send either
+	// ("non-printable ASCII", in English only).
+	for _, v := range []string{"Bearer\t" + liveSecret, "Bearer\u3000" + liveSecret, "Bearer:" + liveSecret} {
+		r = fails(env(v), "review", "list")
+		wantAll(t, "a token with Bearer and odd spacing", r.stderr, "去掉这个词", "drop the word Bearer", "POWERREG_TOKEN")
+		r = fails(nil, "--token", v, "review", "list")
+		wantAll(t, "a --token with Bearer and odd spacing", r.stderr, "drop the word Bearer", "powerctl sent the token of --token")
+	}
+	// A quote copied along with the token: no such token, said in both
+	// languages.
+	r = fails(env("\u201c"+liveSecret+"\u201d"), "review", "list")
+	wantAll(t, "a quoted token", r.stderr, "没有这个令牌", "no such token", "POWERREG_TOKEN")
+	if strings.Contains(r.stderr, "non-printable") {
+		t.Errorf("gRPC's English-only refusal:\n%s", r)
+	}
 	e.runEnvOK(env(liveSecret), "review", "list")
 }
 
@@ -156,6 +172,18 @@ func TestPermissionHints(t *testing.T) {
 			t.Errorf("publish by %s reports the listing's requirement:\n%s", who, r)
 		}
 	}
+	// Nothing approved: a reviewer (who may list the approved batches) is
+	// told what publishing needs, not that there is nothing to do; a
+	// publisher that there is nothing to do (adversarial pass).
+	for _, args := range [][]string{{"publish", "--all-approved"}, {"publish", "--all-approved", "--dry-run"}} {
+		r = e.fails(1, "rev-only", args...)
+		wantAll(t, "publish of nothing by a reviewer", r.stderr, "发布需要 publisher", "publishing needs a token with the publisher role")
+		if strings.Contains(r.stderr, "nothing to do") {
+			t.Errorf("%v by a reviewer says there is nothing to do:\n%s", args, r)
+		}
+		r = e.run("pub-only", args...)
+		wantAll(t, "publish of nothing by the publisher", r.stderr, "no approved submission waits for publication")
+	}
 	// Named batches: CreatePublication's own refusal names the role.
 	r = e.fails(1, "rev-only", "publish", "departments/gtzyj/submissions/1")
 	wantAll(t, "publish by a reviewer", r.stderr, "publisher")
@@ -174,6 +202,19 @@ func TestPermissionHints(t *testing.T) {
 	}
 	// The clerk submits, and review list shows the clerk's own batches.
 	sub := nameOf(t, e.ok("gtj-clerk", "submit", "--department", "gtzyj"))
+	// With no drafts left, one who may not submit is told so, not that
+	// there is nothing to do (adversarial pass); the clerk is told the
+	// latter.
+	for _, who := range []string{"rev-only", "hbj-clerk", "pub-only"} {
+		r = e.fails(1, who, "submit", "--department", "gtzyj")
+		wantAll(t, "submit of no drafts by "+who, r.stderr, "报送需要 departments/gtzyj 的 editor",
+			"submitting needs an editor token of departments/gtzyj", "ask an administrator for a token")
+		if strings.Contains(r.stderr, "nothing to do") {
+			t.Errorf("submit of no drafts by %s says there is nothing to do:\n%s", who, r)
+		}
+	}
+	r = e.run("gtj-clerk", "submit", "--department", "gtzyj")
+	wantAll(t, "submit of no drafts by the clerk", r.stderr, "has no drafts to submit")
 	r = e.ok("gtj-clerk", "review", "list")
 	wantAll(t, "review list by the clerk", r.stdout, sub)
 

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/powerreg/powerreg/client"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/server/registry"
 )
 
 // codesShown is how many published items publish prints one by one; of a
@@ -59,8 +61,15 @@ nobody publishes a batch they submitted (four eyes).`,
 				// publisher nor editor of every department: the user must
 				// read what publishing needs, not what listing does.
 				if list, err = c.ApprovedSubmissions(ctx); err != nil {
-					return requirement(err, "发布需要 publisher（发布人）角色的令牌，当前令牌没有这个角色",
-						"publishing needs a token with the publisher role, which this token does not have")
+					zh, en := "发布需要 publisher（发布人）角色的令牌，当前令牌没有这个角色",
+						"publishing needs a token with the publisher role, which this token does not have"
+					if client.IsNothingToDo(err) {
+						// A reviewer finds none too: say what publishing needs.
+						if who, cerr := c.Caller(ctx); cerr == nil && !slices.Contains(who.GetRoles(), registry.RolePublisher) {
+							return permissionDenied(zh, en)
+						}
+					}
+					return requirement(err, zh, en)
 				}
 			}
 			publish := c.Publish
@@ -119,7 +128,7 @@ func (a *app) printPublication(ctx context.Context, c *client.Client, p *pb.Publ
 		// cannot be read is left out: the publication is done either way.
 		name := ""
 		if got, err := c.Registry.GetItem(ctx, &pb.GetItemRequest{Name: it.GetItem()}); err == nil {
-			name = "“" + got.GetItem().GetDisplayName() + "”"
+			name = quoteName(got.GetItem().GetDisplayName())
 		}
 		t.add("  "+it.GetCode(), changeText[it.GetChange().String()], it.GetItem(), name)
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/proto"
@@ -14,6 +15,7 @@ import (
 	"github.com/powerreg/powerreg/client"
 	"github.com/powerreg/powerreg/client/sheet"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
+	"github.com/powerreg/powerreg/internal/controls"
 )
 
 func (a *app) reviewExportCmd() *cobra.Command {
@@ -164,9 +166,10 @@ submitted the batch or edited one of its items cannot review it).`,
 type sheetVerdict struct {
 	line          int
 	item, comment string
+	content       *pb.Item // the row's item as read; nil for a row read with a problem
 }
 
-func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, comment string, dryRun bool) error {
+func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, comment string, dryRun bool) (err error) {
 	infos, err := c.Categories(ctx)
 	if err != nil {
 		return err
@@ -175,18 +178,16 @@ func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, co
 	if err != nil {
 		return err
 	}
+	if verdicts == nil && len(problems) > 0 {
+		return a.sheetProblems(problems) // not a review sheet
+	}
 	items, err := c.SubmissionItems(ctx, name)
 	if err != nil {
 		return err
 	}
 	problems = append(problems, checkVerdicts(filepath.Base(path), name, items, verdicts)...)
 	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintln(a.stderr, safe(p))
-		}
-		fmt.Fprintf(a.stderr, "powerctl: 审核表有 %d 个问题，未做任何审核；请按上面的说明改正后重新导入 / "+
-			"the review sheet has %d problems; nothing was reviewed. Fix them as said above and import it again\n", len(problems), len(problems))
-		return errReported
+		return a.sheetProblems(problems)
 	}
 	display := map[string]string{}
 	for _, si := range items {
@@ -203,6 +204,11 @@ func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, co
 		return a.printVerdicts(name, items, returned, display, rejectAll, true)
 	}
 	var sub *pb.Submission
+	defer func() {
+		if ps := commentProblems(filepath.Base(path), err, returned, verdicts); len(ps) > 0 {
+			err = a.sheetProblems(ps)
+		}
+	}()
 	if rejectAll {
 		if comment == "" {
 			comment = "退回修改，意见见各事项 / returned: see the comment on each item"
@@ -225,6 +231,17 @@ func (a *app) reviewImport(ctx context.Context, c *client.Client, name, path, co
 	return a.printVerdicts(sub.GetName(), items, returned, display, rejectAll, false)
 }
 
+// sheetProblems prints the problems of a review sheet and says that
+// nothing was reviewed.
+func (a *app) sheetProblems(problems []string) error {
+	for _, p := range problems {
+		fmt.Fprintln(a.stderr, safe(p))
+	}
+	fmt.Fprintf(a.stderr, "powerctl: 审核表有 %d 个问题，未做任何审核；请按上面的说明改正后重新导入 / "+
+		"the review sheet has %d problems; nothing was reviewed. Fix them as said above and import it again\n", len(problems), len(problems))
+	return errReported
+}
+
 // printVerdicts says what a review sheet does (or would do, dry run).
 func (a *app) printVerdicts(name string, items []*pb.SubmissionItem, returned []*pb.ItemComment, display map[string]string, rejectAll, dryRun bool) error {
 	var b strings.Builder
@@ -244,7 +261,7 @@ func (a *app) printVerdicts(name string, items []*pb.SubmissionItem, returned []
 		}
 	}
 	for _, r := range returned {
-		writeWrapped(&b, "  退回 / return  ", "    ", oneLine(r.GetItem())+"  "+oneLine(quoted(display[r.GetItem()])))
+		writeWrapped(&b, "  退回 / return  ", "    ", oneLine(r.GetItem())+"  "+quoteName(display[r.GetItem()]))
 		writeWrapped(&b, "    ", "    ", safeText(r.GetComment()))
 	}
 	if dryRun {
@@ -266,7 +283,8 @@ func readReviewSheet(path string, opts sheet.Options) ([]sheetVerdict, []string,
 	var out []sheetVerdict
 	var problems []string
 	for _, r := range rows {
-		out = append(out, sheetVerdict{line: r.Line, item: strings.TrimSpace(r.Item.GetName()), comment: strings.TrimSpace(r.Extra[sheet.KeyReviewComment])})
+		out = append(out, sheetVerdict{line: r.Line, item: strings.TrimSpace(r.Item.GetName()), comment: strings.TrimSpace(r.Extra[sheet.KeyReviewComment]),
+			content: r.Item})
 	}
 	file := filepath.Base(path)
 	for _, p := range ps {
@@ -298,12 +316,18 @@ func readReviewSheet(path string, opts sheet.Options) ([]sheetVerdict, []string,
 		header = ps[0].Header
 	}
 	if header != nil {
+		var missing []string
 		for _, key := range []string{sheet.KeyItem, sheet.KeyReviewComment} {
 			if !hasColumn(header, key) {
 				col, _ := sheet.ColumnOf(key)
-				problems = append(problems, file+": 审核表缺少「"+col.Header+"」列：请用 powerctl review export 导出的表 / "+
+				missing = append(missing, file+": 审核表缺少「"+col.Header+"」列：请用 powerctl review export 导出的表 / "+
 					file+": the review sheet has no column "+col.Header+": use the sheet powerctl review export writes")
 			}
+		}
+		if len(missing) > 0 {
+			// Not a review sheet: saying so for each of its rows, and
+			// for each item of the batch, would bury the one problem.
+			return nil, missing, nil
 		}
 	}
 	// Rows in file order, whichever list they came from.
@@ -327,9 +351,9 @@ func checkVerdicts(file, name string, items []*pb.SubmissionItem, verdicts []she
 	problem := func(line int, zh, en string) string {
 		return sheet.Problem{File: file, Line: line, Message: zh + " / " + en}.String()
 	}
-	inBatch := map[string]bool{}
+	inBatch := map[string]*pb.Item{}
 	for _, si := range items {
-		inBatch[si.GetItem().GetName()] = true
+		inBatch[si.GetItem().GetName()] = si.GetItem()
 	}
 	var out []string
 	seen := map[string]int{} // item → line of its row
@@ -338,7 +362,7 @@ func checkVerdicts(file, name string, items []*pb.SubmissionItem, verdicts []she
 		case v.item == "":
 			out = append(out, problem(v.line, "没有「事项标识」，对应不到批次中的事项；请用 powerctl review export 导出的表",
 				"no 事项标识 (item): the row matches no item of the batch; use the sheet powerctl review export writes"))
-		case !inBatch[v.item]:
+		case inBatch[v.item] == nil:
 			out = append(out, problem(v.line, fmt.Sprintf("事项 %s 不在批次 %s 中；用 powerctl review show %s 查看批次", oneLine(v.item), name, name),
 				fmt.Sprintf("item %s is not in batch %s; see powerctl review show %s", oneLine(v.item), name, name)))
 		case dup:
@@ -346,15 +370,77 @@ func checkVerdicts(file, name string, items []*pb.SubmissionItem, verdicts []she
 				fmt.Sprintf("item %s has a row already (row %d); one row per item", oneLine(v.item), first)))
 		default:
 			seen[v.item] = v.line
+			if cols := differingColumns(v.content, inBatch[v.item]); len(cols) > 0 {
+				out = append(out, problem(v.line,
+					fmt.Sprintf("「%s」与批次中的事项 %s 不同：这张表是另一批次或旧的导出，按它审核等于审核没看过的内容（表中的修改也不会生效）；请重新导出审核表",
+						strings.Join(cols, "」「"), oneLine(v.item)),
+					fmt.Sprintf("%s differ from item %s in the batch: the sheet is of another batch or an older export, and applying it would decide on text nobody read (edits in the sheet are not applied); export the review sheet again",
+						strings.Join(cols, ", "), oneLine(v.item))))
+			}
 		}
 	}
 	for _, si := range items {
 		it := si.GetItem()
 		if _, ok := seen[it.GetName()]; !ok {
-			n, d := oneLine(it.GetName()), oneLine(quoted(it.GetDisplayName()))
+			n, d := oneLine(it.GetName()), quoteName(it.GetDisplayName())
 			out = append(out, fmt.Sprintf("%s: 批次中的事项 %s %s 没有对应的行；请重新导出审核表 / %s: item %s %s of the batch has no row; export the review sheet again",
 				file, n, d, file, n, d))
 		}
 	}
 	return out
+}
+
+// commentProblems turns the server's refusal of comments (returned_items[i]
+// or item_comments[i], such as a control character) into problems naming
+// the sheet's row and column: the reviewer knows rows, not list indexes.
+func commentProblems(file string, err error, sent []*pb.ItemComment, verdicts []sheetVerdict) []string {
+	if err == nil {
+		return nil
+	}
+	line := map[string]int{}
+	for _, v := range verdicts {
+		line[v.item] = v.line
+	}
+	col, _ := sheet.ColumnOf(sheet.KeyReviewComment)
+	var out []string
+	for _, p := range client.Problems(err) {
+		var i int
+		if _, e := fmt.Sscanf(strings.Replace(p.Where, "item_comments[", "returned_items[", 1), "returned_items[%d]", &i); e != nil || i < 0 || i >= len(sent) {
+			return nil // not a comment's problem: the error says it as it is
+		}
+		out = append(out, sheet.Problem{File: file, Line: line[sent[i].GetItem()], Column: col.Header, Message: p.What}.String())
+	}
+	return out
+}
+
+// differingColumns lists the headers of the template's columns in which a
+// row of a review sheet differs from the item in the batch: a sheet
+// exported from another batch, or before the item was edited, would
+// approve content the reviewer never saw. The main item column is left
+// out: the sheet names it by display name, the item by resource name.
+func differingColumns(row, batch *pb.Item) []string {
+	if row == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range sheet.Columns {
+		if c.Text != nil && c.Path != "parent" && sheetKey(c.Text(row)) != sheetKey(c.Text(batch)) {
+			out = append(out, c.Header)
+		}
+	}
+	return out
+}
+
+// sheetKey is a text as a sheet round trip cannot change it: without the
+// spaces and line breaks the reader trims and splits at, and with the
+// control characters the writer escapes ([U+001B]) escaped on both sides,
+// so that an item stored before the rules on characters is not taken for
+// an edited row.
+func sheetKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff' {
+			return -1
+		}
+		return r
+	}, controls.Escape(s, "\n\t\r"))
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/powerreg/powerreg/client"
+	"github.com/powerreg/powerreg/server/auth"
 )
 
 // Exit statuses.
@@ -148,7 +149,10 @@ func (a *app) client() (*client.Client, error) {
 	if a.conn != nil {
 		return a.conn, nil
 	}
-	c, err := client.Dial(a.server, client.Options{Token: strings.TrimSpace(a.token), CACert: a.caCert, TLS: a.tls})
+	// Sendable: a tab or a full-width space in the token reaches the
+	// server, which says what is wrong, instead of gRPC refusing to send
+	// it (in English only).
+	c, err := client.Dial(a.server, client.Options{Token: auth.Sendable(strings.TrimSpace(a.token)), CACert: a.caCert, TLS: a.tls})
 	if err != nil {
 		return nil, err
 	}

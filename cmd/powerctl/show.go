@@ -159,11 +159,11 @@ func itemTree(items []*pb.SubmissionItem, names map[string]string) []treeNode {
 		}
 		parent := ""
 		if p != "" {
-			parent = quoted(names[p]) + " (" + p + "，不在本批次 / not in this batch)"
+			parent = quoteName(names[p]) + " (" + p + "，不在本批次 / not in this batch)"
 		}
 		out = append(out, treeNode{item: it, parent: parent})
 		for _, child := range children[it.GetItem().GetName()] {
-			out = append(out, treeNode{item: child, depth: 1, parent: quoted(it.GetItem().GetDisplayName())})
+			out = append(out, treeNode{item: child, depth: 1, parent: quoteName(it.GetItem().GetDisplayName())})
 		}
 	}
 	return out
@@ -184,7 +184,7 @@ func writeSubmissionItem(b *strings.Builder, si *pb.SubmissionItem, indent int, 
 		kind += "（无变化 / no change）"
 	}
 	pad := strings.Repeat(" ", indent)
-	writeWrapped(b, pad+"■ ", pad+"  ", kind+"  "+oneLine(it.GetName())+"  "+oneLine(quoted(it.GetDisplayName())))
+	writeWrapped(b, pad+"■ ", pad+"  ", kind+"  "+oneLine(it.GetName())+"  "+quoteName(it.GetDisplayName()))
 	v := &view{}
 	for _, m := range si.GetMissing() {
 		v.addNote("！" + missingText(m))

@@ -59,9 +59,15 @@ recorded as the submitter.`,
 			}
 			if err != nil {
 				// The first call lists the drafts, which reviewers may too:
-				// say what submitting needs.
-				return requirement(err, fmt.Sprintf("报送需要 %s 的 editor（部门经办人）令牌，当前令牌不是", departmentName(dept)),
-					fmt.Sprintf("submitting needs an editor token of %s, which this token is not", departmentName(dept)))
+				// say what submitting needs, also when they found none.
+				zh, en := fmt.Sprintf("报送需要 %s 的 editor（部门经办人）令牌，当前令牌不是", parent),
+					fmt.Sprintf("submitting needs an editor token of %s, which this token is not", parent)
+				if client.IsNothingToDo(err) {
+					if who, cerr := c.Caller(cmd.Context()); cerr == nil && !client.EditorOf(who, parent) {
+						return permissionDenied(zh, en)
+					}
+				}
+				return requirement(err, zh, en)
 			}
 			if a.json() {
 				return writeJSON(a.stdout, sub)
@@ -147,7 +153,7 @@ func (a *app) reportNotAddressed(ctx context.Context, c *client.Client, parent s
 			writeWrapped(&b, "  ", "    ", oneLine(p.Where)+"  "+safeText(p.What))
 			continue
 		}
-		writeWrapped(&b, "  ", "    ", oneLine(it.GetName())+"  "+oneLine(quoted(it.GetDisplayName())))
+		writeWrapped(&b, "  ", "    ", oneLine(it.GetName())+"  "+quoteName(it.GetDisplayName()))
 		writeWrapped(&b, "    审核意见 / comment: ", "      ", safeText(it.GetReviewComment()))
 		if len(example) < 2 {
 			example = append(example, "--reply "+shortID(it.GetName())+"=答复内容")

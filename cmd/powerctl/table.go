@@ -77,6 +77,10 @@ func oneLine(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' }), " ⏎ ")
 }
 
+// quoteName quotes an item's name in a message, on one line: “…”
+// (《》 marks the titles of laws).
+func quoteName(name string) string { return "“" + oneLine(name) + "”" }
+
 // safe is oneLine for text of several lines: it keeps "\n" and tabs.
 func safe(s string) string { return controls.Escape(s, "\n\t") }
 

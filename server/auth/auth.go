@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/powerreg/powerreg/server/registry"
 )
@@ -37,6 +38,32 @@ func (p *Principal) EditorOf(dept string) bool {
 		dept != registry.AllDepartments && slices.Contains(p.Departments, dept))
 }
 
+// Sendable returns an Authorization value as gRPC metadata can carry it
+// (printable ASCII): any white space becomes a space, any other character
+// outside printable ASCII a '?'. Such a value (a tab, a full-width space
+// typed with a Chinese input method, a quote copied with the token) would
+// otherwise be refused by gRPC before it is sent, or dropped by the REST
+// gateway, making the call anonymous; this way Authenticate says what is
+// wrong with it.
+func Sendable(v string) string {
+	ok := true
+	for i := 0; i < len(v) && ok; i++ {
+		ok = v[i] >= 0x20 && v[i] <= 0x7e
+	}
+	if ok {
+		return v
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return ' '
+		case r < 0x20 || r > 0x7e:
+			return '?'
+		}
+		return r
+	}, v)
+}
+
 // Tokens looks up the registry's tokens by secret.
 type Tokens interface {
 	Authenticate(secret string) (*registry.Token, error)
@@ -65,10 +92,11 @@ func (a *Authenticator) Authenticate(header string) (*Principal, error) {
 		return nil, unauthenticated("凭据格式应为 Authorization: Bearer <令牌>", "credentials must be Authorization: Bearer <token>")
 	}
 	secret = strings.TrimSpace(secret)
-	if word, rest, ok := strings.Cut(strings.Replace(secret, "\t", " ", 1), " "); ok && strings.EqualFold(word, "Bearer") && rest != "" {
+	if len(secret) > len("Bearer") && strings.EqualFold(secret[:len("Bearer")], "Bearer") {
 		// "Bearer Bearer prt_…": the token was given with its scheme, as
-		// when POWERREG_TOKEN holds "Bearer prt_…". Told before any lookup:
-		// it says nothing of stored tokens.
+		// when POWERREG_TOKEN holds "Bearer prt_…" (or "Bearer:prt_…",
+		// "Bearerprt_…": no token begins with the word). Told before any
+		// lookup: it says nothing of stored tokens.
 		return nil, &registry.Error{Class: registry.ClassUnauthenticated, Reason: registry.ReasonTokenBearerPrefix,
 			Message: "令牌前多了一个“Bearer”：请去掉这个词，--token 或 POWERREG_TOKEN 只写令牌本身（prt_…），powerctl 会自己加上 Bearer / " +
 				"the token begins with the word Bearer: drop the word Bearer; --token or POWERREG_TOKEN holds the token alone (prt_…), powerctl adds Bearer itself"}

@@ -34,6 +34,10 @@ func TestRefusalReasons(t *testing.T) {
 		"Bearer Bearer prt_good":     registry.ReasonTokenBearerPrefix,
 		"bearer BEARER\tprt_good":    registry.ReasonTokenBearerPrefix,
 		"Bearer bearer  prt_unknown": registry.ReasonTokenBearerPrefix,
+		"Bearer Bearerprt_good":      registry.ReasonTokenBearerPrefix, // no space at all
+		"Bearer Bearer:prt_good":     registry.ReasonTokenBearerPrefix,
+		"Bearer bearer=prt_unknown":  registry.ReasonTokenBearerPrefix,
+		"Bearer Bearer":              registry.ReasonTokenUnknown, // the word alone: no token
 		"Bearer prt_old":             registry.ReasonTokenExpired,
 		"Basic abc":                  registry.ReasonUnauthenticated,
 		"Bearer a.b.c":               registry.ReasonTokenUnknown, // no SSO configured: looked up as a registry token

@@ -292,6 +292,14 @@ func FuzzAuthenticate(f *testing.F) {
 		f.Add(h)
 	}
 	f.Fuzz(func(t *testing.T, header string) {
+		// Sendable gives what gRPC metadata carries (printable ASCII),
+		// and leaves such a value as it is.
+		printable := func(v string) bool {
+			return !strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r > 0x7e })
+		}
+		if v := auth.Sendable(header); !printable(v) || printable(header) && v != header {
+			t.Fatalf("Sendable(%q) = %q", header, v)
+		}
 		p, err := a.Authenticate(header)
 		if header == "" {
 			if err != nil || p != auth.Anonymous {

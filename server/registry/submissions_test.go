@@ -446,3 +446,103 @@ func TestValidatePublication(t *testing.T) {
 	_, err = e.svc.ValidatePublication(publisher, []string{subName(s)}, "")
 	wantErr(t, err, registry.ClassFailedPrecondition, registry.ReasonSubmissionNotApprov)
 }
+
+// TestReturnedItemEditedBack: a returned item edited and then edited back
+// to the content the reviewer returned is not "edited since its return":
+// the reviewer would judge the same text again without an answer, so the
+// submit is refused naming it and leaves the store as it was. A code
+// change (on the item, not in the content) is an edit.
+func TestReturnedItemEditedBack(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	a, b, _ := e.returnedPair()
+	for _, remark := range []string{"改一下", ""} {
+		_, err := e.svc.UpdateItem(clerk, "gtzyj", a.Item.ID, registry.ItemInput{Content: registry.Content{Remark: remark}}, []string{"remark"}, "")
+		e.must(err, "UpdateItem a")
+	}
+	_, err := e.svc.UpdateItem(clerk, "gtzyj", b.Item.ID, registry.ItemInput{Code: "430400-QT-001-0099-00"}, []string{"code"}, "")
+	e.must(err, "UpdateItem b's code")
+	if got := e.getItem(a).Item; got.Head != got.ReturnedRevision+2 {
+		t.Fatalf("a edited twice: head %d, returned revision %d", got.Head, got.ReturnedRevision)
+	}
+	before := e.snapshot()
+	_, err = e.svc.CreateSubmissionWith(clerk, "gtzyj", registry.SubmissionInput{Items: names(a, b), Submit: true}, "")
+	re := wantErr(t, err, registry.ClassFailedPrecondition, registry.ReasonReturnedNotAddressed)
+	if got := subjects(re); !slices.Equal(got, names(a)) {
+		t.Errorf("refusal names %v, want only a %v (b's code was changed)", got, names(a))
+	}
+	e.unchanged(before, "a submit refused for an item edited back")
+
+	// Answered, it goes.
+	s, err := e.svc.CreateSubmissionWith(clerk, "gtzyj", registry.SubmissionInput{Items: names(a, b), Submit: true,
+		Replies: []registry.ItemComment{{Item: a.Item.ID, Comment: "条款已核对，无需修改"}}}, "")
+	e.must(err, "CreateSubmission with a reply")
+	if s.State != registry.SubmissionSubmitted || len(s.Items) != 2 {
+		t.Errorf("submitted batch: %+v", s)
+	}
+}
+
+// TestApproveKeepsNoOrphan: an approval that returns a main item not yet
+// in force and keeps its sub-item is refused naming the sub-item: approved,
+// the sub-item could never be published (PARENT_NOT_IN_FORCE) and the
+// batch would block every publication taking it. Returned together, or
+// with a main item already in force, the approval goes through.
+func TestApproveKeepsNoOrphan(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	main := e.item("gtzyj", "建设用地审批", registry.CategoryLicensing)
+	sub := e.subItem(main, "农用地转用审批")
+	other := e.item("gtzyj", "土地登记", registry.CategoryConfirmation)
+	s := e.submit(e.batch("gtzyj", main, sub, other))
+
+	before := e.snapshot()
+	_, err := e.svc.ApproveSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{
+		Returned: []registry.ItemComment{{Item: main.Item.ID, Comment: "名称不规范"}}}, "")
+	re := wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
+	if len(re.Violations) != 1 || re.Violations[0].Field != "returned_items" ||
+		!strings.Contains(re.Violations[0].Description, itemName(sub)) || !strings.Contains(re.Violations[0].Description, "return it too") ||
+		!strings.Contains(re.Violations[0].Description, "请把子项一并退回") {
+		t.Errorf("violations: %+v", re.Violations)
+	}
+	e.unchanged(before, "an approval orphaning a sub-item")
+
+	got, err := e.svc.ApproveSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{Returned: []registry.ItemComment{
+		{Item: main.Item.ID, Comment: "名称不规范"}, {Item: sub.Item.ID, Comment: "随大项退回"}}}, "")
+	e.must(err, "ApproveSubmission returning main and sub")
+	if len(got.Items) != 1 || got.Items[0] != other.Item.ID {
+		t.Errorf("approved items %v, want only %d", got.Items, other.Item.ID)
+	}
+	e.publish(got)
+
+	// A main item in force: returning its change keeps the sub-item's.
+	m2 := e.item("gtzyj", "采矿权审批", registry.CategoryLicensing)
+	s2 := e.subItem(m2, "采矿权延续登记")
+	e.publish(e.approve(e.submit(e.batch("gtzyj", m2, s2))))
+	for _, v := range []*registry.ItemView{m2, s2} {
+		_, err := e.svc.UpdateItem(clerk, "gtzyj", v.Item.ID, registry.ItemInput{Content: registry.Content{Remark: "修改"}}, []string{"remark"}, "")
+		e.must(err, "UpdateItem")
+	}
+	b := e.submit(e.batch("gtzyj", m2, s2))
+	got, err = e.svc.ApproveSubmission(reviewer, "gtzyj", b.ID, registry.ReviewInput{Returned: []registry.ItemComment{{Item: m2.Item.ID, Comment: "备注不对"}}}, "")
+	e.must(err, "ApproveSubmission returning a main item in force")
+	e.publish(got)
+
+	// Abolishing a main item while returning the abolition of its
+	// sub-item in force: the abolition could not be published.
+	m3 := e.item("gtzyj", "不动产登记", registry.CategoryConfirmation)
+	s3 := e.subItem(m3, "不动产更正登记")
+	e.publish(e.approve(e.submit(e.batch("gtzyj", m3, s3))))
+	for _, v := range []*registry.ItemView{m3, s3} {
+		_, err := e.svc.AbolishItem(clerk, "gtzyj", v.Item.ID, "职能划转", "")
+		e.must(err, "AbolishItem")
+	}
+	b = e.submit(e.batch("gtzyj", m3, s3))
+	before = e.snapshot()
+	_, err = e.svc.ApproveSubmission(reviewer, "gtzyj", b.ID, registry.ReviewInput{Returned: []registry.ItemComment{{Item: s3.Item.ID, Comment: "子项保留"}}}, "")
+	re = wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
+	if len(re.Violations) != 1 || !strings.Contains(re.Violations[0].Description, itemName(s3)) ||
+		!strings.Contains(re.Violations[0].Description, "return the main item too") {
+		t.Errorf("violations: %+v", re.Violations)
+	}
+	e.unchanged(before, "an approval abolishing a main item without its sub-item")
+}

@@ -435,14 +435,41 @@ func MissingForSubmission(c *Content) []string {
 }
 
 // notAddressed reports whether a returned item goes back to review
-// unchanged and unanswered: its head is the revision the reviewer
-// returned, and the batch has no reply for it.
-func notAddressed(it *Item, sub *Submission) bool {
-	if it.State != ItemReturned || it.ReturnedRevision == 0 || it.Head != it.ReturnedRevision {
-		return false
+// unchanged and unanswered: the batch has no reply for it, and its head
+// holds the content the reviewer returned, whether never edited or edited
+// and then edited back (the reviewer would judge the same text again).
+// A revision that left the content as it was changed the item's code or
+// main item, which live on the item: that counts as an edit.
+func notAddressed(m *mut, it *Item, sub *Submission, head *Revision) (bool, error) {
+	if it.State != ItemReturned || it.ReturnedRevision == 0 {
+		return false, nil
 	}
-	_, replied := commentFor(sub.Replies, it.ID)
-	return !replied
+	if _, replied := commentFor(sub.Replies, it.ID); replied {
+		return false, nil
+	}
+	if it.Head == it.ReturnedRevision {
+		return true, nil
+	}
+	prev, err := loadRevision(m, it, it.ReturnedRevision)
+	if err != nil {
+		return false, err
+	}
+	if len(diffContent(&prev.Content, &head.Content)) > 0 {
+		return false, nil
+	}
+	for n := it.ReturnedRevision + 1; n <= it.Head; n++ {
+		r := head
+		if n < it.Head {
+			if r, err = loadRevision(m, it, n); err != nil {
+				return false, err
+			}
+		}
+		if len(diffContent(&prev.Content, &r.Content)) == 0 {
+			return false, nil // a code or main-item edit
+		}
+		prev = r
+	}
+	return true, nil
 }
 
 // submitBatch submits a draft batch (in m, not yet stored: the caller
@@ -466,7 +493,11 @@ func submitBatch(m *mut, sub *Submission, comment string) error {
 			missing = append(missing, Subject{ItemName(dept, itemID),
 				bi("“"+rev.Content.DisplayName+"”缺少设定依据", "“"+rev.Content.DisplayName+"” lacks a legal basis")})
 		}
-		if notAddressed(it, sub) {
+		unchanged, err := notAddressed(m, it, sub, rev)
+		if err != nil {
+			return err
+		}
+		if unchanged {
 			c := clip(it.ReviewComment, 200)
 			unaddressed = append(unaddressed, Subject{ItemName(dept, itemID),
 				bi("“"+rev.Content.DisplayName+"”被退回后既未修改也未答复审核意见："+c,
@@ -789,6 +820,9 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 			v.add("returned_items", "不能退回全部事项；要退回整个批次请用 :reject",
 				"cannot return every item; to return the whole batch use :reject")
 		}
+		if err := checkOrphans(m, &v, sub, returned); err != nil {
+			return err
+		}
 		if err := v.err(); err != nil {
 			return err
 		}
@@ -825,6 +859,49 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 		sub.ReviewComment, sub.Reviewer = in.Comment, m.actor
 		return m.event(name, ActionApproved, in.Comment, "")
 	})
+}
+
+// checkOrphans refuses an approval that splits a main item from its
+// sub-item in a way no publication can take (PARENT_NOT_IN_FORCE,
+// SUB_ITEMS_IN_FORCE), which would leave an approved batch blocking every
+// publication that takes it: a kept sub-item whose main item is returned
+// and not in force, or a kept abolition of a main item whose sub-item in
+// force has its abolition returned.
+func checkOrphans(m *mut, v *violations, sub *Submission, returned map[uint64]bool) error {
+	if len(returned) == 0 {
+		return nil
+	}
+	dept := sub.Department
+	for _, id := range sub.Items {
+		it, err := loadItem(m, dept, id)
+		if err != nil {
+			return err
+		}
+		if it.Parent == 0 || returned[id] == returned[it.Parent] || !slices.Contains(sub.Items, it.Parent) {
+			continue
+		}
+		parent, err := loadItem(m, dept, it.Parent)
+		if err != nil {
+			return err
+		}
+		name, main := ItemName(dept, id), ItemName(dept, it.Parent)
+		if !returned[id] && parent.InForce() == nil {
+			v.add("returned_items",
+				fmt.Sprintf("子项 %s 的大项 %s 被退回且尚未发布，子项通过也无法发布；请把子项一并退回", name, main),
+				fmt.Sprintf("the main item %s of sub-item %s is returned and not in force, so the sub-item could not be published if approved; return it too", main, name))
+			continue
+		}
+		rev, err := loadRevision(m, parent, sub.ItemRevisions[slices.Index(sub.Items, it.Parent)])
+		if err != nil {
+			return err
+		}
+		if returned[id] && rev.Change == ChangeAbolish && it.InForce() != nil {
+			v.add("returned_items",
+				fmt.Sprintf("大项 %s 的废止通过而其生效的子项 %s 被退回，废止无法发布；请一并退回大项，或让子项的废止通过", main, name),
+				fmt.Sprintf("the abolition of main item %s is approved while its sub-item %s, in force, is returned: the abolition could not be published; return the main item too, or approve the sub-item", main, name))
+		}
+	}
+	return nil
 }
 
 // RejectSubmission returns a submitted batch to the department (退回修改).
