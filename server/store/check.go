@@ -72,8 +72,8 @@ func Check(path string) (*Report, error) {
 			r.Problems = []Problem{{Bucket: "bbolt", What: "文件已损坏，无法读完，检查中止 / " + err.Error() + "; the check stopped"}}
 			return nil
 		}
-		// Records are in their envelope from schema 4 (record.go).
-		// Records are protobuf from schema 6 (records.go).
+		// Records are in their envelope from schema 4 (record.go), and
+		// protobuf from schema 6 (records.go).
 		t := &txn{tx: tx, legacy: info.SchemaVersion < 4, json: info.SchemaVersion < 6}
 		c := &checker{tx: tx, t: t, r: r, items: map[uint64]*registry.Item{}, highest: map[string]uint64{}}
 		c.run()

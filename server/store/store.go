@@ -296,17 +296,18 @@ func deptKey(dept string, rest []byte) []byte { return join([]byte(dept), []byte
 func (t *txn) b(name []byte) *bolt.Bucket {
 	b := t.tx.Bucket(name)
 	if b != nil && t.tx.Writable() && appendOnly(name) {
-		// New keys come last and records never change: a page split
-		// leaves the page full instead of half empty (bbolt's default),
-		// which halves these buckets on disk.
+		// New keys mostly come last and records never change: a page
+		// split leaves the page full instead of half empty (bbolt's
+		// default), which halves these buckets on disk.
 		b.FillPercent = 1.0
 	}
 	return b
 }
 
 // appendOnly reports whether bucket name's records are written once, with
-// keys that grow: revisions (item, number), the change feed (revision,
-// index), publications and the audit trail (sequences).
+// keys that mostly grow: revisions (item, number: an older item's new
+// revision goes in between), the change feed (revision, index),
+// publications and the audit trail (sequences).
 func appendOnly(name []byte) bool {
 	switch string(name) {
 	case string(bRevisions), string(bChanges), string(bPublications), string(bAudit):
