@@ -24,7 +24,10 @@ var updateGolden = flag.Bool("update", false, "rewrite the golden records in tes
 // fixture5 copies testdata/schema5.db, a data file written by the schema-5
 // powerregd (the demo data with two tokens: departments, items in every
 // state, revisions, the catalogue, the change feed, publications,
-// submissions, tokens and the audit trail), into a data dir.
+// submissions, tokens and the audit trail), into a data dir. It was made
+// at commit a11d026 by demoDir's steps (demo.Load through the registry,
+// the admin token) and one more token with a holder and an expiry, and the
+// file copied as the store left it; it is never rewritten.
 func fixture5(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
