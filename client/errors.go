@@ -32,22 +32,30 @@ func Reason(err error) string {
 }
 
 // Problems lists the field violations and precondition failures of an API
-// error.
+// error, each once: a refusal may carry the same problem as both (an
+// import refused for rows whose items are in review does).
 func Problems(err error) []Problem {
 	st, ok := status.FromError(err)
 	if !ok {
 		return nil
 	}
 	var out []Problem
+	seen := map[Problem]bool{}
+	add := func(p Problem) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
 	for _, d := range st.Details() {
 		switch d := d.(type) {
 		case *errdetails.BadRequest:
 			for _, v := range d.GetFieldViolations() {
-				out = append(out, Problem{Where: v.GetField(), What: v.GetDescription()})
+				add(Problem{Where: v.GetField(), What: v.GetDescription()})
 			}
 		case *errdetails.PreconditionFailure:
 			for _, v := range d.GetViolations() {
-				out = append(out, Problem{Where: v.GetSubject(), What: v.GetDescription()})
+				add(Problem{Where: v.GetSubject(), What: v.GetDescription()})
 			}
 		}
 	}

@@ -52,7 +52,8 @@
 //     empty).
 //   - Yes/no cells: 是/否, 收费/不收费/免费, Y/N, yes/no, true/false, 1/0,
 //     无; empty is not stated (nil), never no.
-//   - XLSX: cell values as Excel shows them (formatted); a cell merged over
+//   - XLSX: cell values as Excel shows them (formatted; dates in the
+//     short-date format as Chinese Excel shows them, 2024/3/1); a cell merged over
 //     several rows counts in each of them. A part of the file that
 //     declares XML entities (a DTD) is refused by name.
 //   - CSV: UTF-8 with or without BOM, UTF-16 with BOM, else GB18030 (the

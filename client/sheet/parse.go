@@ -220,7 +220,6 @@ func FormatTimeLimit(tl *pb.TimeLimit) string {
 	}
 }
 
-// parseBool reads a yes/no cell; an empty cell is false.
 // parseBool reads a yes/no cell: an empty cell is unknown (nil), never
 // "no", because a legally binding list must not say "no fee" when nobody
 // said so.

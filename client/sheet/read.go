@@ -206,7 +206,9 @@ func process(file string, raw []rawRow, opts Options) (rows []Row, problems []Pr
 		l.idx[k], l.names[k], l.units[k] = i, written, headerUnit(written)
 	}
 	for _, k := range []int{cName, cCategory} {
-		if l.idx[k] < 0 {
+		// A working copy cut down to some columns updates the items its
+		// 事项标识 names; only rows that create need a category.
+		if l.idx[k] < 0 && (k != cCategory || l.idx[cItem] < 0) {
 			c := Columns[k]
 			p := newProblem(file, hl, "",
 				fmt.Sprintf("缺少「%s」列，请在表头（第%d行）加上这一列（也可写作：%s）", c.Header, hl, strings.Join(c.Synonyms, "、")),
@@ -219,7 +221,7 @@ func process(file string, raw []rawRow, opts Options) (rows []Row, problems []Pr
 		return nil, problems
 	}
 	rows = make([]Row, 0, len(raw)-h-1)
-	first := true // the notes row can only be the first row after the header
+	first := true // the notes row: the first row after the header, or our own anywhere
 	n := 0
 	for _, r := range raw[h+1:] {
 		if isEmpty(r.cells) {
@@ -230,6 +232,8 @@ func process(file string, raw []rawRow, opts Options) (rows []Row, problems []Pr
 			if isNotes(r.cells) {
 				continue
 			}
+		} else if isNotes(r.cells) && strings.TrimPrefix(l.cell(r.cells, cName), notesPrefix) == clean(Columns[cName].Note) {
+			continue // the notes row, moved by a sort in Excel
 		}
 		if n++; n > MaxRows {
 			return nil, []Problem{tooManyRows(file, r.line)}
@@ -308,6 +312,12 @@ func (l *layout) row(r rawRow) (Row, []Problem) {
 	}
 
 	switch c := get(cCategory); {
+	case l.idx[cCategory] < 0 && get(cItem) != "":
+		// An update by 事项标识 without the column: the category stays.
+	case l.idx[cCategory] < 0:
+		c := Columns[cCategory]
+		bad(cCategory, fmt.Sprintf("本行没有事项标识，将新建事项，但文件缺少「%s」列；请在表头加上这一列并填写，或删去本行", c.Header),
+			fmt.Sprintf("the row has no 事项标识 and would create an item, but the file has no %s (%s) column: add the column and fill it in, or delete the row", c.Header, c.Key))
 	case c == "":
 		bad(cCategory, fmt.Sprintf("%s为空，请填写以下之一：%s", l.names[cCategory], categoryList),
 			"the category is empty: use one of "+strings.ReplaceAll(categoryList, "、", ", "))

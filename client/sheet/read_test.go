@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 	"google.golang.org/protobuf/proto"
@@ -470,5 +471,58 @@ func TestCategories(t *testing.T) {
 	if len(rows) != 2 || rows[0].Item.Category != pb.Category_CATEGORY_PENALTY || rows[0].Item.CategoryLabel != "处罚" ||
 		rows[1].Item.Category != pb.Category_CATEGORY_LEVY || rows[1].Item.CategoryLabel != "" {
 		t.Errorf("rows %v", rows)
+	}
+}
+
+// TestReadXLSXDateAsChineseExcelShowsIt: a date cell in Excel's built-in
+// short-date format (14) reads as Chinese Excel shows it, 2024/3/1, not
+// as the ambiguous US 03-01-24.
+func TestReadXLSXDateAsChineseExcelShowsIt(t *testing.T) {
+	f := excelize.NewFile()
+	for cell, v := range map[string]any{"A1": "职权名称", "B1": "职权类型", "C1": "备注", "A2": "甲", "B2": "行政许可"} {
+		if err := f.SetCellValue("Sheet1", cell, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	style, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCellValue("Sheet1", "C2", time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCellStyle("Sheet1", "C2", "C2", style); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	rows, problems, err := ReadXLSX(&buf, "d.xlsx", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noProblems(t, problems)
+	if len(rows) != 1 || rows[0].Item.GetRemark() != "2024/3/1" {
+		t.Errorf("rows %v, want one with remark 2024/3/1", rows)
+	}
+}
+
+// TestReadNotesRowMovedBySort: the export's notes row, sorted into the
+// data by Excel, is still skipped; a row that merely starts with 说明：
+// further down is data.
+func TestReadNotesRowMovedBySort(t *testing.T) {
+	notes := "说明：必填，部门全称，如“市国土资源局” / required: the department's full name,必填 / required,必填，从下拉列表选择 / required: choose from the list"
+	rows, problems, err := ReadCSV(csvOf("实施主体,职权名称,职权类型",
+		"市国土资源局,甲,行政许可",
+		notes,
+		"说明：另有规定,乙,行政许可",
+	), "s.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noProblems(t, problems)
+	if len(rows) != 2 || rows[0].Item.GetDisplayName() != "甲" || rows[1].Item.GetDisplayName() != "乙" || rows[1].Line != 4 {
+		t.Errorf("rows %v, want 甲 and 乙 (line 4)", rows)
 	}
 }

@@ -79,7 +79,9 @@ func readXLSX(zr *zip.Reader, name string, opts Options, open func(excelize.Opti
 			err = notXLSX(name, fmt.Errorf("%v", v))
 		}
 	}()
-	f, err := open(excelize.Options{UnzipSizeLimit: MaxUnzippedBytes})
+	// Dates in Excel's built-in short-date formats (14, 22) read as
+	// Chinese Excel shows them, 2024/3/1, not as the US 03-01-24.
+	f, err := open(excelize.Options{UnzipSizeLimit: MaxUnzippedBytes, ShortDatePattern: "yyyy/m/d", CultureInfo: excelize.CultureNameZhCN})
 	if err != nil {
 		return nil, nil, notXLSX(name, err)
 	}

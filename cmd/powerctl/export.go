@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"github.com/powerreg/powerreg/client"
 	"io"
 	"os"
 	"path/filepath"
@@ -50,8 +52,8 @@ the global output format.`,
 			if err := checkOutputFile(out); err != nil {
 				return err
 			}
-			if workingCopy != (department != "") {
-				return usagef("--working-copy 与 --department ID 须一起使用 / --working-copy and --department ID go together")
+			if department != "" && !workingCopy {
+				return usagef("--department 只用于 --working-copy（已发布目录请用 catalog list --department） / --department goes with --working-copy (for the published catalogue use catalog list --department)")
 			}
 			if format == "" {
 				format = strings.TrimPrefix(strings.ToLower(filepath.Ext(out)), ".")
@@ -73,7 +75,11 @@ the global output format.`,
 			var rows []sheet.Row
 			keys := sheet.TemplateKeys
 			if workingCopy {
-				items, err = c.Items(cmd.Context(), departmentName(department), pb.Item_STATE_UNSPECIFIED)
+				parent, perr := a.workingCopyDepartment(cmd.Context(), c, department)
+				if perr != nil {
+					return perr
+				}
+				items, err = c.Items(cmd.Context(), parent, pb.Item_STATE_UNSPECIFIED)
 				rows, items = workingCopyRows(items)
 				keys = sheet.WorkingCopyKeys
 			} else {
@@ -179,4 +185,22 @@ func checkOutputFile(out string) error {
 		return usagef("这里 -o 是输出文件；格式请用 --format %s / here -o names the output file; for the format use --format %s", out, out)
 	}
 	return nil
+}
+
+// workingCopyDepartment is the department whose working copy is exported:
+// --department, or a clerk's own department (as items list defaults); any
+// other token must name one.
+func (a *app) workingCopyDepartment(ctx context.Context, c *client.Client, department string) (string, error) {
+	if department != "" {
+		return departmentName(department), nil
+	}
+	caller, err := c.Caller(ctx)
+	if err != nil {
+		return "", err
+	}
+	if own := client.OwnDepartment(caller); own != "" {
+		return own, nil
+	}
+	return "", usagef("--working-copy 需要 --department ID（令牌 %s 不只属于一个部门） / --working-copy needs --department ID (the token %s is not one department's)",
+		caller.GetPrincipal(), caller.GetPrincipal())
 }

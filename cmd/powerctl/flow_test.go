@@ -205,7 +205,7 @@ func TestReviewShowRejectApprove(t *testing.T) {
 		`(?m)^■ 修改 / modified  ` + regexp.QuoteMeta(penalty.GetName()) + `  “对非法占用土地的处罚”\n` +
 			`  与在用版本的差异 / differs from the revision in force \(old → new\):\n    承诺期限 promised time limit\s+15个工作日 → 10个工作日\n` +
 			`    备注 remark\s+2014 年梳理 → 2015 年调整\n  名称 name\s+对非法占用土地的处罚\n  类型 category\s+行政处罚\n`,
-		`(?m)^    承办机构 handling unit\s+（空） → 登记中心$`,
+		`(?m)^    承办机构 handling unit\s+（空 / empty） → 登记中心$`,
 		`(?m)^  设定依据 legal bases:\n    1\. 《中华人民共和国土地管理法》第七十七条$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(r.stdout) {

@@ -48,7 +48,8 @@ state: by the 事项标识 column of a working-copy export (powerctl export
 --working-copy), or else by its 职权编码 when an item has that code, so the
 original file with a column added works too. Only the fields the file has
 columns for are compared and written: a file without a 设定依据 column
-leaves the legal bases alone. A row equal to its item changes nothing; a
+leaves the legal bases alone (with 事项标识, 职权类型 may be left out
+too). A row equal to its item changes nothing; a
 row that changes an item in review (submitted or approved) is refused. A
 changed published item gets a pending change; it stays in force until
 the change is published. Other rows create draft items.
@@ -265,7 +266,7 @@ func (a *app) importFile(ctx context.Context, c *client.Client, f *inputFile, o 
 			if len(located) == 0 && len(other) == 0 {
 				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, a.describe(err))
 			} else {
-				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, firstLine(safe(client.Describe(err))))
+				fmt.Fprintf(a.stderr, "%s: %s\n", f.path, headline(firstLine(safe(client.Describe(err))), good))
 				for _, p := range located {
 					fmt.Fprintln(a.stderr, safe(p.String()))
 				}

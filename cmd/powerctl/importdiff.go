@@ -110,11 +110,11 @@ func changeLabel(field string) string {
 }
 
 // shorten shows a value on one line, cut after maxShown characters, and
-// （空） for nothing.
+// （空 / empty） for nothing.
 func shorten(s string) string {
 	s = oneLine(s)
 	if s == "" {
-		return "（空）"
+		return "（空 / empty）"
 	}
 	if utf8.RuneCountInString(s) > maxShown {
 		s = string([]rune(s)[:maxShown-1]) + "…"

@@ -272,10 +272,10 @@ func firstRune(s string) (rune, int) {
 	return 0, 0
 }
 
-// orNone shows an empty value of a difference as （空）.
+// orNone shows an empty value of a difference as （空 / empty）.
 func orNone(s string) string {
 	if s == "" {
-		return "（空）"
+		return "（空 / empty）"
 	}
 	return s
 }

@@ -31,7 +31,7 @@ func TestViewDifferences(t *testing.T) {
 	for _, want := range []string{
 		"    设定依据 legal bases:\n      旧 old: 《甲法》第三条\n      新 new: 《中华人民共和国土地管理法》",
 		"    是否收费 fee charged   否 → 是\n",
-		"    收费标准 fee standard  （空） → 每件50元\n",
+		"    收费标准 fee standard  （空 / empty） → 每件50元\n",
 		"    unknown_field          a → b\n",
 	} {
 		if !strings.Contains(out, want) {

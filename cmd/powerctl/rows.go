@@ -112,3 +112,20 @@ func lineNumbers(msg string, rows []sheet.Row) string {
 		return m
 	})
 }
+
+// headline is lineNumbers for an error's first line, whose two halves
+// ("中文 / English") both name rows as rows[3]: the Chinese half says 第N行.
+func headline(msg string, rows []sheet.Row) string {
+	zh, en, ok := strings.Cut(msg, " / ")
+	if !ok {
+		return lineNumbers(msg, rows)
+	}
+	zh = rowIndexEn.ReplaceAllStringFunc(zh, func(m string) string {
+		i, err := strconv.Atoi(rowIndexEn.FindStringSubmatch(m)[1])
+		if err != nil || i >= len(rows) {
+			return m
+		}
+		return "第" + strconv.Itoa(rows[i].Line) + "行"
+	})
+	return zh + " / " + lineNumbers(en, rows)
+}

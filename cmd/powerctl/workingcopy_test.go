@@ -190,9 +190,16 @@ func TestExportWorkingCopyStates(t *testing.T) {
 	if err != nil || len(problems) > 0 || len(rows) != 8 || rows[0].Item.GetName() == "" {
 		t.Errorf("xlsx: %d rows, %v, %v", len(rows), problems, err)
 	}
-	// --working-copy and --department go together.
-	e.fails(2, "clerk", "export", "--working-copy")
+	// --department goes with --working-copy; without it a clerk of one
+	// department exports that department's, anyone else must choose.
 	e.fails(2, "clerk", "export", "--department", "gtzyj")
+	if r := e.fails(2, "clerk", "export", "--working-copy"); !strings.Contains(r.stderr, "--working-copy needs --department ID") {
+		t.Errorf("a token of every department: %s", r)
+	}
+	e.mint("gtzyj-clerk", &pb.Token{Roles: []string{"editor"}, Departments: []string{"departments/gtzyj"}})
+	if own, named := e.ok("gtzyj-clerk", "export", "--working-copy").stdout, e.ok("clerk", "export", "--working-copy", "--department", "gtzyj").stdout; own != named {
+		t.Errorf("a clerk's own working copy differs from --department gtzyj's:\n%s\n---\n%s", own, named)
+	}
 }
 
 // The round trip: import the original file, export the working copy, edit
@@ -276,6 +283,16 @@ func TestWorkingCopyRoundTrip(t *testing.T) {
 	if !strings.Contains(r.stderr, fmt.Sprintf("wc.csv 第%d行", row)) || !strings.Contains(r.stderr, "nothing was imported") {
 		t.Errorf("a change of an item in review: %s", r)
 	}
+	// Once: the refusal carries the row as a precondition failure and as a
+	// field violation, and a person reads it one time.
+	if n := strings.Count(r.stderr, fmt.Sprintf("wc.csv 第%d行", row)); n != 1 {
+		t.Errorf("the refused row is told %d times: %s", n, r)
+	}
+	// The first line names the file's rows too, not the API's indices.
+	if strings.Contains(r.stderr, "rows[") || !strings.Contains(r.stderr, fmt.Sprintf("nothing was imported: row %d", row)) ||
+		!strings.Contains(r.stderr, fmt.Sprintf("未导入任何内容：第%d行", row)) {
+		t.Errorf("the refusal names rows by their index in the request: %s", r)
+	}
 	if fmt.Sprint(e.versions("gtzyj")) != fmt.Sprint(before) {
 		t.Error("a refused import changed items")
 	}
@@ -346,11 +363,11 @@ func TestImportDryRunChanges(t *testing.T) {
 		"  第5行 / row 5  “土地征收审批”\n    设定依据 legal bases:\n" +
 			"      - 《土地管理法实施条例》第二十五条\n      + 《中华人民共和国土地管理法实施条例》第二十六条\n",
 		"  第3行 / row 3  “建设用地审批”\n",
-		"承办机构 handling unit:  （空） → 审批科",
+		"承办机构 handling unit:  （空 / empty） → 审批科",
 		"备注 remark:",
-		"（空） → " + string([]rune(long)[:maxShown-1]) + "…\n",
+		"（空 / empty） → " + string([]rune(long)[:maxShown-1]) + "…\n",
 		"  第6行 / row 6  “不动产登记资料查询”\n",
-		"（空） → 登记中心",
+		"（空 / empty） → 登记中心",
 		"fields changed (rows): 承办机构 handling unit 2, 备注 remark 1, 设定依据 legal bases 1\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
@@ -450,6 +467,9 @@ func TestImportRegionColumn(t *testing.T) {
 		{"区教科体局", "适龄儿童延缓入学审批", "行政许可", "511602000000"},
 	})
 	e.ok("clerk", "import", "--create-departments", path)
+	if n := len(e.departments()); n != 2 {
+		t.Errorf("%d departments, want the 2 the file names", n) // else the loop below checks nothing
+	}
 	for _, d := range e.departments() {
 		if d.GetRegionCode() != "511602" {
 			t.Errorf("%s: region %q, want 511602", d.GetDisplayName(), d.GetRegionCode())
@@ -473,5 +493,83 @@ func TestImportRegionColumn(t *testing.T) {
 	r = e.ok("clerk", "import", "--department", "gtzyj", other)
 	if !strings.Contains(r.stdout, "1 new, 0 changed, 0 unchanged") {
 		t.Errorf("after departments update: %s", r)
+	}
+}
+
+// A working copy cut down to the columns the clerk works on (职权名称,
+// 设定依据, 事项标识): the rows update their items, the category left as
+// it is; a row added without 事项标识 would create an item and is told
+// that the file lacks the 职权类型 column.
+func TestImportWorkingCopyWithoutCategoryColumn(t *testing.T) {
+	e := start(t)
+	dir := t.TempDir()
+	e.landDept(dir)
+	path := filepath.Join(dir, "wc.csv")
+	e.ok("clerk", "export", "--working-copy", "--department", "gtzyj", "-o", path)
+	recs := readCSV(t, path)
+	keep := []int{column(t, recs[0], "职权名称"), column(t, recs[0], "设定依据"), column(t, recs[0], "事项标识")}
+	var narrow [][]string
+	for _, rec := range recs {
+		narrow = append(narrow, []string{rec[keep[0]], rec[keep[1]], rec[keep[2]]})
+	}
+	narrow[1][1] = "《中华人民共和国土地管理法》第七十九条"
+	narrowPath := filepath.Join(dir, "narrow.csv")
+	writeCSV(t, narrowPath, narrow)
+	before := e.deptItems("gtzyj")
+	r := e.ok("clerk", "import", "--department", "gtzyj", narrowPath)
+	if !strings.Contains(r.stdout, "0 new, 1 changed, 4 unchanged") {
+		t.Errorf("import of the narrow working copy: %s", r)
+	}
+	after := e.deptItems("gtzyj")
+	if got := after[narrow[1][0]]; got.GetLegalBases()[0].GetText() != narrow[1][1] || got.GetCategory() != before[narrow[1][0]].GetCategory() {
+		t.Errorf("after the import: %v", got)
+	}
+
+	narrow = append(narrow, []string{"新事项", "", ""})
+	writeCSV(t, narrowPath, narrow)
+	r = e.fails(1, "clerk", "import", "--department", "gtzyj", narrowPath)
+	if !strings.Contains(r.stderr, fmt.Sprintf("narrow.csv 第%d行", len(narrow))) || !strings.Contains(r.stderr, "职权类型") ||
+		!strings.Contains(r.stderr, "no 职权类型 (category) column") {
+		t.Errorf("a new row in a file without 职权类型: %s", r)
+	}
+}
+
+// The yes/no columns in the working copy: 否 written in, exported back as
+// 否, then the cell emptied again makes the answer unknown (not 否), and
+// the export shows it empty.
+func TestWorkingCopyYesNoCleared(t *testing.T) {
+	e := start(t)
+	dir := t.TempDir()
+	e.landDept(dir)
+	path := filepath.Join(dir, "wc.csv")
+	e.ok("clerk", "export", "--working-copy", "--department", "gtzyj", "-o", path)
+	recs := readCSV(t, path)
+	nameCol, feeCol, fwdCol := column(t, recs[0], "职权名称"), column(t, recs[0], "是否收费"), column(t, recs[0], "是否审核转报")
+	name := recs[1][nameCol]
+	recs[1][feeCol], recs[1][fwdCol] = "否", "否"
+	writeCSV(t, path, recs)
+	e.ok("clerk", "import", "--department", "gtzyj", path)
+	it := e.deptItems("gtzyj")[name]
+	if it.GetFee().Charged == nil || *it.GetFee().Charged || it.ReviewAndForward == nil || *it.ReviewAndForward {
+		t.Fatalf("after 否: fee %v, review and forward %v", it.GetFee(), it.ReviewAndForward)
+	}
+	e.ok("clerk", "export", "--working-copy", "--department", "gtzyj", "-o", path)
+	recs = readCSV(t, path)
+	if recs[1][nameCol] != name || recs[1][feeCol] != "否" || recs[1][fwdCol] != "否" {
+		t.Fatalf("exported row %v", recs[1])
+	}
+	recs[1][feeCol], recs[1][fwdCol] = "", ""
+	writeCSV(t, path, recs)
+	r := e.ok("clerk", "import", "--department", "gtzyj", path)
+	if !strings.Contains(r.stdout, "1 changed") {
+		t.Errorf("emptying the cells: %s", r)
+	}
+	it = e.deptItems("gtzyj")[name]
+	if it.GetFee().GetCharged() || it.GetFee() != nil && it.GetFee().Charged != nil || it.ReviewAndForward != nil {
+		t.Errorf("after emptying: fee %v, review and forward %v; want both unknown", it.GetFee(), it.ReviewAndForward)
+	}
+	e.ok("clerk", "export", "--working-copy", "--department", "gtzyj", "-o", path)
+	if recs = readCSV(t, path); recs[1][feeCol] != "" || recs[1][fwdCol] != "" {
+		t.Errorf("exported after emptying: %v", recs[1])
 	}
 }

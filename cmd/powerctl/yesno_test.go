@@ -90,14 +90,14 @@ func TestYesNoShown(t *testing.T) {
 		}
 	}
 
-	// review show of a change: "（空） → 是", never 否 → 是.
+	// review show of a change: "（空 / empty） → 是", never 否 → 是.
 	if _, err := e.c.Registry.UpdateItem(ctx, &pb.UpdateItemRequest{Item: &pb.Item{Name: unknown.GetName(),
 		ReviewAndForward: proto.Bool(true)}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"review_and_forward"}}}); err != nil {
 		t.Fatal(err)
 	}
 	sub := nameOf(t, e.ok("clerk", "submit", "--department", "gtzyj"))
 	r := e.ok("reviewer", "review", "show", sub)
-	if !regexp.MustCompile(`审核转报 review and forward\s+（空） → 是`).MatchString(r.stdout) || strings.Contains(r.stdout, "否") {
+	if !regexp.MustCompile(`审核转报 review and forward\s+（空 / empty） → 是`).MatchString(r.stdout) || strings.Contains(r.stdout, "否") {
 		t.Errorf("review show of review and forward stated:\n%s", r.stdout)
 	}
 }

@@ -149,7 +149,7 @@ func (im *Importer) masked(item, field string) bool {
 		return false // the whole item (its size)
 	}
 	top := rest[:strings.IndexAny(rest+".", ".[")]
-	if top == "code" {
+	if top == "code" || top == "name" {
 		return false // identifies the row
 	}
 	for _, p := range im.in.Mask {
@@ -379,6 +379,7 @@ func (im *importing) run() error {
 		}
 	}
 	items := make([]*Item, len(im.in.Rows))
+	created := map[string]bool{} // department + main item name this import created
 	for i, r := range im.in.Rows {
 		if im.targets[i] != nil {
 			continue
@@ -389,10 +390,11 @@ func (im *importing) run() error {
 		}
 		items[i] = it
 		im.res.Items = append(im.res.Items, ItemName(it.Department, it.ID))
-		if r.MainItem == "" {
-			if _, dup := im.mains[it.Department][nameKey(r.Item.Content.DisplayName)]; !dup {
-				im.mains[it.Department][nameKey(r.Item.Content.DisplayName)] = it.ID
-			}
+		if k := nameKey(r.Item.Content.DisplayName); r.MainItem == "" && !created[it.Department+"\x00"+k] {
+			// The file's own main item, even when one of that name exists
+			// (CreateDuplicates): the file's sub-items are its sub-items.
+			created[it.Department+"\x00"+k] = true
+			im.mains[it.Department][k] = it.ID
 		}
 	}
 	// Sub-items find their main items by name once every row exists, so

@@ -101,7 +101,10 @@ func (im *importing) identify() error {
 		var it *Item
 		var err error
 		if r.Name != "" {
-			d, id, _ := ParseItemName("", r.Name) // checked by Add
+			d, id, perr := ParseItemName("", r.Name)
+			if perr != nil {
+				continue // a problem of Add's
+			}
 			if it, err = im.GetItem(id); err != nil {
 				return err
 			}

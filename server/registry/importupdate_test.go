@@ -514,3 +514,96 @@ func TestImportRenamesMainItem(t *testing.T) {
 	_, err = e.svc.ImportItems(clerk, update("gtzyj", rows[:2]...))
 	wantFields(t, err, "rows[1].main_item")
 }
+
+// TestImportMalformedIdentityIsOneProblem: a garbage 事项标识 is reported
+// once, as malformed, not also as "an item of another department" (it
+// names no department at all), with an update mask too (powerctl sends
+// the file's columns as one): the identity is not a field the mask leaves
+// out.
+func TestImportMalformedIdentityIsOneProblem(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	a := e.item("gtzyj", "甲", registry.CategoryPenalty)
+	row := asRow(a, "")
+	row.Name = "garbage"
+	b := e.item("gtzyj", "乙", registry.CategoryPenalty)
+	in := update("gtzyj", asRow(b, ""), row)
+	in.Mask = []string{"display_name"}
+	_, err := e.svc.ImportItems(clerk, in)
+	re := wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
+	if len(re.Violations) != 1 || !strings.Contains(re.Violations[0].Description, "malformed") {
+		t.Errorf("violations %+v, want one saying the identity is malformed", re.Violations)
+	}
+	if strings.Contains(fmt.Sprint(re.Violations), "is not of the row's department") {
+		t.Errorf("a malformed identity is told as another department's: %+v", re.Violations)
+	}
+}
+
+// TestImportRegionInScientificNotation: a 区划代码 or 职权编码 that Excel
+// turned into a number (5.11602E+11, digits lost) is refused with what
+// happened and what to do, not only with the expected form.
+func TestImportRegionInScientificNotation(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	_, err := e.svc.ImportItems(clerk, registry.ImportInput{Department: "gtzyj", Rows: []registry.ImportRow{
+		{RegionCode: "5.11602E+11", Item: registry.ItemInput{Content: content("甲", registry.CategoryPenalty)}},
+		{Item: registry.ItemInput{Content: content("乙", registry.CategoryPenalty), Code: "5.11602E+17"}}}})
+	re := wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
+	got := fmt.Sprint(re.Violations)
+	for _, want := range []string{"rows[0].region_code", "rows[1].item.code", "编码 \"5.11602E+17\" 是被 Excel", "科学计数", "文本", "scientific notation", "Text"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the problem does not say %q: %s", want, got)
+		}
+	}
+}
+
+// TestImportPublishedCodeChange: a row that changes a published item's
+// code is refused saying which code to put back.
+func TestImportPublishedCodeChange(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	a := e.item("gtzyj", "甲", registry.CategoryPenalty)
+	e.publishItems("gtzyj", a)
+	a = e.getItem(a)
+	row := asRow(a, "")
+	row.Item.Code = "OTHER-1"
+	_, err := e.svc.ImportItems(clerk, update("gtzyj", row))
+	re := wantErr(t, err, registry.ClassInvalidArgument, registry.ReasonInvalidFields)
+	if got := fmt.Sprint(re.Violations); !strings.Contains(got, "rows[0].item.code") || !strings.Contains(got, "put "+a.Item.Code+" back") ||
+		!strings.Contains(got, "请改回 "+a.Item.Code) {
+		t.Errorf("the problem does not say which code to put back: %s", got)
+	}
+}
+
+// TestImportDuplicateTreeKeepsItsSubItems: with CreateDuplicates, a file
+// that creates a main item named like one the department has puts its
+// sub-items under its own new main item, not under the existing one
+// (which would leave the new main item empty and give the old one a
+// sub-item nobody asked it to have).
+func TestImportDuplicateTreeKeepsItsSubItems(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	old := e.item("gtzyj", "土地征收", registry.CategoryLicensing)
+	e.subItem(old, "集体土地征收")
+	res, err := e.svc.ImportItems(clerk, registry.ImportInput{Department: "gtzyj", UpdateExisting: true, CreateDuplicates: true,
+		Rows: []registry.ImportRow{
+			row("", "土地征收", "集体土地征收", registry.CategoryLicensing, ""), // before its main item
+			row("", "", "土地征收", registry.CategoryLicensing, ""),
+			row("", "土地征收", "国有土地征收", registry.CategoryLicensing, ""),
+		}})
+	e.must(err, "ImportItems")
+	if len(res.Items) != 3 || len(res.MainItems) != 0 {
+		t.Fatalf("created %v, main items %v", res.Items, res.MainItems)
+	}
+	_, mainID, err := registry.ParseItemName("", res.Items[1])
+	e.must(err, "ParseItemName")
+	for _, name := range []string{res.Items[0], res.Items[2]} {
+		_, id, err := registry.ParseItemName("", name)
+		e.must(err, "ParseItemName")
+		v, err := e.svc.GetItem("gtzyj", id)
+		e.must(err, "GetItem")
+		if v.Item.Parent != mainID {
+			t.Errorf("sub-item %s is under items/%d, want the file's new main item %s", name, v.Item.Parent, res.Items[1])
+		}
+	}
+}

@@ -374,7 +374,8 @@ func (c *itemChange) check(v *violations, prefix string) {
 	checkCode(v, prefix+".code", c.next.Code)
 	published := len(c.it.Published) > 0
 	if published && c.next.Code != c.cur.Code {
-		v.add(prefix+".code", "已发布事项的编码不能修改", "the code of a published item never changes")
+		v.add(prefix+".code", fmt.Sprintf("已发布事项的编码不能修改；请改回 %s（或不提供编码）", c.cur.Code),
+			fmt.Sprintf("the code of a published item never changes: put %s back (or give none)", c.cur.Code))
 	}
 	if published && c.next.Parent != c.cur.Parent {
 		v.add(prefix+".parent", "已发布事项的大项不能修改", "the main item of a published item cannot change")

@@ -116,11 +116,24 @@ func checkContent(v *violations, prefix string, c, old *Content) {
 }
 
 func checkCode(v *violations, field, code string) {
+	if excelNumber(code) {
+		v.add(field, fmt.Sprintf("编码 %q 是被 Excel 转成科学计数法的数字，后几位已丢失；请把该列设为“文本”格式，重新填入完整的编码后再导入", code),
+			fmt.Sprintf("code %q is a number Excel turned into scientific notation, and its last digits are lost; format the column as Text, type the whole code again and import again", code))
+		return
+	}
 	if code != "" && !codePattern.MatchString(code) {
 		v.add(field, "编码只能含字母、数字、点、下划线和连字符，最长 100 位",
 			"a code has only letters, digits, '.', '_' and '-', at most 100 characters")
 	}
 }
+
+// excelNumber reports whether s is what Excel makes of a long code in a
+// General cell, saved as CSV: 5.11602E+11, the digits after the sixth gone.
+// Only that shape (with the sign, which no valid code has): 12E3 may be a
+// code.
+func excelNumber(s string) bool { return excelNumberPattern.MatchString(strings.TrimSpace(s)) }
+
+var excelNumberPattern = regexp.MustCompile(`^[0-9](\.[0-9]+)?[eE]\+[0-9]+$`)
 
 // NormalizeRegion returns a region code of 6, 9 or 12 digits as the
 // shortest code with the same meaning: trailing groups of 000 name no
@@ -144,6 +157,11 @@ func checkRegion(v *violations, field string, region *string) {
 		return
 	}
 	norm, ok := NormalizeRegion(*region)
+	if !ok && excelNumber(*region) {
+		v.add(field, fmt.Sprintf("区划代码 %q 是被 Excel 转成科学计数法的数字，后几位已丢失；请把该列设为“文本”格式，重新填入完整的代码（如 511602000000）后再导入", *region),
+			fmt.Sprintf("region code %q is a number Excel turned into scientific notation, and its last digits are lost; format the column as Text, type the whole codes again (e.g. 511602000000) and import again", *region))
+		return
+	}
 	if !ok {
 		v.add(field, fmt.Sprintf("区划代码 %q 应为 6、9 或 12 位数字（GB/T 2260），如 511602 或 511602000000", *region),
 			fmt.Sprintf("region code %q should be 6, 9 or 12 digits (GB/T 2260), e.g. 511602 or 511602000000", *region))
