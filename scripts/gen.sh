@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates gen/ from proto/powerreg with the pinned tools (see buf.gen.yaml).
+# Regenerates gen/ from proto/powerreg with the pinned tools (see buf.gen.yaml
+# and buf.gen.store.yaml).
 # Usage: scripts/gen.sh   (from anywhere)
 #
 # buf.gen.yaml has no `clean: true`, so hand-written gen/openapiv2/embed.go
@@ -9,3 +10,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/tools.sh
 buf generate
+buf generate --template buf.gen.store.yaml

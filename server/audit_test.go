@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -487,25 +486,25 @@ func TestAuditTampering(t *testing.T) {
 	key := func(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
 	// The tampering seals each record's envelope again: the checksum
 	// (server/store/record.go) catches damage, not intent.
-	payload := func(seq uint64, b *bolt.Bucket) []byte {
-		p, err := store.DecodeRecord(key(seq), b.Get(key(seq)))
+	read := func(seq uint64, b *bolt.Bucket) *audit.Record {
+		r, err := store.DecodeAuditRecord(key(seq), b.Get(key(seq)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return p
+		return r
 	}
-	edit := func(seq uint64, fn func(r map[string]any)) func(b *bolt.Bucket) error {
+	write := func(seq uint64, b *bolt.Bucket, r *audit.Record) error {
+		v, err := store.EncodeAuditRecord(key(seq), r)
+		if err != nil {
+			return err
+		}
+		return b.Put(key(seq), v)
+	}
+	edit := func(seq uint64, fn func(r *audit.Record)) func(b *bolt.Bucket) error {
 		return func(b *bolt.Bucket) error {
-			var r map[string]any
-			if err := json.Unmarshal(payload(seq, b), &r); err != nil {
-				return fmt.Errorf("record %d: %w", seq, err)
-			}
+			r := read(seq, b)
 			fn(r)
-			v, err := json.Marshal(r)
-			if err != nil {
-				return err
-			}
-			return b.Put(key(seq), store.EncodeRecord(key(seq), v))
+			return write(seq, b, r)
 		}
 	}
 	verify := func(d string) *audit.Break {
@@ -517,12 +516,12 @@ func TestAuditTampering(t *testing.T) {
 
 	// (a) Another principal in record 5.
 	var principal string
-	d := open("changed", edit(5, func(r map[string]any) {
-		principal, _ = r["Principal"].(string)
-		r["Principal"] = "someone-else"
+	d := open("changed", edit(5, func(r *audit.Record) {
+		principal = r.Principal
+		r.Principal = "someone-else"
 	}))
 	if principal != "clerk" {
-		t.Fatalf("record 5 was made by %q, want clerk: the record's JSON has changed", principal)
+		t.Fatalf("record 5 was made by %q, want clerk: the record has changed", principal)
 	}
 	if b := verify(d); b == nil || b.Seq != 5 || !strings.Contains(b.Reason, "changed") {
 		t.Errorf("a changed record: break %+v, want record 5 changed", b)
@@ -535,14 +534,10 @@ func TestAuditTampering(t *testing.T) {
 	// (d) A changed record whose own hash was recomputed: the next record's
 	// link breaks.
 	d = open("rehashed", func(b *bolt.Bucket) error {
-		var r audit.Record
-		if err := json.Unmarshal(payload(6, b), &r); err != nil {
-			return err
-		}
+		r := read(6, b)
 		r.Outcome, r.Revision = "PERMISSION_DENIED", 0
 		r.Hash = r.Sum()
-		v, _ := json.Marshal(&r)
-		return b.Put(key(6), store.EncodeRecord(key(6), v))
+		return write(6, b, r)
 	})
 	if b := verify(d); b == nil || b.Seq != 7 {
 		t.Errorf("a rehashed record: break %+v, want at record 7", b)

@@ -490,3 +490,51 @@ func TestLargePublication(t *testing.T) {
 		t.Errorf("catalogue after the publication: %v", err)
 	}
 }
+
+// TestBigChangeFitsOneEntry: a batch entry carries the item, the revision
+// in force it changes and old → new for every field; with both revisions
+// near the 1 MiB cap and every legal basis changed, the entry is still an
+// answer a gRPC client with the default 4 MiB receive limit reads, because
+// the differences' values are cut (the items hold the whole values).
+func TestBigChangeFitsOneEntry(t *testing.T) {
+	e := start(t, "")
+	svc := e.srv.Registry()
+	if _, err := svc.CreateDepartment("admin", registry.Department{ID: bigDeptID, DisplayName: "市国土资源局"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.ImportItems(fxClerk, registry.ImportInput{Department: bigDeptID,
+		Rows: []registry.ImportRow{{Item: registry.ItemInput{Content: bigItemContent("土地大事项", nearCap)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	publishItems(t, svc, bigDeptID, res.Items)
+	changed := bigItemContent("土地大事项", nearCap)
+	for i := range changed.LegalBases {
+		changed.LegalBases[i].Text = strings.Repeat("罚", 10000)
+	}
+	if _, err := svc.UpdateItem(fxClerk, bigDeptID, 1, registry.ItemInput{Content: changed}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := svc.CreateSubmission(fxClerk, bigDeptID, res.Items, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.reg.ListSubmissionItems(as("clerk"), &pb.ListSubmissionItemsRequest{Parent: registry.SubmissionName(bigDeptID, sub.ID)})
+	if err != nil {
+		t.Fatalf("a gRPC client with default settings: %v", err)
+	}
+	if len(r.Items) != 1 || r.Items[0].GetPublished() == nil || len(r.Items[0].GetDifferences()) == 0 {
+		t.Fatalf("the entry: %d items", len(r.Items))
+	}
+	if size := proto.Size(r); size > registry.PageBytes {
+		t.Errorf("the answer is %d bytes, over the page's %d", size, registry.PageBytes)
+	}
+	for _, d := range r.Items[0].Differences {
+		if d.Field == "legal_bases" && (len([]rune(d.To)) > 1001 || !strings.HasSuffix(d.To, "…")) {
+			t.Errorf("legal_bases' new value is %d characters, not cut", len([]rune(d.To)))
+		}
+	}
+	if got := r.Items[0].GetItem().GetLegalBases()[0].GetText(); got != changed.LegalBases[0].Text {
+		t.Errorf("the item's own legal basis was cut too (%d characters)", len([]rune(got)))
+	}
+}

@@ -188,8 +188,14 @@ func submissionItemToProto(v *registry.SubmissionItemView) *pb.SubmissionItem {
 		out.Published.State = pb.Item_STATE_PUBLISHED
 		out.Published.PublishedRevisionId = out.Published.RevisionId
 	}
+	// Each value is cut as an import's answer cuts it: item and published
+	// hold the whole values, and an entry (two items of at most 1 MiB each
+	// and the differences) stays within one page under gRPC's default
+	// 4 MiB receive limit.
 	for _, d := range v.Differences {
-		out.Differences = append(out.Differences, &pb.FieldDifference{Field: d.Field, From: d.From, To: d.To})
+		from, _ := cutRunes(d.From, importValueRunes)
+		to, _ := cutRunes(d.To, importValueRunes)
+		out.Differences = append(out.Differences, &pb.FieldDifference{Field: d.Field, From: from, To: to})
 	}
 	return out
 }

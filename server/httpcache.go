@@ -35,7 +35,8 @@ package server
 //     and canonical path?query (the query's parameters sorted), holds the
 //     JSON body and its gzip encoding (made once, at the best compression
 //     level worth it). A repeated portal page is then one map lookup and one
-//     write, skipping the gateway, the gRPC loopback and the store. It is
+//     write (header and body in one system call, gather.go), skipping the
+//     gateway, the gRPC loopback and the store. It is
 //     bounded in bytes (least recently used entries go first) and emptied as
 //     a whole when the catalogue revision moves. Concurrent misses of the
 //     same page wait for the first one (no stampede after a publication).
@@ -179,13 +180,23 @@ func buildStamp() string {
 
 // Headers set on every catalogue page are written into the header map
 // directly, keys already canonical: Header.Set would check each key again
-// on every request, and a page costs a few microseconds in all.
+// on every request, and a page costs a few microseconds in all. Their
+// values are shared slices of one element, which Header.Add and Set
+// replace rather than change.
 
-var varyValue = "Accept-Encoding, Origin"
+var (
+	varyHdr      = []string{"Accept-Encoding, Origin"}
+	catalogCCHdr = []string{catalogCacheControl}
+	privateCCHdr = []string{privateCacheControl}
+)
 
 func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
-	hdr["Vary"] = append(hdr["Vary"], varyValue)
+	if v := hdr["Vary"]; v == nil {
+		hdr["Vary"] = varyHdr
+	} else {
+		hdr["Vary"] = append(v, varyHdr[0])
+	}
 	if h.cors(w, r) {
 		return
 	}
@@ -404,9 +415,9 @@ func searchBehind(h http.Header, rev int64) bool {
 
 // answer writes a rendered response, or 304 when If-None-Match names it.
 func (h *httpLayer) answer(w http.ResponseWriter, r *http.Request, e *cachedResponse, gz, private bool, inm, id string) {
-	cc := catalogCacheControl
+	cc := catalogCCHdr
 	if private {
-		cc = privateCacheControl
+		cc = privateCCHdr
 	}
 	enc, zipped := &e.identity, gz && e.gz != nil
 	if zipped {
@@ -416,23 +427,44 @@ func (h *httpLayer) answer(w http.ResponseWriter, r *http.Request, e *cachedResp
 	hdr["X-Request-Id"] = []string{id}
 	if inm != "" {
 		if matched, ok := matchETag(inm, e.etag, enc.etag[0]); ok {
-			notModified(w, r, matched, cc)
+			notModified(w, r, matched, cc[0])
 			return
 		}
 	}
 	hdr["Content-Type"] = e.contentTypeHdr
-	hdr["Cache-Control"] = []string{cc}
+	hdr["Cache-Control"] = cc
 	hdr["Etag"] = enc.etag
 	if zipped {
 		hdr["Content-Encoding"] = gzipHdr
 	}
 	hdr["Content-Length"] = enc.length
 	body := enc.body
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(body)
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
 	}
+	if len(body) > gatherMinSize {
+		if c := gatherer(r); c != nil {
+			// Header and body leave in one write (gather.go). The
+			// header is flushed first, so that net/http's buffer holds
+			// none of the body, which then comes through whole.
+			c.hold(body)
+			defer c.send()
+			rc := http.NewResponseController(w)
+			w.WriteHeader(http.StatusOK)
+			rc.Flush()
+			w.Write(body)
+			rc.Flush()
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
 }
+
+// gatherMinSize: a smaller answer fits in net/http's buffer with its
+// header, and leaves in one write anyway.
+const gatherMinSize = 2048
 
 func notModified(w http.ResponseWriter, r *http.Request, etag, cc string) {
 	hdr := w.Header()

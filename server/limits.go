@@ -189,6 +189,8 @@ func tcpConnOf(c net.Conn) *net.TCPConn {
 			return x
 		case *countedConn:
 			c = x.Conn
+		case *gatherConn:
+			c = x.Conn
 		case *tls.Conn:
 			c = x.NetConn()
 		default:

@@ -150,6 +150,7 @@ func (s *Server) listen(cfg Config) error {
 		return fmt.Errorf("HTTP address %s: %w", cfg.HTTPAddr, err)
 	}
 	s.httpLis = limitConns(s.httpLis, limits.MaxConnectionsPerAddress, limits.TrustedProxies, refused)
+	s.httpLis = gatherWrites(s.httpLis)
 	a := &access{authn: &auth.Authenticator{Tokens: s.svc, JWT: cfg.JWT}, svc: s.svc, metrics: s.metrics,
 		principalLimit: ratelimit.New(limits.Principal, cfg.Now), anonymousLimit: ratelimit.New(limits.Anonymous, cfg.Now),
 		gatewaySecret: newRequestID() + newRequestID(), watches: newGate(limits.MaxWatches, limits.MaxWatchesPerAddress),

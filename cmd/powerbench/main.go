@@ -4,7 +4,7 @@
 // time and resident memory. See README.md, "Measuring speed".
 //
 //	powerbench seed --data-dir DIR --items 500000 [--departments 100] [--batch 10000] [--seed 1]
-//	powerbench measure --data-dir DIR [--duration 30s] [--connections 32] [--searches 2000] [--powerregd PATH]
+//	powerbench measure --data-dir DIR [--duration 30s] [--connections 32] [--searches 2000] [--page-size 50] [--powerregd PATH]
 //	powerbench publication --data-dir DIR [--items 45000] [--rate 100] [--before 3s] [--after 5s] [--stage-only] [--powerregd PATH]
 package main
 
@@ -45,7 +45,7 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   powerbench seed --data-dir DIR --items N [--departments 100] [--batch 10000] [--seed 1]
       import N generated items through the domain and publish them (powerregd must not run on DIR)
-  powerbench measure --data-dir DIR [--duration 30s] [--connections 32] [--searches 2000] [--powerregd PATH]
+  powerbench measure --data-dir DIR [--duration 30s] [--connections 32] [--searches 2000] [--page-size 50] [--powerregd PATH]
       start powerregd on DIR and measure start-up, REST list pages vs nginx (wrk), search latency, RSS
   powerbench publication --data-dir DIR [--items 45000] [--rate 100] [--before 3s] [--after 5s] [--stage-only] [--powerregd PATH]
       stage N approved items in DIR (seeded), then start powerregd and measure searches before, during and after their publication
@@ -85,11 +85,15 @@ func measureCmd(args []string) error {
 	fs.IntVar(&o.Searches, "searches", 2000, "number of keyword searches over gRPC")
 	fs.StringVar(&o.Powerregd, "powerregd", "", "powerregd binary (default: go build ./cmd/powerregd into a temp dir)")
 	fs.Int64Var(&o.Seed, "seed", 1, "random seed of the search queries")
+	fs.IntVar(&o.PageSize, "page-size", 50, "items on the REST page compared with nginx (20: some 20 KB, 50: some 50 KB)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if o.DataDir == "" {
 		return fmt.Errorf("measure: --data-dir is required")
+	}
+	if o.PageSize < 1 || o.PageSize > 500 {
+		return fmt.Errorf("measure: --page-size %d: give 1 to 500", o.PageSize)
 	}
 	return measure(o)
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,10 +32,14 @@ type measureOptions struct {
 	Searches    int
 	Powerregd   string
 	Seed        int64
+	PageSize    int
 }
 
-// listPath is the portal's list page: 50 penalties.
-const listPath = "/v1/catalog/items?category=CATEGORY_PENALTY&page_size=50"
+// listPath is the portal's list page: pageSize penalties (50 make some
+// 50 KB at the generator's items, 20 some 20 KB).
+func listPath(pageSize int) string {
+	return fmt.Sprintf("/v1/catalog/items?category=CATEGORY_PENALTY&page_size=%d", pageSize)
+}
 
 func measure(o measureOptions) error {
 	for _, tool := range []string{"nginx", "wrk"} {
@@ -124,6 +129,7 @@ func measure(o measureOptions) error {
 	add("start-up until the first search answers", tSearch.Round(time.Millisecond).String(), startCmd)
 
 	// 2. The page, as nginx will serve it.
+	listPath := listPath(o.PageSize)
 	page, err := get(base+listPath, false)
 	if err != nil {
 		return err
@@ -166,23 +172,31 @@ func measure(o measureOptions) error {
 	}
 	fmt.Printf("page: %d bytes (%d gzipped), %s\n", len(page), gz.Len(), listPath)
 
-	// 3. wrk: nginx vs powerregd, identity and gzip.
+	// 3. wrk: nginx vs powerregd, identity and gzip. Besides requests per
+	// second, the CPU time per request of the server (nginx: its master
+	// and workers) and of wrk: on a machine shared with other work the
+	// throughput follows the share of the processors each run was given,
+	// the CPU time per request much less.
+	ngPIDs := append([]int{ngCmd.Process.Pid}, childPIDs(ngCmd.Process.Pid)...)
 	for _, enc := range []bool{false, true} {
 		label := "identity"
 		if enc {
 			label = "gzip"
 		}
-		ngRPS, ngCmdline, err := runWrk(o, static, enc)
+		ng, err := runWrkCPU(o, static, enc, ngPIDs)
 		if err != nil {
 			return err
 		}
-		prRPS, prCmdline, err := runWrk(o, base+listPath, enc)
+		pr, err := runWrkCPU(o, base+listPath, enc, []int{srvCmd.Process.Pid})
 		if err != nil {
 			return err
 		}
-		add("nginx static page req/s ("+label+")", fmt.Sprintf("%.0f", ngRPS), ngCmdline)
-		add("powerregd REST page req/s ("+label+")", fmt.Sprintf("%.0f", prRPS), prCmdline)
-		add("ratio powerregd/nginx ("+label+")", fmt.Sprintf("%.2f (goal ≥ 0.50)", prRPS/ngRPS), "")
+		add("nginx static page req/s ("+label+")", fmt.Sprintf("%.0f", ng.rps), ng.cmdline)
+		add("powerregd REST page req/s ("+label+")", fmt.Sprintf("%.0f", pr.rps), pr.cmdline)
+		add("ratio powerregd/nginx ("+label+")", fmt.Sprintf("%.2f (goal ≥ 0.60)", pr.rps/ng.rps), "")
+		add("CPU per request, nginx + wrk ("+label+")", ng.cpu(), "utime+stime of the processes (/proc/PID/stat) over requests")
+		add("CPU per request, powerregd + wrk ("+label+")", pr.cpu(), "utime+stime of the processes (/proc/PID/stat) over requests")
+		add("CPU ratio nginx/powerregd ("+label+")", fmt.Sprintf("%.2f", ng.perRequest()/pr.perRequest()), "")
 	}
 
 	// 4. Keyword searches over gRPC.
@@ -228,26 +242,96 @@ func get(url string, gz bool) ([]byte, error) {
 	return io.ReadAll(r.Body)
 }
 
-func runWrk(o measureOptions, url string, gz bool) (float64, string, error) {
+// wrkRun is a wrk run's figures.
+type wrkRun struct {
+	rps                  float64
+	requests             int64
+	serverCPU, clientCPU time.Duration
+	cmdline              string
+}
+
+func (w wrkRun) perRequest() float64 {
+	return float64(w.serverCPU+w.clientCPU) / float64(w.requests)
+}
+
+func (w wrkRun) cpu() string {
+	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 / float64(w.requests) }
+	return fmt.Sprintf("%.1f µs + %.1f µs", per(w.serverCPU), per(w.clientCPU))
+}
+
+// runWrkCPU runs wrk, with the CPU time the server's processes pids and
+// wrk used.
+func runWrkCPU(o measureOptions, url string, gz bool, pids []int) (wrkRun, error) {
+	before, err := cpuOf(pids)
+	if err != nil {
+		return wrkRun{}, err
+	}
+	var r wrkRun
+	var out string
+	r.rps, r.cmdline, out, r.clientCPU, err = runWrk(o, url, gz)
+	if err != nil {
+		return r, err
+	}
+	after, err := cpuOf(pids)
+	if err != nil {
+		return r, err
+	}
+	r.serverCPU = after - before
+	r.requests, err = parseWrkRequests(out)
+	return r, err
+}
+
+// cpuOf is the CPU time, user and system, the processes pids have used.
+func cpuOf(pids []int) (time.Duration, error) {
+	var sum time.Duration
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, err
+		}
+		d, err := parseProcCPU(string(b))
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		sum += d
+	}
+	return sum, nil
+}
+
+// childPIDs lists the children of pid (nginx's workers).
+func childPIDs(pid int) []int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	var out []int
+	for _, f := range strings.Fields(string(b)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func runWrk(o measureOptions, url string, gz bool) (rps float64, cmdline, out string, cpu time.Duration, err error) {
 	args := []string{fmt.Sprintf("-t%d", o.Threads), fmt.Sprintf("-c%d", o.Connections), "-d" + o.Duration.String(), "--latency"}
 	if gz {
 		args = append(args, "-H", "Accept-Encoding: gzip")
 	}
 	args = append(args, url)
-	cmdline := "wrk " + strings.Join(args, " ")
+	cmdline = "wrk " + strings.Join(args, " ")
 	if gz {
 		cmdline = strings.Replace(cmdline, "-H Accept-Encoding: gzip", "-H 'Accept-Encoding: gzip'", 1)
 	}
 	fmt.Println("running", cmdline)
-	out, err := exec.Command("wrk", args...).CombinedOutput()
+	cmd := exec.Command("wrk", args...)
+	b, err := cmd.CombinedOutput()
+	out = string(b)
 	if err != nil {
-		return 0, cmdline, fmt.Errorf("%s: %w\n%s", cmdline, err, out)
+		return 0, cmdline, out, 0, fmt.Errorf("%s: %w\n%s", cmdline, err, out)
 	}
-	if strings.Contains(string(out), "Non-2xx") {
-		return 0, cmdline, fmt.Errorf("%s: some answers were not 2xx:\n%s", cmdline, out)
+	if strings.Contains(out, "Non-2xx") {
+		return 0, cmdline, out, 0, fmt.Errorf("%s: some answers were not 2xx:\n%s", cmdline, out)
 	}
-	rps, err := parseWrk(string(out))
-	return rps, cmdline, err
+	rps, err = parseWrk(out)
+	return rps, cmdline, out, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), err
 }
 
 // searchQueries draws n queries, 1-, 2- and 4-character in turn.

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -57,5 +58,42 @@ func TestSearchQueriesMixLengths(t *testing.T) {
 	}
 	if strings.Join(searchQueries(1, 30), ",") != strings.Join(qs, ",") {
 		t.Error("queries not deterministic")
+	}
+}
+
+func TestParseWrkRequests(t *testing.T) {
+	out := `Running 10s test @ http://127.0.0.1:8080/page.json
+  2 threads and 32 connections
+  Latency Distribution
+     50%  400.00us
+  493817 requests in 10.00s, 9.41GB read
+Requests/sec:  49381.70
+`
+	if n, err := parseWrkRequests(out); err != nil || n != 493817 {
+		t.Fatalf("parseWrkRequests = %d, %v", n, err)
+	}
+	if _, err := parseWrkRequests("  0 requests in 10.00s, 0B read\n"); err == nil {
+		t.Error("no requests taken for a count")
+	}
+	if _, err := parseWrkRequests("nothing"); err == nil {
+		t.Error("parseWrkRequests of garbage")
+	}
+}
+
+func TestParseProcCPU(t *testing.T) {
+	// utime 1234 and stime 566 ticks; the command holds a space and a parenthesis.
+	stat := "4242 (nginx: (worker) x) S 4241 4241 4241 0 -1 4194624 231 0 0 0 1234 566 0 0 20 0 1 0 1000 12345 67 18446744073709551615"
+	d, err := parseProcCPU(stat)
+	if err != nil || d != 18*time.Second {
+		t.Fatalf("parseProcCPU = %v, %v; want 18s", d, err)
+	}
+	if _, err := parseProcCPU("4242 (x) S 1 2"); err == nil {
+		t.Error("a short stat line taken")
+	}
+}
+
+func TestListPath(t *testing.T) {
+	if p := listPath(20); p != "/v1/catalog/items?category=CATEGORY_PENALTY&page_size=20" {
+		t.Fatalf("listPath(20) = %q", p)
 	}
 }

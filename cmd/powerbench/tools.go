@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // nginxConfig is a minimal foreground nginx serving root on 127.0.0.1:port,
@@ -48,6 +50,48 @@ func parseWrk(out string) (float64, error) {
 		return 0, fmt.Errorf("no Requests/sec in wrk output:\n%s", out)
 	}
 	return strconv.ParseFloat(m[1], 64)
+}
+
+var wrkRequests = regexp.MustCompile(`(?m)^\s*(\d+) requests in `)
+
+// parseWrkRequests reads the number of requests from wrk's output.
+func parseWrkRequests(out string) (int64, error) {
+	m := wrkRequests.FindStringSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("no request count in wrk output:\n%s", out)
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("wrk made no request:\n%s", out)
+	}
+	return n, err
+}
+
+// clockTicks is the unit of /proc/PID/stat's times (USER_HZ, 100 on
+// Linux whatever the kernel's own tick).
+const clockTicks = 100
+
+// parseProcCPU reads the user and system time from /proc/PID/stat: its
+// 14th and 15th fields, counted after the command's closing parenthesis
+// (the command may hold spaces).
+func parseProcCPU(stat string) (time.Duration, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("no command in %q", stat)
+	}
+	f := strings.Fields(stat[i+1:]) // from the 3rd field, the state
+	if len(f) < 13 {
+		return 0, fmt.Errorf("too few fields in %q", stat)
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("CPU time %q: %w", s, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
 }
 
 var vmRSS = regexp.MustCompile(`(?m)^VmRSS:\s+(\d+)\s+kB`)

@@ -236,11 +236,16 @@ func TestCheckDataDir(t *testing.T) {
 		// Changed and sealed again: the record's checksum holds, the chain
 		// does not.
 		audit := tx.Bucket([]byte("audit"))
-		rec, err := store.DecodeRecord(u64(5), audit.Get(u64(5)))
+		rec, err := store.DecodeAuditRecord(u64(5), audit.Get(u64(5)))
 		if err != nil {
 			return err
 		}
-		return audit.Put(u64(5), store.EncodeRecord(u64(5), bytes.Replace(rec, []byte(`"Principal":"`), []byte(`"Principal":"x`), 1)))
+		rec.Principal = "x" + rec.Principal
+		v, err := store.EncodeAuditRecord(u64(5), rec)
+		if err != nil {
+			return err
+		}
+		return audit.Put(u64(5), v)
 	})
 	code, out, errOut = powerregd(t, "check", "--data-dir", dir)
 	if code != 1 || !strings.Contains(errOut, "found 3 problems") {

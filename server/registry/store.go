@@ -69,6 +69,9 @@ type Tx interface {
 	ScanEvents(resource string, after int64, fn func(*Event) (bool, error)) error
 
 	GetCatalogEntry(code string) (*CatalogEntry, error)
+	// PutCatalogEntry writes an entry whose Content is that of revision
+	// e.Revision of item e.Item (as is a change's entry): a store may keep
+	// the content only there, and read it back from there.
 	PutCatalogEntry(e *CatalogEntry) error
 	DeleteCatalogEntry(e *CatalogEntry) error
 	// ScanCatalog visits entries in code order after `after`, only those of

@@ -2,6 +2,12 @@ package registry
 
 import "time"
 
+// The JSON tags below are the shape of the records of data files of
+// schemas 4 and 5, which the store reads only to migrate or check them:
+// changing one breaks the upgrade of such a file (server/store's
+// TestMigrateRecords says so). The records written since schema 6 are the
+// store's own (server/store/records.go).
+
 // ItemState is the workflow state of an item's working copy. The numbers
 // match powerreg.v1.Item.State.
 type ItemState int

@@ -21,7 +21,7 @@ func (t *txn) PutChange(c *registry.CatalogChange) error {
 }
 
 func (t *txn) ScanChanges(rev int64, index uint32, fn func(*registry.CatalogChange) (bool, error)) error {
-	return scan(t.b(bChanges).Cursor(), changeKey(rev, index), nil, false, decoder[registry.CatalogChange](t, bChanges), fn)
+	return scan(t.b(bChanges).Cursor(), changeKey(rev, index), nil, false, t.changeDecoder, fn)
 }
 
 func (t *txn) LastChange() (*registry.CatalogChange, error) {
@@ -29,7 +29,17 @@ func (t *txn) LastChange() (*registry.CatalogChange, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return decoder[registry.CatalogChange](t, bChanges)(k, v)
+	return t.changeDecoder(k, v)
+}
+
+// changeDecoder loads a change with its entry's content, stored in the
+// entry's revision.
+func (t *txn) changeDecoder(k, v []byte) (*registry.CatalogChange, error) {
+	c, err := load[registry.CatalogChange](t, bChanges, k, v)
+	if err != nil {
+		return nil, err
+	}
+	return c, t.withContent(bChanges, k, &c.Entry)
 }
 
 func (t *txn) DeleteChangesBefore(rev int64) (int, int64, error) {

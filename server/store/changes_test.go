@@ -16,10 +16,14 @@ func TestChanges(t *testing.T) {
 	defer db.Close()
 	keys := [][2]int64{{3, 0}, {3, 1}, {7, 0}, {12, 0}, {12, 1}, {12, 2}}
 	update(t, db, func(tx registry.Tx) error {
+		// The content a change carries is its revision's (records.go).
+		if err := tx.PutRevision(&registry.Revision{Item: 1, Number: 1}); err != nil {
+			return err
+		}
 		for i := len(keys) - 1; i >= 0; i-- { // written out of order
 			k := keys[i]
 			if err := tx.PutChange(&registry.CatalogChange{Revision: k[0], Index: uint32(k[1]), Kind: registry.CatalogPublished,
-				Entry: registry.CatalogEntry{Code: "c"}}); err != nil {
+				Entry: registry.CatalogEntry{Code: "c", Item: 1, Revision: 1}}); err != nil {
 				return err
 			}
 		}

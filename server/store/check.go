@@ -72,8 +72,9 @@ func Check(path string) (*Report, error) {
 			r.Problems = []Problem{{Bucket: "bbolt", What: "文件已损坏，无法读完，检查中止 / " + err.Error() + "; the check stopped"}}
 			return nil
 		}
-		// Records are in their envelope from schema 4 (record.go).
-		t := &txn{tx: tx, legacy: info.SchemaVersion < 4}
+		// Records are in their envelope from schema 4 (record.go), and
+		// protobuf from schema 6 (records.go).
+		t := &txn{tx: tx, legacy: info.SchemaVersion < 4, json: info.SchemaVersion < 6}
 		c := &checker{tx: tx, t: t, r: r, items: map[uint64]*registry.Item{}, highest: map[string]uint64{}}
 		c.run()
 		return nil
@@ -151,7 +152,11 @@ func each[T any](c *checker, bucket []byte, text func([]byte) string, fn func(k 
 		payload := v
 		if !c.t.legacy {
 			var err error
-			if payload, err = DecodeRecord(k, v); err != nil {
+			if payload, err = DecodeRecord(k, v); err == nil && v[0] != c.t.format() {
+				err = &damage{fmt.Sprintf("记录格式版本 %d 不是本数据版本的 %d", v[0], c.t.format()),
+					fmt.Sprintf("record format version %d is not this schema's %d", v[0], c.t.format())}
+			}
+			if err != nil {
 				d := &damage{"记录已损坏", err.Error()}
 				errors.As(err, &d)
 				c.add(bucket, keyText(bucket, k), "记录已损坏（"+d.zh+"），请从备份恢复",
@@ -159,8 +164,15 @@ func each[T any](c *checker, bucket []byte, text func([]byte) string, fn func(k 
 				return nil
 			}
 		}
-		rec := new(T)
-		if err := json.Unmarshal(payload, rec); err != nil {
+		var rec *T
+		var err error
+		if c.t.json {
+			rec = new(T)
+			err = json.Unmarshal(payload, rec)
+		} else {
+			rec, err = decodePayload[T](payload)
+		}
+		if err != nil {
 			c.add(bucket, text(k), "记录无法解析", "the record does not decode: "+err.Error())
 			return nil
 		}
@@ -513,6 +525,12 @@ func (c *checker) events() {
 func (c *checker) catalog() {
 	each(c, bCatalog, strText, func(k []byte, e *registry.CatalogEntry) {
 		code := string(k)
+		content := true
+		if err := c.t.withContent(bCatalog, k, e); err != nil {
+			c.add(bCatalog, code, fmt.Sprintf("内容所在的事项 %d 第 %d 版无法读取", e.Item, e.Revision),
+				fmt.Sprintf("revision %d of item %d, which holds its content, cannot be read: %v", e.Revision, e.Item, err))
+			content = false
+		}
 		if e.Code != code {
 			c.add(bCatalog, code, fmt.Sprintf("键与记录的编码 %q 不符", e.Code), fmt.Sprintf("the key does not match the record's code %q", e.Code))
 			return
@@ -535,7 +553,7 @@ func (c *checker) catalog() {
 				fmt.Sprintf("not the latest published revision of item %d (the catalogue has revision %d)", e.Item, e.Revision))
 			return
 		}
-		if r, _ := c.t.GetRevision(it.ID, e.Revision); r == nil || !sameJSON(r.Content, e.Content) {
+		if r, _ := c.t.GetRevision(it.ID, e.Revision); content && (r == nil || !sameJSON(r.Content, e.Content)) {
 			c.add(bCatalog, code, fmt.Sprintf("内容与事项 %d 第 %d 版不符", e.Item, e.Revision),
 				fmt.Sprintf("the content differs from revision %d of item %d", e.Revision, e.Item))
 		}
@@ -620,6 +638,10 @@ func (c *checker) changes() {
 		if !bytes.Equal(k, changeKey(ch.Revision, ch.Index)) {
 			c.add(bChanges, fmt.Sprintf("%x", k), "键与记录的修订号和序号不符", "the key does not match the record's revision and index "+key)
 			return
+		}
+		if err := c.t.withContent(bChanges, k, &ch.Entry); err != nil {
+			c.add(bChanges, key, fmt.Sprintf("内容所在的事项 %d 第 %d 版无法读取", ch.Entry.Item, ch.Entry.Revision),
+				fmt.Sprintf("revision %d of item %d, which holds its content, cannot be read: %v", ch.Entry.Revision, ch.Entry.Item, err))
 		}
 		switch {
 		case ch.Revision <= c.floor:

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -82,8 +81,7 @@ func firstItem(t *testing.T, tx *bolt.Tx, s registry.ItemState) *registry.Item {
 	t.Helper()
 	var out *registry.Item
 	tx.Bucket(bItems).ForEach(func(k, v []byte) error {
-		it := new(registry.Item)
-		json.Unmarshal(mustDecode(k, v), it)
+		it := decodeRec[registry.Item](k, v)
 		if out == nil && it.State == s {
 			out = it
 		}
@@ -93,14 +91,6 @@ func firstItem(t *testing.T, tx *bolt.Tx, s registry.ItemState) *registry.Item {
 		t.Fatalf("no item in state %d", s)
 	}
 	return out
-}
-
-func putJSON(tx *bolt.Tx, bucket, key []byte, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucket).Put(key, EncodeRecord(key, data))
 }
 
 // mustDecode is the payload of a record that passes its checksum.
@@ -116,6 +106,9 @@ func mustDecode(k, v []byte) []byte {
 // schema 3 and older hold them: the tests of older migrations start from
 // there.
 func unwrapRecords(tx *bolt.Tx) error {
+	if err := toJSONRecords(tx); err != nil {
+		return err
+	}
 	for _, name := range recordBuckets {
 		b := tx.Bucket(name)
 		var keys, vals [][]byte
@@ -170,7 +163,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 			it := firstItem(t, tx, registry.ItemPublished)
 			e, _ := (&txn{tx: tx}).GetCatalogEntry(it.Code)
 			e.Revision++
-			if err := putJSON(tx, bCatalog, []byte(it.Code), e); err != nil {
+			if err := putRecord(tx, bCatalog, []byte(it.Code), e); err != nil {
 				t.Fatal(err)
 			}
 			return "catalog", it.Code
@@ -198,7 +191,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 		{"broken audit record", func(t *testing.T, tx *bolt.Tx) (string, string) {
 			r, _ := decoder[audit.Record](&txn{tx: tx}, bAudit)(u64(3), tx.Bucket(bAudit).Get(u64(3)))
 			r.Principal = "intruder"
-			if err := putJSON(tx, bAudit, u64(3), r); err != nil {
+			if err := putRecord(tx, bAudit, u64(3), r); err != nil {
 				t.Fatal(err)
 			}
 			return "audit", "3"
@@ -217,7 +210,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 				t.Fatal(err)
 			}
 			ch.Index += 5
-			if err := putJSON(tx, bChanges, changeKey(ch.Revision, ch.Index), ch); err != nil {
+			if err := putRecord(tx, bChanges, changeKey(ch.Revision, ch.Index), ch); err != nil {
 				t.Fatal(err)
 			}
 			return "changes", fmt.Sprintf("%d/%d", ch.Revision, ch.Index)

@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/powerreg/powerreg/server/audit"
 	"github.com/powerreg/powerreg/server/registry"
 )
 
@@ -21,6 +22,7 @@ var migrations = map[uint64]func(tx *bolt.Tx) error{
 	2: countStates,   // 3: the count of items per state (item_states)
 	3: wrapRecords,   // 4: every record in its envelope (record.go)
 	4: threeStates,   // 5: 是否收费 and 是否审核转报 three-state (registry.YesNo)
+	5: toRecords,     // 6: records as protobuf (records.go), each content stored once
 }
 
 // migrationNotes says in both languages what each migration changed that a
@@ -31,6 +33,7 @@ var migrationNotes = map[uint64][2]string{
 	3: {"每条记录加校验和", "every record checksummed"},
 	4: {"是否收费、是否审核转报改为三态：原先的“否”若无收费依据和标准则改为未填写，有则保留为否",
 		"是否收费 and 是否审核转报 are three-state: an old false is now not stated, except a fee with a basis or standard, which stays no"},
+	5: {"记录改为紧凑的二进制格式，每份发布内容只存一份", "records in a compact binary format, each published content stored once"},
 }
 
 // upgradeNotes joins the notes of the migrations from version from.
@@ -127,6 +130,107 @@ func rewriteContents[T any](tx *bolt.Tx, name []byte, content func(*T) *registry
 		}
 		for i, k := range keys {
 			if err := b.Put(k, EncodeRecord(k, vals[i])); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// toRecords rewrites every record of the record buckets from the JSON of
+// the domain types (format 1) into the store's protobuf records (format 2,
+// records.go). A catalogue entry and a change keep no content of their
+// own: theirs is their revision's, which must hold the same content, else
+// the migration refuses (dropping the copy would lose it). A record that
+// fails its checksum keeps its bytes: reads and check go on reporting it.
+func toRecords(tx *bolt.Tx) error {
+	old := &txn{tx: tx, json: true}
+	sameAsRevision := func(bucket, k []byte, e *registry.CatalogEntry) error {
+		r, err := getT[registry.Revision](old, bRevisions, revKey(e.Item, e.Revision))
+		if err != nil {
+			return err
+		}
+		if r == nil || !sameJSON(r.Content, e.Content) {
+			return notUpgraded(bucket, k, fmt.Sprintf("内容与事项 %d 第 %d 版不符", e.Item, e.Revision),
+				fmt.Sprintf("its content differs from revision %d of item %d", e.Revision, e.Item))
+		}
+		return nil
+	}
+	// Revisions last: the entries and changes are compared with them
+	// while they are still JSON.
+	for _, step := range []func() error{
+		func() error { return reencode[registry.Department](old, bDepartments, nil) },
+		func() error { return reencode[registry.Item](old, bItems, nil) },
+		func() error { return reencode[registry.Submission](old, bSubmissions, nil) },
+		func() error { return reencode[registry.Publication](old, bPublications, nil) },
+		func() error { return reencode[registry.Event](old, bEvents, nil) },
+		func() error {
+			return reencode(old, bCatalog, func(k []byte, e *registry.CatalogEntry) error { return sameAsRevision(bCatalog, k, e) })
+		},
+		func() error {
+			return reencode(old, bChanges, func(k []byte, c *registry.CatalogChange) error { return sameAsRevision(bChanges, k, &c.Entry) })
+		},
+		func() error { return reencode[registry.Token](old, bTokens, nil) },
+		func() error { return reencode[audit.Record](old, bAudit, nil) },
+		func() error { return reencode[registry.Revision](old, bRevisions, nil) },
+	} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// notUpgraded is a migration's refusal of a record, saying what to do.
+func notUpgraded(bucket, k []byte, zh, en string) error {
+	return fmt.Errorf("%w: %s/%s: %s / %s; the file was not upgraded: "+
+		"run powerregd check --data-dir DIR to list the damage, and restore the data dir from a backup "+
+		"(powerregd restore) / 数据文件未升级：请运行 powerregd check --data-dir 目录 查看损坏之处，并从备份恢复（powerregd restore）",
+		ErrDamaged, bucket, keyText(bucket, k), en, zh)
+}
+
+// reencode rewrites the JSON records of bucket (of type T) as protobuf
+// records, after verify (when given) accepts each. As in wrapRecords, the
+// bucket is changed only between batches read with a cursor.
+func reencode[T any](old *txn, name []byte, verify func(k []byte, rec *T) error) error {
+	const batch = 1024
+	b := old.tx.Bucket(name)
+	var from []byte
+	for {
+		var keys, vals [][]byte
+		c := b.Cursor()
+		k, v := c.First()
+		if from != nil {
+			if k, v = c.Seek(from); k != nil && bytes.Equal(k, from) {
+				k, v = c.Next()
+			}
+		}
+		n := 0
+		for ; k != nil && n < batch; k, v = c.Next() {
+			n++
+			from = bytes.Clone(k)
+			if _, err := DecodeRecord(k, v); err != nil || v[0] != RecordJSON {
+				continue // damaged: left for check to report
+			}
+			rec, err := load[T](old, name, k, v)
+			if err != nil {
+				return notUpgraded(name, k, "记录无法解析", "the record does not decode: "+err.Error())
+			}
+			if verify != nil {
+				if err := verify(k, rec); err != nil {
+					return err
+				}
+			}
+			data, err := encodePayload(rec)
+			if err != nil {
+				return err
+			}
+			keys, vals = append(keys, from), append(vals, EncodeRecordAs(from, RecordProto, data))
+		}
+		if n == 0 {
+			return nil
+		}
+		for i, k := range keys {
+			if err := b.Put(k, vals[i]); err != nil {
 				return err
 			}
 		}

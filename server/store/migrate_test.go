@@ -13,6 +13,7 @@ var migrationTests = map[uint64]string{
 	2: "TestMigrateItemStates",
 	3: "TestMigrateRecordEnvelope",
 	4: "TestMigrateYesNo",
+	5: "TestMigrateRecords",
 }
 
 // TestEveryMigrationIsTested: every version below the current one has a

@@ -21,12 +21,16 @@ import (
 // where the CRC-32C (Castagnoli, big-endian) covers the key's length (u32)
 // and bytes, the format version and the payload, so that a flipped bit in
 // the payload, or a record found under another key, is seen when it is
-// read. Format version 1: the payload is the record's JSON. A later
-// payload (another encoding) gets a version of its own and keeps the
-// envelope.
+// read. Format version 1 (schemas 4 and 5): the payload is the JSON of a
+// domain type. Format version 2 (schema 6): the payload is the protobuf
+// binary of the store's record message (records.go). A later payload gets
+// a version of its own and keeps the envelope.
 
-// RecordJSON is the format version of a record whose payload is JSON.
-const RecordJSON = 1
+// Record format versions.
+const (
+	RecordJSON  = 1
+	RecordProto = 2
+)
 
 const recordHeader = 5 // version and CRC
 
@@ -54,22 +58,28 @@ func crcByte(crc uint32, b byte) uint32 {
 	return ^(castagnoli[byte(c)^b] ^ c>>8)
 }
 
-// EncodeRecord wraps a JSON payload, stored under key, in the envelope.
-func EncodeRecord(key, payload []byte) []byte {
+// EncodeRecord wraps a JSON payload (format version 1), stored under key,
+// in the envelope.
+func EncodeRecord(key, payload []byte) []byte { return EncodeRecordAs(key, RecordJSON, payload) }
+
+// EncodeRecordAs wraps a payload of a format version, stored under key, in
+// the envelope.
+func EncodeRecordAs(key []byte, version byte, payload []byte) []byte {
 	out := make([]byte, recordHeader, recordHeader+len(payload))
-	out[0] = RecordJSON
-	binary.BigEndian.PutUint32(out[1:], recordSum(key, RecordJSON, payload))
+	out[0] = version
+	binary.BigEndian.PutUint32(out[1:], recordSum(key, version, payload))
 	return append(out, payload...)
 }
 
-// DecodeRecord returns the JSON payload of the record v stored under key,
-// or an error wrapping ErrRecordDamaged. The payload shares v's memory.
+// DecodeRecord returns the payload of the record v stored under key (its
+// format version is v[0]), or an error wrapping ErrRecordDamaged. The
+// payload shares v's memory.
 func DecodeRecord(key, v []byte) ([]byte, error) {
 	if len(v) < recordHeader {
 		return nil, &damage{fmt.Sprintf("只有 %d 字节，短于记录头的 %d 字节", len(v), recordHeader),
 			fmt.Sprintf("%d bytes, shorter than the envelope's %d", len(v), recordHeader)}
 	}
-	if v[0] != RecordJSON {
+	if v[0] != RecordJSON && v[0] != RecordProto {
 		return nil, &damage{fmt.Sprintf("未知的记录格式版本 %d", v[0]), fmt.Sprintf("unknown record format version %d", v[0])}
 	}
 	payload := v[recordHeader:]
@@ -86,7 +96,7 @@ func (d *damage) Error() string { return ErrRecordDamaged.Error() + ": " + d.en 
 
 func (d *damage) Unwrap() error { return ErrRecordDamaged }
 
-// recordBuckets are the buckets of records (JSON in an envelope); the
+// recordBuckets are the buckets of records (in an envelope); the
 // others hold indexes, counters and names, which Check verifies against
 // the records.
 var recordBuckets = [][]byte{bDepartments, bItems, bRevisions, bSubmissions, bPublications, bEvents,

@@ -10,10 +10,12 @@ package store
 //
 // Records (the values of departments, items, revisions, submissions,
 // publications, events, catalog, tokens, audit and changes: "→ Type"
-// below) are the JSON of the registry types (server/registry/types.go) in
-// an envelope (schema 4, record.go):
+// below) are the store's own record messages
+// (proto/powerreg/store/v1/records.proto), protobuf binary, in an envelope
+// (schema 4, record.go); records.go converts them to and from the domain
+// types, in one place:
 //
-//	u8 format version (1: the payload is JSON) | u32 CRC-32C | payload
+//	u8 format version (2: protobuf; 1: the JSON of schemas 4 and 5) | u32 CRC-32C | payload
 //
 // The CRC-32C (Castagnoli, big-endian) covers the key's length (u32 big-
 // endian) and bytes, the format version and the payload. Every read
@@ -29,6 +31,13 @@ package store
 // (registry.YesNo): true, false, or no key when nobody has said. Until
 // schema 4 they were bools whose false had no key; migration 4 → 5
 // (migrate.go) wrote false where a fee has a basis or a standard.
+//
+// Schema 6: records are protobuf (format 2) instead of the JSON of the
+// domain types, and each content is stored once, in its revision: a
+// catalogue entry and a change name the item and revision whose content
+// they serve (its reader loads it; check reports one whose revision is
+// missing). Migration 5 → 6 (migrate.go) rewrote every record, refusing a
+// file whose catalogue or feed held a content unlike its revision's.
 //
 // Before bbolt maps the file, Validate (validate.go) reads the size and
 // both meta pages: every opening of a data file goes through it.
@@ -56,14 +65,16 @@ package store
 //	item_states          u8 item state → u64 how many items' working copies
 //	                     are in that state (kept by PutItem and DeleteItem,
 //	                     so that metrics need not read every item; schema 3)
-//	revisions            u64 item id, u32 revision number → Revision
+//	revisions            u64 item id, u32 revision number → Revision: the
+//	                     one copy of each content
 //	codes                {code} → u64 item id; every code given or assigned,
 //	                     kept after abolition so that no code is ever reused
 //	submissions          u64 submission id → Submission
 //	submissions_by_dept  {dept id} 0x00 u64 submission id → empty
 //	publications         u64 publication id → Publication
 //	events               {resource name} 0x00 u64 revision, u64 sequence → Event
-//	catalog              {code} → CatalogEntry: the items in force
+//	catalog              {code} → CatalogEntry: the items in force; the
+//	                     content is that of revisions (item, revision)
 //	catalog_by_category  u8 category, {code} → empty
 //	catalog_by_dept      {dept id} 0x00 {code} → empty
 //	requests             {method}/{request id} → resource name (retries)
@@ -74,11 +85,12 @@ package store
 //	changes              u64 revision, u32 index → CatalogChange: the change
 //	                     feed, each effect of a publication on the catalogue
 //	                     (server/registry/changes.go), the CatalogEntry as
-//	                     published (as it left, for an abolition)
+//	                     published (as it left, for an abolition), its
+//	                     content that of its revision
 
 // schemaVersion is the layout version this binary writes. Migrations from
 // older versions are listed in migrations (migrate.go).
-const schemaVersion = 5
+const schemaVersion = 6
 
 var (
 	bMeta              = []byte("meta")

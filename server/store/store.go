@@ -210,6 +210,10 @@ type txn struct {
 	// legacy: the records are bare JSON, without the envelope (a file of
 	// schema 3 or older, read by Check before any migration).
 	legacy bool
+	// json: the records are the JSON of the domain types, each catalogue
+	// entry and change holding its content (a file of schema 5 or older,
+	// read by Check or a migration).
+	json bool
 }
 
 // open returns the payload of the record v of bucket under key, verified
@@ -220,6 +224,10 @@ func (t *txn) open(bucket, key, v []byte) ([]byte, error) {
 		return v, nil
 	}
 	payload, err := DecodeRecord(key, v)
+	if err == nil && v[0] != t.format() {
+		err = &damage{fmt.Sprintf("记录格式版本 %d 不是本数据版本的 %d", v[0], t.format()),
+			fmt.Sprintf("record format version %d is not this schema's %d", v[0], t.format())}
+	}
 	if err != nil {
 		if t.db != nil {
 			t.db.countDamage(string(bucket) + "/" + keyText(bucket, key))
@@ -230,15 +238,52 @@ func (t *txn) open(bucket, key, v []byte) ([]byte, error) {
 	return payload, nil
 }
 
-// unmarshal verifies and decodes a record into v.
-func (t *txn) unmarshal(bucket, key, data []byte, v any) error {
-	payload, err := t.open(bucket, key, data)
+// format is the envelope's format version of the file's records.
+func (t *txn) format() byte {
+	if t.json {
+		return RecordJSON
+	}
+	return RecordProto
+}
+
+// load verifies and decodes the record v of bucket under key. A catalogue
+// entry or change comes without its content (see withContent).
+func load[T any](t *txn, bucket, key, v []byte) (*T, error) {
+	payload, err := t.open(bucket, key, v)
+	if err != nil {
+		return nil, err
+	}
+	var rec *T
+	if t.json {
+		rec = new(T)
+		err = json.Unmarshal(payload, rec)
+	} else {
+		rec, err = decodePayload[T](payload)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s: %w", bucket, keyText(bucket, key), err)
+	}
+	return rec, nil
+}
+
+// withContent gives a catalogue entry read from its record the content of
+// the revision it refers to, where the content is stored (records.go). A
+// missing revision is data lost.
+func (t *txn) withContent(bucket, key []byte, e *registry.CatalogEntry) error {
+	if t.json {
+		return nil // the content is in the record
+	}
+	r, err := t.GetRevision(e.Item, e.Revision)
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(payload, v); err != nil {
-		return fmt.Errorf("%s/%s: %w", bucket, keyText(bucket, key), err)
+	if r == nil {
+		// Named as the registry names a missing record that another refers to.
+		referrer := string(bucket) + "/" + keyText(bucket, key)
+		return registry.DataLoss(fmt.Sprintf("%s/%d/%d", bRevisions, e.Item, e.Revision),
+			"记录缺失："+referrer+" 的内容在这一版中", "the record is missing: it holds the content of "+referrer)
 	}
+	e.Content = r.Content
 	return nil
 }
 
@@ -248,35 +293,44 @@ func join(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
 func deptKey(dept string, rest []byte) []byte { return join([]byte(dept), []byte{0}, rest) }
 
-func (t *txn) b(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+func (t *txn) b(name []byte) *bolt.Bucket {
+	b := t.tx.Bucket(name)
+	if b != nil && t.tx.Writable() && appendOnly(name) {
+		// New keys mostly come last and records never change: a page
+		// split leaves the page full instead of half empty (bbolt's
+		// default), which halves these buckets on disk.
+		b.FillPercent = 1.0
+	}
+	return b
+}
 
-func (t *txn) get(bucket, key []byte, v any) (bool, error) {
-	data := t.b(bucket).Get(key)
-	if data == nil {
-		return false, nil
+// appendOnly reports whether bucket name's records are written once, with
+// keys that mostly grow: revisions (item, number: an older item's new
+// revision goes in between), the change feed (revision, index),
+// publications and the audit trail (sequences).
+func appendOnly(name []byte) bool {
+	switch string(name) {
+	case string(bRevisions), string(bChanges), string(bPublications), string(bAudit):
+		return true
 	}
-	if err := t.unmarshal(bucket, key, data, v); err != nil {
-		return false, err
-	}
-	return true, nil
+	return false
 }
 
 func (t *txn) put(bucket, key []byte, v any) error {
-	data, err := json.Marshal(v)
+	data, err := encodePayload(v)
 	if err != nil {
 		return err
 	}
-	return t.b(bucket).Put(key, EncodeRecord(key, data))
+	return t.b(bucket).Put(key, EncodeRecordAs(key, RecordProto, data))
 }
 
 // getT reads one record, nil when absent.
 func getT[T any](t *txn, bucket, key []byte) (*T, error) {
-	v := new(T)
-	ok, err := t.get(bucket, key, v)
-	if !ok {
-		return nil, err
+	data := t.b(bucket).Get(key)
+	if data == nil {
+		return nil, nil
 	}
-	return v, nil
+	return load[T](t, bucket, key, data)
 }
 
 // scan visits the records of bucket from start in the given direction
@@ -320,13 +374,7 @@ func step(c *bolt.Cursor, reverse bool) ([]byte, []byte) {
 
 // decoder returns a scan's load function for the records of bucket.
 func decoder[T any](t *txn, bucket []byte) func(k, v []byte) (*T, error) {
-	return func(k, v []byte) (*T, error) {
-		rec := new(T)
-		if err := t.unmarshal(bucket, k, v, rec); err != nil {
-			return nil, err
-		}
-		return rec, nil
-	}
+	return func(k, v []byte) (*T, error) { return load[T](t, bucket, k, v) }
 }
 
 func (t *txn) counter(bucket, key []byte) (uint64, error) {
@@ -413,13 +461,11 @@ func (t *txn) DeleteItem(it *registry.Item) error {
 func (t *txn) moveState(key []byte, to registry.ItemState) error {
 	var from registry.ItemState
 	if old := t.b(bItems).Get(key); old != nil {
-		var st struct {
-			State registry.ItemState `json:"state"`
-		}
-		if err := t.unmarshal(bItems, key, old, &st); err != nil {
+		it, err := load[registry.Item](t, bItems, key, old)
+		if err != nil {
 			return err
 		}
-		from = st.State
+		from = it.State
 	}
 	if from == to {
 		return nil
@@ -572,7 +618,20 @@ func (t *txn) ScanEvents(resource string, after int64, fn func(*registry.Event) 
 }
 
 func (t *txn) GetCatalogEntry(code string) (*registry.CatalogEntry, error) {
-	return getT[registry.CatalogEntry](t, bCatalog, []byte(code))
+	e, err := getT[registry.CatalogEntry](t, bCatalog, []byte(code))
+	if e == nil || err != nil {
+		return nil, err
+	}
+	return e, t.withContent(bCatalog, []byte(code), e)
+}
+
+// catalogDecoder loads a catalogue record with its content.
+func (t *txn) catalogDecoder(k, v []byte) (*registry.CatalogEntry, error) {
+	e, err := load[registry.CatalogEntry](t, bCatalog, k, v)
+	if err != nil {
+		return nil, err
+	}
+	return e, t.withContent(bCatalog, k, e)
 }
 
 func catKey(c registry.Category, code string) []byte { return append([]byte{byte(c)}, code...) }
@@ -638,7 +697,7 @@ func (t *txn) ScanCatalog(cat registry.Category, dept string, after string, fn f
 		prefix := []byte{byte(cat)}
 		return scan(t.b(bCatalogByCategory).Cursor(), from(prefix), prefix, false, byCode(prefix), fn)
 	}
-	return scan(t.b(bCatalog).Cursor(), from(nil), nil, false, decoder[registry.CatalogEntry](t, bCatalog), fn)
+	return scan(t.b(bCatalog).Cursor(), from(nil), nil, false, t.catalogDecoder, fn)
 }
 
 func (t *txn) GetRequest(key string) (string, error) {

@@ -304,8 +304,13 @@ func TestScanCatalog(t *testing.T) {
 	}
 	update(t, db, func(tx registry.Tx) error {
 		for i, e := range entries {
+			// The content an entry serves is its revision's (records.go).
+			content := registry.Content{DisplayName: e.code, Category: e.cat}
+			if err := tx.PutRevision(&registry.Revision{Item: uint64(i + 1), Number: 1, Content: content}); err != nil {
+				return err
+			}
 			err := tx.PutCatalogEntry(&registry.CatalogEntry{Code: e.code, Item: uint64(i + 1), Department: e.dept,
-				Revision: 1, Content: registry.Content{DisplayName: e.code, Category: e.cat}})
+				Revision: 1, Content: content})
 			if err != nil {
 				return err
 			}
@@ -366,8 +371,12 @@ func TestScanCatalog(t *testing.T) {
 	// A new revision in another category moves the entry between the
 	// category indexes; a deleted entry leaves every index.
 	update(t, db, func(tx registry.Tx) error {
+		content := registry.Content{DisplayName: "GTJ-7", Category: zs}
+		if err := tx.PutRevision(&registry.Revision{Item: 8, Number: 2, Content: content}); err != nil {
+			return err
+		}
 		err := tx.PutCatalogEntry(&registry.CatalogEntry{Code: "GTJ-7", Item: 8, Department: "a", Revision: 2,
-			Content: registry.Content{DisplayName: "GTJ-7", Category: zs}})
+			Content: content})
 		if err != nil {
 			return err
 		}

@@ -2,8 +2,10 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -47,6 +49,9 @@ func contentOf(t *testing.T, bucket, payload []byte) registry.Content {
 // older did, when they were bools: no key for false (nor a fee that was
 // only false). The tests of older migrations start from there too.
 func toTwoStates(tx *bolt.Tx) error {
+	if err := toJSONRecords(tx); err != nil {
+		return err
+	}
 	for _, name := range contentBuckets {
 		b := tx.Bucket(name)
 		var keys, vals [][]byte
@@ -180,18 +185,24 @@ func TestMigrateYesNo(t *testing.T) {
 		}
 	}
 
-	// The upgrade says so once, in the log, with what changed.
+	// The upgrade says so once, in the log, with what changed. (Open takes
+	// the file on to the current schema: a copy of it. The records are
+	// looked at as migration 4 → 5 leaves them.)
+	whole := t.TempDir()
+	copyFile(t, filepath.Join(dir, FileName), filepath.Join(whole, FileName))
 	var log bytes.Buffer
 	defer slog.SetDefault(slog.Default())
 	slog.SetDefault(slog.New(slog.NewTextHandler(&log, nil)))
-	open(t, dir).Close()
-	if v := getSchema(t, dir); v != schemaVersion {
+	open(t, whole).Close()
+	if v := getSchema(t, whole); v != schemaVersion {
 		t.Fatalf("schema %d after the migration", v)
 	}
-	if l := log.String(); strings.Count(l, "upgraded from schema version 4 to 5") != 1 || !strings.Contains(l, "已从数据版本 4 升级到 5") ||
+	if l := log.String(); strings.Count(l, fmt.Sprintf("upgraded from schema version 4 to %d", schemaVersion)) != 1 ||
+		!strings.Contains(l, fmt.Sprintf("已从数据版本 4 升级到 %d", schemaVersion)) ||
 		!strings.Contains(l, "an old false is now not stated") {
 		t.Errorf("the upgrade's log: %s", l)
 	}
+	migrateTo(t, dir, 5)
 	after := snapshotRecords(t, dir)
 
 	// What each record says now, by item.
@@ -261,21 +272,49 @@ func TestMigrateYesNo(t *testing.T) {
 	if n := len(changed); n != 2+len(got["法律援助申请审查"][string(bRevisions)])+1+len(got["法律援助申请审查"][string(bChanges)]) {
 		t.Errorf("%d records rewritten", n)
 	}
-	if r := mustCheck(t, filepath.Join(dir, FileName)); r.SchemaVersion != schemaVersion || len(r.Problems) > 0 {
+	if r := mustCheck(t, filepath.Join(dir, FileName)); r.SchemaVersion != 5 || len(r.Problems) > 0 {
 		t.Errorf("after the migration: version %d, problems %v", r.SchemaVersion, r.Problems)
+	}
+	if r := mustCheck(t, filepath.Join(whole, FileName)); r.SchemaVersion != schemaVersion || len(r.Problems) > 0 {
+		t.Errorf("after the migrations: version %d, problems %v", r.SchemaVersion, r.Problems)
 	}
 
 	// Opening the migrated file again changes nothing: the migration runs
 	// once, in the transaction that sets the schema version.
+	upgraded := snapshotRecords(t, whole)
 	log.Reset()
-	open(t, dir).Close()
+	open(t, whole).Close()
 	if strings.Contains(log.String(), "upgraded") {
 		t.Errorf("a second opening logs an upgrade: %s", log.String())
 	}
-	for key, r := range snapshotRecords(t, dir) {
-		if !bytes.Equal(r.val, after[key].val) {
+	for key, r := range snapshotRecords(t, whole) {
+		if !bytes.Equal(r.val, upgraded[key].val) {
 			t.Errorf("%s changed at the second opening", key)
 		}
+	}
+}
+
+// migrateTo runs the migrations of the file in dir up to schema version
+// to, as Open runs them, and stops there: a test of one migration looks
+// at the file it leaves.
+func migrateTo(t *testing.T, dir string, to uint64) {
+	t.Helper()
+	b, err := bolt.Open(filepath.Join(dir, FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	err = b.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		for v := binary.BigEndian.Uint64(meta.Get(kSchema)); v < to; v++ {
+			if err := migrations[v](tx); err != nil {
+				return err
+			}
+		}
+		return meta.Put(kSchema, u64(to))
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -2616,7 +2616,10 @@ type SubmissionItem struct {
 	// The revision in force that the item changes or abolishes; unset for a
 	// new item.
 	Published *Item `protobuf:"bytes,3,opt,name=published,proto3" json:"published,omitempty"`
-	// For a change, the fields that differ from published (old → new).
+	// For a change, the fields that differ from published (old → new). A
+	// value longer than 1,000 characters is cut there and ends in "…": item
+	// and published hold the whole values (so that one entry stays under
+	// gRPC's default 4 MiB receive limit with items at the 1 MiB cap).
 	Differences []*FieldDifference `protobuf:"bytes,4,rep,name=differences,proto3" json:"differences,omitempty"`
 	// Fields that submission requires and the item lacks, e.g. legal_bases.
 	Missing []string `protobuf:"bytes,5,rep,name=missing,proto3" json:"missing,omitempty"`

@@ -1,0 +1,1 @@
+Ž®ÝØµÈê¤"reviewer*çŽ‹äº”2./powerreg.v1.RegistryService/ApproveSubmission:departments/gtzyj/submissions/9Br-1JPERMISSION_DENIEDRROLE_REQUIREDXPbabjcd
