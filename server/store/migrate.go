@@ -85,55 +85,26 @@ func fromTwoStates(c *registry.Content) bool {
 // changed; the others keep their bytes. A record that fails its checksum
 // is left as it is (not sealed with a fresh checksum, which would hide the
 // damage): reads and powerregd check go on reporting it. A record with a
-// good checksum that does not decode stops the migration. As in
-// wrapRecords, the bucket is changed only between batches read with a
-// cursor.
+// good checksum that does not decode stops the migration.
 func rewriteContents[T any](tx *bolt.Tx, name []byte, content func(*T) *registry.Content) error {
-	const batch = 1024
-	b := tx.Bucket(name)
-	var from []byte
-	for {
-		var keys, vals [][]byte
-		c := b.Cursor()
-		k, v := c.First()
-		if from != nil {
-			if k, v = c.Seek(from); k != nil && bytes.Equal(k, from) {
-				k, v = c.Next()
-			}
+	return rewriteBucket(tx.Bucket(name), func(k, v []byte) ([]byte, error) {
+		payload, err := DecodeRecord(k, v)
+		if err != nil {
+			return nil, nil
 		}
-		n := 0
-		for ; k != nil && n < batch; k, v = c.Next() {
-			n++
-			from = bytes.Clone(k)
-			payload, err := DecodeRecord(k, v)
-			if err != nil {
-				continue
-			}
-			rec := new(T)
-			if err := json.Unmarshal(payload, rec); err != nil {
-				return fmt.Errorf("%w: %s/%s: %v; the file was not upgraded: "+
-					"run powerregd check --data-dir DIR to list the damage, and restore the data dir from a backup "+
-					"(powerregd restore) / 数据文件未升级：请运行 powerregd check --data-dir 目录 查看损坏之处，并从备份恢复（powerregd restore）",
-					ErrDamaged, name, keyText(name, k), err)
-			}
-			if !fromTwoStates(content(rec)) {
-				continue
-			}
-			data, err := json.Marshal(rec)
-			if err != nil {
-				return err
-			}
-			keys, vals = append(keys, from), append(vals, data)
+		rec := new(T)
+		if err := json.Unmarshal(payload, rec); err != nil {
+			return nil, notUpgraded(name, k, "记录无法解析", "the record does not decode: "+err.Error())
 		}
-		if n == 0 {
-			return nil
+		if !fromTwoStates(content(rec)) {
+			return nil, nil
 		}
-		for i, k := range keys {
-			if err := b.Put(k, EncodeRecord(k, vals[i])); err != nil {
-				return err
-			}
+		data, err := json.Marshal(rec)
+		if err != nil {
+			return nil, err
 		}
-	}
+		return EncodeRecord(k, data), nil
+	})
 }
 
 // toRecords rewrites every record of the record buckets from the JSON of
@@ -189,11 +160,36 @@ func notUpgraded(bucket, k []byte, zh, en string) error {
 }
 
 // reencode rewrites the JSON records of bucket (of type T) as protobuf
-// records, after verify (when given) accepts each. As in wrapRecords, the
-// bucket is changed only between batches read with a cursor.
+// records, after verify (when given) accepts each.
 func reencode[T any](old *txn, name []byte, verify func(k []byte, rec *T) error) error {
+	return rewriteBucket(old.tx.Bucket(name), func(k, v []byte) ([]byte, error) {
+		if _, err := DecodeRecord(k, v); err != nil || v[0] != RecordJSON {
+			return nil, nil // damaged: left for check to report
+		}
+		rec, err := load[T](old, name, k, v)
+		if err != nil {
+			return nil, notUpgraded(name, k, "记录无法解析", "the record does not decode: "+err.Error())
+		}
+		if verify != nil {
+			if err := verify(k, rec); err != nil {
+				return nil, err
+			}
+		}
+		data, err := encodePayload(rec)
+		if err != nil {
+			return nil, err
+		}
+		return EncodeRecordAs(k, RecordProto, data), nil
+	})
+}
+
+// rewriteBucket calls next on every record of b in key order and puts the
+// values it returns (nil: the record stays as it is). bbolt forbids
+// changing a bucket while a cursor walks it, so the records are read a
+// batch at a time and written after each batch; next gets its own copy
+// of the key.
+func rewriteBucket(b *bolt.Bucket, next func(k, v []byte) ([]byte, error)) error {
 	const batch = 1024
-	b := old.tx.Bucket(name)
 	var from []byte
 	for {
 		var keys, vals [][]byte
@@ -208,23 +204,13 @@ func reencode[T any](old *txn, name []byte, verify func(k []byte, rec *T) error)
 		for ; k != nil && n < batch; k, v = c.Next() {
 			n++
 			from = bytes.Clone(k)
-			if _, err := DecodeRecord(k, v); err != nil || v[0] != RecordJSON {
-				continue // damaged: left for check to report
-			}
-			rec, err := load[T](old, name, k, v)
-			if err != nil {
-				return notUpgraded(name, k, "记录无法解析", "the record does not decode: "+err.Error())
-			}
-			if verify != nil {
-				if err := verify(k, rec); err != nil {
-					return err
-				}
-			}
-			data, err := encodePayload(rec)
+			nv, err := next(from, v)
 			if err != nil {
 				return err
 			}
-			keys, vals = append(keys, from), append(vals, EncodeRecordAs(from, RecordProto, data))
+			if nv != nil {
+				keys, vals = append(keys, from), append(vals, nv)
+			}
 		}
 		if n == 0 {
 			return nil
@@ -238,46 +224,22 @@ func reencode[T any](old *txn, name []byte, verify func(k []byte, rec *T) error)
 }
 
 // wrapRecords puts every record of the record buckets, bare JSON until
-// schema 3, in its envelope. bbolt forbids changing a bucket while
-// ForEach runs: the records are read a batch at a time with a cursor and
-// rewritten after it.
+// schema 3, in its envelope.
 func wrapRecords(tx *bolt.Tx) error {
-	const batch = 1024
 	for _, name := range recordBuckets {
-		b := tx.Bucket(name)
-		var from []byte
-		for {
-			var keys, vals [][]byte
-			c := b.Cursor()
-			k, v := c.First()
-			if from != nil {
-				if k, v = c.Seek(from); k != nil && bytes.Equal(k, from) {
-					k, v = c.Next()
-				}
+		err := rewriteBucket(tx.Bucket(name), func(k, v []byte) ([]byte, error) {
+			if v == nil {
+				return nil, fmt.Errorf("%s/%x: a nested bucket where a record should be", name, k)
 			}
-			for ; k != nil && len(keys) < batch; k, v = c.Next() {
-				if v == nil {
-					return fmt.Errorf("%s/%x: a nested bucket where a record should be", name, k)
-				}
-				if !json.Valid(v) {
-					// Not sealed with a fresh checksum: the damage would pass
-					// every later check.
-					return fmt.Errorf("%w: %s/%s: the record is not JSON / 记录不是 JSON; the file was not upgraded: "+
-						"run powerregd check --data-dir DIR to list the damage, and restore the data dir from a backup "+
-						"(powerregd restore) / 数据文件未升级：请运行 powerregd check --data-dir 目录 查看损坏之处，并从备份恢复（powerregd restore）",
-						ErrDamaged, name, keyText(name, k))
-				}
-				keys, vals = append(keys, bytes.Clone(k)), append(vals, bytes.Clone(v))
+			if !json.Valid(v) {
+				// Not sealed with a fresh checksum: the damage would pass
+				// every later check.
+				return nil, notUpgraded(name, k, "记录不是 JSON", "the record is not JSON")
 			}
-			if len(keys) == 0 {
-				break
-			}
-			for i, k := range keys {
-				if err := b.Put(k, EncodeRecord(k, vals[i])); err != nil {
-					return err
-				}
-			}
-			from = keys[len(keys)-1]
+			return EncodeRecord(k, v), nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
