@@ -10,7 +10,7 @@ import (
 	"github.com/powerreg/powerreg/server/registry"
 )
 
-// History of the catalogue (issue 5): as_of on the catalogue list and get,
+// History of the catalogue: as_of on the catalogue list and get,
 // and the published revisions of an item (registry/history.go).
 
 // asOfTime reads an as_of timestamp; nil when unset (the catalogue now).

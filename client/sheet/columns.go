@@ -8,12 +8,12 @@ import (
 )
 
 // Column is one row of the field table: one thing a sheet or a view says
-// about an item. It is the ONE list of item fields the client knows (issue
-// 11's first cut of issue 12's field table): the template's columns, the
-// columns only exports write (identity, state, review), what the readers
-// accept as headers, and how powerctl shows a value as text. The writers,
-// the readers, `powerctl catalog get`, `review show` and the import's
-// mapping of server field paths to columns all read it.
+// about an item. It is the ONE list of item fields the client knows: the
+// template's columns, the columns only exports write (identity, state,
+// review), what the readers accept as headers, and how powerctl shows a
+// value as text. The writers, the readers, `powerctl catalog get`,
+// `review show` and the import's mapping of server field paths to columns
+// all read it.
 type Column struct {
 	Key      string   // stable key, e.g. "legal_bases"
 	Header   string   // canonical Chinese header, written by the writers

@@ -41,8 +41,8 @@ func unneutralize(s string) string {
 }
 
 // exportText is a text as the exports write it: line breaks as "\n", and
-// control and bidi characters, which the server refuses since issue 10 but
-// older data may hold, shown as [U+001B] (internal/controls) rather than
+// control and bidi characters, which the server now refuses but older
+// data may hold, shown as [U+001B] (internal/controls) rather than
 // written raw into CSV or turned into U+FFFD by the XLSX writer. Importing
 // the file again gives the escape as text: the data must be fixed anyway.
 func exportText(s string) string {

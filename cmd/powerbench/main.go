@@ -1,5 +1,5 @@
 // Command powerbench seeds a data dir with a province's worth of published
-// power items and measures powerregd on it (issue 5): REST list pages
+// power items and measures powerregd on it: REST list pages
 // against nginx serving the same bytes, keyword search latency, start-up
 // time and resident memory. See README.md, "Measuring speed".
 //

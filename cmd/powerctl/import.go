@@ -322,7 +322,7 @@ func (a *app) send(ctx context.Context, c *client.Client, path string, rows []sh
 		in[i] = &pb.ImportRow{MainItem: r.MainItem, Item: r.Item, DepartmentDisplayName: r.Department, RegionCode: r.RegionCode}
 	}
 	// Always the round trip's mode: a row that identifies an item updates
-	// it (issue 11); only the fields the file has columns for.
+	// it; only the fields the file has columns for.
 	opts := client.ImportOptions{CreateDepartments: o.createDepartments, ValidateOnly: o.dryRun,
 		UpdateExisting: true, CreateDuplicates: o.createDuplicates}
 	if len(rows) > 0 {

@@ -1,5 +1,5 @@
 // Command powerload puts powerregd under the load of a city's reporting
-// season (issue 6): 72 departments enter and submit their items at once,
+// season: 72 departments enter and submit their items at once,
 // reviewers approve them or return some, a publisher publishes approved
 // batches as they come, and portal readers read the catalogue the whole
 // time. Then it publishes what is still approved and checks that no item

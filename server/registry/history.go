@@ -10,7 +10,7 @@ import (
 	"github.com/powerreg/powerreg/server/filter"
 )
 
-// History of the catalogue (issue 5): what was in force at a past time, and
+// History of the catalogue: what was in force at a past time, and
 // every revision of an item that was ever published, with the differences
 // between two of them. Everything is read from the items' publish records
 // (Item.Published) and their revisions; the catalogue entries hold only the

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// The spreadsheet round trip (issue 11): which item a row of an import
+// The spreadsheet round trip: which item a row of an import
 // names (ImportInput.UpdateExisting), what it changes, and the rows that
 // would create an item twice or put one under another region.
 
