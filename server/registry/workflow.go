@@ -260,11 +260,7 @@ func checkReplies(v *violations, dept string, ids []uint64, replies []ItemCommen
 		}
 		checkText(v, f+".comment", r.Comment, maxTextRunes, false)
 	}
-	if len(replies) > 0 {
-		var batch Submission
-		batch.Department = dept
-		checkItemCommentsSize(v, "submission.replies", &batch, replies)
-	}
+	checkItemCommentsSize(v, "submission.replies", dept, replies)
 }
 
 // checkRepliesReturned refuses replies to items that were not returned:
@@ -641,13 +637,14 @@ func checkReviewItems(v *violations, field string, sub *Submission, list []ItemC
 	}
 }
 
-// checkItemCommentsSize refuses a review whose comments on single items
-// (all lists together) pass MaxItemCommentsBytes, on field.
-func checkItemCommentsSize(v *violations, field string, sub *Submission, lists ...[]ItemComment) {
+// checkItemCommentsSize refuses comments on single items of dept (a
+// review's, or a new batch's replies) that, all lists together, pass
+// MaxItemCommentsBytes, on field.
+func checkItemCommentsSize(v *violations, field, dept string, lists ...[]ItemComment) {
 	n := 0
 	for _, list := range lists {
 		for _, c := range list {
-			n += len(ItemName(sub.Department, c.Item)) + len(c.Comment)
+			n += len(ItemName(dept, c.Item)) + len(c.Comment)
 		}
 	}
 	if n > MaxItemCommentsBytes {
@@ -809,7 +806,7 @@ func (s *Service) ApproveSubmission(actor, dept string, id uint64, in ReviewInpu
 		checkText(&v, "comment", in.Comment, maxTextRunes, false)
 		checkReviewItems(&v, "returned_items", sub, in.Returned)
 		checkReviewItems(&v, "item_comments", sub, in.ItemComments)
-		checkItemCommentsSize(&v, "item_comments", sub, in.Returned, in.ItemComments)
+		checkItemCommentsSize(&v, "item_comments", sub.Department, in.Returned, in.ItemComments)
 		returned := map[uint64]bool{}
 		for _, r := range in.Returned {
 			if slices.Contains(sub.Items, r.Item) {
@@ -918,7 +915,7 @@ func (s *Service) RejectSubmission(actor, dept string, id uint64, in ReviewInput
 		}
 		checkText(&v, "comment", in.Comment, maxTextRunes, false)
 		checkReviewItems(&v, "item_comments", sub, in.ItemComments)
-		checkItemCommentsSize(&v, "item_comments", sub, in.ItemComments)
+		checkItemCommentsSize(&v, "item_comments", sub.Department, in.ItemComments)
 		if err := v.err(); err != nil {
 			return err
 		}
