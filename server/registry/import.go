@@ -335,7 +335,7 @@ func (im *importing) err() error {
 		subjects = append(subjects, Subject{Name: x.Field, Description: x.Description})
 	}
 	e := wrongState(reason,
-		"以下行要修改的事项当前不能修改，未导入任何内容："+subjectNames(subjects),
+		"以下行要修改的事项当前不能修改，未导入任何内容："+subjectNames(subjects)+"；详见各行说明",
 		"the items these rows change cannot be changed now; nothing was imported: "+subjectNames(subjects)+"; see the details", subjects...)
 	e.Violations = v
 	return e

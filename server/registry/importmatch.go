@@ -250,7 +250,7 @@ func (im *importing) planChanges() error {
 		}
 		in := rows[i].Item
 		in.Parent = ""
-		var v violations
+		var v violations // a mask the import cannot take was refused by NewImporter
 		c := planChange(it, head, &in, updateFields(&v, "update_mask", im.in.Mask, &in, importPaths...))
 		if in.Code == "" {
 			c.next.Code = c.cur.Code // an empty code keeps the item's

@@ -204,7 +204,7 @@ func (s *Service) CreateSubmissionWith(actor, dept string, in SubmissionInput, r
 		}
 		if len(blocked) > 0 {
 			return wrongState(ReasonItemNotSubmittable,
-				"以下事项不能加入报送批次："+subjectNames(blocked),
+				"以下事项不能加入报送批次："+subjectNames(blocked)+"；详见各事项说明",
 				"these items cannot join a submission: "+subjectNames(blocked)+"; see the details", blocked...)
 		}
 		sub := &Submission{ID: id, Department: dept, State: SubmissionDraft, Items: ids, Comment: in.Comment,
