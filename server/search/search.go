@@ -500,10 +500,10 @@ const maxWords = 200
 func (x *Index) Search(r *Request) (*Result, error) {
 	<-x.ready
 	v := x.cur.Load()
-	if v == nil || x.closed.Load() {
-		if x.closed.Load() {
-			return nil, errClosed
-		}
+	if x.closed.Load() {
+		return nil, errClosed
+	}
+	if v == nil {
 		x.poke() // the build failed: try again
 		return nil, errNotBuilt
 	}
