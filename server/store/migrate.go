@@ -229,7 +229,7 @@ func wrapRecords(tx *bolt.Tx) error {
 	for _, name := range recordBuckets {
 		err := rewriteBucket(tx.Bucket(name), func(k, v []byte) ([]byte, error) {
 			if v == nil {
-				return nil, fmt.Errorf("%s/%x: a nested bucket where a record should be", name, k)
+				return nil, notUpgraded(name, k, "此处应为记录，却是一个嵌套的桶", "a nested bucket where a record should be")
 			}
 			if !json.Valid(v) {
 				// Not sealed with a fresh checksum: the damage would pass
