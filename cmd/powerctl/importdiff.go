@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/powerreg/powerreg/client/sheet"
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
 
@@ -89,7 +88,7 @@ func lineChanges(label, from, to string) []string {
 		}
 	}
 	if len(out) == 1 { // the same lines in another order
-		out[0] += " " + "顺序变化 / order changed"
+		out[0] += " 顺序变化 / order changed"
 	}
 	return out
 }
@@ -103,10 +102,7 @@ func changeLabel(field string) string {
 	case "fee": // the server's differences give the fee as one text
 		return "收费 fee"
 	}
-	if c, ok := sheet.ColumnOf(sheet.ColumnOfPath(field)); ok && c.Label != "" {
-		return c.FieldLabel()
-	}
-	return field
+	return fieldLabel(field)
 }
 
 // shorten shows a value on one line, cut after maxShown characters, and
