@@ -208,7 +208,7 @@ var extraColumns = []Column{
 		Note: "退回的事项填写意见，通过的留空 / the comment for an item to return; empty to approve",
 		Role: RoleExport, value: func(r Row) string { return r.Extra[KeyReviewComment] }},
 	{Key: KeyRejectReason, Header: RejectHeader, English: []string{"error"},
-		Note: "导入时发现的问题，改正后可删除此列 / what the import found wrong; the column may stay",
+		Note: "导入时发现的问题；改正后可直接重新导入，此列导入时忽略 / what the import found wrong; fix the row and import the file again: the column is ignored on import",
 		Role: RoleExport, value: func(r Row) string { return r.Extra[KeyRejectReason] }},
 }
 
@@ -248,7 +248,7 @@ func ColumnOf(key string) (Column, bool) {
 }
 
 // ItemFields are the columns powerctl shows for an item's content, in
-// template order: those with a Label.
+// template order: those with a Text.
 func ItemFields() []Column {
 	var out []Column
 	for _, c := range Columns {
