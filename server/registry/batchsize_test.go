@@ -122,6 +122,34 @@ func TestItemCommentsCap(t *testing.T) {
 	}
 }
 
+// TestRepliesCap: a new batch whose replies pass MaxItemCommentsBytes is
+// refused on submission.replies, in words for a department (its replies,
+// per batch), and creates no batch.
+func TestRepliesCap(t *testing.T) {
+	e := newEnv(t)
+	e.dept("gtzyj", "市国土资源局")
+	var items []*registry.ItemView
+	for i := range 10 {
+		items = append(items, e.item("gtzyj", fmt.Sprintf("事项%d", i), registry.CategoryPenalty))
+	}
+	long := strings.Repeat("依", 10000) // 30,000 bytes, the longest text
+	var replies []registry.ItemComment
+	for _, it := range items[:9] { // 270,000 bytes and their names, over 262,144
+		replies = append(replies, registry.ItemComment{Item: it.Item.ID, Comment: long})
+	}
+	_, err := e.svc.CreateSubmissionWith(clerk, "gtzyj", registry.SubmissionInput{Items: names(items...), Replies: replies}, "")
+	wantFields(t, err, "submission.replies")
+	text := violationText(err)
+	for _, want := range []string{"答复", "262144 字节", "the replies", "262144 bytes", "per batch"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the refusal does not say %q: %s", want, text)
+		}
+	}
+	if subs, _, err := e.svc.ListSubmissions("-", 0, 0, ""); err != nil || len(subs) != 0 {
+		t.Fatalf("a refused batch was created: %d batches, %v", len(subs), err)
+	}
+}
+
 // TestPublicationSubmissionsCap: a publication of more than
 // MaxPublicationSubmissions batches is refused on publication.submissions.
 func TestPublicationSubmissionsCap(t *testing.T) {

@@ -260,7 +260,12 @@ func checkReplies(v *violations, dept string, ids []uint64, replies []ItemCommen
 		}
 		checkText(v, f+".comment", r.Comment, maxTextRunes, false)
 	}
-	checkItemCommentsSize(v, "submission.replies", dept, replies)
+	if n := itemCommentsBytes(dept, replies); n > MaxItemCommentsBytes {
+		v.add("submission.replies",
+			fmt.Sprintf("对被退回事项的答复共约 %d 字节，超过每个批次 %d 字节（256 KiB）的上限；请精简答复，或把事项分成几个批次报送", n, MaxItemCommentsBytes),
+			fmt.Sprintf("the replies total about %d bytes, over the limit of %d bytes (256 KiB) per batch; shorten them, or submit the items in several batches",
+				n, MaxItemCommentsBytes))
+	}
 }
 
 // checkRepliesReturned refuses replies to items that were not returned:
@@ -637,22 +642,27 @@ func checkReviewItems(v *violations, field string, sub *Submission, list []ItemC
 	}
 }
 
-// checkItemCommentsSize refuses comments on single items of dept (a
-// review's, or a new batch's replies) that, all lists together, pass
-// MaxItemCommentsBytes, on field.
+// checkItemCommentsSize refuses a review whose comments on single items
+// (all lists together) pass MaxItemCommentsBytes, on field.
 func checkItemCommentsSize(v *violations, field, dept string, lists ...[]ItemComment) {
+	if n := itemCommentsBytes(dept, lists...); n > MaxItemCommentsBytes {
+		v.add(field,
+			fmt.Sprintf("对单个事项的意见共约 %d 字节，超过每次审核 %d 字节（256 KiB）的上限；请精简意见、少列事项，或用整批意见说明共同的问题", n, MaxItemCommentsBytes),
+			fmt.Sprintf("the comments on single items total about %d bytes, over the limit of %d bytes (256 KiB) per review; shorten them, comment fewer items, or say what they share in the batch's comment",
+				n, MaxItemCommentsBytes))
+	}
+}
+
+// itemCommentsBytes is what comments on single items of dept count
+// against MaxItemCommentsBytes: each item's name and its comment.
+func itemCommentsBytes(dept string, lists ...[]ItemComment) int {
 	n := 0
 	for _, list := range lists {
 		for _, c := range list {
 			n += len(ItemName(dept, c.Item)) + len(c.Comment)
 		}
 	}
-	if n > MaxItemCommentsBytes {
-		v.add(field,
-			fmt.Sprintf("对单个事项的意见共约 %d 字节，超过每次审核 %d 字节（256 KiB）的上限；请精简意见、少列事项，或用整批意见说明共同的问题", n, MaxItemCommentsBytes),
-			fmt.Sprintf("the comments on single items total about %d bytes, over the limit of %d bytes (256 KiB) per review; shorten them, comment fewer items, or say what they share in the batch's comment",
-				n, MaxItemCommentsBytes))
-	}
+	return n
 }
 
 func commentFor(list []ItemComment, id uint64) (string, bool) {
