@@ -293,8 +293,8 @@ const MaxSubmissionItems = 10000
 
 // MaxItemCommentsBytes caps a review's comments on single items (returned
 // items and item comments together: item names and comments in UTF-8
-// bytes), for the same reason: each comment may be 10,000 characters, and
-// 10,000 of them would be a submission of 300 MB.
+// bytes), and a new batch's replies, for the same reason: each comment may
+// be 10,000 characters, and 10,000 of them would be a submission of 300 MB.
 const MaxItemCommentsBytes = 256 << 10
 
 // parseBatchItems checks the item names of a new submission, adding a
