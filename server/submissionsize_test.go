@@ -13,7 +13,7 @@ import (
 	"github.com/powerreg/powerreg/server/registry"
 )
 
-// TestWorstCaseSubmissionSize (issue 10, item 1): the largest submission
+// TestWorstCaseSubmissionSize: the largest submission
 // the registry's limits allow is an answer (and a page of
 // ListSubmissions) under gRPC's default 4 MiB receive limit. Largest:
 // a returned batch (items, returned items and revisions all list every
@@ -22,7 +22,8 @@ import (
 // digits a uint64 and an int have, comments of 10,000 four-byte
 // characters, principals of the most bytes, and comments on single items
 // up to registry.MaxItemCommentsBytes, as many as fit (each costs its
-// entry's overhead besides its bytes).
+// entry's overhead besides its bytes), and as many replies of the
+// department, which the same limit holds.
 func TestWorstCaseSubmissionSize(t *testing.T) {
 	dept := strings.Repeat("d", 63)
 	long := strings.Repeat("𠀀", 10000) // the most characters, 4 bytes each
@@ -52,6 +53,7 @@ func TestWorstCaseSubmissionSize(t *testing.T) {
 	if left != 0 {
 		t.Fatalf("the comments leave %d bytes of the budget", left)
 	}
+	s.Replies = s.ItemComments
 	m := submissionToProto(s)
 	size := proto.Size(m)
 	page := proto.Size(&pb.ListSubmissionsResponse{Submissions: []*pb.Submission{m}, NextPageToken: strings.Repeat("t", 512)})
