@@ -17,7 +17,7 @@ import (
 	"github.com/powerreg/powerreg/server/registry"
 )
 
-// Issue 10, item 1: items within every field limit made answers larger
+// Items within every field limit made answers larger
 // than gRPC's default 4 MiB, so REST (through the gateway's loopback
 // client) and ordinary gRPC clients failed on the catalogue, the change
 // feed and the items for good.
@@ -348,7 +348,7 @@ func TestBigItemOverREST(t *testing.T) {
 	distinct(t, "history over REST", ids, 5)
 }
 
-// TestLargePublication (issue 10, item 1): a publication of 45,000 items
+// TestLargePublication: a publication of 45,000 items
 // (a province publishing many batches at once) of a department with the
 // longest id was one answer of about 10 MB: a gRPC client with default
 // settings could not read its CreatePublication answer, GetPublication or

@@ -415,7 +415,7 @@ func (w *world) cases() []errCase {
 			method: "POST", path: "/v1/departments/gtzyj/items", body: `{"displayName": "土地登记", "bogus": 1}`},
 		{name: "unknown enum name in the query", code: inv, reason: "MALFORMED_REQUEST",
 			method: "GET", path: "/v1/departments/gtzyj/items?state=STATE_NOPE"},
-		// Issue 10, item 11: json.Decoder reads one value and the
+		// json.Decoder reads one value and the
 		// gateway ignored what followed.
 		{name: "text after the body's object", code: inv, reason: "MALFORMED_REQUEST",
 			method: "POST", path: "/v1/departments/gtzyj/items",

@@ -79,7 +79,7 @@ func fourEyes(t *testing.T, what string, err error, words ...string) {
 	}
 }
 
-// TestFourEyesMintedTokens (issue 10, item 8): one person with editor and
+// TestFourEyesMintedTokens: one person with editor and
 // admin roles (the README's city-office token) edits and submits a batch,
 // mints a reviewer and a publisher token under other names, and tries to
 // approve and publish with them: both are refused with FOUR_EYES naming the
@@ -288,7 +288,7 @@ func TestFourEyesPublisherEdits(t *testing.T) {
 	}
 }
 
-// TestTokenHolderRefused (issue 10, item 17): a holder that could pass for
+// TestTokenHolderRefused: a holder that could pass for
 // another person is refused naming the field and the character; so is one
 // posing as a single sign-on subject. Nothing is created.
 func TestTokenHolderRefused(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 
 // TestImportStreamOverREST: the import's REST body is a stream of JSON
 // objects (one ImportItemsRequest each), which the one-object rule of
-// the other routes (issue 10, item 11) leaves alone; text that is not an
+// the other routes leaves alone; text that is not an
 // object still fails it.
 func TestImportStreamOverREST(t *testing.T) {
 	e := start(t, "")
@@ -34,7 +34,7 @@ func TestImportStreamOverREST(t *testing.T) {
 	}
 }
 
-// TestMethodNotAllowed (issue 10, item 18): a path the API serves, asked
+// TestMethodNotAllowed: a path the API serves, asked
 // with another method (TRACE, OPTIONS, DELETE of a list), answers 405
 // with Allow naming the methods it serves (before: 501); an unknown path
 // stays 404.

@@ -18,7 +18,7 @@ import (
 	"github.com/powerreg/powerreg/server/registry"
 )
 
-// TestStorageFull (issue 10, item 10): a full disk or quota, however
+// TestStorageFull: a full disk or quota, however
 // wrapped, is RESOURCE_EXHAUSTED with STORAGE_FULL and a message saying
 // so, not INTERNAL.
 func TestStorageFull(t *testing.T) {
@@ -32,7 +32,7 @@ func TestStorageFull(t *testing.T) {
 	}
 }
 
-// TestGatewayStatuses (issue 10, items 1 and 13): the gateway gives every
+// TestGatewayStatuses: the gateway gives every
 // status a registry reason, and RESOURCE_EXHAUSTED its HTTP status by
 // reason: only a rate limit is 429 (retry); an answer over the limits is
 // not (before: 429 with reason RESOURCEEXHAUSTED).

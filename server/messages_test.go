@@ -27,7 +27,7 @@ func errorMeta(st *status.Status) map[string]string {
 	return nil
 }
 
-// TestTokenRefusalsSayWhy (issue 11): a refused token says whether it is
+// TestTokenRefusalsSayWhy: a refused token says whether it is
 // unknown, expired (when) or revoked (when), over gRPC and REST; a secret
 // that matches no token learns nothing of any token; a token sent with the
 // word Bearer in it is told to drop the word.
@@ -142,7 +142,7 @@ func TestTokenRefusalsSayWhy(t *testing.T) {
 	}
 }
 
-// TestTokenRefusalsOddCharacters (adversarial pass, issue 11): a REST
+// TestTokenRefusalsOddCharacters (adversarial pass): a REST
 // Authorization header that gRPC metadata cannot carry (a tab, a
 // full-width space typed with a Chinese input method, a curly quote
 // pasted with the token) is refused saying why, never answered as an
@@ -199,7 +199,7 @@ func TestGetCaller(t *testing.T) {
 	wantStatus(t, err, codes.Unauthenticated, "TOKEN_UNKNOWN")
 }
 
-// TestImportRefusalNamesOwnDepartment (issue 11): an editor of one
+// TestImportRefusalNamesOwnDepartment: an editor of one
 // department importing rows that name their departments is told to import
 // into its own department with --department, naming it.
 func TestImportRefusalNamesOwnDepartment(t *testing.T) {
@@ -254,7 +254,7 @@ func TestImportRefusalNamesOwnDepartment(t *testing.T) {
 	}
 }
 
-// TestItemNamesQuoted (issue 11): messages quote item names with “”, not
+// TestItemNamesQuoted: messages quote item names with “”, not
 // 《》, which marks the titles of laws.
 func TestItemNamesQuoted(t *testing.T) {
 	e := start(t, "")

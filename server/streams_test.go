@@ -25,7 +25,7 @@ import (
 	"github.com/powerreg/powerreg/server/registry"
 )
 
-// Streams (issue 10, items 5 and 7): imports, watches and slow clients,
+// Streams: imports, watches and slow clients,
 // over real loopback sockets through the real interceptor chain.
 
 // startLimits runs a server with limits, like start.

@@ -61,7 +61,7 @@ func fileError(t *testing.T, rows []Row, problems []Problem, err error, says ...
 }
 
 // A quote opened and never closed swallowed every later row into one cell,
-// and the file imported as one item (issue 10, item 14).
+// and the file imported as one item.
 func TestReadCSVOpenQuote(t *testing.T) {
 	rows, problems, err := ReadCSV(csvOf(
 		"职权编码,职权名称,职权类型,设定依据",
@@ -115,7 +115,7 @@ func TestReadCSVSwallowedRows(t *testing.T) {
 }
 
 // A CSV whose header is UTF-8 and one row GB18030 was decoded whole as
-// GB18030 and blamed for a missing 职权名称 column (issue 10, item 18).
+// GB18030 and blamed for a missing 职权名称 column.
 func TestReadCSVMixedEncodings(t *testing.T) {
 	gb := func(s string) string {
 		b, err := simplifiedchinese.GB18030.NewEncoder().String(s)

@@ -12,7 +12,7 @@ import (
 	"github.com/powerreg/powerreg/server/registry"
 )
 
-// Issue 10, item 1: a batch holds at most registry.MaxSubmissionItems
+// A batch holds at most registry.MaxSubmissionItems
 // items and a publication's answer its first 1000 items. `submit` with
 // more drafts submits the first batch and says how many are left;
 // `publish` prints the publication's item count, and its JSON lists every

@@ -13,7 +13,7 @@ import (
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
 
-// The Guang'an round trip of issue 11's "Done when", through powerctl
+// The Guang'an round trip, through powerctl
 // against a real server with its default limits: the real list imported
 // with --create-departments (the departments get region 511602 from its
 // 区划代码 column), the working copy of 区行政审批局 (344 rows and the main

@@ -14,7 +14,7 @@ import (
 	"github.com/powerreg/powerreg/server/store"
 )
 
-// TestAuditOldRecordsAndLookAlikes (issue 10, items 8 and 17): a data dir
+// TestAuditOldRecordsAndLookAlikes: a data dir
 // whose trail begins with records written before holders (version 1,
 // stored without version or holder; two of them by SSO principals holding
 // a zero-width space and a right-to-left override, as were accepted

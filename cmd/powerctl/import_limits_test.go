@@ -42,7 +42,7 @@ func (e *env) refused(says []string, args ...string) result {
 const quoteHeader = "实施主体,职权名称,职权类型,设定依据\n"
 
 // A quote left open imported one item holding the next rows, exit 0,
-// "imported 1 rows" (issue 10, item 14).
+// "imported 1 rows".
 func TestImportOpenQuoteRefused(t *testing.T) {
 	e := start(t)
 	path := writeFile(t, "q.csv", quoteHeader+

@@ -22,7 +22,7 @@ func (e *env) byDisplayName() map[string]*pb.Item {
 	return out
 }
 
-// Issue 11: items show prints the whole working copy with the field
+// powerctl items show prints the whole working copy with the field
 // table's labels, legal bases one a line, a sub-item's main item by name;
 // by resource name or --department ID N; -o json is the item.
 func TestItemsShow(t *testing.T) {

@@ -24,7 +24,7 @@ func wantAll(t *testing.T, what, text string, wants ...string) {
 	}
 }
 
-// TestTokenMessages (issue 11): a refused token says whether it is
+// TestTokenMessages: a refused token says whether it is
 // unknown, expired (when) or revoked (when), where powerctl took it from,
 // and to drop the word Bearer when the variable holds it.
 func TestTokenMessages(t *testing.T) {
@@ -145,7 +145,7 @@ func clerkWorld(t *testing.T) *env {
 	return e
 }
 
-// TestPermissionHints (issue 11): refusals name what the caller can do
+// TestPermissionHints: refusals name what the caller can do
 // next, and the requirement of the command, not of a listing it makes
 // first.
 func TestPermissionHints(t *testing.T) {
@@ -230,7 +230,7 @@ func TestPermissionHints(t *testing.T) {
 	}
 }
 
-// TestItemsListDefaultsToOwnDepartment (issue 11): items list for a clerk
+// TestItemsListDefaultsToOwnDepartment: items list for a clerk
 // scoped to one department lists that department; reviewers see every
 // department; an editor of several chooses.
 func TestItemsListDefaultsToOwnDepartment(t *testing.T) {
@@ -263,7 +263,7 @@ func TestItemsListDefaultsToOwnDepartment(t *testing.T) {
 	e.ok("two-clerk", "items", "list", "--department", "hbj")
 }
 
-// TestPublishPrintsCodes (issue 11): publish prints the code and name of
+// TestPublishPrintsCodes: publish prints the code and name of
 // each item it put in force, or of a larger publication how many and the
 // command that lists them (which does).
 func TestPublishPrintsCodes(t *testing.T) {
@@ -316,7 +316,7 @@ func TestPublishPrintsCodes(t *testing.T) {
 	}
 }
 
-// TestPublishDryRun (issue 11): publish --dry-run shows the codes that
+// TestPublishDryRun: publish --dry-run shows the codes that
 // would be assigned, publishes nothing, and the publication made next
 // assigns those codes.
 func TestPublishDryRun(t *testing.T) {

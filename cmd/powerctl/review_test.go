@@ -54,7 +54,7 @@ func matchAll(t *testing.T, what, out string, patterns ...string) {
 	}
 }
 
-// Issue 11, "Review that shows what is approved": review show prints a
+// powerctl review show prints a
 // batch of a new main item with its sub-item, a modified published item
 // and an abolition in full: every field set, legal bases one a line, the
 // sub-item indented under its main item, the differences old → new; -o
@@ -245,7 +245,7 @@ func reviewSheet(t *testing.T, path string) (header []string, rows [][]string) {
 	return all[0], all[2:]
 }
 
-// Issue 11: review export writes the batch as a sheet (template columns,
+// powerctl review export writes the batch as a sheet (template columns,
 // identity, change, changed fields, an empty comment column); review
 // import applies the filled sheet in one call: a commented row returned,
 // the rest approved; every row commented: the batch rejected. Bad sheets
@@ -470,7 +470,7 @@ func TestSubmissionsWithdraw(t *testing.T) {
 	}
 }
 
-// Issue 11, Done when: review show of a 400-item batch reads it in one
+// powerctl review show of a 400-item batch reads it in one
 // call and does not trip the server's default rate limits; review export
 // and import of it too.
 func TestReviewBigBatchDefaultLimits(t *testing.T) {

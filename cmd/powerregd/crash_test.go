@@ -19,7 +19,7 @@ import (
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
 
-// Crash safety (issue 6): a real powerregd is killed with SIGKILL in the
+// Crash safety: a real powerregd is killed with SIGKILL in the
 // middle of a large import and of a publication, restarted on the same
 // data dir, and must hold each of them entirely or not at all, with
 // everything acknowledged before the kill intact. Where the kill lands is

@@ -23,7 +23,7 @@ import (
 )
 
 // Data files that are empty, cut short or damaged, as a careless operator
-// or a failing disk leaves them (issue 10, items 2 to 4).
+// or a failing disk leaves them.
 
 // serve runs powerregd on dir as a server and returns its exit status and
 // stderr; one that is still serving after 20 s is stopped and reported.

@@ -14,7 +14,7 @@ import (
 	"testing"
 )
 
-// TestFullDisk (issue 10, item 10): on a full disk a write is refused with
+// TestFullDisk: on a full disk a write is refused with
 // RESOURCE_EXHAUSTED / STORAGE_FULL (HTTP 507) and a message saying the
 // server's disk is full, not INTERNAL; nothing is written, reads go on,
 // and the same write succeeds once space is freed. The data dir is a

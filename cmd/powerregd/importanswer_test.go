@@ -15,7 +15,7 @@ import (
 	pb "github.com/powerreg/powerreg/gen/powerreg/v1"
 )
 
-// TestLargeImportAnswerFitsDefaultClient (issue 10, item 1): an import of
+// TestLargeImportAnswerFitsDefaultClient: an import of
 // 100,000 rows, the documented limit, into a department with a 63-letter
 // id is answered in a message that a gRPC client with default settings
 // (4 MiB) reads. Its answer named every item created, 8.9 MB: the import

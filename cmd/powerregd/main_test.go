@@ -350,8 +350,7 @@ func TestPlaintextWarning(t *testing.T) {
 // the configured issuer, audience and claims. The person behind the
 // principal is the subject, whatever claim names the principal: it is
 // recorded in the audit trail and as the creator of tokens; a subject that
-// could pass for another name is refused naming the claim (issue 10,
-// items 8 and 17).
+// could pass for another name is refused naming the claim.
 func TestSingleSignOn(t *testing.T) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

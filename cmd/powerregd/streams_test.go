@@ -25,7 +25,7 @@ import (
 	"github.com/powerreg/powerreg/server/registry"
 )
 
-// Streams over real sockets to the real binary (issue 10, items 6 and 16).
+// Streams over real sockets to the real binary.
 
 // closedBy reports, on the returned channel, when the server closes c
 // (whatever it answered before).

@@ -24,7 +24,7 @@ func (r refusingTokens) Authenticate(secret string) (*registry.Token, error) {
 	return r.noTokens.Authenticate(secret)
 }
 
-// TestRefusalReasons (issue 11): each refused header has its reason; the
+// TestRefusalReasons: each refused header has its reason; the
 // store's refusal of an expired or revoked token passes as it is; any
 // other failure of the store is not a refusal of the caller.
 func TestRefusalReasons(t *testing.T) {

@@ -279,7 +279,7 @@ func TestAuthenticatorJWT(t *testing.T) {
 	}
 }
 
-// TestJWTLookAlikePrincipals (issue 10, item 17): a subject or name that
+// TestJWTLookAlikePrincipals: a subject or name that
 // could pass for another (a zero-width space after admin, a right-to-left
 // override before it) is refused as UNAUTHENTICATED naming the claim; the
 // subject is the holder even when another claim names the principal.

@@ -10,7 +10,7 @@ import (
 	"github.com/powerreg/powerreg/server/registry"
 )
 
-// Issue 10, item 1: the lists inside one resource are bounded too, so
+// The lists inside one resource are bounded too, so
 // that a publication or a submission is an answer a gRPC client with
 // default settings reads.
 

@@ -10,7 +10,7 @@ import (
 	"github.com/powerreg/powerreg/server/registry"
 )
 
-// The spreadsheet round trip (issue 11): ImportItems with UpdateExisting.
+// The spreadsheet round trip: ImportItems with UpdateExisting.
 
 // itemState is what an unchanged import must leave alone.
 type itemState struct {

@@ -130,7 +130,7 @@ func bases(n int) []registry.LegalBasis {
 	return out
 }
 
-// TestItemSizeCap (issue 10, item 1): an item's whole encoded size is at
+// TestItemSizeCap: an item's whole encoded size is at
 // most MaxItemBytes; creating, editing or importing past it is refused
 // naming the item, and nothing is written.
 func TestItemSizeCap(t *testing.T) {

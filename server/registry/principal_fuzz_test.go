@@ -22,7 +22,7 @@ var principalSeeds = []string{
 	strings.Repeat("李", 64), strings.Repeat("李", 65),
 }
 
-// FuzzPrincipal (issue 10, item 17): PrincipalFlaw accepts a name only
+// FuzzPrincipal: PrincipalFlaw accepts a name only
 // when nothing in it can hide or reorder text (no control, format,
 // private-use or unassigned character, no space but U+0020, none at either
 // end nor two in a row), and says why otherwise, in both languages, naming

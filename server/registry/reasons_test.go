@@ -13,7 +13,7 @@ import (
 	"testing"
 )
 
-// TestReasonsAreListed (issue 10, item 13): every reason that can leave
+// TestReasonsAreListed: every reason that can leave
 // the server is a constant Reason… of errors.go, and the README's Errors
 // section documents each one. It reads the source of every package under
 // server/ (tests excluded) and fails on a reason that is a string literal
