@@ -92,9 +92,19 @@ func checkDeletable(it *Item) (deletion, error) {
 				fmt.Sprintf("事项 %s 已发布，发布过的事项永不删除；如要废止，请用 :abolish 提交废止", name),
 				fmt.Sprintf("item %s was published and published items are never erased; use :abolish to submit its abolition", name))
 		}
-		return 0, wrongState(ReasonItemNotDeletable,
-			fmt.Sprintf("事项 %s 处于%s状态或在报送批次中，不能删除", name, itemStateZh[it.State]),
-			fmt.Sprintf("item %s is %s or in a submission and cannot be deleted", name, itemStateEn[it.State]))
+		// Not published and not deletable: it is in a batch.
+		batch := SubmissionName(it.Department, it.Submission)
+		zh := fmt.Sprintf("事项 %s 在草稿批次 %s 中，不能删除；请先删除该批次（其事项随即可以删除）", name, batch)
+		en := fmt.Sprintf("item %s is in the draft submission %s and cannot be deleted; delete that batch first, which frees its items", name, batch)
+		switch it.State {
+		case ItemSubmitted:
+			zh = fmt.Sprintf("事项 %s 已报送（批次 %s），正在审核，不能删除；如要删除，请先撤回该批次（powerctl submissions withdraw %s）", name, batch, batch)
+			en = fmt.Sprintf("item %s is submitted (in %s) and under review; it cannot be deleted: withdraw the batch first (powerctl submissions withdraw %s)", name, batch, batch)
+		case ItemApproved:
+			zh = fmt.Sprintf("事项 %s 已审核通过（批次 %s），待发布，不能删除；如不应发布，请审核人在发布前退回该批次", name, batch)
+			en = fmt.Sprintf("item %s is approved (in %s) and awaits publication; it cannot be deleted: if it must not be published, a reviewer returns the batch before publication", name, batch)
+		}
+		return 0, wrongState(ReasonItemNotDeletable, zh, en)
 	}
 	if len(it.Published) > 0 {
 		return discardDraft, nil
