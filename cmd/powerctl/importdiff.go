@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -75,17 +74,30 @@ func lineChanges(label, from, to string) []string {
 		}
 		return strings.Split(s, "\n")
 	}
+	// Lines are counted, not just looked up: one of two equal lines
+	// removed is a removal, not a change of order.
+	unmatched := func(a, b []string) []string {
+		left := map[string]int{}
+		for _, l := range b {
+			left[l]++
+		}
+		var out []string
+		for _, l := range a {
+			if left[l] > 0 {
+				left[l]--
+			} else {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
 	old, cur := split(from), split(to)
 	out := []string{"    " + label + ":"}
-	for _, l := range old {
-		if !slices.Contains(cur, l) {
-			out = append(out, "      - "+shorten(l))
-		}
+	for _, l := range unmatched(old, cur) {
+		out = append(out, "      - "+shorten(l))
 	}
-	for _, l := range cur {
-		if !slices.Contains(old, l) {
-			out = append(out, "      + "+shorten(l))
-		}
+	for _, l := range unmatched(cur, old) {
+		out = append(out, "      + "+shorten(l))
 	}
 	if len(out) == 1 { // the same lines in another order
 		out[0] += " 顺序变化 / order changed"
