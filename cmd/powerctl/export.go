@@ -201,6 +201,5 @@ func (a *app) workingCopyDepartment(ctx context.Context, c *client.Client, depar
 	if own := client.OwnDepartment(caller); own != "" {
 		return own, nil
 	}
-	return "", usagef("--working-copy 需要 --department ID（令牌 %s 不只属于一个部门） / --working-copy needs --department ID (the token %s is not one department's)",
-		caller.GetPrincipal(), caller.GetPrincipal())
+	return "", usagef("--working-copy 需要 --department ID（只有单个部门的 editor 令牌可以省略） / --working-copy needs --department ID (only an editor token of one department may leave it out)")
 }
