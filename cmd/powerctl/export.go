@@ -79,6 +79,7 @@ the global output format.`,
 				if perr != nil {
 					return perr
 				}
+				department = shortID(parent) // named in the message below
 				items, err = c.Items(cmd.Context(), parent, pb.Item_STATE_UNSPECIFIED)
 				rows, items = workingCopyRows(items)
 				keys = sheet.WorkingCopyKeys
