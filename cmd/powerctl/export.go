@@ -79,6 +79,7 @@ the global output format.`,
 				if perr != nil {
 					return perr
 				}
+				department = shortID(parent) // named in the message below
 				items, err = c.Items(cmd.Context(), parent, pb.Item_STATE_UNSPECIFIED)
 				rows, items = workingCopyRows(items)
 				keys = sheet.WorkingCopyKeys
@@ -201,6 +202,5 @@ func (a *app) workingCopyDepartment(ctx context.Context, c *client.Client, depar
 	if own := client.OwnDepartment(caller); own != "" {
 		return own, nil
 	}
-	return "", usagef("--working-copy 需要 --department ID（令牌 %s 不只属于一个部门） / --working-copy needs --department ID (the token %s is not one department's)",
-		caller.GetPrincipal(), caller.GetPrincipal())
+	return "", usagef("--working-copy 需要 --department ID（只有单个部门的 editor 令牌可以省略） / --working-copy needs --department ID (only an editor token of one department may leave it out)")
 }

@@ -200,6 +200,10 @@ func TestExportWorkingCopyStates(t *testing.T) {
 	if own, named := e.ok("gtzyj-clerk", "export", "--working-copy").stdout, e.ok("clerk", "export", "--working-copy", "--department", "gtzyj").stdout; own != named {
 		t.Errorf("a clerk's own working copy differs from --department gtzyj's:\n%s\n---\n%s", own, named)
 	}
+	own := filepath.Join(dir, "own.csv")
+	if r := e.ok("gtzyj-clerk", "export", "--working-copy", "-o", own); !strings.Contains(r.stderr, "powerctl import --department gtzyj "+own) {
+		t.Errorf("the message names the department defaulted to: %s", r)
+	}
 }
 
 // The round trip: import the original file, export the working copy, edit
