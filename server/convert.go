@@ -193,8 +193,8 @@ func submissionItemToProto(v *registry.SubmissionItemView) *pb.SubmissionItem {
 	// and the differences) stays within one page under gRPC's default
 	// 4 MiB receive limit.
 	for _, d := range v.Differences {
-		from, _ := cutRunes(d.From, importValueRunes)
-		to, _ := cutRunes(d.To, importValueRunes)
+		from, _ := registry.CutText(d.From, importValueRunes)
+		to, _ := registry.CutText(d.To, importValueRunes)
 		out.Differences = append(out.Differences, &pb.FieldDifference{Field: d.Field, From: from, To: to})
 	}
 	return out

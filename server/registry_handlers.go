@@ -180,7 +180,7 @@ const (
 func importResultsToProto(rows []registry.ImportRowResult) (out []*pb.ImportRowResult, truncated bool) {
 	budget := importChangesBytes
 	cut := func(s string) string {
-		s, c := cutRunes(s, importValueRunes)
+		s, c := registry.CutText(s, importValueRunes)
 		truncated = truncated || c
 		return s
 	}
@@ -210,14 +210,6 @@ const (
 )
 
 func firstN[T any](s []T, n int) []T { return s[:min(len(s), n)] }
-
-// cutRunes cuts s to n characters and an ellipsis; cut says whether it did.
-func cutRunes(s string, n int) (_ string, cut bool) {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…", true
-	}
-	return s, false
-}
 
 func (s *registryServer) GetItem(ctx context.Context, req *pb.GetItemRequest) (*pb.GetItemResponse, error) {
 	dept, id, err := registry.ParseItemName("name", req.GetName())

@@ -509,7 +509,7 @@ func submitBatch(m *mut, sub *Submission, comment string) error {
 			return err
 		}
 		if unchanged {
-			c := clip(it.ReviewComment, 200)
+			c, _ := CutText(it.ReviewComment, 200) // a refusal naming thousands of items quotes each comment briefly
 			unaddressed = append(unaddressed, Subject{ItemName(dept, itemID),
 				bi("“"+rev.Content.DisplayName+"”被退回后既未修改也未答复审核意见："+c,
 					"“"+rev.Content.DisplayName+"” was returned and since neither edited nor answered; the comment: "+c)})
@@ -545,13 +545,13 @@ func submitBatch(m *mut, sub *Submission, comment string) error {
 	return m.event(name, ActionSubmitted, sub.Comment, "")
 }
 
-// clip cuts s to n characters, marking the cut: a refusal naming
-// thousands of items quotes each comment briefly.
-func clip(s string, n int) string {
+// CutText cuts s to n characters and an ellipsis; cut says whether it
+// did.
+func CutText(s string, n int) (_ string, cut bool) {
 	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
+		return string(r[:n]) + "…", true
 	}
-	return s
+	return s, false
 }
 
 // WithdrawSubmission takes back a submitted batch that no reviewer has
