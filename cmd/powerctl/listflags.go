@@ -23,14 +23,6 @@ func (f *listFlags) add(cmd *cobra.Command, filterExample, orderExample, default
 	cmd.Flags().StringVar(&f.orderBy, "order-by", "", "AIP-132 order, e.g. "+orderExample+" (default: "+defaultOrder+")")
 }
 
-// parent is the department listed, `departments/-` for all.
-func (f *listFlags) parent() string {
-	if f.dept == "" {
-		return "departments/-"
-	}
-	return departmentName(f.dept)
-}
-
 // ownParent is the department listed when --department is not given: the
 // editor's own department when the token is scoped to one (a clerk), else
 // every department the token may read. A token of an editor of several

@@ -174,7 +174,7 @@ func TestReturnedItemRule(t *testing.T) {
 	}
 
 	// Returned again: the answer goes with the comment it answered.
-	s, err = e.svc.RejectSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{Comment: "仍需修改"}, "")
+	_, err = e.svc.RejectSubmission(reviewer, "gtzyj", s.ID, registry.ReviewInput{Comment: "仍需修改"}, "")
 	e.must(err, "RejectSubmission")
 	if got := e.getItem(b).Item; got.ReviewReply != "" || got.ReviewComment != "仍需修改" || got.ReturnedRevision != got.Head {
 		t.Errorf("b returned again: %+v", got)
@@ -258,6 +258,7 @@ func TestWithdraw(t *testing.T) {
 	if !strings.Contains(re.Message, "已撤回") || !strings.Contains(re.Message, "withdrawn") {
 		t.Errorf("withdrawn again: %s", re.Message)
 	}
+	e.unchanged(before, "withdrawing a withdrawn batch")
 	draft := e.batch("gtzyj", fresh)
 	approved := e.approved("gtzyj", e.item("gtzyj", "地质灾害治理验收", registry.CategoryOther))
 	returned := e.submit(e.batch("gtzyj", e.item("gtzyj", "土地征收审批", registry.CategoryLicensing)))
