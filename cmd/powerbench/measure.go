@@ -58,23 +58,10 @@ func measure(o measureOptions) error {
 	if err := os.Chmod(tmp, 0o755); err != nil { // nginx workers may run as nobody
 		return err
 	}
-	bin := o.Powerregd
-	if bin == "" {
-		fmt.Println("building powerregd …")
-		if bin, err = proc.BuildPowerregd(tmp, os.Stdout); err != nil {
-			return err
-		}
-	}
-	httpPort, err := proc.FreePort()
+	httpAddr, grpcAddr, srvCmd, srvLog, err := benchServer(o.Powerregd, o.DataDir, tmp)
 	if err != nil {
 		return err
 	}
-	grpcPort, err := proc.FreePort()
-	if err != nil {
-		return err
-	}
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", httpPort)
-	grpcAddr := fmt.Sprintf("127.0.0.1:%d", grpcPort)
 	var rows [][]string
 	add := func(what, value, command string) {
 		if command != "" {
@@ -87,13 +74,6 @@ func measure(o measureOptions) error {
 	// 1. Start-up.
 	// Unlimited anonymous calls: the searches measure speed, one caller
 	// asking as fast as it can (the rate limit would refuse most).
-	srvCmd := exec.Command(bin, "--data-dir", o.DataDir, "--http-addr", httpAddr, "--grpc-addr", grpcAddr,
-		"--anonymous-rate-limit", "0")
-	srvLog, err := os.Create(filepath.Join(tmp, "powerregd.log"))
-	if err != nil {
-		return err
-	}
-	srvCmd.Stdout, srvCmd.Stderr = srvLog, srvLog
 	startCmd := strings.Join(srvCmd.Args, " ")
 	t0 := time.Now()
 	srv, err := proc.Start("powerregd", srvCmd)

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -137,30 +136,10 @@ func measurePublication(o publicationOptions) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin := o.Powerregd
-	if bin == "" {
-		fmt.Println("building powerregd …")
-		if bin, err = proc.BuildPowerregd(tmp, os.Stdout); err != nil {
-			return err
-		}
-	}
-	httpPort, err := proc.FreePort()
+	httpAddr, grpcAddr, srvCmd, srvLog, err := benchServer(o.Powerregd, o.DataDir, tmp)
 	if err != nil {
 		return err
 	}
-	grpcPort, err := proc.FreePort()
-	if err != nil {
-		return err
-	}
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", httpPort)
-	grpcAddr := fmt.Sprintf("127.0.0.1:%d", grpcPort)
-	srvCmd := exec.Command(bin, "--data-dir", o.DataDir, "--http-addr", httpAddr, "--grpc-addr", grpcAddr,
-		"--anonymous-rate-limit", "0")
-	srvLog, err := os.Create(filepath.Join(tmp, "powerregd.log"))
-	if err != nil {
-		return err
-	}
-	srvCmd.Stdout, srvCmd.Stderr = srvLog, srvLog
 	srv, err := proc.Start("powerregd", srvCmd)
 	if err != nil {
 		return err

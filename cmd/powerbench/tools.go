@@ -2,10 +2,15 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/powerreg/powerreg/internal/proc"
 )
 
 // nginxConfig is a minimal foreground nginx serving root on 127.0.0.1:port,
@@ -104,4 +109,31 @@ func parseVmRSS(status string) (int64, error) {
 	}
 	kb, err := strconv.ParseInt(m[1], 10, 64)
 	return kb * 1024, err
+}
+
+// benchServer prepares the powerregd a measurement runs: binary (built
+// into tmp when empty) serving dataDir on free loopback ports, without the
+// anonymous rate limit, logging to tmp/powerregd.log. The caller starts
+// the command.
+func benchServer(binary, dataDir, tmp string) (httpAddr, grpcAddr string, cmd *exec.Cmd, log *os.File, err error) {
+	if binary == "" {
+		fmt.Println("building powerregd …")
+		if binary, err = proc.BuildPowerregd(tmp, os.Stdout); err != nil {
+			return "", "", nil, nil, err
+		}
+	}
+	var ports [2]int
+	for i := range ports {
+		if ports[i], err = proc.FreePort(); err != nil {
+			return "", "", nil, nil, err
+		}
+	}
+	httpAddr, grpcAddr = fmt.Sprintf("127.0.0.1:%d", ports[0]), fmt.Sprintf("127.0.0.1:%d", ports[1])
+	cmd = exec.Command(binary, "--data-dir", dataDir, "--http-addr", httpAddr, "--grpc-addr", grpcAddr,
+		"--anonymous-rate-limit", "0")
+	if log, err = os.Create(filepath.Join(tmp, "powerregd.log")); err != nil {
+		return "", "", nil, nil, err
+	}
+	cmd.Stdout, cmd.Stderr = log, log
+	return httpAddr, grpcAddr, cmd, log, nil
 }
